@@ -1,0 +1,328 @@
+#!/usr/bin/env python3
+"""Set up, start and stop the local cloud: localstack-core on the host, with our plugins.
+
+Standard library only, so any python3 can run it before a virtual environment exists.
+
+    python3 localstack/cloud.py setup    # virtual environments for LocalStack and the runtimes
+    python3 localstack/cloud.py up       # start on 127.0.0.1:4566 and wait until healthy
+    python3 localstack/cloud.py down     # SIGTERM, then SIGKILL after a deadline
+    python3 localstack/cloud.py status
+    python3 localstack/cloud.py python   # print the path of a Python 3.13 interpreter
+
+Settings come from the environment: LOCAL_CLOUD_PORT (4566), LOCAL_CLOUD_HOME (.local-cloud
+in the project), SFN_MOCK_CONFIG (a Step Functions Local MockConfigFile).
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+PLUGINS = PROJECT / "localstack"
+PYTHON_VERSION = (3, 13)
+# Lambda runtimes the host can run, and the interpreter version each needs.
+RUNTIMES = {"python3.13": (3, 13)}
+
+START_DEADLINE_S = 90
+STOP_DEADLINE_S = 10
+
+
+def home() -> Path:
+    return Path(os.environ.get("LOCAL_CLOUD_HOME", PROJECT / ".local-cloud")).resolve()
+
+
+def port() -> int:
+    return int(os.environ.get("LOCAL_CLOUD_PORT", "4566"))
+
+
+def say(message: str) -> None:
+    print(f"[local-cloud] {message}", flush=True)
+
+
+def fail(message: str) -> None:
+    print(f"[local-cloud] error: {message}", file=sys.stderr, flush=True)
+    sys.exit(1)
+
+
+# --- finding Python --------------------------------------------------------------------------
+
+
+def _is_version(python: str, version: tuple[int, int]) -> bool:
+    try:
+        out = subprocess.run(
+            [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+        ).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return out == "%d.%d" % version
+
+
+def find_python(version: tuple[int, int] = PYTHON_VERSION) -> str:
+    """A real interpreter path (not a pyenv shim) of the given version, or exit naming what is
+    missing."""
+    name = "python%d.%d" % version
+    candidates = []
+    pyenv_root = os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv"))
+    candidates += sorted(glob.glob(f"{pyenv_root}/versions/{version[0]}.{version[1]}.*/bin/{name}"))
+    for directory in os.environ.get("PATH", "").split(os.pathsep):
+        path = Path(directory) / name
+        if path.exists() and "shims" not in directory:
+            candidates.append(str(path))
+    for candidate in candidates:
+        if _is_version(candidate, version):
+            return candidate
+    fail(
+        f"no {name} found (looked in {pyenv_root}/versions and on PATH). Install it, e.g. "
+        f"'pyenv install {version[0]}.{version[1]}' or 'apt-get install {name}'."
+    )
+    raise AssertionError  # unreachable
+
+
+# --- set-up ----------------------------------------------------------------------------------
+
+
+def _fingerprint(*files: Path) -> str:
+    digest = hashlib.sha256()
+    for file in files:
+        digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def _venv(path: Path, python: str, requirements: list[Path], extra: list[str], label: str) -> None:
+    """A virtual environment with exactly these pins; rebuilt only when they change."""
+    marker = path / ".installed"
+    wanted = _fingerprint(*requirements, PLUGINS / "pyproject.toml") + " ".join(extra)
+    if marker.exists() and marker.read_text() == wanted and (path / "bin" / "python").exists():
+        return
+    say(f"installing {label} into {path} (once; about a minute)")
+    shutil.rmtree(path, ignore_errors=True)
+    subprocess.run([python, "-m", "venv", str(path)], check=True)
+    pip = [str(path / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    args = [arg for req in requirements for arg in ("-r", str(req))]
+    subprocess.run([*pip, *args, *extra], check=True)
+    marker.write_text(wanted)
+    say(f"{label} ready")
+
+
+def setup() -> None:
+    python = find_python()
+    _venv(
+        home() / "venv",
+        python,
+        [PLUGINS / "requirements.txt"],
+        ["--no-deps", "-e", str(PLUGINS)],
+        "localstack-core and the project's plugins",
+    )
+    for runtime, version in RUNTIMES.items():
+        _venv(
+            home() / "runtimes" / runtime,
+            find_python(version),
+            [PLUGINS / "runtime-requirements.txt"],
+            [],
+            f"the {runtime} Lambda runtime (boto3 only)",
+        )
+
+
+# --- lifecycle -------------------------------------------------------------------------------
+
+
+def _health(timeout: float = 1.0) -> dict | None:
+    try:
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{port()}/_localstack/health", timeout=timeout
+        ) as response:
+            return json.load(response)
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
+
+
+def _pid_file() -> Path:
+    return home() / "localstack.pid"
+
+
+def _running_pid() -> int | None:
+    try:
+        pid = int(_pid_file().read_text())
+    except (OSError, ValueError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return None
+    # A reused pid would not be a LocalStack of ours.
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    return pid if b"localstack.runtime.main" in cmdline else None
+
+
+def _port_taken() -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port()))
+        except OSError:
+            return True
+    return False
+
+
+def environment() -> dict[str, str]:
+    state = home() / "state"
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AWS_", "PYTHON", "VIRTUAL_ENV", "PYENV_VERSION"))
+    }
+    env.update(
+        {
+            # The host looks like a container to LocalStack; without this it writes to /var/lib.
+            "OVERRIDE_IN_DOCKER": "0",
+            "FILESYSTEM_ROOT": str(state),
+            # Unpacked Lambda code and S3 objects go under the temp dir: keep them in our state.
+            "TMPDIR": str(state / "tmp"),
+            "GATEWAY_LISTEN": f"127.0.0.1:{port()}",
+            "GATEWAY_SERVER": "hypercorn",
+            "LOCALSTACK_HOST": f"127.0.0.1:{port()}",
+            "SQS_ENDPOINT_STRATEGY": "path",
+            "DNS_ADDRESS": "0",
+            "DISABLE_EVENTS": "1",
+            "LOCALSTACK_TELEMETRY": "0",
+            "SKIP_SSL_CERT_DOWNLOAD": "1",
+            "LAMBDA_RUNTIME_EXECUTOR": "host",
+            "LOCAL_CLOUD_RUNTIMES": str(home() / "runtimes"),
+            "PROVIDER_OVERRIDE_DYNAMODB": "moto",
+            "PROVIDER_OVERRIDE_DYNAMODBSTREAMS": "moto",
+            "PROVIDER_OVERRIDE_KINESIS": "moto",
+        }
+    )
+    mock_config = os.environ.get("SFN_MOCK_CONFIG")
+    if mock_config:
+        env["SFN_MOCK_CONFIG"] = str(Path(mock_config).resolve())
+    return env
+
+
+def up() -> None:
+    setup()
+    if _running_pid() and _health():
+        say(f"already running on 127.0.0.1:{port()} (pid {_running_pid()})")
+        return
+    stale = _running_pid()
+    if stale:
+        say(f"pid {stale} does not answer health checks: stopping it")
+        down()
+    if _port_taken():
+        fail(
+            f"port {port()} on 127.0.0.1 is already in use by another program. Stop it, or set "
+            "LOCAL_CLOUD_PORT to a free port."
+        )
+    # No persistence: every start is a clean slate, whatever a crash left behind.
+    state = home() / "state"
+    shutil.rmtree(state, ignore_errors=True)
+    (state / "tmp").mkdir(parents=True)
+    log_path = home() / "localstack.log"
+    say(f"starting LocalStack on 127.0.0.1:{port()} (log: {log_path})")
+    started = time.monotonic()
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [str(home() / "venv" / "bin" / "python"), "-m", "localstack.runtime.main"],
+            cwd=state,
+            env=environment(),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: 'down' stops it and its Lambdas
+        )
+    _pid_file().write_text(str(process.pid))
+    deadline = started + START_DEADLINE_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            tail = log_path.read_text(errors="replace").splitlines()[-20:]
+            fail("LocalStack exited during start-up:\n" + "\n".join(tail))
+        health = _health(timeout=0.5)
+        if health and health.get("services"):
+            say(f"ready in {time.monotonic() - started:.1f} s")
+            return
+        time.sleep(0.1)
+    down()
+    fail(f"LocalStack was not healthy within {START_DEADLINE_S} s; see {log_path}")
+
+
+def down() -> None:
+    pid = _running_pid()
+    if pid is None:
+        _pid_file().unlink(missing_ok=True)
+        say("not running")
+        return
+    say(f"stopping pid {pid}")
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    deadline = time.monotonic() + STOP_DEADLINE_S
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.1)
+    if _alive(pid):
+        say(f"still running after {STOP_DEADLINE_S} s: killing")
+    # Lambda processes left in the group go too.
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    while _alive(pid):
+        time.sleep(0.05)
+    _pid_file().unlink(missing_ok=True)
+    say("stopped")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        waited, _ = os.waitpid(pid, os.WNOHANG)
+        if waited:
+            return False
+    except ChildProcessError:
+        pass
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.split(")")[-1].split()[0] != "Z"
+
+
+def status() -> None:
+    pid = _running_pid()
+    health = _health()
+    if pid and health:
+        say(f"running on 127.0.0.1:{port()} (pid {pid})")
+        return
+    say("not running")
+    sys.exit(3)
+
+
+def main(argv: list[str]) -> None:
+    commands = {"setup": setup, "up": up, "down": down, "status": status}
+    if len(argv) != 2 or argv[1] not in [*commands, "python"]:
+        fail(f"usage: {argv[0]} {{{','.join([*commands, 'python'])}}}")
+    if argv[1] == "python":
+        print(find_python())
+        return
+    commands[argv[1]]()
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,1 @@
+"""A Lambda runtime executor that runs Python handlers as host processes."""

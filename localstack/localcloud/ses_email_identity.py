@@ -1,0 +1,53 @@
+"""AWS::SES::EmailIdentity in CloudFormation, created and deleted for real.
+
+The community resource provider is a stub whose create raises NotImplementedError, so any
+stack that verifies a sender address rolls back. These methods verify and delete the identity
+through LocalStack's SES.
+"""
+
+from localstack.runtime import hooks
+
+
+def _create(self, request):
+    from localstack.services.cloudformation.resource_provider import OperationStatus, ProgressEvent
+
+    model = request.desired_state
+    identity = model["EmailIdentity"]
+    ses = request.aws_client_factory.ses
+    if "@" in identity:
+        ses.verify_email_identity(EmailAddress=identity)
+    else:
+        ses.verify_domain_identity(Domain=identity)
+    return ProgressEvent(status=OperationStatus.SUCCESS, resource_model=model)
+
+
+def _read(self, request):
+    from localstack.services.cloudformation.resource_provider import OperationStatus, ProgressEvent
+
+    return ProgressEvent(status=OperationStatus.SUCCESS, resource_model=request.desired_state)
+
+
+def _delete(self, request):
+    from localstack.services.cloudformation.resource_provider import OperationStatus, ProgressEvent
+
+    model = request.previous_state or request.desired_state
+    request.aws_client_factory.ses.delete_identity(Identity=model["EmailIdentity"])
+    return ProgressEvent(status=OperationStatus.SUCCESS, resource_model=model)
+
+
+def _update(self, request):
+    from localstack.services.cloudformation.resource_provider import OperationStatus, ProgressEvent
+
+    return ProgressEvent(status=OperationStatus.SUCCESS, resource_model=request.desired_state)
+
+
+@hooks.on_infra_start()
+def patch_email_identity_resource():
+    from localstack.services.ses.resource_providers.aws_ses_emailidentity import (
+        SESEmailIdentityProvider,
+    )
+
+    SESEmailIdentityProvider.create = _create
+    SESEmailIdentityProvider.read = _read
+    SESEmailIdentityProvider.delete = _delete
+    SESEmailIdentityProvider.update = _update
