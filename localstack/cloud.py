@@ -106,7 +106,7 @@ def _fingerprint(*files: Path) -> str:
 def _venv(path: Path, python: str, requirements: list[Path], extra: list[str], label: str) -> None:
     """A virtual environment with exactly these pins; rebuilt only when they change."""
     marker = path / ".installed"
-    wanted = _fingerprint(*requirements, PLUGINS / "pyproject.toml") + " ".join(extra)
+    wanted = _fingerprint(*requirements) + " ".join(extra)
     if marker.exists() and marker.read_text() == wanted and (path / "bin" / "python").exists():
         return
     say(f"installing {label} into {path} (once; about a minute)")
@@ -121,13 +121,20 @@ def _venv(path: Path, python: str, requirements: list[Path], extra: list[str], l
 
 def setup() -> None:
     python = find_python()
-    _venv(
-        home() / "venv",
-        python,
-        [PLUGINS / "requirements.txt"],
-        ["--no-deps", "-e", str(PLUGINS)],
-        "localstack-core and the project's plugins",
-    )
+    venv = home() / "venv"
+    _venv(venv, python, [PLUGINS / "requirements.txt"], [], "localstack-core")
+    # The plugins install editable: code changes apply at the next start; only new entry points
+    # (pyproject.toml) need this again.
+    marker = venv / ".plugins-installed"
+    wanted = _fingerprint(PLUGINS / "pyproject.toml")
+    if not marker.exists() or marker.read_text() != wanted:
+        say("installing the project's LocalStack plugins")
+        subprocess.run(
+            [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
+             "--disable-pip-version-check", "--no-deps", "--no-build-isolation", "-e", str(PLUGINS)],
+            check=True,
+        )
+        marker.write_text(wanted)
     for runtime, version in RUNTIMES.items():
         _venv(
             home() / "runtimes" / runtime,
@@ -211,10 +218,14 @@ def environment() -> dict[str, str]:
             "PROVIDER_OVERRIDE_KINESIS": "moto",
         }
     )
-    mock_config = os.environ.get("SFN_MOCK_CONFIG")
-    if mock_config:
-        env["SFN_MOCK_CONFIG"] = str(Path(mock_config).resolve())
+    # Step Functions Local-format mock cases; LocalStack re-reads the file when it changes, so
+    # tests install their cases into it while the cloud runs.
+    env["SFN_MOCK_CONFIG"] = str(Path(os.environ.get("SFN_MOCK_CONFIG", sfn_mock_config())).resolve())
     return env
+
+
+def sfn_mock_config() -> Path:
+    return home() / "sfn-mock-config.json"
 
 
 def up() -> None:

@@ -1,0 +1,89 @@
+# Every target does its own set-up; run any of them on a fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+HOST_PYTHON ?= python3
+CLOUD := $(HOST_PYTHON) localstack/cloud.py
+VENV := .venv
+PY := $(VENV)/bin/python
+WHEELS := .local-cloud/wheels
+FUNCTION_REQUIREMENTS := $(wildcard functions/*/requirements.txt)
+LOCAL_CLOUD_PORT ?= 4566
+LOCAL_STACK_NAME := serverless-workflows-local
+
+# The local cloud, as every AWS client (sam, boto3, tests) should see it.
+LOCAL_AWS := AWS_ENDPOINT_URL=http://127.0.0.1:$(LOCAL_CLOUD_PORT) AWS_ACCESS_KEY_ID=test \
+	AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1
+
+.PHONY: help setup up down build deploy-local demo test bench lint deploy invoke clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements-dev.txt
+	@echo "[setup] tools (sam, pytest, moto, ruff, ...) into $(VENV)"
+	@rm -rf $(VENV) && "$$($(CLOUD) python)" -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+# Wheels for every function's requirements, so 'sam build' never downloads.
+$(WHEELS)/.installed: $(VENV)/.installed $(FUNCTION_REQUIREMENTS)
+	@echo "[setup] wheels for the functions into $(WHEELS)"
+	@mkdir -p $(WHEELS)
+	@$(PY) -m pip download --quiet --disable-pip-version-check --dest $(WHEELS) \
+		--only-binary=:all: --platform manylinux2014_x86_64 --implementation cp \
+		--python-version 3.13 $(foreach r,$(FUNCTION_REQUIREMENTS),-r $(r))
+	@touch $@
+
+setup: $(VENV)/.installed $(WHEELS)/.installed ## Install everything (idempotent)
+	@$(CLOUD) setup
+
+up: setup ## Start the local cloud on 127.0.0.1:4566
+	@$(CLOUD) up
+
+down: ## Stop the local cloud
+	@$(CLOUD) down
+
+build: setup ## sam build
+	@$(PY) scripts/stack.py build
+
+deploy-local: up ## Build and deploy the stack into the local cloud
+	@$(PY) scripts/stack.py deploy-local
+
+demo: deploy-local ## Deploy, run every workflow once and print the outcomes
+	@$(LOCAL_AWS) $(PY) scripts/demo.py
+
+test: up ## Run every test (unit, local cloud, end to end)
+	@$(MAKE) --no-print-directory $(WHEELS)/.installed
+	@LOCAL_CLOUD_PORT=$(LOCAL_CLOUD_PORT) $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: deploy-local ## Benchmarks: local cloud start, deploy, invoke, executions
+	@$(LOCAL_AWS) $(PY) bench/run.py
+
+lint: setup ## ruff, sam validate --lint, checkov
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+	@$(PY) scripts/stack.py validate
+	@$(MAKE) --no-print-directory checkov
+
+CHECKOV := .local-cloud/checkov
+$(CHECKOV)/.installed: requirements-checkov.txt
+	@echo "[setup] checkov into $(CHECKOV)"
+	@rm -rf $(CHECKOV) && "$$($(CLOUD) python)" -m venv $(CHECKOV)
+	@$(CHECKOV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	@touch $@
+
+.PHONY: checkov
+checkov: $(CHECKOV)/.installed
+	@$(CHECKOV)/bin/checkov --quiet --compact --framework cloudformation -f template.yaml \
+		--config-file .checkov.yaml
+
+deploy: setup ## Deploy to real AWS (--config-env dev)
+	@$(PY) scripts/stack.py deploy dev
+
+invoke: deploy-local ## Invoke a deployed function: make invoke FN=<logical id> EVENT=events/x.json
+	@test -n "$(FN)" || { echo "usage: make invoke FN=<logical id> EVENT=events/<file>.json"; exit 2; }
+	@$(LOCAL_AWS) $(PY) scripts/invoke.py $(FN) $(EVENT)
+
+clean: down ## Stop the local cloud and remove every generated file
+	rm -rf .aws-sam .local-cloud $(VENV)

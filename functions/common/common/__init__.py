@@ -1,0 +1,1 @@
+"""Code every workflow shares, shipped once as the CommonLayer."""

@@ -1,0 +1,142 @@
+"""Build the SAM application and deploy it, to the local cloud or to AWS.
+
+    python scripts/stack.py build
+    python scripts/stack.py deploy-local       # the 'local' samconfig environment
+    python scripts/stack.py deploy dev         # real AWS: dev | staging | prod
+    python scripts/stack.py validate
+    python scripts/stack.py outputs
+
+The Makefile and the tests both come through here, so there is one way to build and deploy.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from functools import cache
+from pathlib import Path
+
+import boto3
+
+PROJECT = Path(__file__).resolve().parent.parent
+LOCAL_STACK_NAME = "serverless-workflows-local"
+LOCAL_ARTIFACT_BUCKET = "sam-artifacts-local"
+
+
+def say(message: str) -> None:
+    print(f"[stack] {message}", flush=True)
+
+
+@cache
+def runtime_python_dir() -> str:
+    python = subprocess.run(
+        [sys.executable, str(PROJECT / "localstack" / "cloud.py"), "python"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    return str(Path(python).parent)
+
+
+def sam_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    venv_bin = str(Path(sys.executable).parent)
+    return {
+        **os.environ,
+        # sam builds python3.13 functions with a python3.13 found on PATH.
+        "PATH": os.pathsep.join([runtime_python_dir(), venv_bin, os.environ.get("PATH", "")]),
+        "SAM_CLI_TELEMETRY": "0",
+        "SAM_CLI_POLL_DELAY": "0.5",
+        # Function dependencies come from the wheels 'make setup' downloaded: no network.
+        "PIP_NO_INDEX": "1",
+        "PIP_FIND_LINKS": str(PROJECT / ".local-cloud" / "wheels"),
+        **(extra or {}),
+    }
+
+
+def sam(*args: str, template: Path | None = None, build_dir: Path | None = None, **env) -> None:
+    command = [str(Path(sys.executable).parent / "sam"), *args]
+    if template:
+        command += ["--template-file", str(template)]
+    if build_dir:
+        command += ["--build-dir", str(build_dir)]
+    subprocess.run(command, cwd=PROJECT, env=sam_env(env), check=True)
+
+
+def build(template: Path | None = None, build_dir: Path | None = None) -> None:
+    say("sam build")
+    sam("build", "--cached", "--parallel", template=template, build_dir=build_dir)
+
+
+def _local_aws() -> dict[str, str]:
+    port = os.environ.get("LOCAL_CLOUD_PORT", "4566")
+    return {
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+    }
+
+
+def local_client(service: str):
+    env = _local_aws()
+    return boto3.client(
+        service,
+        endpoint_url=env["AWS_ENDPOINT_URL"],
+        region_name=env["AWS_REGION"],
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+
+
+def deploy_local(
+    stack_name: str = LOCAL_STACK_NAME,
+    template: Path | None = None,
+    build_dir: Path | None = None,
+    parameter_overrides: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """Build, then deploy into the local cloud; returns the stack's outputs by name."""
+    build(template, build_dir)
+    s3 = local_client("s3")
+    if LOCAL_ARTIFACT_BUCKET not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
+        s3.create_bucket(Bucket=LOCAL_ARTIFACT_BUCKET)
+    started = time.monotonic()
+    args = ["deploy", "--config-env", "local", "--stack-name", stack_name]
+    if build_dir:
+        args += ["--template-file", str(build_dir / "template.yaml")]
+    overrides = {"Stage": "local", **(parameter_overrides or {})}
+    args += ["--parameter-overrides", *[f"{key}={value}" for key, value in overrides.items()]]
+    say(f"sam deploy {stack_name} into the local cloud")
+    sam(*args, **_local_aws())
+    say(f"deployed in {time.monotonic() - started:.1f} s")
+    return outputs(stack_name)
+
+
+def outputs(stack_name: str = LOCAL_STACK_NAME) -> dict[str, str]:
+    stack = local_client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"][0]
+    return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
+
+
+def main(argv: list[str]) -> None:
+    match argv[1:]:
+        case ["build"]:
+            build()
+        case ["deploy-local"]:
+            for key, value in deploy_local().items():
+                print(f"{key:32} {value}")
+        case ["deploy", env]:
+            build()
+            sam("deploy", "--config-env", env)
+        case ["validate"]:
+            sam("validate", "--lint")
+        case ["outputs"]:
+            for key, value in outputs().items():
+                print(f"{key:32} {value}")
+        case _:
+            sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,1 @@
+"""What every test of the local cloud needs: clients, the deployed stack, waiting with deadlines."""

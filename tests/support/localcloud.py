@@ -1,0 +1,95 @@
+"""Clients for the local cloud and deadline-bound waits on what runs in it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import boto3
+from botocore.config import Config
+
+PROJECT = Path(__file__).resolve().parents[2]
+T = TypeVar("T")
+
+
+def endpoint() -> str:
+    return f"http://127.0.0.1:{os.environ.get('LOCAL_CLOUD_PORT', '4566')}"
+
+
+def client(service: str, **config):
+    """A boto3 client for the local cloud (never real AWS, whatever the environment says)."""
+    return boto3.client(
+        service,
+        endpoint_url=endpoint(),
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=Config(retries={"max_attempts": 2, "mode": "standard"}, **config),
+    )
+
+
+def start_local_cloud() -> None:
+    """Start the local cloud, or reuse the one already running."""
+    subprocess.run([sys.executable, str(PROJECT / "localstack" / "cloud.py"), "up"], check=True)
+
+
+def wait_until(
+    probe: Callable[[], T | None], timeout: float = 30, interval: float = 0.1, what: str = ""
+) -> T:
+    """Call probe until it returns something truthy; fail after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = probe()
+        if result:
+            return result
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"gave up after {timeout} s waiting for {what or probe}")
+        time.sleep(interval)
+
+
+@dataclass
+class Execution:
+    arn: str
+    status: str
+    output: dict | list | str | None
+    error: str | None
+    cause: str | None
+    history: list[dict]
+
+    def states_entered(self) -> list[str]:
+        return [
+            event["stateEnteredEventDetails"]["name"]
+            for event in self.history
+            if "stateEnteredEventDetails" in event
+        ]
+
+    def events(self, event_type: str) -> list[dict]:
+        return [event for event in self.history if event["type"] == event_type]
+
+
+def wait_for_execution(execution_arn: str, timeout: float = 60) -> Execution:
+    """Wait until the execution leaves RUNNING; return its status, output and history."""
+    sfn = client("stepfunctions")
+
+    def finished():
+        described = sfn.describe_execution(executionArn=execution_arn)
+        return described if described["status"] != "RUNNING" else None
+
+    described = wait_until(finished, timeout, what=f"execution {execution_arn}")
+    history = sfn.get_paginator("get_execution_history").paginate(executionArn=execution_arn)
+    output = described.get("output")
+    return Execution(
+        arn=execution_arn,
+        status=described["status"],
+        output=json.loads(output) if output else None,
+        error=described.get("error"),
+        cause=described.get("cause"),
+        history=[event for page in history for event in page["events"]],
+    )

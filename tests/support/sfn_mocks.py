@@ -1,0 +1,93 @@
+"""Step Functions mock tests on the local cloud, from Step Functions Local MockConfigFiles.
+
+Each workflow keeps its MockConfigFile at statemachine/test/<workflow>.mock.json, the same file
+a Docker user mounts into Step Functions Local. Here the cases of every file are merged into
+the one file LocalStack reads (SFN_MOCK_CONFIG, re-read when it changes), the state machine is
+created from its ASL file under the name the MockConfigFile uses, and an execution is started
+as `<stateMachineArn>#<TestCase>`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+import uuid
+from pathlib import Path
+
+from support.localcloud import PROJECT, Execution, client, wait_for_execution
+
+MOCK_FILES = PROJECT / "statemachine" / "test"
+ROLE_ARN = "arn:aws:iam::000000000000:role/StepFunctionsMockTests"
+
+
+def combined_mock_config_path() -> Path:
+    home = Path(os.environ.get("LOCAL_CLOUD_HOME", PROJECT / ".local-cloud"))
+    return Path(os.environ.get("SFN_MOCK_CONFIG", home / "sfn-mock-config.json"))
+
+
+def install_mock_configs() -> dict:
+    """Merge every statemachine/test/*.mock.json into the file LocalStack reads."""
+    merged: dict = {"StateMachines": {}, "MockedResponses": {}}
+    for path in sorted(MOCK_FILES.glob("*.mock.json")):
+        config = json.loads(path.read_text())
+        for section in merged:
+            clash = merged[section].keys() & config.get(section, {}).keys()
+            if clash:
+                raise ValueError(f"{path.name}: {section} names already used: {sorted(clash)}")
+            merged[section].update(config.get(section, {}))
+    target = combined_mock_config_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    previous = target.stat().st_mtime if target.exists() else 0
+    target.write_text(json.dumps(merged, indent=2))
+    # LocalStack caches the file by its mtime in whole seconds: make every write a new second.
+    stamp = max(time.time(), previous + 1)
+    os.utime(target, (stamp, stamp))
+    return merged
+
+
+def definition_from_asl(asl_file: str, substitutions: dict[str, str] | None = None) -> str:
+    """The ASL file with every ${Name} filled: by substitutions, else by a dummy ARN (mocked
+    tasks never call what the ARN names)."""
+    text = (PROJECT / "statemachine" / asl_file).read_text()
+    values = substitutions or {}
+
+    def fill(match: re.Match) -> str:
+        name = match.group(1)
+        if name in values:
+            return values[name]
+        if name.endswith("Arn"):
+            return f"arn:aws:lambda:us-east-1:000000000000:function:{name}"
+        return name
+
+    return re.sub(r"\$\{(\w+)\}", fill, text)
+
+
+def create_mocked_state_machine(
+    name: str, asl_file: str, substitutions: dict[str, str] | None = None
+) -> str:
+    """(Re)create the state machine under the name its MockConfigFile uses; returns its ARN."""
+    install_mock_configs()
+    sfn = client("stepfunctions")
+    definition = definition_from_asl(asl_file, substitutions)
+    arn = f"arn:aws:states:us-east-1:000000000000:stateMachine:{name}"
+    try:
+        sfn.update_state_machine(stateMachineArn=arn, definition=definition, roleArn=ROLE_ARN)
+    except sfn.exceptions.StateMachineDoesNotExist:
+        arn = sfn.create_state_machine(name=name, definition=definition, roleArn=ROLE_ARN)[
+            "stateMachineArn"
+        ]
+    return arn
+
+
+def run_test_case(
+    state_machine_arn: str, test_case: str, execution_input: dict, timeout: float = 60
+) -> Execution:
+    sfn = client("stepfunctions")
+    execution_arn = sfn.start_execution(
+        stateMachineArn=f"{state_machine_arn}#{test_case}",
+        name=f"{test_case}-{uuid.uuid4().hex[:8]}",
+        input=json.dumps(execution_input),
+    )["executionArn"]
+    return wait_for_execution(execution_arn, timeout)
