@@ -9,8 +9,10 @@ Standard library only, so any python3 can run it before a virtual environment ex
     python3 localstack/cloud.py status
     python3 localstack/cloud.py python   # print the path of a Python 3.13 interpreter
 
-Settings come from the environment: LOCAL_CLOUD_PORT (4566), LOCAL_CLOUD_HOME (.local-cloud
-in the project), SFN_MOCK_CONFIG (a Step Functions Local MockConfigFile).
+Settings come from the environment: LOCAL_CLOUD_PORT (4566) and LOCAL_CLOUD_HOME (.local-cloud
+in the project). Virtual environments live in LOCAL_CLOUD_HOME; each port's instance keeps its
+state, pid, log and Step Functions mock file in LOCAL_CLOUD_HOME/<port>/, so instances on
+different ports run side by side.
 """
 
 from __future__ import annotations
@@ -45,6 +47,10 @@ def home() -> Path:
 
 def port() -> int:
     return int(os.environ.get("LOCAL_CLOUD_PORT", "4566"))
+
+
+def instance() -> Path:
+    return home() / str(port())
 
 
 def say(message: str) -> None:
@@ -159,7 +165,7 @@ def _health(timeout: float = 1.0) -> dict | None:
 
 
 def _pid_file() -> Path:
-    return home() / "localstack.pid"
+    return instance() / "localstack.pid"
 
 
 def _running_pid() -> int | None:
@@ -190,7 +196,7 @@ def _port_taken() -> bool:
 
 
 def environment() -> dict[str, str]:
-    state = home() / "state"
+    state = instance() / "state"
     env = {
         key: value
         for key, value in os.environ.items()
@@ -220,12 +226,8 @@ def environment() -> dict[str, str]:
     )
     # Step Functions Local-format mock cases; LocalStack re-reads the file when it changes, so
     # tests install their cases into it while the cloud runs.
-    env["SFN_MOCK_CONFIG"] = str(Path(os.environ.get("SFN_MOCK_CONFIG", sfn_mock_config())).resolve())
+    env["SFN_MOCK_CONFIG"] = str(instance() / "sfn-mock-config.json")
     return env
-
-
-def sfn_mock_config() -> Path:
-    return home() / "sfn-mock-config.json"
 
 
 def up() -> None:
@@ -243,10 +245,10 @@ def up() -> None:
             "LOCAL_CLOUD_PORT to a free port."
         )
     # No persistence: every start is a clean slate, whatever a crash left behind.
-    state = home() / "state"
+    state = instance() / "state"
     shutil.rmtree(state, ignore_errors=True)
     (state / "tmp").mkdir(parents=True)
-    log_path = home() / "localstack.log"
+    log_path = instance() / "localstack.log"
     say(f"starting LocalStack on 127.0.0.1:{port()} (log: {log_path})")
     started = time.monotonic()
     with open(log_path, "wb") as log:

@@ -64,9 +64,19 @@ def sam(*args: str, template: Path | None = None, build_dir: Path | None = None,
     subprocess.run(command, cwd=PROJECT, env=sam_env(env), check=True)
 
 
+def default_build_dir() -> Path | None:
+    # Set SAM_BUILD_DIR to keep parallel builds (several checkouts' worth of work) apart.
+    value = os.environ.get("SAM_BUILD_DIR")
+    return Path(value).resolve() if value else None
+
+
 def build(template: Path | None = None, build_dir: Path | None = None) -> None:
+    build_dir = build_dir or default_build_dir()
+    args = ["build", "--cached", "--parallel"]
+    if build_dir:
+        args += ["--cache-dir", str(build_dir.parent / f"{build_dir.name}-cache")]
     say("sam build")
-    sam("build", "--cached", "--parallel", template=template, build_dir=build_dir)
+    sam(*args, template=template, build_dir=build_dir)
 
 
 def _local_aws() -> dict[str, str]:
@@ -98,6 +108,7 @@ def deploy_local(
     parameter_overrides: dict[str, str] | None = None,
 ) -> dict[str, str]:
     """Build, then deploy into the local cloud; returns the stack's outputs by name."""
+    build_dir = build_dir or default_build_dir()
     build(template, build_dir)
     s3 = local_client("s3")
     if LOCAL_ARTIFACT_BUCKET not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:

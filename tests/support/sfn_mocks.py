@@ -23,8 +23,9 @@ ROLE_ARN = "arn:aws:iam::000000000000:role/StepFunctionsMockTests"
 
 
 def combined_mock_config_path() -> Path:
+    """Where localstack/cloud.py told this port's LocalStack to read mock cases."""
     home = Path(os.environ.get("LOCAL_CLOUD_HOME", PROJECT / ".local-cloud"))
-    return Path(os.environ.get("SFN_MOCK_CONFIG", home / "sfn-mock-config.json"))
+    return home / os.environ.get("LOCAL_CLOUD_PORT", "4566") / "sfn-mock-config.json"
 
 
 def install_mock_configs() -> dict:
