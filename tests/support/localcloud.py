@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
+import textwrap
 import time
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +36,15 @@ def client(service: str, **config):
         aws_secret_access_key="test",
         config=Config(retries={"max_attempts": 2, "mode": "standard"}, **config),
     )
+
+
+def zip_sources(files: dict[str, str]) -> bytes:
+    """A deployment package from {path in the zip: source text}."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, source in files.items():
+            archive.writestr(name, textwrap.dedent(source))
+    return buffer.getvalue()
 
 
 def start_local_cloud() -> None:

@@ -1,0 +1,37 @@
+"""make demo: run every workflow once on the deployed local stack and print the outcomes."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+import traceback
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import demos  # noqa: E402
+import stack  # noqa: E402
+
+
+def main() -> int:
+    outputs = stack.outputs()
+    print(f"Stack {stack.LOCAL_STACK_NAME} on the local cloud; REST API at {outputs['ApiUrl']}")
+    failed = []
+    for module in sorted(m.name for m in pkgutil.iter_modules(demos.__path__)):
+        print(f"\n=== {module} ===", flush=True)
+        try:
+            importlib.import_module(f"demos.{module}").run(outputs)
+        except Exception:
+            traceback.print_exc()
+            failed.append(module)
+    print()
+    if failed:
+        print(f"demo failed for: {', '.join(failed)}")
+        return 1
+    print("demo finished: every workflow ran")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,267 @@
+"""The host Lambda executor keeps the Lambda Python runtime's contract."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import threading
+
+from support.localcloud import client, wait_until, zip_sources
+
+INSPECT = """
+import os, sys
+
+def handler(event, context):
+    try:
+        import localstack  # the emulator's own package must not be visible
+        emulator_visible = True
+    except ImportError:
+        emulator_visible = False
+    import boto3
+    return {
+        "event": event,
+        "pid": os.getpid(),
+        "greeting": os.environ.get("GREETING"),
+        "function_name": context.function_name,
+        "aws_request_id": context.aws_request_id,
+        "invoked_function_arn": context.invoked_function_arn,
+        "memory_limit_in_mb": context.memory_limit_in_mb,
+        "remaining_ms": context.get_remaining_time_in_millis(),
+        "emulator_visible": emulator_visible,
+        "boto3_from": boto3.__file__,
+        "executable": sys.executable,
+        "cwd": os.getcwd(),
+        "task_root": os.environ["LAMBDA_TASK_ROOT"],
+        "python": "%d.%d" % sys.version_info[:2],
+    }
+"""
+
+
+def invoke(name: str, event: dict | None = None) -> tuple[dict, str | None]:
+    response = client("lambda").invoke(FunctionName=name, Payload=json.dumps(event or {}))
+    return json.loads(response["Payload"].read()), response.get("FunctionError")
+
+
+def test_handler_gets_its_event_environment_and_context(lambda_function):
+    # GIVEN a function with an environment variable, 256 MB and a 7 s timeout
+    name = lambda_function(
+        {"app.py": INSPECT},
+        MemorySize=256,
+        Timeout=7,
+        Environment={"Variables": {"GREETING": "hello"}},
+    )
+
+    # WHEN it is invoked
+    result, error = invoke(name, {"order": 42})
+
+    # THEN the handler saw the event, its variables and a Lambda context
+    assert error is None
+    assert result["event"] == {"order": 42}
+    assert result["greeting"] == "hello"
+    assert result["function_name"] == name
+    assert result["invoked_function_arn"].endswith(f":function:{name}")
+    assert len(result["aws_request_id"]) == 36
+    assert result["memory_limit_in_mb"] == 256
+    assert 0 < result["remaining_ms"] <= 7000
+    assert result["python"] == "3.13"
+    assert result["cwd"] == result["task_root"]
+
+
+def test_handler_sees_only_its_artifact_and_the_runtime_boto3(lambda_function):
+    # GIVEN a function whose handler tries to import the emulator's package
+    name = lambda_function({"app.py": INSPECT})
+
+    # WHEN it is invoked
+    result, _ = invoke(name)
+
+    # THEN LocalStack's packages are not importable, and boto3 comes from the runtime's own
+    # interpreter, not from LocalStack's virtual environment
+    assert result["emulator_visible"] is False
+    assert "/runtimes/python3.13/" in result["boto3_from"]
+    assert "/runtimes/python3.13/" in result["executable"]
+
+
+def test_layers_are_on_the_import_path_as_opt_python(lambda_function):
+    # GIVEN a layer with a module under python/, and a function using that layer
+    lam = client("lambda")
+    layer = lam.publish_layer_version(
+        LayerName="greetings",
+        Content={"ZipFile": zip_sources({"python/greetings.py": "WORD = 'from a layer'\n"})},
+        CompatibleRuntimes=["python3.13"],
+    )
+    name = lambda_function(
+        {"app.py": "import greetings\ndef handler(e, c):\n    return greetings.WORD\n"},
+        Layers=[layer["LayerVersionArn"]],
+    )
+
+    # WHEN it is invoked
+    result, error = invoke(name)
+
+    # THEN the layer's module was imported
+    assert error is None
+    assert result == "from a layer"
+
+
+def test_sdk_calls_reach_the_local_cloud_without_code_changes(lambda_function):
+    # GIVEN a handler that creates a bucket with a plain boto3 client
+    source = """
+    import boto3
+    def handler(event, context):
+        boto3.client("s3").create_bucket(Bucket=event["bucket"])
+        return "made"
+    """
+    name = lambda_function({"app.py": source})
+
+    # WHEN it runs
+    _, error = invoke(name, {"bucket": "made-by-a-handler"})
+
+    # THEN the bucket exists in the local cloud
+    assert error is None
+    buckets = {b["Name"] for b in client("s3").list_buckets()["Buckets"]}
+    assert "made-by-a-handler" in buckets
+
+
+def test_an_exception_returns_lambdas_error_shape(lambda_function):
+    # GIVEN a handler raising an exception of its own type
+    source = """
+    class InsufficientFunds(Exception):
+        pass
+
+    def handler(event, context):
+        raise InsufficientFunds("balance 10 is below 25")
+    """
+    name = lambda_function({"app.py": source})
+
+    # WHEN it is invoked
+    result, error = invoke(name)
+
+    # THEN the error names the type (what Step Functions' Retry and Catch match on)
+    assert error == "Unhandled"
+    assert result["errorType"] == "InsufficientFunds"
+    assert result["errorMessage"] == "balance 10 is below 25"
+    assert any("in handler" in line for line in result["stackTrace"])
+
+
+def test_timeout_kills_the_process_and_the_next_invoke_starts_fresh(lambda_function):
+    # GIVEN a 1 s function that sleeps when asked
+    source = """
+    import os, time
+    def handler(event, context):
+        time.sleep(event.get("sleep", 0))
+        return os.getpid()
+    """
+    name = lambda_function({"app.py": source}, Timeout=1)
+    first_pid, _ = invoke(name)
+
+    # WHEN an invocation runs past the timeout
+    result, error = invoke(name, {"sleep": 30})
+
+    # THEN it fails as Lambda's does, and the next invocation runs in a new process
+    assert error == "Unhandled"
+    assert result["errorType"] == "Sandbox.Timedout"
+    assert "Task timed out after 1.00 seconds" in result["errorMessage"]
+    next_pid, error = invoke(name)
+    assert error is None
+    assert next_pid != first_pid
+
+
+def test_warm_process_is_reused_between_invocations(lambda_function):
+    # GIVEN a function invoked once
+    name = lambda_function({"app.py": INSPECT})
+    first, _ = invoke(name)
+
+    # WHEN it is invoked again
+    second, _ = invoke(name)
+
+    # THEN the same process answered
+    assert second["pid"] == first["pid"]
+
+
+def test_concurrent_invocations_run_in_separate_processes(lambda_function):
+    # GIVEN a handler that waits until two invocations are inside it at once
+    source = """
+    import os, time
+    def handler(event, context):
+        marker = event["dir"] + "/" + str(os.getpid())
+        open(marker, "w").close()
+        deadline = time.monotonic() + 10
+        while len(os.listdir(event["dir"])) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return {"pid": os.getpid(), "together": len(os.listdir(event["dir"])) >= 2}
+    """
+    name = lambda_function({"app.py": source}, Timeout=15)
+    rendezvous = tempfile.mkdtemp()
+    results: list[dict] = []
+
+    # WHEN two invocations run at the same time
+    threads = [
+        threading.Thread(target=lambda: results.append(invoke(name, {"dir": rendezvous})[0]))
+        for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    # THEN both ran together, each in its own process
+    assert len(results) == 2
+    assert all(result["together"] for result in results)
+    assert results[0]["pid"] != results[1]["pid"]
+
+
+def test_output_reaches_cloudwatch_logs(lambda_function):
+    # GIVEN a handler printing to stdout and stderr
+    source = """
+    import sys
+    def handler(event, context):
+        print("to stdout", event["tag"])
+        print("to stderr", event["tag"], file=sys.stderr)
+        return "ok"
+    """
+    name = lambda_function({"app.py": source})
+
+    # WHEN it is invoked
+    invoke(name, {"tag": "t-8231"})
+
+    # THEN both lines are in the function's log group, between START and END
+    logs = client("logs")
+
+    def messages():
+        try:
+            events = logs.filter_log_events(logGroupName=f"/aws/lambda/{name}")["events"]
+        except logs.exceptions.ResourceNotFoundException:
+            return None
+        text = "".join(event["message"] for event in events)
+        return text if "END RequestId" in text else None
+
+    text = wait_until(messages, timeout=20, what="the function's logs")
+    assert "to stdout t-8231" in text
+    assert "to stderr t-8231" in text
+    assert text.index("START RequestId") < text.index("to stdout") < text.index("END RequestId")
+
+
+def test_import_error_names_the_module_and_a_fixed_deploy_recovers(lambda_function):
+    # GIVEN a function whose module imports something that is not there
+    broken = "import payroll_rules_missing\ndef handler(e, c):\n    return 'ok'\n"
+    name = lambda_function({"app.py": broken})
+
+    # WHEN it is invoked
+    result, error = invoke(name)
+
+    # THEN the error says which module could not be imported
+    assert error == "Unhandled"
+    assert result["errorType"] == "Runtime.ImportModuleError"
+    assert "payroll_rules_missing" in result["errorMessage"]
+
+    # AND after the code is fixed and redeployed, the function works again
+    lam = client("lambda")
+    lam.update_function_code(
+        FunctionName=name,
+        ZipFile=zip_sources({"app.py": "def handler(e, c):\n    return 'fixed'\n"}),
+    )
+    lam.get_waiter("function_updated_v2").wait(
+        FunctionName=name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 150}
+    )
+    result, error = invoke(name)
+    assert error is None
+    assert result == "fixed"
