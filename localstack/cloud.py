@@ -38,7 +38,7 @@ PYTHON_VERSION = (3, 13)
 RUNTIMES = {"python3.13": (3, 13)}
 
 START_DEADLINE_S = 90
-STOP_DEADLINE_S = 10
+STOP_DEADLINE_S = float(os.environ.get("LOCAL_CLOUD_STOP_DEADLINE", "10"))
 
 
 def home() -> Path:

@@ -114,7 +114,8 @@ def deploy_local(
     if LOCAL_ARTIFACT_BUCKET not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
         s3.create_bucket(Bucket=LOCAL_ARTIFACT_BUCKET)
     started = time.monotonic()
-    args = ["deploy", "--config-env", "local", "--stack-name", stack_name]
+    args = ["deploy", "--config-file", str(PROJECT / "samconfig.toml"), "--config-env", "local"]
+    args += ["--stack-name", stack_name]
     if build_dir:
         args += ["--template-file", str(build_dir / "template.yaml")]
     overrides = {"Stage": "local", **(parameter_overrides or {})}

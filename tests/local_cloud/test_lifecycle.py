@@ -1,0 +1,125 @@
+"""Starting and stopping the local cloud when the machine is not in a clean state.
+
+Each test runs its own instance on a free port, so the suite's main instance is untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from support.localcloud import PROJECT, wait_until
+
+CLOUD = PROJECT / "localstack" / "cloud.py"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def cloud(command: str, port: int, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(CLOUD), command],
+        env={**os.environ, "LOCAL_CLOUD_PORT": str(port), **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def healthy(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_localstack/health", timeout=1) as r:
+            return bool(json.load(r).get("services"))
+    except OSError:
+        return False
+
+
+def instance_dir(port: int) -> Path:
+    return PROJECT / ".local-cloud" / str(port)
+
+
+@pytest.fixture
+def port() -> Iterator[int]:
+    port = free_port()
+    yield port
+    cloud("down", port)
+
+
+def test_up_refuses_a_port_another_program_holds(port):
+    # GIVEN another program listening on the port
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", port))
+        squatter.listen()
+
+        # WHEN the local cloud is asked to start there
+        result = cloud("up", port)
+
+    # THEN it says so and fails
+    assert result.returncode == 1
+    assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
+
+
+def test_up_recovers_after_the_emulator_crashed(port):
+    # GIVEN a running local cloud that is then killed outright
+    assert cloud("up", port).returncode == 0
+    pid = int((instance_dir(port) / "localstack.pid").read_text())
+    os.killpg(pid, signal.SIGKILL)
+    wait_until(lambda: not healthy(port), timeout=10, what="the killed emulator to go")
+
+    # WHEN it is started again
+    result = cloud("up", port)
+
+    # THEN it is healthy again
+    assert result.returncode == 0, result.stderr
+    assert healthy(port)
+
+
+def test_up_recovers_from_a_stale_state_folder(port):
+    # GIVEN a state folder left with junk and a pid file naming a process that is not ours
+    state = instance_dir(port) / "state"
+    (state / "tmp").mkdir(parents=True, exist_ok=True)
+    (state / "junk.json").write_text("{not json")
+    (instance_dir(port) / "localstack.pid").write_text(str(os.getpid()))
+
+    # WHEN the local cloud starts
+    result = cloud("up", port)
+
+    # THEN it starts cleanly, the junk is gone, and our own process was left alone
+    assert result.returncode == 0, result.stderr
+    assert healthy(port)
+    assert not (state / "junk.json").exists()
+
+
+def test_down_kills_an_emulator_that_ignores_sigterm(port):
+    # GIVEN a process standing in for an emulator that ignores SIGTERM
+    stubborn = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(120)",
+            "localstack.runtime.main",
+        ],
+        start_new_session=True,
+    )
+    instance_dir(port).mkdir(parents=True, exist_ok=True)
+    (instance_dir(port) / "localstack.pid").write_text(str(stubborn.pid))
+
+    # WHEN the local cloud is stopped with a short deadline
+    result = cloud("down", port, LOCAL_CLOUD_STOP_DEADLINE="1")
+
+    # THEN it escalated to a kill
+    assert result.returncode == 0
+    assert "killing" in result.stdout
+    assert stubborn.wait(timeout=10) == -signal.SIGKILL
