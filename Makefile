@@ -31,7 +31,8 @@ $(WHEELS)/.installed: $(VENV)/.installed $(FUNCTION_REQUIREMENTS)
 	@echo "[setup] wheels for the functions into $(WHEELS)"
 	@mkdir -p $(WHEELS)
 	@$(PY) -m pip download --quiet --disable-pip-version-check --dest $(WHEELS) \
-		--only-binary=:all: --platform manylinux2014_x86_64 --implementation cp \
+		--only-binary=:all: --implementation cp --platform manylinux2014_x86_64 \
+		--platform manylinux_2_28_x86_64 --platform manylinux_2_34_x86_64 \
 		--python-version 3.13 $(foreach r,$(FUNCTION_REQUIREMENTS),-r $(r))
 	@touch $@
 

@@ -1,0 +1,174 @@
+"""Benchmark of the local cloud itself: start, deploy, invoke, executions, memory.
+
+Runs its own instances on free ports (the one on 4566 is left alone) and prints one table, each
+figure beside its target and the ratio figure/target (<= 1.0 meets it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(PROJECT / "scripts"), str(PROJECT / "tests")]
+
+import stack  # noqa: E402
+from support.localcloud import zip_sources  # noqa: E402
+
+CLOUD = PROJECT / "localstack" / "cloud.py"
+ROLE = "arn:aws:iam::000000000000:role/bench"
+NOOP = "def handler(event, context):\n    return event\n"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def cloud(command: str, port: int) -> None:
+    subprocess.run(
+        [sys.executable, str(CLOUD), command],
+        env={**os.environ, "LOCAL_CLOUD_PORT": str(port)},
+        check=True,
+        capture_output=True,
+    )
+
+
+def timed(action) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def rss_of_group(pid: int) -> int:
+    """Resident memory of every process in the emulator's process group, in bytes."""
+    total = 0
+    group = os.getpgid(pid)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if os.getpgid(int(entry.name)) != group:
+                continue
+            for line in (entry / "status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+        except (OSError, ProcessLookupError):
+            continue
+    return total
+
+
+def make_function(lam, name: str) -> None:
+    lam.create_function(
+        FunctionName=name,
+        Runtime="python3.13",
+        Role=ROLE,
+        Handler="app.handler",
+        Code={"ZipFile": zip_sources({"app.py": NOOP})},
+    )
+    lam.get_waiter("function_active_v2").wait(
+        FunctionName=name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 150}
+    )
+
+
+def sequential_tasks_definition(function_arn: str, count: int) -> str:
+    states = {}
+    for index in range(count):
+        states[f"Task{index}"] = {
+            "Type": "Task",
+            "Resource": function_arn,
+            **({"Next": f"Task{index + 1}"} if index < count - 1 else {"End": True}),
+        }
+    return json.dumps({"StartAt": "Task0", "States": states})
+
+
+def main() -> None:
+    rows: list[tuple[str, float, float | None, str]] = []
+
+    # Start to ready, three fresh instances.
+    starts = []
+    for _ in range(3):
+        port = free_port()
+        starts.append(timed(lambda port=port: cloud("up", port)))
+        cloud("down", port)
+    rows.append(("start to ready (median of 3)", statistics.median(starts), 2.0, "s"))
+
+    port = free_port()
+    os.environ["LOCAL_CLOUD_PORT"] = str(port)
+    cloud("up", port)
+    pid = int((PROJECT / ".local-cloud" / str(port) / "localstack.pid").read_text())
+    try:
+        stack.build()
+        first = timed(stack.deploy_local)
+        rows.append(("first deploy of the stack, fresh cloud", first, 60.0, "s"))
+
+        touched = PROJECT / "functions" / "health" / "health" / "app.py"
+        original = touched.read_text()
+        try:
+            touched.write_text(original + f"\n# bench {uuid.uuid4().hex}\n")
+            rows.append(("redeploy after one code change", timed(stack.deploy_local), 15.0, "s"))
+        finally:
+            touched.write_text(original)
+
+        lam = stack.local_client("lambda")
+        sfn = stack.local_client("stepfunctions")
+
+        name = f"bench-noop-{uuid.uuid4().hex[:6]}"
+        make_function(lam, name)
+        for _ in range(5):
+            lam.invoke(FunctionName=name, Payload=b"{}")
+        warm = [timed(lambda: lam.invoke(FunctionName=name, Payload=b"{}")) for _ in range(100)]
+        rows.append(("warm invoke p50 (100 invokes)", statistics.median(warm) * 1000, 12.0, "ms"))
+        rows.append(("warm invoke p95", percentile(warm, 0.95) * 1000, None, "ms"))
+
+        colds = []
+        for _ in range(5):
+            cold_name = f"bench-cold-{uuid.uuid4().hex[:6]}"
+            make_function(lam, cold_name)
+            colds.append(timed(lambda n=cold_name: lam.invoke(FunctionName=n, Payload=b"{}")))
+        rows.append(("cold start, first invoke (median of 5)", statistics.median(colds) * 1000, 300.0, "ms"))
+
+        function_arn = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+        machine = sfn.create_state_machine(
+            name=f"bench-five-tasks-{uuid.uuid4().hex[:6]}",
+            definition=sequential_tasks_definition(function_arn, 5),
+            roleArn=ROLE,
+        )["stateMachineArn"]
+
+        def run_once() -> None:
+            arn = sfn.start_execution(stateMachineArn=machine, input="{}")["executionArn"]
+            deadline = time.monotonic() + 30
+            while sfn.describe_execution(executionArn=arn)["status"] == "RUNNING":
+                if time.monotonic() > deadline:
+                    raise TimeoutError(arn)
+                time.sleep(0.005)
+
+        run_once()
+        runs = [timed(run_once) for _ in range(10)]
+        rows.append(("execution of 5 sequential Lambda tasks (median of 10)", statistics.median(runs) * 1000, 250.0, "ms"))
+        rows.append(("local cloud memory, RSS of all its processes", rss_of_group(pid) / 2**20, None, "MiB"))
+    finally:
+        cloud("down", port)
+
+    print(f"\n{'local cloud':58} {'figure':>10} {'target':>10} {'ratio':>7}")
+    for label, value, target, unit in rows:
+        target_text = f"<= {target:g} {unit}" if target else ""
+        ratio = f"{value / target:.2f}" if target else ""
+        print(f"{label:58} {value:8.1f} {unit:<3}{target_text:>12} {ratio:>7}")
+
+
+if __name__ == "__main__":
+    main()
