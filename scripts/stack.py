@@ -118,7 +118,9 @@ def deploy_local(
     args += ["--stack-name", stack_name]
     if build_dir:
         args += ["--template-file", str(build_dir / "template.yaml")]
-    overrides = {"Stage": "local", **(parameter_overrides or {})}
+    # Links and URLs the stack builds (ApiUrl, emailed links) must name this instance's port.
+    local_cloud_url = _local_aws()["AWS_ENDPOINT_URL"]
+    overrides = {"Stage": "local", "LocalCloudUrl": local_cloud_url, **(parameter_overrides or {})}
     args += ["--parameter-overrides", *[f"{key}={value}" for key, value in overrides.items()]]
     say(f"sam deploy {stack_name} into the local cloud")
     sam(*args, **_local_aws())
