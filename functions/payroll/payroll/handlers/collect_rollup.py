@@ -1,0 +1,35 @@
+"""generatePaystubs, last step: join the batches' rollup parts into one rollup.csv."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from common.observability import logger, tracer
+from payroll.dal import files
+from payroll.logic.rollup import join_parts
+from payroll.models import RollupRequest
+from payroll.settings import settings
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def handler(event: dict, context: LambdaContext) -> dict:
+    request = RollupRequest.model_validate(event)
+    bucket = settings().paystubs_bucket
+    parts = [
+        files.read(bucket, batch.rollup_part_key).decode() for batch in request.paystub_batches
+    ]
+    rollup_key = f"{request.prefix}/rollup.csv"
+    files.write(bucket, rollup_key, join_parts(parts), files.CSV)
+    count = sum(batch.paystubs for batch in request.paystub_batches)
+    logger.info("rollup written", extra={"paystubs": count})
+    return request.with_result(
+        "generatePaystubs",
+        drop=("paystubBatches",),
+        paystubs={
+            "bucket": bucket,
+            "prefix": f"{request.prefix}/paystubs/",
+            "rollupKey": rollup_key,
+            "count": count,
+        },
+    )

@@ -1,0 +1,54 @@
+"""processData: validate the whole raw file, then write it out per employee and per batch."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from common.observability import logger, tracer
+from payroll.dal import files
+from payroll.logic.naming import run_prefix
+from payroll.logic.timesheet import by_employee, in_batches, parse_timesheet, to_csv
+from payroll.models import InvalidPayrollFile, PayrollState
+from payroll.settings import settings
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def handler(event: dict, context: LambdaContext) -> dict:
+    state = PayrollState.model_validate(event)
+    config = settings()
+    raw = files.read(state.bucket, state.key, state.version_id)
+    try:
+        entries = parse_timesheet(raw)
+    except InvalidPayrollFile as error:
+        # The message names lines and columns, never the file's contents beyond one value.
+        raise InvalidPayrollFile(f"s3://{state.bucket}/{state.key}: {error}") from None
+
+    employees = by_employee(entries)
+    prefix = run_prefix(state.key, state.uploaded_at)
+    bucket = config.processed_data_bucket
+    batch_files = [
+        (
+            f"{prefix}/batches/{number:05d}.csv",
+            to_csv(entry for employee in batch for entry in employees[employee]),
+        )
+        for number, batch in enumerate(in_batches(list(employees), config.paystub_batch_size))
+    ]
+    employee_files = (
+        (f"{prefix}/employees/{employee}.csv", to_csv(rows)) for employee, rows in employees.items()
+    )
+    files.write_many(bucket, employee_files, files.CSV, config.upload_workers)
+    files.write_many(bucket, batch_files, files.CSV, config.upload_workers)
+    logger.info("timesheet processed", extra={"employees": len(employees), "rows": len(entries)})
+    days = [entry.date for entry in entries]
+    return state.with_result(
+        "processData",
+        prefix=prefix,
+        period={"start": min(days).isoformat(), "end": max(days).isoformat()},
+        processedData={
+            "bucket": bucket,
+            "employees": len(employees),
+            "rows": len(entries),
+            "batches": [key for key, _ in batch_files],
+        },
+    )

@@ -1,0 +1,101 @@
+"""One paystub as a one-page PDF, drawn straight onto a reportlab canvas.
+
+Thousands are drawn per run, so this draws with the canvas's primitives and the standard
+Helvetica fonts (nothing to embed) rather than laying out flowables.
+"""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+from reportlab.lib.pagesizes import LETTER
+from reportlab.pdfgen.canvas import Canvas
+
+from payroll.logic.earnings import Paystub
+
+LEFT, RIGHT = 54, LETTER[0] - 54
+ROW = 15
+
+
+def money(amount: Decimal) -> str:
+    return f"${amount:,.2f}"
+
+
+def hours(amount: Decimal) -> str:
+    return f"{amount:,.2f}"
+
+
+def render_paystub(paystub: Paystub, employer: str = "Payroll") -> bytes:
+    out = io.BytesIO()
+    # Uncompressed pages: a paystub is small, and zlib would cost more time than it saves.
+    pdf = Canvas(out, pagesize=LETTER, pageCompression=0)
+    pdf.setTitle(f"Paystub {paystub.employee_id} {paystub.period_start}..{paystub.period_end}")
+    pdf.setAuthor(employer)
+
+    y = LETTER[1] - 72
+    pdf.setFont("Helvetica-Bold", 18)
+    pdf.drawString(LEFT, y, "Paystub")
+    pdf.setFont("Helvetica", 10)
+    pdf.drawRightString(RIGHT, y, employer)
+    y -= 28
+    for label, value in (
+        ("Employee", f"{paystub.employee_name} ({paystub.employee_id})"),
+        ("Pay period", f"{paystub.period_start.isoformat()} to {paystub.period_end.isoformat()}"),
+    ):
+        pdf.setFont("Helvetica-Bold", 10)
+        pdf.drawString(LEFT, y, f"{label}:")
+        pdf.setFont("Helvetica", 10)
+        pdf.drawString(LEFT + 80, y, value)
+        y -= ROW
+
+    y -= 12
+    columns = (LEFT, LEFT + 110, LEFT + 190, LEFT + 270, LEFT + 350, RIGHT)
+    pdf.setFont("Helvetica-Bold", 10)
+    pdf.drawString(columns[0], y, "Job code")
+    for x, title in zip(
+        columns[2:], ("Rate", "Regular hours", "Overtime hours", "Amount"), strict=True
+    ):
+        pdf.drawRightString(x, y, title)
+    y -= 4
+    pdf.line(LEFT, y, RIGHT, y)
+    y -= ROW - 2
+    pdf.setFont("Helvetica", 10)
+    for job in paystub.jobs:
+        pdf.drawString(columns[0], y, job.job_code)
+        pdf.drawRightString(columns[2], y, money(job.hourly_rate))
+        pdf.drawRightString(columns[3], y, hours(job.regular_hours))
+        pdf.drawRightString(columns[4], y, hours(job.overtime_hours))
+        pdf.drawRightString(columns[5], y, money(job.regular_pay + job.overtime_pay))
+        y -= ROW
+        if y < 260:  # many jobs: the summary below still has to fit on the page
+            pdf.showPage()
+            pdf.setFont("Helvetica", 10)
+            y = LETTER[1] - 72
+
+    y -= 4
+    pdf.line(LEFT, y, RIGHT, y)
+    y -= ROW + 6
+    summary = (
+        ("Regular hours", hours(paystub.regular_hours)),
+        ("Overtime hours", hours(paystub.overtime_hours)),
+        ("Regular pay", money(paystub.regular_pay)),
+        ("Overtime pay", money(paystub.overtime_pay)),
+        ("Gross pay", money(paystub.gross_pay)),
+        ("Social Security", "-" + money(paystub.social_security)),
+        ("Medicare", "-" + money(paystub.medicare)),
+        ("Income tax", "-" + money(paystub.income_tax)),
+    )
+    for label, value in summary:
+        pdf.drawString(LEFT + 270, y, label)
+        pdf.drawRightString(RIGHT, y, value)
+        y -= ROW
+    y -= 4
+    pdf.line(LEFT + 270, y, RIGHT, y)
+    y -= ROW + 2
+    pdf.setFont("Helvetica-Bold", 12)
+    pdf.drawString(LEFT + 270, y, "Net pay")
+    pdf.drawRightString(RIGHT, y, money(paystub.net_pay))
+    pdf.showPage()
+    pdf.save()
+    return out.getvalue()

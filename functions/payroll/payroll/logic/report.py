@@ -1,0 +1,217 @@
+"""The payroll report: totals, a table of every employee, and a chart of gross pay."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from xml.sax.saxutils import escape
+
+from reportlab.graphics.charts.barcharts import HorizontalBarChart
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import LETTER
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import inch
+from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus.paragraph import Paragraph
+
+from payroll.logic.paystub_pdf import hours, money
+from payroll.logic.rollup import RollupRow
+
+CHART_BARS = 15
+TABLE_ROWS_PER_CHUNK = 40  # small tables split across pages far faster than one huge one
+
+
+@dataclass(frozen=True, slots=True)
+class PayrollTotals:
+    employees: int
+    regular_hours: Decimal
+    overtime_hours: Decimal
+    regular_pay: Decimal
+    overtime_pay: Decimal
+    gross_pay: Decimal
+    social_security: Decimal
+    medicare: Decimal
+    income_tax: Decimal
+    net_pay: Decimal
+
+
+def totals(rows: Sequence[RollupRow]) -> PayrollTotals:
+    def total(name: str) -> Decimal:
+        return sum((getattr(row, name) for row in rows), Decimal(0))
+
+    return PayrollTotals(
+        employees=len(rows),
+        **{
+            name: total(name)
+            for name in (
+                "regular_hours",
+                "overtime_hours",
+                "regular_pay",
+                "overtime_pay",
+                "gross_pay",
+                "social_security",
+                "medicare",
+                "income_tax",
+                "net_pay",
+            )
+        },
+    )
+
+
+def chart_bars(rows: Sequence[RollupRow]) -> list[tuple[str, Decimal]]:
+    """Gross pay by employee: the largest ones, the rest summed into one bar."""
+    ranked = sorted(rows, key=lambda row: (-row.gross_pay, row.employee_id))
+    bars = [(f"{row.employee_name} ({row.employee_id})", row.gross_pay) for row in ranked]
+    if len(bars) > CHART_BARS:
+        rest = sum((amount for _, amount in bars[CHART_BARS - 1 :]), Decimal(0))
+        bars = [*bars[: CHART_BARS - 1], (f"{len(bars) - CHART_BARS + 1} others", rest)]
+    return bars
+
+
+def _chart(rows: Sequence[RollupRow]) -> Drawing:
+    bars = chart_bars(rows)
+    height = 40 + 18 * len(bars)
+    drawing = Drawing(6.5 * inch, height)
+    drawing.add(String(0, height - 12, "Gross pay by employee", fontName="Helvetica-Bold"))
+    chart = HorizontalBarChart()
+    chart.x, chart.y = 170, 20
+    chart.width, chart.height = 6.5 * inch - 190, height - 45
+    # Largest bar at the top: the chart draws its first category at the bottom.
+    chart.data = [[float(amount) for _, amount in reversed(bars)]]
+    chart.categoryAxis.categoryNames = [label[:30] for label, _ in reversed(bars)]
+    chart.categoryAxis.labels.fontSize = 7
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.labels.fontSize = 7
+    chart.valueAxis.labelTextFormat = "$%0.0f"
+    chart.bars[0].fillColor = colors.HexColor("#2b6cb0")
+    drawing.add(chart)
+    return drawing
+
+
+def render_report(rows: Sequence[RollupRow], run: str) -> bytes:
+    styles = getSampleStyleSheet()
+    summary = totals(rows)
+    story: list = [
+        Paragraph("Payroll report", styles["Title"]),
+        Paragraph(escape(run), styles["Normal"]),
+        Spacer(1, 12),
+    ]
+    if rows:
+        story.append(
+            Paragraph(
+                f"Pay period {rows[0].period_start} to {rows[0].period_end}", styles["Normal"]
+            )
+        )
+    figures = [
+        ("Employees", str(summary.employees)),
+        ("Regular hours", hours(summary.regular_hours)),
+        ("Overtime hours", hours(summary.overtime_hours)),
+        ("Regular pay", money(summary.regular_pay)),
+        ("Overtime pay", money(summary.overtime_pay)),
+        ("Gross pay", money(summary.gross_pay)),
+        ("Social Security", money(summary.social_security)),
+        ("Medicare", money(summary.medicare)),
+        ("Income tax", money(summary.income_tax)),
+        ("Net pay", money(summary.net_pay)),
+    ]
+    totals_table = Table(figures, colWidths=[2 * inch, 1.6 * inch], hAlign="LEFT")
+    totals_table.setStyle(
+        TableStyle(
+            [
+                ("ALIGN", (1, 0), (1, -1), "RIGHT"),
+                ("FONTNAME", (0, -1), (-1, -1), "Helvetica-Bold"),
+                ("LINEABOVE", (0, -1), (-1, -1), 0.5, colors.black),
+            ]
+        )
+    )
+    story += [Spacer(1, 12), Paragraph("Totals", styles["Heading2"]), totals_table]
+    story += [Spacer(1, 18), _chart(rows), Spacer(1, 18)]
+    story.append(Paragraph("Employees", styles["Heading2"]))
+
+    header = ("Employee", "Name", "Reg. hours", "OT hours", "Gross", "Withheld", "Net")
+    style = TableStyle(
+        [
+            ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+            ("FONTSIZE", (0, 0), (-1, -1), 8),
+            ("ALIGN", (2, 0), (-1, -1), "RIGHT"),
+            ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.black),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+            ("TOPPADDING", (0, 0), (-1, -1), 1),
+        ]
+    )
+    widths = [0.9 * inch, 1.9 * inch, 0.75 * inch, 0.7 * inch, 0.85 * inch, 0.8 * inch, 0.85 * inch]
+    for start in range(0, len(rows), TABLE_ROWS_PER_CHUNK):
+        chunk = [
+            (
+                row.employee_id,
+                row.employee_name[:32],
+                hours(row.regular_hours),
+                hours(row.overtime_hours),
+                money(row.gross_pay),
+                money(row.withholdings),
+                money(row.net_pay),
+            )
+            for row in rows[start : start + TABLE_ROWS_PER_CHUNK]
+        ]
+        table = Table([header, *chunk], colWidths=widths, repeatRows=1, hAlign="LEFT")
+        table.setStyle(style)
+        story.append(table)
+
+    out = io.BytesIO()
+    SimpleDocTemplate(
+        out, pagesize=LETTER, title="Payroll report", leftMargin=54, rightMargin=54
+    ).build(story)
+    return out.getvalue()
+
+
+REPORT_CSV_HEADER = (
+    "employee_id",
+    "employee_name",
+    "regular_hours",
+    "overtime_hours",
+    "regular_pay",
+    "overtime_pay",
+    "gross_pay",
+    "withholdings",
+    "net_pay",
+)
+
+
+def report_csv(rows: Sequence[RollupRow]) -> str:
+    """Per-employee figures and a final TOTAL row."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(REPORT_CSV_HEADER)
+    for row in rows:
+        writer.writerow(
+            (
+                row.employee_id,
+                row.employee_name,
+                row.regular_hours,
+                row.overtime_hours,
+                row.regular_pay,
+                row.overtime_pay,
+                row.gross_pay,
+                row.withholdings,
+                row.net_pay,
+            )
+        )
+    summary = totals(rows)
+    writer.writerow(
+        (
+            "TOTAL",
+            f"{summary.employees} employees",
+            summary.regular_hours,
+            summary.overtime_hours,
+            summary.regular_pay,
+            summary.overtime_pay,
+            summary.gross_pay,
+            summary.social_security + summary.medicare + summary.income_tax,
+            summary.net_pay,
+        )
+    )
+    return out.getvalue()

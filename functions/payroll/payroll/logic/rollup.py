@@ -1,0 +1,94 @@
+"""rollup.csv: one row per paystub with every figure on it; what the report is made from."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from payroll.logic.earnings import Paystub
+
+ROLLUP_HEADER = (
+    "employee_id",
+    "employee_name",
+    "period_start",
+    "period_end",
+    "job_codes",
+    "regular_hours",
+    "overtime_hours",
+    "regular_pay",
+    "overtime_pay",
+    "gross_pay",
+    "social_security",
+    "medicare",
+    "income_tax",
+    "net_pay",
+)
+AMOUNTS = ROLLUP_HEADER[5:]
+
+
+@dataclass(frozen=True, slots=True)
+class RollupRow:
+    employee_id: str
+    employee_name: str
+    period_start: str
+    period_end: str
+    job_codes: str
+    regular_hours: Decimal
+    overtime_hours: Decimal
+    regular_pay: Decimal
+    overtime_pay: Decimal
+    gross_pay: Decimal
+    social_security: Decimal
+    medicare: Decimal
+    income_tax: Decimal
+    net_pay: Decimal
+
+    @property
+    def withholdings(self) -> Decimal:
+        return self.social_security + self.medicare + self.income_tax
+
+
+def paystub_row(paystub: Paystub) -> tuple[str, ...]:
+    return (
+        paystub.employee_id,
+        paystub.employee_name,
+        paystub.period_start.isoformat(),
+        paystub.period_end.isoformat(),
+        " ".join(sorted({job.job_code for job in paystub.jobs})),
+        str(paystub.regular_hours),
+        str(paystub.overtime_hours),
+        str(paystub.regular_pay),
+        str(paystub.overtime_pay),
+        str(paystub.gross_pay),
+        str(paystub.social_security),
+        str(paystub.medicare),
+        str(paystub.income_tax),
+        str(paystub.net_pay),
+    )
+
+
+def rollup_csv(paystubs: Iterable[Paystub], header: bool = True) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    if header:
+        writer.writerow(ROLLUP_HEADER)
+    writer.writerows(paystub_row(paystub) for paystub in paystubs)
+    return out.getvalue()
+
+
+def join_parts(parts: Iterable[str]) -> str:
+    """One rollup.csv from the header-less parts the paystub batches wrote, in order."""
+    return ",".join(ROLLUP_HEADER) + "\n" + "".join(parts)
+
+
+def read_rollup(text: str) -> list[RollupRow]:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    if tuple(reader.fieldnames or ()) != ROLLUP_HEADER:
+        raise ValueError(f"not a rollup.csv: header {reader.fieldnames}")
+    return [
+        RollupRow(**{name: Decimal(row[name]) if name in AMOUNTS else row[name] for name in row})
+        for row in reader
+    ]
