@@ -140,6 +140,8 @@ def setup() -> None:
              "--disable-pip-version-check", "--no-deps", "--no-build-isolation", "-e", str(PLUGINS)],
             check=True,
         )
+        # LocalStack's plugin loader keeps an index of entry points; drop it so new ones load.
+        shutil.rmtree(home() / "cache", ignore_errors=True)
         marker.write_text(wanted)
     for runtime, version in RUNTIMES.items():
         _venv(
@@ -206,6 +208,7 @@ def environment() -> dict[str, str]:
         {
             # The host looks like a container to LocalStack; without this it writes to /var/lib.
             "OVERRIDE_IN_DOCKER": "0",
+            "XDG_CACHE_HOME": str(home() / "cache"),
             "FILESYSTEM_ROOT": str(state),
             # Unpacked Lambda code and S3 objects go under the temp dir: keep them in our state.
             "TMPDIR": str(state / "tmp"),
@@ -217,6 +220,8 @@ def environment() -> dict[str, str]:
             "DISABLE_EVENTS": "1",
             "LOCALSTACK_TELEMETRY": "0",
             "SKIP_SSL_CERT_DOWNLOAD": "1",
+            # Internal calls (Step Functions -> Lambda, metrics, logs) skip the HTTP round trip.
+            "IN_MEMORY_CLIENT": "1",
             "LAMBDA_RUNTIME_EXECUTOR": "host",
             "LOCAL_CLOUD_RUNTIMES": str(home() / "runtimes"),
             "PROVIDER_OVERRIDE_DYNAMODB": "moto",

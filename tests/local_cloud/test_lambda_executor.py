@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import tempfile
 import threading
@@ -265,3 +266,37 @@ def test_import_error_names_the_module_and_a_fixed_deploy_recovers(lambda_functi
     result, error = invoke(name)
     assert error is None
     assert result == "fixed"
+
+
+def test_invocations_and_errors_are_counted_in_cloudwatch(lambda_function):
+    # GIVEN a function that fails when asked to
+    source = """
+    def handler(event, context):
+        if event.get("fail"):
+            raise RuntimeError("asked to fail")
+        return "ok"
+    """
+    name = lambda_function({"app.py": source})
+
+    # WHEN it is invoked three times, once failing
+    for event in ({}, {}, {"fail": True}):
+        invoke(name, event)
+
+    # THEN CloudWatch counts three invocations and one error for it
+    cloudwatch = client("cloudwatch")
+
+    def total(metric: str) -> float:
+        now = datetime.datetime.now(datetime.UTC)
+        datapoints = cloudwatch.get_metric_statistics(
+            Namespace="AWS/Lambda",
+            MetricName=metric,
+            Dimensions=[{"Name": "FunctionName", "Value": name}],
+            StartTime=now - datetime.timedelta(minutes=10),
+            EndTime=now + datetime.timedelta(minutes=1),
+            Period=60,
+            Statistics=["Sum"],
+        )["Datapoints"]
+        return sum(point["Sum"] for point in datapoints)
+
+    wait_until(lambda: total("Invocations") == 3, timeout=20, what="3 invocations counted")
+    assert total("Errors") == 1
