@@ -1,0 +1,162 @@
+"""Calculate's HTTP call to the third party, IsInputValid's handler, and the calculations API."""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import boto3
+import pytest
+from unit.approval.approval_testkit import fresh
+
+from approval.models import NumberIsTooBig
+
+
+class _ThirdParty(BaseHTTPRequestHandler):
+    received: list
+    status: int
+
+    def do_POST(self):
+        length = int(self.headers["Content-Length"])
+        self.received.append((self.path, json.loads(self.rfile.read(length))))
+        self.send_response(self.status)
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def third_party(approval_env, monkeypatch):
+    """A real HTTP server on localhost standing in for /double."""
+    _ThirdParty.received, _ThirdParty.status = [], 200
+    server = HTTPServer(("127.0.0.1", 0), _ThirdParty)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("OWN_API_URL", f"http://127.0.0.1:{server.server_port}/dev")
+    from approval import settings
+
+    settings.load.cache_clear()
+    yield _ThirdParty
+    server.shutdown()
+    settings.load.cache_clear()
+
+
+def test_calculate_sends_the_sum_and_token_to_double(third_party, lambda_context):
+    # GIVEN the third party answering
+    calculate = fresh("approval.handlers.calculate")
+    # WHEN Calculate runs with 125 and 122
+    result = calculate.handler({"x": 125, "y": 122, "taskToken": "tok"}, lambda_context)
+    # THEN /double got the sum and the token
+    assert result == {"sum": 247}
+    assert third_party.received == [("/dev/double", {"number": 247, "taskToken": "tok"})]
+
+
+def test_calculate_refuses_a_sum_over_250_without_calling_the_third_party(
+    third_party, lambda_context
+):
+    calculate = fresh("approval.handlers.calculate")
+    with pytest.raises(NumberIsTooBig):
+        calculate.handler({"x": 200, "y": 51, "taskToken": "tok"}, lambda_context)
+    assert third_party.received == []
+
+
+def test_calculate_fails_when_the_third_party_refuses_the_request(third_party, lambda_context):
+    from approval.dal.double_api import ThirdPartyUnavailable
+
+    third_party.status = 400
+    calculate = fresh("approval.handlers.calculate")
+    with pytest.raises(ThirdPartyUnavailable, match="400"):
+        calculate.handler({"x": 1, "y": 2, "taskToken": "tok"}, lambda_context)
+
+
+def test_calculate_resends_the_same_token_when_the_third_party_is_briefly_down(
+    third_party, lambda_context
+):
+    # GIVEN /double answering 503 (the adapter retries; the API's once-per-token rule makes it safe)
+    third_party.status = 503
+    calculate = fresh("approval.handlers.calculate")
+    from approval.dal.double_api import ThirdPartyUnavailable
+
+    with pytest.raises(ThirdPartyUnavailable):
+        calculate.handler({"x": 1, "y": 2, "taskToken": "tok"}, lambda_context)
+    # THEN the same body went three times (first try and two retries)
+    assert [body for _, body in third_party.received] == [{"number": 3, "taskToken": "tok"}] * 3
+
+
+def test_validate_input_handler_returns_the_checked_calculation(approval_env, lambda_context):
+    validate = fresh("approval.handlers.validate_input")
+    assert validate.handler({"x": 1, "y": 2}, lambda_context)["calculation"] == {
+        "x": 1,
+        "y": 2,
+        "approvalTimeoutSeconds": 600,
+    }
+    assert validate.handler({"x": 1}, lambda_context) == {
+        "valid": False,
+        "calculation": None,
+        "problems": ["y is missing"],
+    }
+
+
+def api(method: str, path: str, body: str | None = None, resource: str = "") -> dict:
+    return {
+        "resource": resource or path,
+        "path": path,
+        "httpMethod": method,
+        "headers": {"Content-Type": "application/json"},
+        "requestContext": {"resourcePath": resource or path, "httpMethod": method},
+        "body": body,
+        "isBase64Encoded": False,
+    }
+
+
+@pytest.fixture
+def calculations_api(aws, approval_env, monkeypatch):
+    sfn = boto3.client("stepfunctions")
+    arn = sfn.create_state_machine(
+        name="approval",
+        definition=json.dumps(
+            {"StartAt": "Wait", "States": {"Wait": {"Type": "Pass", "End": True}}}
+        ),
+        roleArn="arn:aws:iam::123456789012:role/sfn",
+    )["stateMachineArn"]
+    monkeypatch.setenv("APPROVAL_STATE_MACHINE_ARN", arn)
+    from approval import settings
+
+    settings.load.cache_clear()
+    return fresh("approval.handlers.calculations_api")
+
+
+def test_posting_a_calculation_starts_an_execution_named_by_its_id(
+    calculations_api, lambda_context
+):
+    # WHEN a calculation is posted
+    response = calculations_api.handler(
+        api("POST", "/calculations", json.dumps({"x": 125, "y": 122})), lambda_context
+    )
+    # THEN 202 with an id, and the execution runs under that name with the body as input
+    assert response["statusCode"] == 202
+    body = json.loads(response["body"])
+    assert body["executionArn"].endswith(f":{body['id']}")
+    execution = boto3.client("stepfunctions").describe_execution(executionArn=body["executionArn"])
+    assert json.loads(execution["input"]) == {"x": 125, "y": 122}
+    # AND its status can be read back
+    status = calculations_api.handler(
+        api("GET", f"/calculations/{body['id']}", resource="/calculations/{id}"), lambda_context
+    )
+    assert status["statusCode"] == 200
+    assert json.loads(status["body"])["id"] == body["id"]
+
+
+@pytest.mark.parametrize("body", ["not json", "[1, 2]", None])
+def test_a_body_that_is_not_a_json_object_is_a_400(calculations_api, lambda_context, body):
+    response = calculations_api.handler(api("POST", "/calculations", body), lambda_context)
+    assert response["statusCode"] == 400
+
+
+@pytest.mark.parametrize("calculation_id", ["not-a-uuid", "7c9e6679-7425-40de-944b-e07fc1f90ae7"])
+def test_an_unknown_calculation_is_a_404(calculations_api, lambda_context, calculation_id):
+    response = calculations_api.handler(
+        api("GET", f"/calculations/{calculation_id}", resource="/calculations/{id}"),
+        lambda_context,
+    )
+    assert response["statusCode"] == 404
