@@ -1,0 +1,237 @@
+"""The approval workflow end to end on the local cloud: real HTTP to the local REST API, real
+emails in the local SES store, real task tokens."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+from urllib.parse import urljoin
+
+import pytest
+import requests
+
+from support.localcloud import Execution, client, endpoint, wait_for_execution, wait_until
+
+pytestmark = pytest.mark.localcloud
+HTTP_TIMEOUT = 30
+
+
+@pytest.fixture(scope="module")
+def api(stack_outputs) -> str:
+    return stack_outputs["ApiUrl"]
+
+
+def start(api: str, body: dict) -> dict:
+    response = requests.post(f"{api}/calculations", json=body, timeout=HTTP_TIMEOUT)
+    assert response.status_code == 202, response.text
+    return response.json()
+
+
+def email_for(calculation_id: str, timeout: float = 30) -> dict[str, str]:
+    """The approve and reject links of the approval email for this calculation."""
+
+    def sent():
+        messages = requests.get(f"{endpoint()}/_aws/ses", timeout=HTTP_TIMEOUT).json()["messages"]
+        return next((m for m in messages if calculation_id in m["Subject"]), None)
+
+    message = wait_until(sent, timeout, interval=0.2, what=f"the email for {calculation_id}")
+    text = message["Body"]["text_part"]
+    return {
+        "approve": re.search(r"^Approve: (\S+)$", text, re.M).group(1),
+        "reject": re.search(r"^Reject:\s+(\S+)$", text, re.M).group(1),
+        "text": text,
+        "to": message["Destination"]["ToAddresses"],
+    }
+
+
+def confirm(link: str) -> requests.Response:
+    """What an approver does: open the link (GET page), then press its button (POST form)."""
+    page = requests.get(link, timeout=HTTP_TIMEOUT)
+    assert page.status_code == 200, page.text
+    action = re.search(r"<form method='post' action='([^']+)'>", page.text).group(1)
+    fields = dict(re.findall(r"<input type='hidden' name='(\w+)' value='([^']*)'>", page.text))
+    return requests.post(urljoin(link, unescape(action)), data=fields, timeout=HTTP_TIMEOUT)
+
+
+def status_of(api: str, calculation_id: str) -> dict:
+    response = requests.get(f"{api}/calculations/{calculation_id}", timeout=HTTP_TIMEOUT)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def still_running(execution_arn: str) -> bool:
+    sfn = client("stepfunctions")
+    return sfn.describe_execution(executionArn=execution_arn)["status"] == "RUNNING"
+
+
+def scheduled(execution: Execution, state: str) -> int:
+    """How many times this state's task was scheduled (1 + its retries)."""
+    count, current = 0, None
+    for event in execution.history:
+        if "stateEnteredEventDetails" in event:
+            current = event["stateEnteredEventDetails"]["name"]
+        elif event["type"] == "TaskScheduled" and current == state:
+            count += 1
+    return count
+
+
+def test_an_approved_calculation_finishes_with_its_result(api, stack_outputs):
+    # GIVEN a calculation posted to the REST API
+    started = start(api, {"x": 125, "y": 122})
+    # WHEN the approver opens the emailed approve link and confirms
+    email = email_for(started["id"])
+    assert email["to"] == [stack_outputs["ApprovalApproverEmail"]]
+    assert status_of(api, started["id"])["status"] == "AWAITING_APPROVAL"
+    decided = confirm(email["approve"])
+    # THEN the execution succeeds through Finalize with the whole result
+    assert decided.status_code == 200
+    execution = wait_for_execution(started["executionArn"])
+    assert execution.status == "SUCCEEDED"
+    assert execution.states_entered()[-1] == "Finalize"
+    output = execution.output
+    assert {k: output[k] for k in ("status", "x", "y", "sum", "doubled")} == {
+        "status": "APPROVED",
+        "x": 125,
+        "y": 122,
+        "sum": 247,
+        "doubled": 494,
+    }
+    assert output["approvedBy"] == stack_outputs["ApprovalApproverEmail"]
+    assert output["approvedAt"]
+    # AND the API reports it
+    assert status_of(api, started["id"])["result"] == output
+
+
+def test_the_email_carries_signed_links_never_the_task_token(api):
+    started = start(api, {"x": 1, "y": 2})
+    email = email_for(started["id"])
+    tokens = [
+        e["taskScheduledEventDetails"]["parameters"]
+        for e in wait_until(
+            lambda: [
+                e
+                for e in client("stepfunctions").get_execution_history(
+                    executionArn=started["executionArn"]
+                )["events"]
+                if e["type"] == "TaskScheduled" and "calculationId" in str(e)
+            ],
+            30,
+            what="the Approval task",
+        )
+    ]
+    token = re.search(r'"taskToken"\s*:\s*"([^"]+)"', tokens[0]).group(1)
+    assert token not in email["text"]
+    assert "signature=" in email["approve"] and "expires=" in email["approve"]
+    confirm(email["reject"])
+    assert wait_for_execution(started["executionArn"]).output["status"] == "REJECTED"
+
+
+def test_a_rejected_calculation_ends_in_rejected_with_its_details(api, stack_outputs):
+    started = start(api, {"x": 10, "y": 20})
+    decided = confirm(email_for(started["id"])["reject"])
+    assert decided.status_code == 200
+    execution = wait_for_execution(started["executionArn"])
+    assert execution.states_entered()[-1] == "Rejected"
+    output = execution.output
+    assert (output["status"], output["sum"], output["doubled"]) == ("REJECTED", 30, 60)
+    assert output["rejectedBy"] == stack_outputs["ApprovalApproverEmail"]
+    assert status_of(api, started["id"])["status"] == "REJECTED"
+
+
+def test_invalid_input_ends_in_default_response_saying_what_was_wrong(api):
+    started = start(api, {"x": "125", "z": 1})
+    execution = wait_for_execution(started["executionArn"])
+    assert execution.states_entered()[-1] == "DefaultResponse"
+    assert "Calculate" not in execution.states_entered()
+    assert execution.output["reason"] == "INVALID_INPUT"
+    assert execution.output["details"] == ["x must be an integer", "y is missing"]
+
+
+def test_a_sum_over_250_ends_in_default_response_without_retries(api):
+    started = start(api, {"x": 200, "y": 51})
+    execution = wait_for_execution(started["executionArn"])
+    assert execution.output["reason"] == "NUMBER_TOO_BIG"
+    assert execution.output["details"]["Error"] == "NumberIsTooBig"
+    assert "Approval" not in execution.states_entered()
+    # Not retried: Calculate's function ran once.
+    assert scheduled(execution, "Calculate") == 1
+
+
+def test_a_doubled_result_of_500_or_more_ends_in_default_response(api):
+    started = start(api, {"x": 125, "y": 125})
+    execution = wait_for_execution(started["executionArn"])
+    assert execution.output["reason"] == "DOUBLED_NUMBER_TOO_BIG"
+    assert execution.output["details"] == {
+        "Error": "DoubledNumberIsTooBig",
+        "Cause": "250 doubled is 500, which is 500 or more",
+    }
+    assert "Approval" not in execution.states_entered()
+
+
+def test_an_unanswered_approval_times_out_and_its_links_then_expire(api):
+    # GIVEN a calculation whose approver has 2 seconds (the request may shorten the timeout)
+    started = start(api, {"x": 3, "y": 4, "approvalTimeoutSeconds": 2})
+    email = email_for(started["id"])
+    # WHEN nobody decides
+    execution = wait_for_execution(started["executionArn"], timeout=30)
+    # THEN it ends in DefaultResponse saying the approval timed out
+    assert execution.output["reason"] == "APPROVAL_TIMED_OUT"
+    assert execution.output["details"]["Error"] == "States.Timeout"
+    # AND its links are refused as expired, leaving the execution as it was
+    for method in ("get", "post"):
+        late = getattr(requests, method)(email["approve"], timeout=HTTP_TIMEOUT)
+        assert late.status_code == 410
+        assert "Expired link" in late.text
+    assert wait_for_execution(started["executionArn"]).output == execution.output
+
+
+def test_forged_tampered_and_replayed_links_are_refused_and_change_nothing(api):
+    # GIVEN a calculation awaiting approval
+    started = start(api, {"x": 5, "y": 6})
+    email = email_for(started["id"])
+    forged = re.sub(r"signature=\w+", "signature=" + "ab" * 32, email["approve"])
+    tampered = email["reject"].replace("decision=reject", "decision=approve")
+    # WHEN forged and tampered links are opened and posted
+    for link, title in ((forged, "Forged link"), (tampered, "Tampered link")):
+        for method in ("get", "post"):
+            response = getattr(requests, method)(link, timeout=HTTP_TIMEOUT)
+            # THEN each gets a 403 page saying which, and the execution keeps waiting
+            assert response.status_code == 403
+            assert title in response.text
+    assert still_running(started["executionArn"])
+    assert status_of(api, started["id"])["status"] == "AWAITING_APPROVAL"
+    # WHEN the genuine approve link is used, then replayed (and the reject one tried)
+    assert confirm(email["approve"]).status_code == 200
+    replayed = requests.post(email["approve"], timeout=HTTP_TIMEOUT)
+    other = requests.post(email["reject"], timeout=HTTP_TIMEOUT)
+    # THEN the replays are refused as used, and the execution finished as approved
+    assert (replayed.status_code, other.status_code) == (409, 409)
+    assert "already been decided" in replayed.text
+    execution = wait_for_execution(started["executionArn"])
+    assert execution.output["status"] == "APPROVED"
+
+
+def test_the_third_party_answers_a_token_once_even_when_asked_twice(api):
+    # GIVEN a token Step Functions does not know (so the answer cannot land)
+    body = {"number": 21, "taskToken": "e2e-not-a-real-token-" + api[-8:]}
+    first = requests.post(f"{api}/double", json=body, timeout=HTTP_TIMEOUT)
+    second = requests.post(f"{api}/double", json=body, timeout=HTTP_TIMEOUT)
+    other = requests.post(f"{api}/double", json={**body, "number": 300}, timeout=HTTP_TIMEOUT)
+    assert first.status_code == second.status_code == 200
+    assert first.json() == second.json()
+    assert first.json()["doubled"] == 42
+    assert other.status_code == 409
+
+
+def test_the_api_refuses_a_body_that_is_not_json_and_unknown_ids(api):
+    bad = requests.post(
+        f"{api}/calculations",
+        data="x=1",
+        headers={"Content-Type": "application/json"},
+        timeout=HTTP_TIMEOUT,
+    )
+    assert bad.status_code == 400
+    missing = requests.get(
+        f"{api}/calculations/7c9e6679-7425-40de-944b-e07fc1f90ae7", timeout=HTTP_TIMEOUT
+    )
+    assert missing.status_code == 404
