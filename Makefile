@@ -58,8 +58,8 @@ test: up ## Run every test (unit, local cloud, end to end)
 	@$(MAKE) --no-print-directory $(WHEELS)/.installed
 	@LOCAL_CLOUD_PORT=$(LOCAL_CLOUD_PORT) $(PY) -m pytest $(PYTEST_ARGS)
 
-bench: deploy-local ## Benchmarks: local cloud start, deploy, invoke, executions
-	@$(LOCAL_AWS) $(PY) bench/run.py
+bench: deploy-local ## Benchmarks (all, or BENCH="localcloud payroll")
+	@$(PY) bench/run.py $(BENCH)
 
 lint: setup ## ruff, sam validate --lint, checkov
 	@$(VENV)/bin/ruff check .
@@ -76,7 +76,7 @@ $(CHECKOV)/.installed: requirements-checkov.txt
 
 .PHONY: checkov
 checkov: $(CHECKOV)/.installed
-	@$(CHECKOV)/bin/checkov --quiet --compact --framework cloudformation -f template.yaml \
+	@$(CHECKOV)/bin/checkov --quiet --compact --skip-download -f template.yaml \
 		--config-file .checkov.yaml
 
 deploy: setup ## Deploy to real AWS (--config-env dev)

@@ -139,7 +139,9 @@ def main() -> None:
             cold_name = f"bench-cold-{uuid.uuid4().hex[:6]}"
             make_function(lam, cold_name)
             colds.append(timed(lambda n=cold_name: lam.invoke(FunctionName=n, Payload=b"{}")))
-        rows.append(("cold start, first invoke (median of 5)", statistics.median(colds) * 1000, 300.0, "ms"))
+        rows.append(
+            ("cold start, first invoke (median of 5)", statistics.median(colds) * 1000, 300.0, "ms")
+        )
 
         function_arn = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
         machine = sfn.create_state_machine(
@@ -158,8 +160,17 @@ def main() -> None:
 
         run_once()
         runs = [timed(run_once) for _ in range(10)]
-        rows.append(("execution of 5 sequential Lambda tasks (median of 10)", statistics.median(runs) * 1000, 250.0, "ms"))
-        rows.append(("local cloud memory, RSS of all its processes", rss_of_group(pid) / 2**20, None, "MiB"))
+        rows.append(
+            (
+                "execution of 5 sequential Lambda tasks (median of 10)",
+                statistics.median(runs) * 1000,
+                250.0,
+                "ms",
+            )
+        )
+        rows.append(
+            ("local cloud memory, RSS of all its processes", rss_of_group(pid) / 2**20, None, "MiB")
+        )
     finally:
         cloud("down", port)
 

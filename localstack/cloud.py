@@ -17,6 +17,7 @@ different ports run side by side.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import hashlib
 import json
@@ -75,13 +76,13 @@ def _is_version(python: str, version: tuple[int, int]) -> bool:
         ).stdout.strip()
     except (OSError, subprocess.TimeoutExpired):
         return False
-    return out == "%d.%d" % version
+    return out == "{}.{}".format(*version)
 
 
 def find_python(version: tuple[int, int] = PYTHON_VERSION) -> str:
     """A real interpreter path (not a pyenv shim) of the given version, or exit naming what is
     missing."""
-    name = "python%d.%d" % version
+    name = "python{}.{}".format(*version)
     candidates = []
     pyenv_root = os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv"))
     candidates += sorted(glob.glob(f"{pyenv_root}/versions/{version[0]}.{version[1]}.*/bin/{name}"))
@@ -118,7 +119,14 @@ def _venv(path: Path, python: str, requirements: list[Path], extra: list[str], l
     say(f"installing {label} into {path} (once; about a minute)")
     shutil.rmtree(path, ignore_errors=True)
     subprocess.run([python, "-m", "venv", str(path)], check=True)
-    pip = [str(path / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    pip = [
+        str(path / "bin" / "python"),
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+    ]
     args = [arg for req in requirements for arg in ("-r", str(req))]
     subprocess.run([*pip, *args, *extra], check=True)
     marker.write_text(wanted)
@@ -136,8 +144,18 @@ def setup() -> None:
     if not marker.exists() or marker.read_text() != wanted:
         say("installing the project's LocalStack plugins")
         subprocess.run(
-            [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
-             "--disable-pip-version-check", "--no-deps", "--no-build-isolation", "-e", str(PLUGINS)],
+            [
+                str(venv / "bin" / "python"),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--no-deps",
+                "--no-build-isolation",
+                "-e",
+                str(PLUGINS),
+            ],
             check=True,
         )
         # LocalStack's plugin loader keeps an index of entry points; drop it so new ones load.
@@ -288,20 +306,16 @@ def down() -> None:
         say("not running")
         return
     say(f"stopping pid {pid}")
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        pass
     deadline = time.monotonic() + STOP_DEADLINE_S
     while time.monotonic() < deadline and _alive(pid):
         time.sleep(0.1)
     if _alive(pid):
         say(f"still running after {STOP_DEADLINE_S} s: killing")
     # Lambda processes left in the group go too.
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     while _alive(pid):
         time.sleep(0.05)
     _pid_file().unlink(missing_ok=True)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import demos  # noqa: E402
-import stack  # noqa: E402
+import demos
+import stack
 
 
 def main() -> int:

@@ -10,7 +10,6 @@ from localstack.runtime import hooks
 
 def evaluate(expression: str):
     import jsonata as jsonata_python
-
     from localstack.services.stepfunctions.asl.jsonata.jsonata import JSONataException
 
     try:

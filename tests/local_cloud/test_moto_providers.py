@@ -45,10 +45,12 @@ def test_kinesis_stream_round_trip(local_cloud):
     name = f"applications-{uuid.uuid4().hex[:6]}"
     kinesis.create_stream(StreamName=name, ShardCount=1)
     wait_until(
-        lambda: kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"][
-            "StreamStatus"
-        ]
-        == "ACTIVE",
+        lambda: (
+            kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"][
+                "StreamStatus"
+            ]
+            == "ACTIVE"
+        ),
         timeout=10,
         what="the stream to be active",
     )

@@ -69,5 +69,9 @@ def test_an_error_raised_by_a_function_is_caught_by_its_type(fixture_stack):
 
     # THEN the Catch on OutOfStock led to the Rejected state, and nothing was charged
     assert execution.status == "SUCCEEDED"
-    assert execution.output == {"orderId": order["orderId"], "rejected": True, "reason": "OutOfStock"}
+    assert execution.output == {
+        "orderId": order["orderId"],
+        "rejected": True,
+        "reason": "OutOfStock",
+    }
     assert "ChargeCard" not in execution.states_entered()

@@ -52,7 +52,7 @@ def start_local_cloud() -> None:
     subprocess.run([sys.executable, str(PROJECT / "localstack" / "cloud.py"), "up"], check=True)
 
 
-def wait_until(
+def wait_until[T](
     probe: Callable[[], T | None], timeout: float = 30, interval: float = 0.1, what: str = ""
 ) -> T:
     """Call probe until it returns something truthy; fail after timeout seconds."""

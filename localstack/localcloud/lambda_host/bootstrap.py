@@ -55,7 +55,9 @@ def load_handler(handler: str):
     try:
         module_name, function_name = handler.rsplit(".", 1)
     except ValueError as error:
-        raise InitError("Runtime.MalformedHandlerName", f"Bad handler '{handler}': {error}") from None
+        raise InitError(
+            "Runtime.MalformedHandlerName", f"Bad handler '{handler}': {error}"
+        ) from None
     module_name = module_name.replace("/", ".")
     try:
         module = importlib.import_module(module_name)
@@ -72,7 +74,8 @@ def load_handler(handler: str):
     function = getattr(module, function_name, None)
     if function is None:
         raise InitError(
-            "Runtime.HandlerNotFound", f"Handler '{function_name}' missing on module '{module_name}'"
+            "Runtime.HandlerNotFound",
+            f"Handler '{function_name}' missing on module '{module_name}'",
         )
     return function
 
@@ -99,7 +102,7 @@ def _set_import_path() -> None:
     """As in Lambda: the function's code first, then each layer's python folders."""
     task_root = os.environ["LAMBDA_TASK_ROOT"]
     layers = json.loads(os.environ.pop("_LOCAL_CLOUD_LAYERS", "[]"))
-    version = "python%d.%d" % sys.version_info[:2]
+    version = "python{}.{}".format(*sys.version_info[:2])
     paths = [task_root]
     for layer in layers:
         paths += [f"{layer}/python/lib/{version}/site-packages", f"{layer}/python"]
@@ -111,7 +114,9 @@ def _configure_logging() -> None:
     # The runtime's root handler: what a handler logs with the logging module reaches the logs.
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(
-        logging.Formatter("[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(message)s", "%Y-%m-%dT%H:%M:%S")
+        logging.Formatter(
+            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(message)s", "%Y-%m-%dT%H:%M:%S"
+        )
     )
     logging.Formatter.converter = time.gmtime
     logging.getLogger().addHandler(handler)

@@ -9,6 +9,7 @@ each invocation's stdout and stderr as its logs.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -19,12 +20,13 @@ import threading
 import time
 from pathlib import Path
 
-from localstack import config
 from localstack.services.lambda_.invocation.lambda_models import FunctionVersion, InvocationResult
 from localstack.services.lambda_.invocation.runtime_executor import (
     LambdaRuntimeException,
     RuntimeExecutor,
 )
+
+from localstack import config
 
 LOG = logging.getLogger(__name__)
 
@@ -138,10 +140,8 @@ class HandlerProcess:
             self.process.send_signal(signal.SIGKILL)
         self.process.wait()
         for fd in (self._request_write, self._response_read):
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
 
 
 class HostRuntimeExecutor(RuntimeExecutor):
@@ -209,10 +209,13 @@ class HostRuntimeExecutor(RuntimeExecutor):
             self._handler = None
             logs = handler.take_logs(None, 0)
             if status is None:
-                message = f"RequestId: {request_id} Error: Task timed out after {timeout_s:.2f} seconds"
+                message = (
+                    f"RequestId: {request_id} Error: Task timed out after {timeout_s:.2f} seconds"
+                )
                 error = {"errorType": "Sandbox.Timedout", "errorMessage": message}
             else:
-                message = f"RequestId: {request_id} Error: Runtime exited with error: exit status {status}"
+                message = f"RequestId: {request_id} Error: Runtime exited with error: "
+                message += f"exit status {status}"
                 error = {"errorType": "Runtime.ExitError", "errorMessage": message}
             logs += f"{message}\n"
             return self._result(request_id, json.dumps(error), True, logs, duration_ms)
@@ -231,7 +234,8 @@ class HostRuntimeExecutor(RuntimeExecutor):
             f"{logs}"
             f"END RequestId: {request_id}\n"
             f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
-            f"Billed Duration: {max(1, round(duration_ms))} ms\tMemory Size: {config_.memory_size} MB\n"
+            f"Billed Duration: {max(1, round(duration_ms))} ms\t"
+            f"Memory Size: {config_.memory_size} MB\n"
         )
         self._last_logs = logs
         return InvocationResult(request_id, payload.encode(), is_error=is_error, logs=logs)

@@ -1,4 +1,4 @@
-"""Handlers of the local cloud's fixture workflow: stock check, a flaky payment, a DynamoDB write."""
+"""The local cloud's fixture workflow: a stock check, a flaky payment, a DynamoDB write."""
 
 import os
 
@@ -35,5 +35,7 @@ def charge_card(event, context):
 
 
 def record_order(event, context):
-    TABLE.put_item(Item={"orderId": event["orderId"], "item": event["item"], "total": event["total"]})
+    TABLE.put_item(
+        Item={"orderId": event["orderId"], "item": event["item"], "total": event["total"]}
+    )
     return {**event, "recorded": True}
