@@ -1,0 +1,29 @@
+"""The credit bureau, over HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from prescreening.settings import settings
+
+
+class CreditBureauUnavailable(Exception):
+    """The bureau did not answer in time or answered with an error; worth retrying."""
+
+
+def fetch_report(applicant: dict[str, Any]) -> dict[str, Any]:
+    config = settings()
+    try:
+        response = requests.post(
+            config.bureau_url,
+            json=applicant,
+            timeout=config.credit_bureau_timeout_seconds,
+        )
+    except requests.RequestException as error:
+        raise CreditBureauUnavailable(type(error).__name__) from error
+    if response.status_code >= 500 or response.status_code == 429:
+        raise CreditBureauUnavailable(f"bureau answered HTTP {response.status_code}")
+    response.raise_for_status()
+    return response.json()

@@ -1,0 +1,19 @@
+"""The rejected-applications queue: records that can never become an execution, with why.
+
+The queue keeps the record's data as it arrived (it is the record of what was rejected, so
+nothing is lost); logs only ever get the reason.
+"""
+
+from __future__ import annotations
+
+import json
+
+from common.aws import client
+from prescreening.settings import settings
+
+
+def reject(data: str, reason: list[str], source: dict[str, str]) -> None:
+    client("sqs").send_message(
+        QueueUrl=settings().rejected_queue_url,
+        MessageBody=json.dumps({"reason": reason, "source": source, "data": data}),
+    )

@@ -1,0 +1,93 @@
+"""Step Functions execution status changes (EventBridge) -> execution-level screening log
+entries: started, succeeded, failed, timed out, aborted. The execution's input and output are
+not logged (they hold personal data)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, ConfigDict, Field
+
+from common.observability import logger, tracer
+from prescreening.dal import executions, screening_log
+from prescreening.dal.screening_log import LogType
+
+# AWS's status names, as the log calls them.
+EVENTS = {
+    "RUNNING": "STARTED",
+    "SUCCEEDED": "SUCCEEDED",
+    "FAILED": "FAILED",
+    "TIMED_OUT": "TIMED_OUT",
+    "ABORTED": "ABORTED",
+}
+MAX_CAUSE = 1000
+
+
+class ExecutionStatusChange(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+    execution_arn: str = Field(alias="executionArn")
+    state_machine_arn: str = Field(alias="stateMachineArn")
+    name: str
+    status: str
+    start_date: int | None = Field(None, alias="startDate")
+    stop_date: int | None = Field(None, alias="stopDate")
+    input: str | None = None
+    error: str | None = None
+    cause: str | None = None
+
+
+class ExecutionStatusChangeEvent(EventBridgeModel):
+    detail: ExecutionStatusChange
+
+
+def _iso(epoch_millis: int | None) -> str | None:
+    if epoch_millis is None:
+        return None
+    moment = datetime.fromtimestamp(epoch_millis / 1000, UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def application_id(change: ExecutionStatusChange) -> str:
+    """From the input when it names one, else from the execution's name."""
+    try:
+        found = json.loads(change.input or "{}").get("applicationId")
+    except (ValueError, AttributeError):
+        found = None
+    return found if isinstance(found, str) and found else executions.application_id_of(change.name)
+
+
+def log_entry(change: ExecutionStatusChange) -> dict[str, Any]:
+    event = EVENTS.get(change.status, change.status)
+    details = {
+        "executionArn": change.execution_arn,
+        "status": change.status,
+        "startDate": _iso(change.start_date),
+        "stopDate": _iso(change.stop_date),
+        "error": change.error,
+        "cause": change.cause[:MAX_CAUSE] if change.cause else None,
+    }
+    return screening_log.entry(
+        application_id(change),
+        LogType.EXECUTION,
+        event,
+        {key: value for key, value in details.items() if value is not None},
+        execution_name=change.name,
+        logged_at=_iso(change.stop_date or change.start_date),
+    )
+
+
+@event_parser(model=ExecutionStatusChangeEvent)
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def handler(event: ExecutionStatusChangeEvent, context: LambdaContext) -> dict:
+    entry = log_entry(event.detail)
+    screening_log.write([entry])
+    logger.info(
+        "execution status logged", application_id=entry["applicationId"], event=entry["event"]
+    )
+    return {"logged": entry["entry"]}

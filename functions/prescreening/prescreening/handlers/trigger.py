@@ -1,0 +1,76 @@
+"""Kinesis -> one pre-screening execution per application.
+
+Each record is handled on its own (Powertools batch processing, partial batch responses):
+- a valid application starts the execution PreScreening-<applicationId>; an execution of that
+  name already existing means the record is a duplicate: done, not an error;
+- a record that is not JSON or not a valid application is never retried: it goes to the
+  rejected-applications queue with the reason;
+- anything else (throttling, the service unreachable) fails that record only, so the event
+  source mapping retries from it.
+"""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
+from common.observability import logger, tracer
+from prescreening.dal import executions, rejected
+from prescreening.models import Application, describe_errors
+
+processor = BatchProcessor(event_type=EventType.KinesisDataStreams)
+
+STARTED, DUPLICATE, REJECTED = "started", "duplicate", "rejected"
+
+
+def _source(record: KinesisStreamRecord) -> dict[str, str]:
+    return {
+        "eventSourceArn": record.event_source_arn,
+        "eventId": record.event_id,
+        "partitionKey": record.kinesis.partition_key,
+        "sequenceNumber": record.kinesis.sequence_number,
+    }
+
+
+@tracer.capture_method
+def start_screening(record: KinesisStreamRecord) -> str:
+    sequence = record.kinesis.sequence_number
+    try:
+        application = Application.model_validate_json(record.kinesis.data_as_bytes())
+    except ValidationError as error:
+        reasons = describe_errors(error)
+        rejected.reject(record.kinesis.data, reasons, _source(record))
+        logger.warning("application rejected", sequence_number=sequence, reasons=reasons)
+        return REJECTED
+    application_id = application.application_id
+    try:
+        executions.start(application.to_json())
+    except executions.AlreadyStarted:
+        logger.info("duplicate record: execution exists", application_id=application_id)
+        return DUPLICATE
+    logger.info("pre-screening started", application_id=application_id)
+    return STARTED
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def handler(event: dict, context: LambdaContext) -> dict:
+    response = process_partial_response(
+        event=event, record_handler=start_screening, processor=processor, context=context
+    )
+    outcomes = [result for _, result, _ in processor.success_messages]
+    logger.info(
+        "batch handled",
+        records=len(event.get("Records", [])),
+        started=outcomes.count(STARTED),
+        duplicates=outcomes.count(DUPLICATE),
+        rejected=outcomes.count(REJECTED),
+        failed=len(response["batchItemFailures"]),
+    )
+    return response
