@@ -160,6 +160,9 @@ class HostRuntimeExecutor(RuntimeExecutor):
         for key in HOST_VARIABLES:
             if key in os.environ and key not in self._env:
                 self._env[key] = os.environ[key]
+        # The community local cloud has no X-Ray: with the SDK off, traced handlers run the same
+        # code but open no UDP socket towards a daemon that is not there.
+        self._env.setdefault("AWS_XRAY_SDK_ENABLED", "false")
         self._start_process()
 
     def _start_process(self) -> None:
