@@ -55,7 +55,6 @@ demo: deploy-local ## Deploy, run every workflow once and print the outcomes
 	@$(LOCAL_AWS) $(PY) scripts/demo.py
 
 test: up ## Run every test (unit, local cloud, end to end)
-	@$(MAKE) --no-print-directory $(WHEELS)/.installed
 	@LOCAL_CLOUD_PORT=$(LOCAL_CLOUD_PORT) $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: deploy-local ## Benchmarks (all, or BENCH="localcloud payroll")
