@@ -9,6 +9,7 @@ PY := $(VENV)/bin/python
 WHEELS := .local-cloud/wheels
 FUNCTION_REQUIREMENTS := $(wildcard functions/*/requirements.txt)
 LOCAL_CLOUD_PORT ?= 4566
+export LOCAL_CLOUD_PORT
 LOCAL_STACK_NAME := serverless-workflows-local
 
 # The local cloud, as every AWS client (sam, boto3, tests) should see it.
@@ -55,7 +56,7 @@ demo: deploy-local ## Deploy, run every workflow once and print the outcomes
 	@$(LOCAL_AWS) $(PY) scripts/demo.py
 
 test: up ## Run every test (unit, local cloud, end to end)
-	@LOCAL_CLOUD_PORT=$(LOCAL_CLOUD_PORT) $(PY) -m pytest $(PYTEST_ARGS)
+	@$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: deploy-local ## Benchmarks (all, or BENCH="localcloud payroll")
 	@$(PY) bench/run.py $(BENCH)
