@@ -125,10 +125,10 @@ def parse_timesheet(data: bytes) -> list[TimesheetEntry]:
             if not name:
                 errors.append(f"{_where(line, 2)}: the name is empty")
             elif employee_id in names and names[employee_id][0] != name:
-                first_name, first_line = names[employee_id]
+                # Names stay out of the message: it is logged and notified.
                 errors.append(
-                    f"{_where(line, 2)}: employee {employee_id} is named {name!r} here "
-                    f"but {first_name!r} on line {first_line}"
+                    f"{_where(line, 2)}: employee {employee_id} has another name on line "
+                    f"{names[employee_id][1]}"
                 )
             else:
                 names.setdefault(employee_id, (name, line))

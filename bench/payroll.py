@@ -1,0 +1,164 @@
+"""Payroll at scale: 10,000 employees end to end on the local cloud.
+
+Uploads one raw timesheet of 10,000 employees (two weeks each) to the deployed stack's raw-data
+bucket and times the run from upload to the execution's end. In the same run it draws the same
+paystubs with reportlab alone (no S3, no Lambda, no Step Functions) for the baseline, and
+samples the local cloud's memory (RSS summed over the LocalStack process group, which holds its
+Lambda handler processes) throughout.
+
+    LOCAL_CLOUD_PORT=4571 python bench/payroll.py     # the stack must be deployed there
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+import sys
+import threading
+import time
+import uuid
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [
+    str(PROJECT / "scripts"),
+    str(PROJECT / "tests"),
+    str(PROJECT / "functions" / "payroll"),
+    str(PROJECT / "functions" / "common"),
+]
+
+import stack  # noqa: E402
+
+from payroll.logic.earnings import WithholdingRates, compute_paystub  # noqa: E402
+from payroll.logic.paystub_pdf import render_paystub  # noqa: E402
+from payroll.logic.timesheet import by_employee, parse_timesheet  # noqa: E402
+from support.localcloud import client, wait_for_execution, wait_until  # noqa: E402
+
+EMPLOYEES = int(os.environ.get("PAYROLL_BENCH_EMPLOYEES", "10000"))
+BASELINE_PAYSTUBS = 2000
+GOAL_PAYSTUBS_PER_S = 100
+GOAL_RATIO = 0.25
+MONDAY = date(2026, 11, 2)
+
+
+def timesheet(employees: int) -> bytes:
+    """Each employee: two jobs a week over two ISO weeks, some weeks with overtime."""
+    rng = random.Random(2)
+    out = io.StringIO()
+    out.write("employee_id,employee_name,date,job_code,hours,hourly_rate\n")
+    for number in range(employees):
+        rate = rng.randrange(18, 60)
+        employee = f"E{number:05d},Employee {number}"
+        for week in range(2):
+            monday = MONDAY + timedelta(days=7 * week)
+            thursday = monday + timedelta(days=3)
+            long_day, short_day = rng.randrange(20, 36), rng.randrange(4, 16)
+            out.write(f"{employee},{monday},JOB{number % 7},{long_day},{rate}\n")
+            out.write(f"{employee},{thursday},JOB{(number + 1) % 7},{short_day},{rate + 5}\n")
+    return out.getvalue().encode()
+
+
+def raw_reportlab_rate(data: bytes, count: int) -> float:
+    """Paystubs per second drawn by reportlab alone, from the same timesheet."""
+    rates = WithholdingRates(Decimal("0.062"), Decimal("0.0145"), Decimal("0.10"))
+    employees = list(by_employee(parse_timesheet(data)).values())[:count]
+    paystubs = [compute_paystub(entries, rates) for entries in employees]
+    started = time.perf_counter()
+    for paystub in paystubs:
+        render_paystub(paystub)
+    return len(paystubs) / (time.perf_counter() - started)
+
+
+class PeakMemory:
+    """Samples the RSS of a process group from /proc until stopped; keeps the peak."""
+
+    def __init__(self, pid: int, interval: float = 0.2):
+        self.group = os.getpgid(pid)
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def rss(self) -> int:
+        page = os.sysconf("SC_PAGE_SIZE")
+        total = 0
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                if int(fields[2]) == self.group:  # fields: state, ppid, pgrp, ...
+                    total += int((entry / "statm").read_text().split()[1]) * page
+            except (OSError, IndexError, ValueError):
+                continue  # the process ended while being read
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.rss())
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def local_cloud_pid() -> int:
+    port = os.environ.get("LOCAL_CLOUD_PORT", "4566")
+    home = Path(os.environ.get("LOCAL_CLOUD_HOME", PROJECT / ".local-cloud"))
+    return int((home / port / "localstack.pid").read_text())
+
+
+def main() -> None:
+    outputs = stack.outputs()
+    s3, sfn = client("s3"), client("stepfunctions")
+    data = timesheet(EMPLOYEES)
+    key = f"bench/{uuid.uuid4().hex[:8]}/timesheet.csv"
+    machine = outputs["PayrollStateMachineArn"]
+    before = {e["executionArn"] for e in sfn.list_executions(stateMachineArn=machine)["executions"]}
+
+    with PeakMemory(local_cloud_pid()) as memory:
+        started = time.perf_counter()
+        s3.put_object(Bucket=outputs["RawDataBucketName"], Key=key, Body=data)
+
+        def new_execution():
+            executions = sfn.list_executions(stateMachineArn=machine)["executions"]
+            return [e["executionArn"] for e in executions if e["executionArn"] not in before]
+
+        execution = wait_for_execution(wait_until(new_execution, 30, what="the run")[0], 900)
+        elapsed = time.perf_counter() - started
+        baseline = raw_reportlab_rate(data, BASELINE_PAYSTUBS)
+    if execution.status != "SUCCEEDED":
+        sys.exit(f"the run {execution.status}: {execution.error} {execution.cause}")
+    paystubs = execution.output["paystubs"]["count"]
+    listed = sum(
+        page.get("KeyCount", 0)
+        for page in s3.get_paginator("list_objects_v2").paginate(
+            Bucket=outputs["PaystubsBucketName"], Prefix=execution.output["paystubs"]["prefix"]
+        )
+    )
+    rate = paystubs / elapsed
+    ratio = rate / baseline
+    rows = [
+        ("employees in the file", f"{EMPLOYEES}", ""),
+        ("paystub PDFs written (listed in S3)", f"{listed}", ""),
+        ("end to end (upload -> run ended)", f"{elapsed:.1f} s", ""),
+        ("paystubs/s end to end", f"{rate:.1f}", f"goal >= {GOAL_PAYSTUBS_PER_S}"),
+        ("paystubs/s raw reportlab (same run)", f"{baseline:.1f}", ""),
+        ("ratio end to end / raw", f"{ratio:.2f}", f"goal >= {GOAL_RATIO}"),
+        ("local cloud peak memory (RSS)", f"{memory.peak / 2**20:.0f} MiB", ""),
+    ]
+    print(f"\nPayroll benchmark ({EMPLOYEES} employees)")
+    for name, value, goal in rows:
+        print(f"  {name:40} {value:>12}  {goal}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,152 @@
+"""The payroll state machine's paths, with every task mocked (statemachine/test/payroll.mock.json).
+
+Runs each test case of the MockConfigFile on the local cloud: the happy path, a failure of each
+task (caught into the [ERROR] notification, then the run fails with the task's error), and
+generateReport's retry of States.Timeout.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from support.sfn_mocks import create_mocked_state_machine, run_test_case
+
+pytestmark = pytest.mark.localcloud
+
+RUN = {"bucket": "raw", "key": "timesheets/week.csv", "uploadedAt": "2026-11-20T10:00:00Z"}
+TOPIC = "arn:aws:sns:us-east-1:000000000000:payroll-mock-tests"
+
+
+@pytest.fixture(scope="module")
+def payroll_machine(local_cloud) -> str:
+    return create_mocked_state_machine(
+        "PayrollMockTests", "payroll.asl.json", {"PayrollNotificationsTopicArn": TOPIC}
+    )
+
+
+def sns_parameters(execution, state: str) -> dict:
+    """What the named SNS state was asked to publish."""
+    entered = next(
+        event["stateEnteredEventDetails"]
+        for event in execution.history
+        if event.get("stateEnteredEventDetails", {}).get("name") == state
+    )
+    scheduled = next(
+        event["taskScheduledEventDetails"]
+        for event in execution.history
+        if event["type"] == "TaskScheduled"
+        and event["taskScheduledEventDetails"]["resource"] == "publish"
+    )
+    assert json.loads(entered["input"])  # the state saw the run's state
+    return json.loads(scheduled["parameters"])
+
+
+def caught_error(execution) -> str:
+    """The error name the Catch put into the state notifyFailure received."""
+    entered = next(
+        event["stateEnteredEventDetails"]
+        for event in execution.history
+        if event.get("stateEnteredEventDetails", {}).get("name") == "notifyFailure"
+    )
+    return json.loads(entered["input"])["error"]["Error"]
+
+
+def test_happy_path_runs_every_task_and_notifies_success(payroll_machine):
+    # GIVEN every task answering as it would for a two-batch file
+    # WHEN the run starts
+    execution = run_test_case(payroll_machine, "HappyPath", RUN)
+
+    # THEN it succeeds through each task in order, one paystub batch per Map item
+    assert execution.status == "SUCCEEDED", execution.cause
+    entered = execution.states_entered()
+    assert entered == [
+        "processData",
+        "generatePaystubs",
+        "generatePaystubBatch",
+        "generatePaystubBatch",
+        "collectRollup",
+        "generateReport",
+        "notifySuccess",
+    ]
+    # AND the success notification summarises the run
+    published = sns_parameters(execution, "notifySuccess")
+    assert published["TopicArn"] == TOPIC
+    assert published["Subject"] == "Payroll run succeeded"
+    assert "4 paystubs, gross pay 5000.00, net pay 3867.50" in published["Message"]
+    assert "s3://paystubs/timesheets/week/20261120T100000000000Z/report.pdf" in published["Message"]
+    # AND each Map item carried S3 keys, not data
+    map_inputs = [
+        json.loads(event["stateEnteredEventDetails"]["input"])
+        for event in execution.history
+        if event.get("stateEnteredEventDetails", {}).get("name") == "generatePaystubBatch"
+    ]
+    assert sorted(item["batchKey"] for item in map_inputs) == [
+        "timesheets/week/20261120T100000000000Z/batches/00000.csv",
+        "timesheets/week/20261120T100000000000Z/batches/00001.csv",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("case", "failed_task", "error", "cause_part"),
+    [
+        ("ProcessDataFails", "processData", "InvalidPayrollFile", "line 3, column 5 (hours)"),
+        ("GeneratePaystubsFails", "generatePaystubs", "Lambda.Unknown", "paystub batch failed"),
+        ("CollectRollupFails", "collectRollup", "NoSuchKey", "a rollup part is missing"),
+        ("GenerateReportFails", "generateReport", "ValueError", "not a rollup.csv"),
+    ],
+)
+def test_a_failed_task_sends_the_error_notification_and_fails_the_run(
+    payroll_machine, case, failed_task, error, cause_part
+):
+    # GIVEN one task failing
+    # WHEN the run starts
+    execution = run_test_case(payroll_machine, case, RUN)
+
+    # THEN the failure is caught into the [ERROR] notification carrying the cause
+    entered = execution.states_entered()
+    assert entered[-2:] == ["notifyFailure", "payrollFailed"]
+    assert failed_task in entered
+    assert "notifySuccess" not in entered
+    published = sns_parameters(execution, "notifyFailure")
+    assert published["Subject"].startswith("[ERROR]")
+    assert cause_part in published["Message"]
+    # AND the run fails with the task's cause; the task's own error is in the caught state
+    assert execution.status == "FAILED"
+    assert execution.error == "PayrollRunFailed"
+    assert cause_part in execution.cause
+    assert caught_error(execution) == error
+
+
+def test_generate_report_timeout_is_retried(payroll_machine):
+    # GIVEN generateReport timing out once, then answering
+    # WHEN the run starts
+    execution = run_test_case(payroll_machine, "GenerateReportTimeoutRetried", RUN, timeout=90)
+
+    # THEN generateReport was tried twice and the run succeeded
+    assert execution.status == "SUCCEEDED", execution.cause
+    failed_attempts = [
+        event
+        for event in execution.events("TaskFailed")
+        if event["taskFailedEventDetails"]["error"] == "States.Timeout"
+    ]
+    assert len(failed_attempts) == 1
+    assert execution.states_entered()[-2:] == ["generateReport", "notifySuccess"]
+
+
+def test_generate_report_timing_out_every_time_fails_after_two_retries(payroll_machine):
+    # GIVEN generateReport timing out on every attempt
+    # WHEN the run starts
+    execution = run_test_case(payroll_machine, "GenerateReportTimesOutEveryTime", RUN, timeout=90)
+
+    # THEN it was tried three times (two retries), then the failure was notified
+    timeouts = [
+        event
+        for event in execution.events("TaskFailed")
+        if event["taskFailedEventDetails"]["error"] == "States.Timeout"
+    ]
+    assert len(timeouts) == 3
+    assert execution.status == "FAILED"
+    assert caught_error(execution) == "States.Timeout"
+    assert execution.states_entered()[-2:] == ["notifyFailure", "payrollFailed"]
