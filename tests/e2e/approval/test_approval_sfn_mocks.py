@@ -1,0 +1,195 @@
+"""The approval state machine's every path, with its tasks mocked (statemachine/test/
+approval.mock.json) and run by the local cloud's Step Functions."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import zipfile
+
+import pytest
+
+from support.localcloud import client
+from support.sfn_mocks import (
+    ROLE_ARN,
+    create_mocked_state_machine,
+    definition_from_asl,
+    install_mock_configs,
+    run_test_case,
+)
+
+pytestmark = pytest.mark.localcloud
+INPUT = {"x": 125, "y": 122}
+
+
+@pytest.fixture(scope="module")
+def state_machine(local_cloud) -> str:
+    # Retry intervals are part of the definition: one-second waits, a few per retried case.
+    return create_mocked_state_machine("approvalMockTests", "approval.asl.json")
+
+
+def run(state_machine: str, case: str, execution_input: dict | None = None):
+    execution = run_test_case(state_machine, case, execution_input or INPUT)
+    assert execution.status == "SUCCEEDED", (execution.error, execution.cause)
+    return execution
+
+
+def attempts(execution, state: str) -> int:
+    """How many times this state's task was scheduled (1 + its retries)."""
+    count, current = 0, None
+    for event in execution.history:
+        if "stateEnteredEventDetails" in event:
+            current = event["stateEnteredEventDetails"]["name"]
+        elif event["type"] == "TaskScheduled" and current == state:
+            count += 1
+    return count
+
+
+def test_approved_path_finalizes_with_the_result(state_machine):
+    execution = run(state_machine, "approvalApproved")
+    assert execution.states_entered() == [
+        "IsInputValid",
+        "CheckInput",
+        "Calculate",
+        "Approval",
+        "CheckDecision",
+        "Finalize",
+    ]
+    output = execution.output
+    assert output == {
+        "status": "APPROVED",
+        "calculationId": output["calculationId"],
+        "x": 125,
+        "y": 122,
+        "sum": 247,
+        "doubled": 494,
+        "approvedBy": "approver@example.com",
+        "approvedAt": "2026-11-25T12:00:00+00:00",
+    }
+
+
+def test_rejected_path_ends_in_rejected_with_the_details(state_machine):
+    execution = run(state_machine, "approvalRejected")
+    assert execution.states_entered()[-1] == "Rejected"
+    assert execution.output["status"] == "REJECTED"
+    assert execution.output["rejectedBy"] == "approver@example.com"
+    assert (execution.output["sum"], execution.output["doubled"]) == (247, 494)
+
+
+@pytest.mark.parametrize(
+    ("case", "explained_by", "reason"),
+    [
+        ("approvalInvalidInput", "InputIsInvalid", "INVALID_INPUT"),
+        ("approvalValidationFails", "ValidationFailed", "VALIDATION_FAILED"),
+        ("approvalSumTooBig", "SumIsTooBig", "NUMBER_TOO_BIG"),
+        ("approvalDoubledTooBig", "DoubledNumberIsTooBig", "DOUBLED_NUMBER_TOO_BIG"),
+        ("approvalCalculateFailsAfterRetries", "CalculationFailed", "CALCULATION_FAILED"),
+        ("approvalEmailFails", "ApprovalFailed", "APPROVAL_FAILED"),
+        ("approvalUnknownDecision", "UnknownDecision", "APPROVAL_FAILED"),
+    ],
+)
+def test_every_unfinished_path_ends_in_default_response_saying_why(
+    state_machine, case, explained_by, reason
+):
+    execution = run(state_machine, case, {"x": "125"})
+    assert execution.states_entered()[-2:] == [explained_by, "DefaultResponse"]
+    assert execution.output["status"] == "FAILED"
+    assert execution.output["reason"] == reason
+    assert execution.output["input"] == {"x": "125"}
+    assert execution.output["message"]
+
+
+def test_invalid_input_lists_its_problems(state_machine):
+    execution = run(state_machine, "approvalInvalidInput", {"x": "a"})
+    assert execution.output["details"] == ["x must be an integer", "y is missing"]
+    assert "Calculate" not in execution.states_entered()
+
+
+@pytest.mark.parametrize(
+    ("case", "error"),
+    [
+        ("approvalSumTooBig", "NumberIsTooBig"),
+        ("approvalDoubledTooBig", "DoubledNumberIsTooBig"),
+    ],
+)
+def test_outcomes_of_calculate_are_not_retried(state_machine, case, error):
+    execution = run(state_machine, case)
+    assert attempts(execution, "Calculate") == 1
+    assert execution.output["details"]["Error"] == error
+
+
+def test_other_calculate_errors_are_retried_twice_then_succeed(state_machine):
+    execution = run(state_machine, "approvalCalculateRetriedThenApproved")
+    assert attempts(execution, "Calculate") == 3
+    assert execution.output["status"] == "APPROVED"
+
+
+def test_calculate_gives_up_after_two_retries(state_machine):
+    execution = run(state_machine, "approvalCalculateFailsAfterRetries")
+    assert attempts(execution, "Calculate") == 3
+    assert execution.output["details"]["Error"] == "ThirdPartyUnavailable"
+
+
+# Timeouts. This local cloud refuses a mocked Throw of "States.Timeout" (it takes "States." names
+# as custom errors and fails the task with States.Runtime), so these cases leave the waiting
+# task unmocked: it invokes a function that returns without answering its token, and the
+# state's own timeout fires. Calculate's 60 s is shortened to 2 s for this copy only.
+NEVER_ANSWERS = "approvalMockNeverAnswers"
+
+
+@pytest.fixture(scope="module")
+def never_answers(local_cloud) -> str:
+    """A function that takes the task token and never sends it back."""
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as code:
+        code.writestr("never.py", "def handler(event, context):\n    return None\n")
+    functions = client("lambda")
+    with contextlib.suppress(functions.exceptions.ResourceNotFoundException):
+        functions.delete_function(FunctionName=NEVER_ANSWERS)
+    arn = functions.create_function(
+        FunctionName=NEVER_ANSWERS,
+        Runtime="python3.13",
+        Handler="never.handler",
+        Role="arn:aws:iam::000000000000:role/approval-mock-tests",
+        Code={"ZipFile": archive.getvalue()},
+    )["FunctionArn"]
+    functions.get_waiter("function_active_v2").wait(FunctionName=NEVER_ANSWERS)
+    return arn
+
+
+@pytest.fixture(scope="module")
+def timeouts_state_machine(never_answers) -> str:
+    install_mock_configs()
+    definition = definition_from_asl(
+        "approval.asl.json",
+        {"CalculateFunctionArn": never_answers, "RequestApprovalFunctionArn": never_answers},
+    )
+    assert definition.count('"TimeoutSeconds": 60') == 1
+    definition = definition.replace('"TimeoutSeconds": 60', '"TimeoutSeconds": 2')
+    sfn = client("stepfunctions")
+    arn = "arn:aws:states:us-east-1:000000000000:stateMachine:approvalMockTimeouts"
+    try:
+        sfn.update_state_machine(stateMachineArn=arn, definition=definition, roleArn=ROLE_ARN)
+    except sfn.exceptions.StateMachineDoesNotExist:
+        sfn.create_state_machine(
+            name="approvalMockTimeouts", definition=definition, roleArn=ROLE_ARN
+        )
+    return arn
+
+
+def test_a_third_party_that_never_answers_times_out_calculate_without_retry(
+    timeouts_state_machine,
+):
+    execution = run(timeouts_state_machine, "approvalThirdPartyNeverAnswers")
+    assert execution.states_entered()[-2:] == ["ThirdPartyTimedOut", "DefaultResponse"]
+    assert execution.output["reason"] == "THIRD_PARTY_TIMED_OUT"
+    assert execution.output["details"]["Error"] == "States.Timeout"
+    assert attempts(execution, "Calculate") == 1
+
+
+def test_an_approver_who_never_answers_times_out_approval_without_retry(timeouts_state_machine):
+    execution = run(timeouts_state_machine, "approvalApproverNeverAnswers")
+    assert execution.states_entered()[-2:] == ["ApprovalTimedOut", "DefaultResponse"]
+    assert execution.output["reason"] == "APPROVAL_TIMED_OUT"
+    assert execution.output["details"]["Error"] == "States.Timeout"
+    assert attempts(execution, "Approval") == 1
