@@ -1,0 +1,321 @@
+"""The payroll workflow end to end on the local cloud, through its real entry point: a timesheet
+uploaded to the raw-data bucket.
+
+Expected figures are computed here from the uploaded rows, independently of the functions' code,
+and every paystub PDF, rollup.csv, the report CSV and the report PDF are checked against them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import uuid
+from collections import defaultdict
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+import pytest
+from pypdf import PdfReader
+
+import stack as stack_tool
+from support.localcloud import client, wait_for_execution, wait_until
+
+pytestmark = pytest.mark.localcloud
+
+HEADER = "employee_id,employee_name,date,job_code,hours,hourly_rate"
+# Four employees over two ISO weeks (Mon 2 Nov - Sun 15 Nov 2026); E1 and E3 work overtime.
+ROWS = [
+    ("E1", "Ada Lovelace", "2026-11-02", "DEV", "24", "50"),
+    ("E1", "Ada Lovelace", "2026-11-05", "DEV", "20", "50"),  # week 45: 44 h -> 4 h overtime
+    ("E1", "Ada Lovelace", "2026-11-10", "OPS", "30.5", "40"),
+    ("E2", "Alan Turing", "2026-11-03", "OPS", "38", "30"),
+    ("E2", "Alan Turing", "2026-11-12", "OPS", "40", "30"),
+    ("E3", "Grace Hopper", "2026-11-09", "QA", "30", "45"),
+    ("E3", "Grace Hopper", "2026-11-13", "LEAD", "16", "60"),  # week 46: 46 h -> 6 h at 1.5 x 60
+    ("E3", "Grace Hopper", "2026-11-04", "QA", "12.5", "45"),
+    ("E4", "Edsger Dijkstra", "2026-11-15", "DEV", "7.5", "52"),
+]
+SOCIAL_SECURITY, MEDICARE, INCOME_TAX = Decimal("0.062"), Decimal("0.0145"), Decimal("0.10")
+
+
+def cents(amount: Decimal) -> Decimal:
+    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def expected_paystubs() -> dict[str, dict[str, Decimal | str]]:
+    """Each employee's figures: hours worked in date order, anything past 40 in a Monday-Sunday
+    week paid at 1.5 times the rate of the hours that crossed the line."""
+    by_employee = defaultdict(list)
+    for row in ROWS:
+        by_employee[row[0]].append(row)
+    figures = {}
+    for employee, rows in by_employee.items():
+        week_hours: dict[int, Decimal] = defaultdict(Decimal)
+        regular_hours = overtime_hours = regular_pay = overtime_pay = Decimal(0)
+        for _, _, day, _, hours, rate in sorted(rows, key=lambda row: row[2]):
+            week = date.fromisoformat(day).isocalendar().week
+            hours, rate = Decimal(hours), Decimal(rate)
+            regular = max(Decimal(0), min(hours, 40 - week_hours[week]))
+            week_hours[week] += hours
+            regular_hours += regular
+            overtime_hours += hours - regular
+            regular_pay += regular * rate
+            overtime_pay += (hours - regular) * rate * Decimal("1.5")
+        gross = cents(regular_pay) + cents(overtime_pay)
+        withheld = [
+            cents(gross * SOCIAL_SECURITY),
+            cents(gross * MEDICARE),
+            cents(gross * INCOME_TAX),
+        ]
+        figures[employee] = {
+            "employee_name": rows[0][1],
+            "regular_hours": regular_hours,
+            "overtime_hours": overtime_hours,
+            "regular_pay": cents(regular_pay),
+            "overtime_pay": cents(overtime_pay),
+            "gross_pay": gross,
+            "social_security": withheld[0],
+            "medicare": withheld[1],
+            "income_tax": withheld[2],
+            "net_pay": gross - sum(withheld),
+        }
+    return figures
+
+
+def money(amount: Decimal) -> str:
+    return f"${amount:,.2f}"
+
+
+def timesheet(rows) -> bytes:
+    return ("\n".join([HEADER, *(",".join(row) for row in rows)]) + "\n").encode()
+
+
+def read(bucket: str, key: str) -> bytes:
+    return client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def listed(bucket: str, prefix: str) -> list[str]:
+    pages = client("s3").get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+    return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
+
+
+@pytest.fixture(scope="module")
+def notifications(stack_outputs) -> str:
+    """An SQS queue subscribed to the payroll topic; returns its URL."""
+    sqs, sns = client("sqs"), client("sns")
+    url = sqs.create_queue(QueueName=f"payroll-notifications-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    topic = stack_outputs["PayrollNotificationsTopicArn"]
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "sns.amazonaws.com"},
+                "Action": "sqs:SendMessage",
+                "Resource": arn,
+                "Condition": {"ArnEquals": {"aws:SourceArn": topic}},
+            }
+        ],
+    }
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
+    subscription = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)["SubscriptionArn"]
+    yield url
+    sns.unsubscribe(SubscriptionArn=subscription)
+    sqs.delete_queue(QueueUrl=url)
+
+
+def notification_about(queue_url: str, text: str, timeout: float = 60) -> dict:
+    """The first notification whose message mentions text (others are left for their tests)."""
+    sqs = client("sqs")
+    seen: list[dict] = []
+
+    def arrived():
+        for message in sqs.receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1
+        ).get("Messages", []):
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+            seen.append(json.loads(message["Body"]))
+        return next((body for body in seen if text in body["Message"]), None)
+
+    return wait_until(arrived, timeout, interval=0.2, what=f"a notification about {text}")
+
+
+def upload_and_wait(outputs: dict[str, str], key: str, body: bytes, timeout: float = 120):
+    """Upload to the raw-data bucket; the execution it started, once it has ended."""
+    s3, sfn = client("s3"), client("stepfunctions")
+    s3.put_object(Bucket=outputs["RawDataBucketName"], Key=key, Body=body)
+    token = key.split("/")[1]  # each test's key holds a unique token; so does its run's name
+
+    def started():
+        executions = sfn.list_executions(stateMachineArn=outputs["PayrollStateMachineArn"])
+        return [e for e in executions["executions"] if token in e["name"]]
+
+    runs = wait_until(started, 30, interval=0.2, what=f"a payroll run for {key}")
+    return runs, wait_for_execution(runs[0]["executionArn"], timeout)
+
+
+def test_an_uploaded_timesheet_becomes_paystubs_a_rollup_and_a_report(stack_outputs, notifications):
+    # GIVEN a timesheet of four employees across two weeks
+    key = f"e2e/{uuid.uuid4().hex[:10]}/timesheet.csv"
+    expected = expected_paystubs()
+    paystubs_bucket = stack_outputs["PaystubsBucketName"]
+
+    # WHEN it is uploaded to the raw-data bucket
+    runs, execution = upload_and_wait(stack_outputs, key, timesheet(ROWS))
+
+    # THEN one run succeeded through every task
+    assert len(runs) == 1
+    assert execution.status == "SUCCEEDED", execution.cause
+    assert execution.states_entered()[-3:] == ["collectRollup", "generateReport", "notifySuccess"]
+    prefix = execution.output["prefix"]
+    assert prefix.startswith(key.removesuffix(".csv") + "/")
+
+    # AND each employee has a processed CSV with just their rows
+    processed = listed(stack_outputs["ProcessedDataBucketName"], f"{prefix}/employees/")
+    assert processed == [f"{prefix}/employees/{employee}.csv" for employee in sorted(expected)]
+    grace = read(stack_outputs["ProcessedDataBucketName"], f"{prefix}/employees/E3.csv").decode()
+    assert len(grace.splitlines()) == 1 + 3
+
+    # AND every paystub PDF shows the employee's own figures
+    assert listed(paystubs_bucket, f"{prefix}/paystubs/") == [
+        f"{prefix}/paystubs/{employee}.pdf" for employee in sorted(expected)
+    ]
+    for employee, figures in expected.items():
+        text = pdf_text(read(paystubs_bucket, f"{prefix}/paystubs/{employee}.pdf"))
+        assert f"{figures['employee_name']} ({employee})" in text
+        assert "2026-11-02 to 2026-11-15" in text
+        for name in ("gross_pay", "regular_pay", "overtime_pay", "net_pay"):
+            assert money(figures[name]) in text, (employee, name)
+        for name in ("social_security", "medicare", "income_tax"):
+            assert "-" + money(figures[name]) in text, (employee, name)
+
+    # AND rollup.csv holds every paystub's figures
+    rollup = list(
+        csv.DictReader(io.StringIO(read(paystubs_bucket, f"{prefix}/rollup.csv").decode()))
+    )
+    assert sorted(row["employee_id"] for row in rollup) == sorted(expected)
+    for row in rollup:
+        for name, value in expected[row["employee_id"]].items():
+            if name != "employee_name":
+                assert Decimal(row[name]) == value, (row["employee_id"], name)
+
+    # AND the report CSV and PDF carry the totals
+    total_gross = sum(figures["gross_pay"] for figures in expected.values())
+    total_net = sum(figures["net_pay"] for figures in expected.values())
+    report = list(csv.reader(io.StringIO(read(paystubs_bucket, f"{prefix}/report.csv").decode())))
+    assert report[-1][0] == "TOTAL"
+    assert (Decimal(report[-1][6]), Decimal(report[-1][8])) == (total_gross, total_net)
+    report_text = pdf_text(read(paystubs_bucket, f"{prefix}/report.pdf"))
+    assert money(total_gross) in report_text
+    assert money(total_net) in report_text
+    assert "Gross pay by employee" in report_text
+    for figures in expected.values():
+        assert figures["employee_name"] in report_text
+
+    # AND the success notification arrived, with the run's summary
+    message = notification_about(notifications, execution.arn.rsplit(":", 1)[-1])
+    assert message["Subject"] == "Payroll run succeeded"
+    assert (
+        f"{len(expected)} paystubs, gross pay {total_gross}, net pay {total_net}"
+        in message["Message"]
+    )
+
+
+def test_a_bad_timesheet_fails_the_run_notifies_the_error_and_writes_nothing(
+    stack_outputs, notifications
+):
+    # GIVEN a timesheet with a bad number on line 4 (hours, column 5)
+    key = f"e2e/{uuid.uuid4().hex[:10]}/timesheet.csv"
+    rows = [list(row) for row in ROWS]
+    rows[2][4] = "thirty"
+
+    # WHEN it is uploaded
+    _, execution = upload_and_wait(stack_outputs, key, timesheet(rows))
+
+    # THEN the run fails naming the line and column
+    assert execution.status == "FAILED"
+    assert "line 4, column 5 (hours): 'thirty' is not a number" in execution.cause
+    assert "generatePaystubs" not in execution.states_entered()
+    # AND the error notification says the same
+    message = notification_about(notifications, key)
+    assert message["Subject"].startswith("[ERROR]")
+    assert "line 4, column 5 (hours)" in message["Message"]
+    # AND no processed file, paystub or report was written
+    stem = key.removesuffix(".csv")
+    assert listed(stack_outputs["ProcessedDataBucketName"], stem) == []
+    assert listed(stack_outputs["PaystubsBucketName"], stem) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"", "line 1, column 1: the file is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a CSV text file"),
+        (b"id,name,day,job,hours,rate\nE1,Ada,2026-11-02,DEV,8,50\n", "line 1, column 1"),
+    ],
+)
+def test_a_file_that_is_not_a_timesheet_fails_the_run(stack_outputs, body, message):
+    key = f"e2e/{uuid.uuid4().hex[:10]}/upload.csv"
+    _, execution = upload_and_wait(stack_outputs, key, body)
+    assert execution.status == "FAILED"
+    assert message in execution.cause
+    assert listed(stack_outputs["ProcessedDataBucketName"], key.removesuffix(".csv")) == []
+
+
+def test_the_same_object_announced_again_starts_no_second_run(stack_outputs):
+    # GIVEN a timesheet uploaded, its run started by the bucket's notification
+    key = f"e2e/{uuid.uuid4().hex[:10]}/timesheet.csv"
+    s3, sfn = client("s3"), client("stepfunctions")
+    put = s3.put_object(Bucket=stack_outputs["RawDataBucketName"], Key=key, Body=timesheet(ROWS))
+    token = key.split("/")[1]
+
+    def runs():
+        executions = sfn.list_executions(stateMachineArn=stack_outputs["PayrollStateMachineArn"])
+        return [e for e in executions["executions"] if token in e["name"]]
+
+    first = wait_until(runs, 30, interval=0.2, what="the first run")
+
+    # WHEN the same object is announced twice more (S3 delivers at least once)
+    trigger = client("cloudformation").describe_stack_resource(
+        StackName=stack_tool.LOCAL_STACK_NAME, LogicalResourceId="StartPayrollFunction"
+    )["StackResourceDetail"]["PhysicalResourceId"]
+    announcement = {
+        "Records": [
+            {
+                "eventVersion": "2.1",
+                "eventSource": "aws:s3",
+                "eventName": "ObjectCreated:Put",
+                "eventTime": "2026-11-20T10:00:00.000Z",
+                "s3": {
+                    "bucket": {"name": stack_outputs["RawDataBucketName"]},
+                    "object": {
+                        "key": key,
+                        "eTag": put["ETag"].strip('"'),
+                        "versionId": put["VersionId"],
+                    },
+                },
+            }
+        ]
+    }
+    answers = [
+        json.loads(
+            client("lambda")
+            .invoke(FunctionName=trigger, Payload=json.dumps(announcement))["Payload"]
+            .read()
+        )
+        for _ in range(2)
+    ]
+
+    # THEN the trigger answered without starting anything new, and one run exists
+    assert all(answer["started"] in ([], [first[0]["executionArn"]]) for answer in answers), answers
+    assert len(runs()) == 1
+    assert wait_for_execution(first[0]["executionArn"], 120).status == "SUCCEEDED"
+    assert len(runs()) == 1
