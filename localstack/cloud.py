@@ -152,7 +152,6 @@ def setup() -> None:
                 "--quiet",
                 "--disable-pip-version-check",
                 "--no-deps",
-                "--no-build-isolation",
                 "-e",
                 str(PLUGINS),
             ],
