@@ -75,6 +75,17 @@ def test_process_data_writes_a_file_per_employee_and_per_batch(s3, context):
     ]
 
 
+def test_batches_grow_so_the_map_items_stay_few(s3, context, monkeypatch):
+    # GIVEN a cap of one Map item (batches of two employees otherwise)
+    monkeypatch.setattr(process_data, "MAX_BATCHES", 1)
+    # WHEN a file of three employees is processed
+    result = process_data.handler(upload(s3, TIMESHEET), context)
+    # THEN one batch file holds all three employees
+    assert result["processedData"]["batches"] == [f"{PREFIX}/batches/00000.csv"]
+    batch = s3.get_object(Bucket=PROCESSED, Key=f"{PREFIX}/batches/00000.csv")["Body"].read()
+    assert {line.split(",")[0] for line in batch.decode().splitlines()[1:]} == {"E1", "E2", "E3"}
+
+
 def test_process_data_on_a_bad_file_fails_naming_the_line_and_writes_nothing(s3, context):
     # GIVEN a file with a bad number on line 4
     state = upload(s3, TIMESHEET.replace("2026-11-10,DEV,8,50", "2026-11-10,DEV,eight,50"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from math import ceil
+
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from common.observability import logger, tracer
@@ -10,6 +12,10 @@ from payroll.logic.naming import run_prefix
 from payroll.logic.timesheet import by_employee, in_batches, parse_timesheet, to_csv
 from payroll.models import InvalidPayrollFile, PayrollState
 from payroll.settings import settings
+
+# At most this many Map items: their keys and results stay far below the 256 KB state limit
+# (about 70 + 100 bytes each), however many employees a file has; batches grow instead.
+MAX_BATCHES = 1000
 
 
 @logger.inject_lambda_context
@@ -27,12 +33,13 @@ def handler(event: dict, context: LambdaContext) -> dict:
     employees = by_employee(entries)
     prefix = run_prefix(state.key, state.uploaded_at)
     bucket = config.processed_data_bucket
+    batch_size = max(config.paystub_batch_size, ceil(len(employees) / MAX_BATCHES))
     batch_files = [
         (
             f"{prefix}/batches/{number:05d}.csv",
             to_csv(entry for employee in batch for entry in employees[employee]),
         )
-        for number, batch in enumerate(in_batches(list(employees), config.paystub_batch_size))
+        for number, batch in enumerate(in_batches(list(employees), batch_size))
     ]
     employee_files = (
         (f"{prefix}/employees/{employee}.csv", to_csv(rows)) for employee, rows in employees.items()
