@@ -130,10 +130,10 @@ def test_calculate_gives_up_after_two_retries(state_machine):
     assert execution.output["details"]["Error"] == "ThirdPartyUnavailable"
 
 
-# Timeouts. This local cloud refuses a mocked Throw of "States.Timeout" (it takes "States." names
-# as custom errors and fails the task with States.Runtime), so these cases leave the waiting
-# task unmocked: it invokes a function that returns without answering its token, and the
-# state's own timeout fires. Calculate's 60 s is shortened to 2 s for this copy only.
+# Timeouts, for real: the waiting task is left unmocked and invokes a function that returns
+# without answering its token, so Step Functions itself fires the state's timeout (Approval's
+# TimeoutSecondsPath, from the mocked validation's approvalTimeoutSeconds of 1 s) and the Catch
+# runs on a genuine States.Timeout. Calculate's fixed 60 s is shortened to 2 s for this copy only.
 NEVER_ANSWERS = "approvalMockNeverAnswers"
 
 
