@@ -27,8 +27,10 @@ class MetricBatcher:
             self._counts[(metric, function_name, account_id, region_name)] += 1
 
     def _run(self) -> None:
-        stop = threading.Event()
-        while not stop.wait(FLUSH_INTERVAL_S):
+        from localstack.runtime.events import infra_stopping
+
+        # Nothing is published once shutdown begins: the stores are going away.
+        while not infra_stopping.wait(FLUSH_INTERVAL_S):
             self.flush()
 
     def flush(self) -> None:
