@@ -11,11 +11,7 @@ Each record is handled on its own (Powertools batch processing, partial batch re
 
 from __future__ import annotations
 
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
@@ -61,13 +57,14 @@ def start_screening(record: KinesisStreamRecord) -> str:
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def handler(event: dict, context: LambdaContext) -> dict:
-    response = process_partial_response(
-        event=event, record_handler=start_screening, processor=processor, context=context
-    )
-    outcomes = [result for _, result, _ in processor.success_messages]
+    records = event.get("Records", [])
+    with processor(records=records, handler=start_screening, lambda_context=context):
+        processed = processor.process()
+    outcomes = [result for status, result, _ in processed if status == "success"]
+    response = processor.response()
     logger.info(
         "batch handled",
-        records=len(event.get("Records", [])),
+        records=len(records),
         started=outcomes.count(STARTED),
         duplicates=outcomes.count(DUPLICATE),
         rejected=outcomes.count(REJECTED),

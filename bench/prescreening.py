@@ -1,0 +1,129 @@
+"""Pre-screening at volume: 1,000 applications put on the Kinesis stream, each record twice.
+
+Measures, in one run on the deployed local stack: the time from the first put until every
+execution finished, the executions started (exactly 1,000: the second copy of each record must
+be absorbed as a duplicate), and the records lost (applications without a finished execution).
+Outcomes are approve and decline only, so no execution waits for a person.
+
+    LOCAL_CLOUD_PORT=4572 python bench/prescreening.py     # the stack must be deployed there
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sys
+import time
+import uuid
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [
+    str(PROJECT / "scripts"),
+    str(PROJECT / "tests"),
+    str(PROJECT / "functions" / "prescreening"),
+]
+
+import stack  # noqa: E402
+from prescreening.sandbox import sample_application  # noqa: E402
+from support.localcloud import client  # noqa: E402
+
+APPLICATIONS = int(os.environ.get("PRESCREENING_BENCH_APPLICATIONS", "1000"))
+COPIES = 2
+GOAL_S = 60
+DEADLINE_S = 900
+PUT_RECORDS_MAX = 500
+
+
+def records(run: str) -> list[dict]:
+    rng = random.Random(4)
+    entries = []
+    for number in range(APPLICATIONS):
+        outcome = "approve" if number % 4 else "decline"
+        application = sample_application(outcome, f"bench-{run}-{number:05d}")
+        data = json.dumps(application, separators=(",", ":")).encode()
+        entries += [{"Data": data, "PartitionKey": application["applicationId"]}] * COPIES
+    # Duplicates arrive out of order and apart, as redeliveries do.
+    rng.shuffle(entries)
+    return entries
+
+
+def put_all(stream: str, entries: list[dict]) -> None:
+    kinesis = client("kinesis")
+    for start in range(0, len(entries), PUT_RECORDS_MAX):
+        pending = entries[start : start + PUT_RECORDS_MAX]
+        while pending:
+            answer = kinesis.put_records(StreamName=stream, Records=pending)
+            pending = [
+                entry
+                for entry, result in zip(pending, answer["Records"], strict=True)
+                if "ErrorCode" in result
+            ]
+
+
+def executions_of(state_machine: str, prefix: str) -> dict[str, str]:
+    """Name -> status of this run's executions."""
+    found = {}
+    pages = client("stepfunctions").get_paginator("list_executions")
+    for page in pages.paginate(stateMachineArn=state_machine):
+        for execution in page["executions"]:
+            if execution["name"].startswith(prefix):
+                found[execution["name"]] = execution["status"]
+    return found
+
+
+def main() -> None:
+    outputs = stack.outputs()
+    run = uuid.uuid4().hex[:8]
+    prefix = f"PreScreening-bench-{run}-"
+    entries = records(run)
+    state_machine = outputs["PreScreeningStateMachineArn"]
+
+    started = time.perf_counter()
+    put_all(outputs["ApplicationStreamName"], entries)
+    put_s = time.perf_counter() - started
+    all_started_s = None
+    deadline = started + DEADLINE_S
+    while True:
+        seen = executions_of(state_machine, prefix)
+        now = time.perf_counter()
+        if all_started_s is None and len(seen) >= APPLICATIONS:
+            all_started_s = now - started
+        running = sum(1 for status in seen.values() if status == "RUNNING")
+        if len(seen) >= APPLICATIONS and running == 0:
+            break
+        if now > deadline:
+            print(f"gave up after {DEADLINE_S} s: {len(seen)} started, {running} running")
+            break
+        time.sleep(1)
+    finished_s = time.perf_counter() - started
+    # Late duplicates would show as extra executions: look once more after a pause.
+    time.sleep(5)
+    seen = executions_of(state_machine, prefix)
+    finished = [name for name, status in seen.items() if status != "RUNNING"]
+    succeeded = sum(1 for status in seen.values() if status == "SUCCEEDED")
+    lost = APPLICATIONS - len(finished)
+
+    rows = [
+        ("records put (applications x 2)", f"{len(entries)}", ""),
+        ("put on the stream", f"{put_s:.1f} s", ""),
+        ("all executions started", f"{all_started_s or float('nan'):.1f} s", ""),
+        (
+            "all executions finished",
+            f"{finished_s:.1f} s",
+            f"{finished_s / GOAL_S:.2f} of {GOAL_S} s goal",
+        ),
+        ("executions started", f"{len(seen)}", f"{len(seen) / APPLICATIONS:.3f} per application"),
+        ("executions succeeded", f"{succeeded}", f"{succeeded / APPLICATIONS:.3f}"),
+        ("records lost", f"{lost}", ""),
+        ("throughput", f"{len(finished) / finished_s:.1f} executions/s", ""),
+    ]
+    width = max(len(row[0]) for row in rows)
+    print(f"pre-screening bench, run {run}, {APPLICATIONS} applications, each record x{COPIES}")
+    for name, value, ratio in rows:
+        print(f"  {name:<{width}}  {value:>22}  {ratio}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,231 @@
+"""The handlers, each run on its sample event in events/ against moto."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+import requests
+
+from prescreening.dal import applications, executions
+from prescreening.handlers import (
+    applications_api,
+    execution_log,
+    reviews_api,
+    sandbox_bureau,
+    screening,
+)
+from prescreening.settings import settings
+
+EVENTS = Path(__file__).resolve().parents[3] / "events"
+
+
+def sample(name: str) -> dict:
+    return json.loads((EVENTS / f"prescreening-{name}.json").read_text())
+
+
+def body_of(response: dict) -> dict:
+    return json.loads(response["body"])
+
+
+def log_entries(application_id: str) -> dict[str, dict]:
+    items = boto3.client("dynamodb").query(
+        TableName="screening-log",
+        KeyConditionExpression="applicationId = :id",
+        ExpressionAttributeValues={":id": {"S": application_id}},
+    )["Items"]
+    return {item["entry"]["S"]: item for item in items}
+
+
+# --- REST ------------------------------------------------------------------------------------
+
+
+def test_post_application_puts_it_on_the_stream_keyed_by_a_new_id(aws, context):
+    # GIVEN the sample submission (no applicationId) WHEN posted
+    response = applications_api.handler(sample("applications-api-post"), context)
+    # THEN 202 with a generated id, and the record on the stream under that key
+    assert response["statusCode"] == 202
+    application_id = body_of(response)["applicationId"]
+    kinesis = boto3.client("kinesis")
+    shard = kinesis.describe_stream(StreamName="applications")["StreamDescription"]["Shards"][0]
+    iterator = kinesis.get_shard_iterator(
+        StreamName="applications", ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    [record] = kinesis.get_records(ShardIterator=iterator)["Records"]
+    assert record["PartitionKey"] == application_id
+    assert json.loads(record["Data"])["applicationId"] == application_id
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [("{oops", "body is not valid JSON"), ("[]", "body must be a JSON object")],
+)
+def test_post_application_refuses_bodies_that_are_not_objects(aws, context, body, message):
+    event = {**sample("applications-api-post"), "body": body}
+    response = applications_api.handler(event, context)
+    assert response["statusCode"] == 400 and body_of(response)["message"] == message
+
+
+def test_post_application_lists_what_is_invalid(aws, context):
+    event = sample("applications-api-post")
+    submitted = json.loads(event["body"])
+    submitted["product"] = "mortgage"
+    del submitted["employment"]
+    response = applications_api.handler({**event, "body": json.dumps(submitted)}, context)
+    assert response["statusCode"] == 400
+    assert body_of(response)["errors"] == [
+        "employment: Field required",
+        "product: Input should be 'credit_card' or 'personal_loan'",
+    ]
+
+
+def test_get_application_shows_status_and_decision_but_no_personal_data(aws, context):
+    # GIVEN an application that was screened and decided
+    screening.validate(sample("validate"), context)
+    screening.record_decision(sample("record-decision"), context)
+    # WHEN its status is asked for
+    response = applications_api.handler(sample("applications-api-get"), context)
+    # THEN it is decided, approved, with its reasons
+    found = body_of(response)
+    assert response["statusCode"] == 200
+    assert (found["status"], found["decision"], found["reasons"]) == (
+        "decided",
+        "approve",
+        ["all checks passed"],
+    )
+    assert "applicant" not in found and "taskToken" not in found
+
+
+def test_get_unknown_application_is_404(aws, context):
+    assert applications_api.handler(sample("applications-api-get"), context)["statusCode"] == 404
+
+
+def test_a_review_is_listed_then_decided_once(aws, context, monkeypatch):
+    # GIVEN a referral waiting with its task token
+    screening.request_review(sample("request-review"), context)
+    listed = body_of(reviews_api.handler(sample("reviews-api-get"), context))["reviews"]
+    assert [(r["applicationId"], r["reasons"]) for r in listed] == [
+        ("app-sample-0001", ["credit score below 660"])
+    ]
+    resumed = []
+    monkeypatch.setattr(executions, "resume_after_review", lambda token, v: resumed.append(token))
+    # WHEN two reviewers answer
+    first = reviews_api.handler(sample("reviews-api-post"), context)
+    second = reviews_api.handler(sample("reviews-api-post"), context)
+    # THEN the first resumes the execution with the verdict, the second is told it is taken
+    assert first["statusCode"] == 200 and body_of(first)["reviewedBy"] == "rita"
+    assert second["statusCode"] == 409
+    assert resumed == ["sample-task-token"]
+    assert body_of(reviews_api.handler(sample("reviews-api-get"), context))["reviews"] == []
+
+
+def test_a_review_must_approve_or_decline(aws, context):
+    event = sample("reviews-api-post")
+    response = reviews_api.handler(
+        {**event, "body": json.dumps({"outcome": "refer", "reviewer": "rita"})}, context
+    )
+    assert response["statusCode"] == 400
+
+
+def test_the_sandbox_bureau_answers_deterministically(context):
+    first = sandbox_bureau.handler(sample("sandbox-bureau"), context)
+    again = sandbox_bureau.handler(sample("sandbox-bureau"), context)
+    assert first["statusCode"] == 200 and body_of(first) == body_of(again)
+    assert body_of(first)["score"] == 720
+
+
+def test_the_sandbox_bureau_plays_down_for_999_ids(context):
+    event = sample("sandbox-bureau")
+    event["body"] = json.dumps({"nationalId": "999000111"})
+    assert sandbox_bureau.handler(event, context)["statusCode"] == 503
+
+
+# --- state machine tasks ---------------------------------------------------------------------
+
+
+def test_validate_returns_the_application_and_marks_it_screening(aws, context):
+    result = screening.validate(sample("validate"), context)
+    assert result["validation"] == {"valid": True, "reasons": []}
+    assert result["application"]["applicationId"] == "app-sample-0001"
+    assert applications.get("app-sample-0001")["status"] == "screening"
+
+
+def test_validate_refuses_input_that_is_no_application(aws, context):
+    with pytest.raises(screening.InvalidApplication, match="applicant: Field required"):
+        screening.validate({"applicationId": "x"}, context)
+
+
+def test_checks_answer_for_the_sample_application(context):
+    assert screening.identity_check(sample("identity-check"), context)["verified"] is True
+    assert screening.affordability_check(sample("affordability-check"), context)["affordable"]
+
+
+def test_credit_check_calls_the_bureau_and_reads_its_report(context, monkeypatch):
+    calls = []
+
+    class Answer:
+        status_code = 200
+
+        def raise_for_status(self):
+            pass
+
+        def json(self):
+            return {"score": 701, "delinquencies": 0, "reference": "r"}
+
+    def post(url, json, timeout):
+        calls.append((url, json))
+        return Answer()
+
+    monkeypatch.setenv("SANDBOX_CREDIT_BUREAU_URL", "http://bureau.test/reports")
+    settings.cache_clear()
+    monkeypatch.setattr(requests, "post", post)
+    result = screening.credit_check(sample("credit-check"), context)
+    assert result == {"available": True, "score": 701, "delinquencies": 0}
+    assert calls[0][0] == "http://bureau.test/reports"
+    assert set(calls[0][1]) == {"name", "dateOfBirth", "nationalId"}
+    settings.cache_clear()
+
+
+def test_credit_check_reports_an_unreachable_bureau_as_unavailable(context, monkeypatch):
+    monkeypatch.setenv("SANDBOX_CREDIT_BUREAU_URL", "http://127.0.0.1:9/reports")
+    monkeypatch.setenv("CREDIT_BUREAU_TIMEOUT_SECONDS", "0.5")
+    settings.cache_clear()
+    with pytest.raises(screening.CreditBureauUnavailable, match="ConnectionError"):
+        screening.credit_check(sample("credit-check"), context)
+    settings.cache_clear()
+
+
+def test_decide_logs_each_check_and_returns_the_decision(aws, context):
+    assert screening.decide(sample("decide"), context) == {
+        "outcome": "approve",
+        "reasons": ["all checks passed"],
+    }
+    assert set(log_entries("app-sample-0001")) == {
+        "APPLICATION#IDENTITY_CHECK",
+        "APPLICATION#CREDIT_CHECK",
+        "APPLICATION#AFFORDABILITY_CHECK",
+    }
+
+
+def test_record_decision_stores_and_logs_the_decision(aws, context):
+    result = screening.record_decision(sample("record-decision"), context)
+    assert result == {
+        "applicationId": "app-sample-0001",
+        "decision": "approve",
+        "reasons": ["all checks passed"],
+    }
+    assert "APPLICATION#DECISION" in log_entries("app-sample-0001")
+
+
+def test_execution_status_changes_are_logged_without_input(aws, context):
+    # GIVEN the status-change event of a finished execution WHEN logged
+    assert execution_log.handler(sample("execution-log"), context) == {
+        "logged": "EXECUTION#SUCCEEDED"
+    }
+    # THEN the entry has the execution's status and times, not its input (personal data)
+    entry = log_entries("app-sample-0001")["EXECUTION#SUCCEEDED"]
+    assert entry["logType"]["S"] == "EXECUTION"
+    assert entry["loggedAt"]["S"] == "2026-11-25T23:55:56.147Z"
+    assert "720000113" not in json.dumps(entry)
