@@ -1,0 +1,152 @@
+"""The pre-screening state machine's paths with its tasks mocked (statemachine/test/
+prescreening.mock.json), run by the local cloud's Step Functions."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from prescreening.sandbox import sample_application
+from support.localcloud import Execution
+from support.sfn_mocks import create_mocked_state_machine, run_test_case
+
+pytestmark = pytest.mark.localcloud
+INPUT = sample_application("approve", "mock-0001")
+MAIN_PATH = [
+    "ValidateApplication",
+    "IsApplicationValid",
+    "RunChecks",
+    "IdentityCheck",
+    "CreditCheck",
+    "AffordabilityCheck",
+    "Decide",
+    "IsReferred",
+]
+
+
+@pytest.fixture(scope="module")
+def state_machine(local_cloud) -> str:
+    return create_mocked_state_machine(
+        "prescreeningMockTests",
+        "prescreening.asl.json",
+        {
+            "ReviewTimeoutHours": "1",
+            "DecisionsTopicArn": "arn:aws:sns:us-east-1:000000000000:prescreening-decisions",
+        },
+    )
+
+
+def run(state_machine: str, case: str) -> Execution:
+    execution = run_test_case(state_machine, case, INPUT, timeout=90)
+    assert execution.status == "SUCCEEDED", (execution.error, execution.cause)
+    return execution
+
+
+def scheduled_for(execution: Execution, function: str) -> list[dict]:
+    """The parameters of every task scheduled for this function (one per attempt)."""
+    return [
+        json.loads(event["taskScheduledEventDetails"]["parameters"])
+        for event in execution.events("TaskScheduled")
+        if function in event["taskScheduledEventDetails"]["parameters"]
+    ]
+
+
+def test_approve(state_machine):
+    execution = run(state_machine, "prescreeningApprove")
+    assert sorted(execution.states_entered()) == sorted(
+        [*MAIN_PATH, "RecordDecision", "PublishDecision"]
+    )
+    # The decision recorded is the one decided, for this application
+    [record] = scheduled_for(execution, "RecordDecisionFunctionArn")
+    assert record["Payload"] == {
+        "applicationId": "mock-0001",
+        "decision": {"outcome": "approve", "reasons": ["all checks passed"]},
+    }
+    # Decide saw all three checks' results
+    [decide] = scheduled_for(execution, "DecideFunctionArn")
+    assert set(decide["Payload"]["checks"]) == {"identity", "credit", "affordability"}
+    assert decide["Payload"]["checks"]["credit"]["score"] == 720
+    # The execution's output is the published summary (no personal data)
+    assert execution.output == {
+        "applicationId": "mock-0001",
+        "decision": "approve",
+        "reasons": ["all checks passed"],
+    }
+
+
+def test_decline(state_machine):
+    execution = run(state_machine, "prescreeningDecline")
+    assert "WaitForReview" not in execution.states_entered()
+    [record] = scheduled_for(execution, "RecordDecisionFunctionArn")
+    assert record["Payload"]["decision"] == {
+        "outcome": "decline",
+        "reasons": ["credit score below 580"],
+    }
+
+
+def test_an_invalid_application_is_declined_without_checks(state_machine):
+    execution = run(state_machine, "prescreeningInvalid")
+    assert execution.states_entered() == [
+        "ValidateApplication",
+        "IsApplicationValid",
+        "DeclineInvalidApplication",
+        "RecordDecision",
+        "PublishDecision",
+    ]
+    [record] = scheduled_for(execution, "RecordDecisionFunctionArn")
+    assert record["Payload"]["decision"] == {
+        "outcome": "decline",
+        "reasons": ["applicant is under 18"],
+    }
+
+
+def test_refer_waits_for_a_review_and_records_the_verdict(state_machine):
+    execution = run(state_machine, "prescreeningRefer")
+    assert "WaitForReview" in execution.states_entered()
+    # The review request carried the referral's reasons and a task token
+    [review] = scheduled_for(execution, "RequestReviewFunctionArn")
+    assert review["Payload"]["applicationId"] == "mock-0001"
+    assert review["Payload"]["reasons"] == ["credit score below 660"]
+    assert review["Payload"]["taskToken"]
+    # The reviewer's verdict is what gets recorded
+    [record] = scheduled_for(execution, "RecordDecisionFunctionArn")
+    assert record["Payload"]["decision"] == {
+        "outcome": "approve",
+        "reasons": ["approve on review"],
+        "reviewedBy": "rita",
+    }
+
+
+def test_bureau_failure_is_retried_with_backoff_then_referred(state_machine):
+    execution = run(state_machine, "prescreeningBureauFailureWithRetries")
+    # One attempt and three retries, then the branch goes on without a credit file
+    assert len(scheduled_for(execution, "CreditCheckFunctionArn")) == 4
+    assert "CreditBureauDown" in execution.states_entered()
+    [decide] = scheduled_for(execution, "DecideFunctionArn")
+    assert decide["Payload"]["checks"]["credit"] == {
+        "available": False,
+        "reason": "CreditBureauUnavailable",
+    }
+    # Not lost: referred to a person, whose verdict is recorded
+    assert "WaitForReview" in execution.states_entered()
+    assert execution.output["decision"] == "approve"
+
+
+def test_bureau_recovering_within_the_retries_is_used(state_machine):
+    execution = run(state_machine, "prescreeningBureauRecovers")
+    assert len(scheduled_for(execution, "CreditCheckFunctionArn")) == 3
+    assert "CreditBureauDown" not in execution.states_entered()
+    [decide] = scheduled_for(execution, "DecideFunctionArn")
+    assert decide["Payload"]["checks"]["credit"]["score"] == 720
+
+
+def test_review_timeout_declines_with_its_reason(state_machine):
+    execution = run(state_machine, "prescreeningReviewTimeout")
+    entered = execution.states_entered()
+    assert entered.index("WaitForReview") < entered.index("ReviewTimedOut")
+    [record] = scheduled_for(execution, "RecordDecisionFunctionArn")
+    assert record["Payload"]["decision"] == {
+        "outcome": "decline",
+        "reasons": ["review timed out"],
+    }
