@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -31,7 +32,6 @@ sys.path[:0] = [
 ]
 
 import stack  # noqa: E402
-
 from payroll.logic.earnings import WithholdingRates, compute_paystub  # noqa: E402
 from payroll.logic.paystub_pdf import render_paystub  # noqa: E402
 from payroll.logic.timesheet import by_employee, parse_timesheet  # noqa: E402
@@ -70,6 +70,22 @@ def raw_reportlab_rate(data: bytes, count: int) -> float:
     for paystub in paystubs:
         render_paystub(paystub)
     return len(paystubs) / (time.perf_counter() - started)
+
+
+def s3_put_rate(bucket: str, count: int = 1000, workers: int = 10) -> float:
+    """PUTs per second the local cloud's S3 takes of paystub-sized objects, in parallel: every
+    paystub costs two (its processed CSV and its PDF), so half of this bounds the run."""
+    s3 = client("s3", max_pool_connections=workers)
+    body = b"%PDF" + bytes(3400)
+    prefix = f"bench/s3-ceiling-{uuid.uuid4().hex[:8]}"
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(
+            pool.map(
+                lambda n: s3.put_object(Bucket=bucket, Key=f"{prefix}/{n}", Body=body), range(count)
+            )
+        )
+    return count / (time.perf_counter() - started)
 
 
 class PeakMemory:
@@ -135,6 +151,7 @@ def main() -> None:
         execution = wait_for_execution(wait_until(new_execution, 30, what="the run")[0], 900)
         elapsed = time.perf_counter() - started
         baseline = raw_reportlab_rate(data, BASELINE_PAYSTUBS)
+        s3_ceiling = s3_put_rate(outputs["PaystubsBucketName"])
     if execution.status != "SUCCEEDED":
         sys.exit(f"the run {execution.status}: {execution.error} {execution.cause}")
     paystubs = execution.output["paystubs"]["count"]
@@ -153,6 +170,8 @@ def main() -> None:
         ("paystubs/s end to end", f"{rate:.1f}", f"goal >= {GOAL_PAYSTUBS_PER_S}"),
         ("paystubs/s raw reportlab (same run)", f"{baseline:.1f}", ""),
         ("ratio end to end / raw", f"{ratio:.2f}", f"goal >= {GOAL_RATIO}"),
+        ("local cloud S3 PUT/s (same run, 10 threads)", f"{s3_ceiling:.1f}", ""),
+        ("paystubs/s bound by S3 (2 PUTs each)", f"{s3_ceiling / 2:.1f}", ""),
         ("local cloud peak memory (RSS)", f"{memory.peak / 2**20:.0f} MiB", ""),
     ]
     print(f"\nPayroll benchmark ({EMPLOYEES} employees)")
