@@ -143,6 +143,9 @@ def setup() -> None:
     wanted = _fingerprint(PLUGINS / "pyproject.toml")
     if not marker.exists() or marker.read_text() != wanted:
         say("installing the project's LocalStack plugins")
+        # LocalStack's plugin loader reads entry points from the egg-info an editable install
+        # leaves beside the sources; a stale one would hide new plugins.
+        shutil.rmtree(PLUGINS / "localcloud.egg-info", ignore_errors=True)
         subprocess.run(
             [
                 str(venv / "bin" / "python"),
