@@ -1,0 +1,293 @@
+"""Pre-screening end to end on the local cloud, through its real entry points: HTTP to the
+local REST API, records on the Kinesis stream, the reviews API resuming real task tokens."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+import requests
+
+from prescreening.sandbox import sample_application
+from support.localcloud import Execution, client, wait_for_execution, wait_until
+
+pytestmark = pytest.mark.localcloud
+HTTP_TIMEOUT = 30
+
+
+@pytest.fixture(scope="module")
+def outputs(stack_outputs) -> dict[str, str]:
+    return stack_outputs
+
+
+@pytest.fixture(scope="module")
+def api(outputs) -> str:
+    return outputs["ApiUrl"]
+
+
+def new_id(label: str) -> str:
+    return f"e2e-{label}-{uuid.uuid4().hex[:10]}"
+
+
+def execution_arn(outputs: dict, application_id: str) -> str:
+    machine = outputs["PreScreeningStateMachineArn"]
+    return machine.replace(":stateMachine:", ":execution:") + f":PreScreening-{application_id}"
+
+
+def wait_for_screening(outputs: dict, application_id: str, timeout: float = 90) -> Execution:
+    sfn = client("stepfunctions")
+    arn = execution_arn(outputs, application_id)
+
+    def started():
+        try:
+            return sfn.describe_execution(executionArn=arn)
+        except sfn.exceptions.ExecutionDoesNotExist:
+            return None
+
+    wait_until(started, timeout, interval=0.5, what=f"the execution for {application_id}")
+    return wait_for_execution(arn, timeout)
+
+
+def executions_named(outputs: dict, application_id: str) -> list[dict]:
+    pages = client("stepfunctions").get_paginator("list_executions")
+    name = f"PreScreening-{application_id}"
+    return [
+        e
+        for page in pages.paginate(stateMachineArn=outputs["PreScreeningStateMachineArn"])
+        for e in page["executions"]
+        if e["name"] == name
+    ]
+
+
+def submit(api: str, application: dict) -> str:
+    response = requests.post(f"{api}/applications", json=application, timeout=HTTP_TIMEOUT)
+    assert response.status_code == 202, response.text
+    return response.json()["applicationId"]
+
+
+def pending_review(api: str, application_id: str, timeout: float = 90) -> dict:
+    def listed():
+        reviews = requests.get(f"{api}/reviews", timeout=HTTP_TIMEOUT).json()["reviews"]
+        return next((r for r in reviews if r["applicationId"] == application_id), None)
+
+    return wait_until(listed, timeout, interval=0.5, what=f"a review for {application_id}")
+
+
+def log_by_type(outputs: dict, log_type: str, since: str, application_id: str) -> list[dict]:
+    """Screening-log entries of one type since a time, through the ByLogType index."""
+    answer = client("dynamodb").query(
+        TableName=outputs["ScreeningLogTableName"],
+        IndexName="ByLogType",
+        KeyConditionExpression="logType = :type AND loggedAt >= :since",
+        FilterExpression="applicationId = :id",
+        ExpressionAttributeValues={
+            ":type": {"S": log_type},
+            ":since": {"S": since},
+            ":id": {"S": application_id},
+        },
+    )
+    return answer["Items"]
+
+
+def put_records(outputs: dict, partition_key: str, payloads: list[bytes]) -> None:
+    answer = client("kinesis").put_records(
+        StreamName=outputs["ApplicationStreamName"],
+        Records=[{"Data": data, "PartitionKey": partition_key} for data in payloads],
+    )
+    assert answer["FailedRecordCount"] == 0
+
+
+@pytest.fixture
+def decisions(outputs):
+    """An SQS queue subscribed to the decisions topic; yields a reader of its messages."""
+    sqs, sns = client("sqs"), client("sns")
+    queue_url = sqs.create_queue(QueueName=f"prescreening-decisions-{uuid.uuid4().hex[:8]}")[
+        "QueueUrl"
+    ]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    subscription = sns.subscribe(
+        TopicArn=outputs["DecisionsTopicArn"],
+        Protocol="sqs",
+        Endpoint=queue_arn,
+        Attributes={"RawMessageDelivery": "true"},
+    )["SubscriptionArn"]
+
+    def published(application_id: str) -> dict:
+        def find():
+            for message in sqs.receive_message(
+                QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1
+            ).get("Messages", []):
+                body = json.loads(message["Body"])
+                if body.get("applicationId") == application_id:
+                    return body
+            return None
+
+        return wait_until(find, 30, what=f"the published decision for {application_id}")
+
+    yield published
+    sns.unsubscribe(SubscriptionArn=subscription)
+    sqs.delete_queue(QueueUrl=queue_url)
+
+
+def test_an_application_posted_over_http_is_decided_logged_and_published(outputs, api, decisions):
+    # GIVEN a sound application with a good credit file
+    since = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    application = sample_application("approve")
+    del application["applicationId"]
+    # WHEN it is posted
+    application_id = submit(api, application)
+    execution = wait_for_screening(outputs, application_id)
+    # THEN it is approved, visible over GET without personal data, and published
+    assert execution.status == "SUCCEEDED", execution.cause
+    status = requests.get(f"{api}/applications/{application_id}", timeout=HTTP_TIMEOUT)
+    assert status.status_code == 200
+    found = status.json()
+    assert (found["status"], found["decision"]) == ("decided", "approve")
+    assert "720000113" not in status.text and "1985-12-10" not in status.text
+    assert decisions(application_id)["decision"] == "approve"
+    # AND both kinds of log entries are there, queried by type through the index
+    application_entries = wait_until(
+        lambda: (
+            entries
+            if len(entries := log_by_type(outputs, "APPLICATION", since, application_id)) == 4
+            else None
+        ),
+        30,
+        what="the application-level log entries",
+    )
+    assert {e["event"]["S"] for e in application_entries} == {
+        "IDENTITY_CHECK",
+        "CREDIT_CHECK",
+        "AFFORDABILITY_CHECK",
+        "DECISION",
+    }
+    execution_entries = wait_until(
+        lambda: (
+            entries
+            if len(entries := log_by_type(outputs, "EXECUTION", since, application_id)) == 2
+            else None
+        ),
+        30,
+        what="the execution-level log entries (started, succeeded)",
+    )
+    assert {e["event"]["S"] for e in execution_entries} == {"STARTED", "SUCCEEDED"}
+    # AND no entry holds the national id, birth date or income in clear
+    dumped = json.dumps(application_entries + execution_entries)
+    for secret in ("720000113", "1985-12-10", "84000"):
+        assert secret not in dumped
+
+
+def test_the_same_record_twice_starts_one_execution(outputs):
+    # GIVEN one application's record put on the stream twice, then a marker on the same shard
+    application_id, marker_id = new_id("twice"), new_id("marker")
+    record = json.dumps(sample_application("decline", application_id)).encode()
+    marker = json.dumps(sample_application("decline", marker_id)).encode()
+    put_records(outputs, application_id, [record, record, marker])
+    # WHEN the trigger has handled all three (records of a shard are handled in order)
+    wait_for_screening(outputs, marker_id)
+    execution = wait_for_screening(outputs, application_id)
+    # THEN exactly one execution ran for the application
+    assert execution.status == "SUCCEEDED"
+    assert len(executions_named(outputs, application_id)) == 1
+
+
+def test_a_malformed_record_is_rejected_with_its_reason_and_the_rest_proceed(outputs):
+    # GIVEN a batch of a good application, a record that is no application, and another good one
+    first, second = new_id("good"), new_id("good")
+    malformed = json.dumps({"applicationId": new_id("bad"), "product": "mortgage"}).encode()
+    put_records(
+        outputs,
+        first,
+        [
+            json.dumps(sample_application("approve", first)).encode(),
+            malformed,
+            json.dumps(sample_application("approve", second)).encode(),
+        ],
+    )
+    # WHEN the trigger handles it
+    # THEN both good applications are screened
+    assert wait_for_screening(outputs, first).status == "SUCCEEDED"
+    assert wait_for_screening(outputs, second).status == "SUCCEEDED"
+    # AND the malformed record waits in the rejected queue with its reasons and its data
+    sqs = client("sqs")
+    queue_url = outputs["RejectedApplicationsQueueUrl"]
+
+    def rejected():
+        for message in sqs.receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1
+        ).get("Messages", []):
+            body = json.loads(message["Body"])
+            if body["source"]["partitionKey"] == first:
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+                return body
+        return None
+
+    body = wait_until(rejected, 30, what="the rejected record")
+    assert "applicant: Field required" in body["reason"]
+    assert "product: Input should be 'credit_card' or 'personal_loan'" in body["reason"]
+    assert body["data"]  # the record as it arrived (base64), so nothing is lost
+
+
+def test_a_referral_is_decided_through_the_reviews_api(outputs, api):
+    # GIVEN an application whose credit score calls for a person
+    application_id = submit(api, sample_application("refer", new_id("refer")))
+    review = pending_review(api, application_id)
+    assert review["reasons"] == ["credit score below 660"]
+    assert requests.get(f"{api}/applications/{application_id}", timeout=HTTP_TIMEOUT).json()[
+        "status"
+    ] == ("awaiting_review")
+    # WHEN a reviewer declines it
+    answer = requests.post(
+        f"{api}/reviews/{application_id}",
+        json={"outcome": "decline", "reviewer": "rita", "note": "income not evidenced"},
+        timeout=HTTP_TIMEOUT,
+    )
+    assert answer.status_code == 200, answer.text
+    # THEN the execution resumes and records the reviewer's decision
+    execution = wait_for_screening(outputs, application_id)
+    assert execution.status == "SUCCEEDED"
+    assert execution.output == {
+        "applicationId": application_id,
+        "decision": "decline",
+        "reasons": ["decline on review", "income not evidenced"],
+        "reviewedBy": "rita",
+    }
+    found = requests.get(f"{api}/applications/{application_id}", timeout=HTTP_TIMEOUT).json()
+    assert (found["decision"], found["reviewedBy"]) == ("decline", "rita")
+    # AND a second answer finds nothing left to decide
+    again = requests.post(
+        f"{api}/reviews/{application_id}",
+        json={"outcome": "approve", "reviewer": "sam"},
+        timeout=HTTP_TIMEOUT,
+    )
+    assert again.status_code == 409
+
+
+def test_an_unreachable_bureau_refers_the_application(outputs, api):
+    # GIVEN an applicant the sandbox bureau is down for
+    application_id = submit(api, sample_application("bureau_down", new_id("bureau")))
+    # WHEN the credit check has exhausted its retries
+    review = pending_review(api, application_id, timeout=120)
+    # THEN the application is referred (not lost), and the history shows the retries
+    assert review["reasons"] == ["credit bureau unavailable"]
+    arn = execution_arn(outputs, application_id)
+    history = client("stepfunctions").get_execution_history(executionArn=arn, maxResults=500)
+    failures = [
+        e
+        for e in history["events"]
+        if e["type"] == "TaskFailed"
+        and e["taskFailedEventDetails"]["error"] == "CreditBureauUnavailable"
+    ]
+    assert len(failures) == 4
+    # AND a person can still decide it
+    answer = requests.post(
+        f"{api}/reviews/{application_id}",
+        json={"outcome": "approve", "reviewer": "rita"},
+        timeout=HTTP_TIMEOUT,
+    )
+    assert answer.status_code == 200
+    assert wait_for_screening(outputs, application_id).output["decision"] == "approve"
