@@ -4,6 +4,7 @@ benchmarks (the bureau scores from the national id: see logic.credit.sandbox_rep
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 # National ids by the outcome the sandbox leads to for an otherwise sound application.
@@ -16,9 +17,13 @@ NATIONAL_IDS = {
 
 
 def sample_application(
-    outcome: str = "approve", application_id: str | None = None, **changes: Any
+    outcome: str = "approve",
+    application_id: str | None = None,
+    applicant_age: int | None = None,
+    **changes: Any,
 ) -> dict[str, Any]:
-    """A sound personal-loan application whose credit file leads to `outcome`."""
+    """A sound personal-loan application whose credit file leads to `outcome` (top-level
+    fields replaced by `changes`; applicant_age sets a birth date that age years ago)."""
     application: dict[str, Any] = {
         "applicationId": application_id or uuid.uuid4().hex,
         "applicant": {
@@ -39,5 +44,8 @@ def sample_application(
         "requestedAmount": 12000,
         "termMonths": 36,
     }
+    if applicant_age is not None:
+        born = date.today().replace(year=date.today().year - applicant_age, day=1)
+        application["applicant"]["dateOfBirth"] = born.isoformat()
     application.update(changes)
     return application

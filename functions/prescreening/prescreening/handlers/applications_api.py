@@ -22,6 +22,7 @@ PUBLIC_FIELDS = (
     "status",
     "decision",
     "reasons",
+    "referralReasons",
     "reviewedBy",
     "product",
     "requestedAmount",

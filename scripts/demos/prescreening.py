@@ -1,0 +1,65 @@
+"""Financial pre-screening: five applications over the REST API, each with a different path
+(approved, declined on credit, declined as invalid, referred and approved by a reviewer, the
+bureau down so referred and declined by a reviewer); prints each decision and its reasons."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "functions" / "prescreening"))
+
+from prescreening.sandbox import sample_application
+
+TIMEOUT = 30
+DEADLINE_S = 120
+
+CASES = [
+    ("good credit, affordable", sample_application("approve"), None),
+    ("poor credit file", sample_application("decline"), None),
+    ("applicant under 18", sample_application("approve", applicant_age=16), None),
+    ("middling credit: a person decides", sample_application("refer"), "approve"),
+    ("credit bureau down: a person decides", sample_application("bureau_down"), "decline"),
+]
+
+
+def _status(api: str, application_id: str) -> dict | None:
+    answer = requests.get(f"{api}/applications/{application_id}", timeout=TIMEOUT)
+    return answer.json() if answer.status_code == 200 else None
+
+
+def _wait_for(api: str, application_id: str, statuses: set[str]) -> dict:
+    deadline = time.monotonic() + DEADLINE_S
+    while True:
+        found = _status(api, application_id)
+        if found and found["status"] in statuses:
+            return found
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{application_id} not {statuses} after {DEADLINE_S} s: {found}")
+        time.sleep(0.5)
+
+
+def run(outputs: dict[str, str]) -> None:
+    api = outputs["ApiUrl"]
+    submitted = []
+    for label, application, review in CASES:
+        answer = requests.post(f"{api}/applications", json=application, timeout=TIMEOUT)
+        answer.raise_for_status()
+        submitted.append((label, answer.json()["applicationId"], review))
+        print(f"submitted {answer.json()['applicationId']}  ({label})")
+    for label, application_id, review in submitted:
+        found = _wait_for(api, application_id, {"decided", "awaiting_review"})
+        if found["status"] == "awaiting_review":
+            why = "; ".join(found.get("referralReasons", []))
+            print(f"  {application_id} referred to a person ({why}); reviewer answers {review}")
+            requests.post(
+                f"{api}/reviews/{application_id}",
+                json={"outcome": review, "reviewer": "demo-reviewer", "note": f"demo: {label}"},
+                timeout=TIMEOUT,
+            ).raise_for_status()
+            found = _wait_for(api, application_id, {"decided"})
+        reasons = "; ".join(found["reasons"])
+        print(f"{label:40} -> {found['decision'].upper():8} ({reasons})")
