@@ -123,3 +123,26 @@ def test_down_kills_an_emulator_that_ignores_sigterm(port):
     assert result.returncode == 0
     assert "killing" in result.stdout
     assert stubborn.wait(timeout=10) == -signal.SIGKILL
+
+
+def listening_addresses(port: int) -> set[str]:
+    """Local addresses of the TCP sockets listening on this port, from /proc/net/tcp{,6}."""
+    addresses = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.split(":")
+            if state == "0A" and int(hex_port, 16) == port:
+                addresses.add(address)
+    return addresses
+
+
+def test_the_gateway_listens_on_loopback_only(port):
+    # GIVEN a running local cloud
+    assert cloud("up", port).returncode == 0
+
+    # WHEN we look at what listens on its port
+    addresses = listening_addresses(port)
+
+    # THEN it is 127.0.0.1 alone (little-endian hex in /proc), no wildcard and no IPv6
+    assert addresses == {"0100007F"}
