@@ -7,6 +7,8 @@ routes every JSONata expression (Arguments, Output, Assign, Condition, ...) here
 
 from localstack.runtime import hooks
 
+from localcloud.patching import after_import
+
 
 def evaluate(expression: str):
     import jsonata as jsonata_python
@@ -20,6 +22,6 @@ def evaluate(expression: str):
 
 @hooks.on_infra_start()
 def use_jsonata_python():
-    from localstack.services.stepfunctions.asl.jsonata import jsonata as localstack_jsonata
-
-    localstack_jsonata._eval_jsonata = evaluate
+    @after_import("localstack.services.stepfunctions.asl.jsonata.jsonata")
+    def patch(localstack_jsonata):
+        localstack_jsonata._eval_jsonata = evaluate

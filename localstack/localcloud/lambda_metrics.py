@@ -11,6 +11,8 @@ from collections import Counter
 
 from localstack.runtime import hooks
 
+from localcloud.patching import after_import
+
 LOG = logging.getLogger(__name__)
 FLUSH_INTERVAL_S = 1.0
 
@@ -53,8 +55,10 @@ class MetricBatcher:
 
 @hooks.on_infra_start()
 def batch_lambda_metrics():
-    from localstack.services.lambda_.invocation import version_manager
+    after_import("localstack.services.lambda_.invocation.version_manager")(_patch)
 
+
+def _patch(version_manager) -> None:
     batcher = MetricBatcher()
 
     def invocation(function_name: str, account_id: str, region_name: str) -> None:

@@ -7,6 +7,8 @@ through LocalStack's SES.
 
 from localstack.runtime import hooks
 
+from localcloud.patching import after_import
+
 
 def _create(self, request):
     from localstack.services.cloudformation.resource_provider import OperationStatus, ProgressEvent
@@ -43,11 +45,8 @@ def _update(self, request):
 
 @hooks.on_infra_start()
 def patch_email_identity_resource():
-    from localstack.services.ses.resource_providers.aws_ses_emailidentity import (
-        SESEmailIdentityProvider,
-    )
-
-    SESEmailIdentityProvider.create = _create
-    SESEmailIdentityProvider.read = _read
-    SESEmailIdentityProvider.delete = _delete
-    SESEmailIdentityProvider.update = _update
+    @after_import("localstack.services.ses.resource_providers.aws_ses_emailidentity")
+    def patch(module):
+        provider = module.SESEmailIdentityProvider
+        provider.create, provider.read = _create, _read
+        provider.delete, provider.update = _delete, _update

@@ -17,6 +17,8 @@ import logging
 
 from localstack.runtime import hooks
 
+from localcloud.patching import after_import
+
 LOG = logging.getLogger(__name__)
 
 DETAIL_TYPE = "Step Functions Execution Status Change"
@@ -69,7 +71,11 @@ def publish_execution_status_change_event(self) -> None:
 
 @hooks.on_infra_start()
 def publish_status_changes_as_aws():
-    from localstack.services.stepfunctions.backend.execution import Execution
+    after_import("localstack.services.stepfunctions.backend.execution")(_patch)
 
-    Execution.publish_execution_status_change_event = publish_execution_status_change_event
+
+def _patch(execution_module) -> None:
+    execution_module.Execution.publish_execution_status_change_event = (
+        publish_execution_status_change_event
+    )
     LOG.info("Step Functions status-change events: AWS shape (epoch-millisecond dates)")

@@ -14,6 +14,8 @@ import functools
 
 from localstack.runtime import hooks
 
+from localcloud.patching import after_import
+
 CACHED_EXPRESSIONS = 4096
 
 
@@ -21,8 +23,11 @@ CACHED_EXPRESSIONS = 4096
 def cache_parsed_jsonpath():
     import jsonpath_ng
     import jsonpath_ng.ext
-    from localstack.services.stepfunctions.asl.component.common.path import result_path
-    from localstack.services.stepfunctions.asl.utils import json_path
 
-    json_path.parse = functools.lru_cache(maxsize=CACHED_EXPRESSIONS)(jsonpath_ng.ext.parse)
-    result_path.parse = functools.lru_cache(maxsize=CACHED_EXPRESSIONS)(jsonpath_ng.parse)
+    @after_import("localstack.services.stepfunctions.asl.utils.json_path")
+    def patch_json_path(json_path):
+        json_path.parse = functools.lru_cache(maxsize=CACHED_EXPRESSIONS)(jsonpath_ng.ext.parse)
+
+    @after_import("localstack.services.stepfunctions.asl.component.common.path.result_path")
+    def patch_result_path(result_path):
+        result_path.parse = functools.lru_cache(maxsize=CACHED_EXPRESSIONS)(jsonpath_ng.parse)

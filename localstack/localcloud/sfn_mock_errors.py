@@ -8,9 +8,18 @@ Step Functions Local accepts it. This builds States.* names as the built-in erro
 
 from localstack.runtime import hooks
 
+from localcloud.patching import after_import
+
 
 @hooks.on_infra_start()
 def allow_states_errors_in_mocked_throws():
+    after_import(
+        "localstack.services.stepfunctions.asl.component.state.state_execution.state_task"
+        ".local_mock_eval_utils"
+    )(_patch)
+
+
+def _patch(local_mock_eval_utils) -> None:
     from localstack.aws.api.stepfunctions import HistoryEventType, TaskFailedEventDetails
     from localstack.services.stepfunctions.asl.component.common.error_name.custom_error_name import (  # noqa: E501
         CustomErrorName,
@@ -21,9 +30,6 @@ def allow_states_errors_in_mocked_throws():
     )
     from localstack.services.stepfunctions.asl.component.common.error_name.states_error_name import (  # noqa: E501
         StatesErrorName,
-    )
-    from localstack.services.stepfunctions.asl.component.state.state_execution.state_task import (
-        local_mock_eval_utils,
     )
     from localstack.services.stepfunctions.asl.eval.event.event_detail import EventDetails
 
