@@ -220,12 +220,22 @@ def test_record_decision_stores_and_logs_the_decision(aws, context):
 
 
 def test_execution_status_changes_are_logged_without_input(aws, context):
-    # GIVEN the status-change event of a finished execution WHEN logged
-    assert execution_log.handler(sample("execution-log"), context) == {
-        "logged": "EXECUTION#SUCCEEDED"
-    }
+    # GIVEN the queued status-change event of a finished execution WHEN logged
+    assert execution_log.handler(sample("execution-log"), context) == {"batchItemFailures": []}
     # THEN the entry has the execution's status and times, not its input (personal data)
     entry = log_entries("app-sample-0001")["EXECUTION#SUCCEEDED"]
     assert entry["logType"]["S"] == "EXECUTION"
     assert entry["loggedAt"]["S"] == "2026-11-25T23:55:56.147Z"
     assert "720000113" not in json.dumps(entry)
+
+
+def test_a_status_change_that_cannot_be_read_fails_alone(aws, context):
+    # GIVEN a batch of a good status-change message and one that is not an event
+    event = sample("execution-log")
+    good = event["Records"][0]
+    event["Records"] = [{**good, "messageId": "bad", "body": "not json"}, good]
+    # WHEN logged
+    response = execution_log.handler(event, context)
+    # THEN only the bad one goes back to the queue; the good one is logged
+    assert response == {"batchItemFailures": [{"itemIdentifier": "bad"}]}
+    assert "EXECUTION#SUCCEEDED" in log_entries("app-sample-0001")
