@@ -1,5 +1,7 @@
 """Unit tests run on moto in-process: never against the local cloud or real AWS."""
 
+from dataclasses import dataclass
+
 import pytest
 
 
@@ -13,3 +15,21 @@ def offline_aws(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_REGION", "us-east-1")
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "unit-test")
+
+
+@dataclass
+class LambdaContext:
+    """What handlers and Powertools read of the Lambda context."""
+
+    function_name: str = "unit-test"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:unit-test"
+    aws_request_id: str = "00000000-0000-0000-0000-000000000000"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+@pytest.fixture
+def lambda_context() -> LambdaContext:
+    return LambdaContext()

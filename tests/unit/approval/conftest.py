@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import boto3
 import pytest
 from moto import mock_aws
@@ -15,24 +13,9 @@ from unit.approval.approval_testkit import (
     REQUESTS_TABLE,
     SECRET_NAME,
     SENDER,
-    create_table_like,
 )
 
-
-@dataclass
-class FakeContext:
-    function_name: str = "approval-unit-test"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:approval-unit-test"
-    aws_request_id: str = "00000000-0000-0000-0000-000000000000"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
-
-
-@pytest.fixture
-def lambda_context() -> FakeContext:
-    return FakeContext()
+from support.template import create_table
 
 
 @pytest.fixture
@@ -64,8 +47,8 @@ def aws(approval_env):
     settings.load.cache_clear()
     parameters.clear_caches()
     with mock_aws():
-        create_table_like("ApprovalRequestsTable", REQUESTS_TABLE)
-        create_table_like("ApprovalDoubleIdempotencyTable", IDEMPOTENCY_TABLE)
+        create_table("ApprovalRequestsTable", REQUESTS_TABLE)
+        create_table("ApprovalDoubleIdempotencyTable", IDEMPOTENCY_TABLE)
         boto3.client("secretsmanager").create_secret(Name=SECRET_NAME, SecretString=LINK_KEY)
         boto3.client("ses").verify_email_identity(EmailAddress=SENDER)
         yield

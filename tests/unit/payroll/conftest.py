@@ -1,18 +1,13 @@
-"""Payroll unit fixtures: moto buckets named as the functions' settings expect, and a context."""
+"""Payroll unit fixtures: moto buckets named as the functions' settings expect."""
 
 from __future__ import annotations
 
 import boto3
 import pytest
 from moto import mock_aws
-from unit.payroll.payroll_testkit import PAYSTUBS, PROCESSED, RAW, LambdaContext
+from unit.payroll.payroll_testkit import PAYSTUBS, PROCESSED, RAW
 
 from payroll import settings as payroll_settings
-
-
-@pytest.fixture
-def context() -> LambdaContext:
-    return LambdaContext()
 
 
 @pytest.fixture

@@ -47,11 +47,11 @@ def upload(s3, body: str | bytes) -> dict:
     return {**event("process-data"), "versionId": version}
 
 
-def test_process_data_writes_a_file_per_employee_and_per_batch(s3, context):
+def test_process_data_writes_a_file_per_employee_and_per_batch(s3, lambda_context):
     # GIVEN a raw file of three employees (batches of two)
     state = upload(s3, TIMESHEET)
     # WHEN processData runs
-    result = process_data.handler(state, context)
+    result = process_data.handler(state, lambda_context)
     # THEN the state gains the prefix, the pay period and the batch keys, never the data
     assert result["prefix"] == PREFIX
     assert result["completedTask"] == "processData"
@@ -75,23 +75,23 @@ def test_process_data_writes_a_file_per_employee_and_per_batch(s3, context):
     ]
 
 
-def test_batches_grow_so_the_map_items_stay_few(s3, context, monkeypatch):
+def test_batches_grow_so_the_map_items_stay_few(s3, lambda_context, monkeypatch):
     # GIVEN a cap of one Map item (batches of two employees otherwise)
     monkeypatch.setattr(process_data, "MAX_BATCHES", 1)
     # WHEN a file of three employees is processed
-    result = process_data.handler(upload(s3, TIMESHEET), context)
+    result = process_data.handler(upload(s3, TIMESHEET), lambda_context)
     # THEN one batch file holds all three employees
     assert result["processedData"]["batches"] == [f"{PREFIX}/batches/00000.csv"]
     batch = s3.get_object(Bucket=PROCESSED, Key=f"{PREFIX}/batches/00000.csv")["Body"].read()
     assert {line.split(",")[0] for line in batch.decode().splitlines()[1:]} == {"E1", "E2", "E3"}
 
 
-def test_process_data_on_a_bad_file_fails_naming_the_line_and_writes_nothing(s3, context):
+def test_process_data_on_a_bad_file_fails_naming_the_line_and_writes_nothing(s3, lambda_context):
     # GIVEN a file with a bad number on line 4
     state = upload(s3, TIMESHEET.replace("2026-11-10,DEV,8,50", "2026-11-10,DEV,eight,50"))
     # WHEN processData runs
     with pytest.raises(InvalidPayrollFile) as raised:
-        process_data.handler(state, context)
+        process_data.handler(state, lambda_context)
     # THEN the error names the file, line and column, and nothing was written
     assert f"s3://{RAW}/{KEY}: line 4, column 5 (hours): 'eight' is not a number" in str(
         raised.value
@@ -99,12 +99,12 @@ def test_process_data_on_a_bad_file_fails_naming_the_line_and_writes_nothing(s3,
     assert keys(s3, PROCESSED) == []
 
 
-def test_a_paystub_batch_writes_each_pdf_and_its_rollup_part(s3, context):
+def test_a_paystub_batch_writes_each_pdf_and_its_rollup_part(s3, lambda_context):
     # GIVEN the processed data of a run
-    state = process_data.handler(upload(s3, TIMESHEET), context)
+    state = process_data.handler(upload(s3, TIMESHEET), lambda_context)
     batch = {**event("generate-paystubs"), "batchKey": state["processedData"]["batches"][0]}
     # WHEN the first batch (E1, E2) is generated
-    result = generate_paystubs.handler(batch, context)
+    result = generate_paystubs.handler(batch, lambda_context)
     # THEN each employee of the batch has a paystub PDF, and the rollup part has their figures
     assert result == {"rollupPartKey": f"{PREFIX}/rollup-parts/00000.csv", "paystubs": 2}
     assert keys(s3, PAYSTUBS, f"{PREFIX}/paystubs/") == [
@@ -121,18 +121,18 @@ def test_a_paystub_batch_writes_each_pdf_and_its_rollup_part(s3, context):
     assert [line.split(",")[0] for line in part.splitlines()] == ["E1", "E2"]
 
 
-def test_collect_rollup_then_report_cover_every_paystub(s3, context):
+def test_collect_rollup_then_report_cover_every_paystub(s3, lambda_context):
     # GIVEN every batch of a run generated
-    state = process_data.handler(upload(s3, TIMESHEET), context)
+    state = process_data.handler(upload(s3, TIMESHEET), lambda_context)
     batches = [
         generate_paystubs.handler(
-            {"batchKey": key, "prefix": state["prefix"], "period": state["period"]}, context
+            {"batchKey": key, "prefix": state["prefix"], "period": state["period"]}, lambda_context
         )
         for key in state["processedData"]["batches"]
     ]
     # WHEN the rollup is collected and the report generated
-    rolled = collect_rollup.handler({**state, "paystubBatches": batches}, context)
-    reported = generate_report.handler(rolled, context)
+    rolled = collect_rollup.handler({**state, "paystubBatches": batches}, lambda_context)
+    reported = generate_report.handler(rolled, lambda_context)
     # THEN rollup.csv has one row per paystub and the Map's results left the state
     assert "paystubBatches" not in rolled
     assert rolled["paystubs"]["count"] == 3
@@ -172,13 +172,13 @@ def state_machine(s3, monkeypatch):
     return arn
 
 
-def test_an_upload_starts_one_run_and_a_repeated_event_none(state_machine, context):
+def test_an_upload_starts_one_run_and_a_repeated_event_none(state_machine, lambda_context):
     # GIVEN the S3 event of an uploaded timesheet
     uploaded = event("start-payroll")
     sfn = boto3.client("stepfunctions", region_name="us-east-1")
     # WHEN it is announced, then announced again
-    first = start_payroll.handler(copy.deepcopy(uploaded), context)
-    second = start_payroll.handler(copy.deepcopy(uploaded), context)
+    first = start_payroll.handler(copy.deepcopy(uploaded), lambda_context)
+    second = start_payroll.handler(copy.deepcopy(uploaded), lambda_context)
     # THEN one execution runs, with the bucket, key and upload time as its input
     executions = sfn.list_executions(stateMachineArn=state_machine)["executions"]
     assert len(executions) == 1
@@ -193,9 +193,9 @@ def test_an_upload_starts_one_run_and_a_repeated_event_none(state_machine, conte
     }
 
 
-def test_a_removed_object_starts_nothing(state_machine, context):
+def test_a_removed_object_starts_nothing(state_machine, lambda_context):
     removed = event("start-payroll")
     removed["Records"][0]["eventName"] = "ObjectRemoved:Delete"
-    assert start_payroll.handler(removed, context) == {"started": [], "alreadyStarted": []}
+    assert start_payroll.handler(removed, lambda_context) == {"started": [], "alreadyStarted": []}
     sfn = boto3.client("stepfunctions", region_name="us-east-1")
     assert sfn.list_executions(stateMachineArn=state_machine)["executions"] == []
