@@ -5,6 +5,8 @@ from __future__ import annotations
 import boto3
 import pytest
 from moto import mock_aws
+
+from support.template import create_table
 from unit.approval.approval_testkit import (
     API_URL,
     APPROVER,
@@ -14,8 +16,6 @@ from unit.approval.approval_testkit import (
     SECRET_NAME,
     SENDER,
 )
-
-from support.template import create_table
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import boto3
 import pytest
-from unit.approval.approval_testkit import fresh
 
 from approval.models import NumberIsTooBig
+from unit.approval.approval_testkit import fresh
 
 
 class _ThirdParty(BaseHTTPRequestHandler):

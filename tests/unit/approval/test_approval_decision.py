@@ -10,6 +10,7 @@ import boto3
 import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
+
 from unit.approval.approval_testkit import APPROVER, REQUESTS_TABLE, SENDER, fresh
 
 TOKEN = "TASK-TOKEN-never-in-an-email"

@@ -4,6 +4,7 @@ import json
 
 import boto3
 import pytest
+
 from unit.approval.approval_testkit import IDEMPOTENCY_TABLE, fresh
 
 

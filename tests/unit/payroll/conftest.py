@@ -5,9 +5,9 @@ from __future__ import annotations
 import boto3
 import pytest
 from moto import mock_aws
-from unit.payroll.payroll_testkit import PAYSTUBS, PROCESSED, RAW
 
 from payroll import settings as payroll_settings
+from unit.payroll.payroll_testkit import PAYSTUBS, PROCESSED, RAW
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from pathlib import Path
 import boto3
 import pytest
 from pypdf import PdfReader
-from unit.payroll.payroll_testkit import PAYSTUBS, PROCESSED, RAW, keys
 
 from payroll.handlers import (
     collect_rollup,
@@ -23,6 +22,7 @@ from payroll.handlers import (
     start_payroll,
 )
 from payroll.models import InvalidPayrollFile
+from unit.payroll.payroll_testkit import PAYSTUBS, PROCESSED, RAW, keys
 
 EVENTS = Path(__file__).resolve().parents[3] / "events"
 KEY = "timesheets/2026-11-week-45.csv"

@@ -42,9 +42,9 @@ def log_entries(application_id: str) -> dict[str, dict]:
 # --- REST ------------------------------------------------------------------------------------
 
 
-def test_post_application_puts_it_on_the_stream_keyed_by_a_new_id(aws, context):
+def test_post_application_puts_it_on_the_stream_keyed_by_a_new_id(aws, lambda_context):
     # GIVEN the sample submission (no applicationId) WHEN posted
-    response = applications_api.handler(sample("applications-api-post"), context)
+    response = applications_api.handler(sample("applications-api-post"), lambda_context)
     # THEN 202 with a generated id, and the record on the stream under that key
     assert response["statusCode"] == 202
     application_id = body_of(response)["applicationId"]
@@ -62,18 +62,18 @@ def test_post_application_puts_it_on_the_stream_keyed_by_a_new_id(aws, context):
     ("body", "message"),
     [("{oops", "body is not valid JSON"), ("[]", "body must be a JSON object")],
 )
-def test_post_application_refuses_bodies_that_are_not_objects(aws, context, body, message):
+def test_post_application_refuses_bodies_that_are_not_objects(aws, lambda_context, body, message):
     event = {**sample("applications-api-post"), "body": body}
-    response = applications_api.handler(event, context)
+    response = applications_api.handler(event, lambda_context)
     assert response["statusCode"] == 400 and body_of(response)["message"] == message
 
 
-def test_post_application_lists_what_is_invalid(aws, context):
+def test_post_application_lists_what_is_invalid(aws, lambda_context):
     event = sample("applications-api-post")
     submitted = json.loads(event["body"])
     submitted["product"] = "mortgage"
     del submitted["employment"]
-    response = applications_api.handler({**event, "body": json.dumps(submitted)}, context)
+    response = applications_api.handler({**event, "body": json.dumps(submitted)}, lambda_context)
     assert response["statusCode"] == 400
     assert body_of(response)["errors"] == [
         "employment: Field required",
@@ -81,12 +81,12 @@ def test_post_application_lists_what_is_invalid(aws, context):
     ]
 
 
-def test_get_application_shows_status_and_decision_but_no_personal_data(aws, context):
+def test_get_application_shows_status_and_decision_but_no_personal_data(aws, lambda_context):
     # GIVEN an application that was screened and decided
-    screening.validate(sample("validate"), context)
-    screening.record_decision(sample("record-decision"), context)
+    screening.validate(sample("validate"), lambda_context)
+    screening.record_decision(sample("record-decision"), lambda_context)
     # WHEN its status is asked for
-    response = applications_api.handler(sample("applications-api-get"), context)
+    response = applications_api.handler(sample("applications-api-get"), lambda_context)
     # THEN it is decided, approved, with its reasons
     found = body_of(response)
     assert response["statusCode"] == 200
@@ -98,71 +98,76 @@ def test_get_application_shows_status_and_decision_but_no_personal_data(aws, con
     assert "applicant" not in found and "taskToken" not in found
 
 
-def test_get_unknown_application_is_404(aws, context):
-    assert applications_api.handler(sample("applications-api-get"), context)["statusCode"] == 404
+def test_get_unknown_application_is_404(aws, lambda_context):
+    assert (
+        applications_api.handler(sample("applications-api-get"), lambda_context)["statusCode"]
+        == 404
+    )
 
 
-def test_a_review_is_listed_then_decided_once(aws, context, monkeypatch):
+def test_a_review_is_listed_then_decided_once(aws, lambda_context, monkeypatch):
     # GIVEN a referral waiting with its task token
-    screening.request_review(sample("request-review"), context)
-    listed = body_of(reviews_api.handler(sample("reviews-api-get"), context))["reviews"]
+    screening.request_review(sample("request-review"), lambda_context)
+    listed = body_of(reviews_api.handler(sample("reviews-api-get"), lambda_context))["reviews"]
     assert [(r["applicationId"], r["reasons"]) for r in listed] == [
         ("app-sample-0001", ["credit score below 660"])
     ]
     resumed = []
     monkeypatch.setattr(executions, "resume_after_review", lambda token, v: resumed.append(token))
     # WHEN two reviewers answer
-    first = reviews_api.handler(sample("reviews-api-post"), context)
-    second = reviews_api.handler(sample("reviews-api-post"), context)
+    first = reviews_api.handler(sample("reviews-api-post"), lambda_context)
+    second = reviews_api.handler(sample("reviews-api-post"), lambda_context)
     # THEN the first resumes the execution with the verdict, the second is told it is taken
     assert first["statusCode"] == 200 and body_of(first)["reviewedBy"] == "rita"
     assert second["statusCode"] == 409
     assert resumed == ["sample-task-token"]
-    assert body_of(reviews_api.handler(sample("reviews-api-get"), context))["reviews"] == []
+    assert body_of(reviews_api.handler(sample("reviews-api-get"), lambda_context))["reviews"] == []
 
 
-def test_a_review_must_approve_or_decline(aws, context):
+def test_a_review_must_approve_or_decline(aws, lambda_context):
     event = sample("reviews-api-post")
     response = reviews_api.handler(
-        {**event, "body": json.dumps({"outcome": "refer", "reviewer": "rita"})}, context
+        {**event, "body": json.dumps({"outcome": "refer", "reviewer": "rita"})}, lambda_context
     )
     assert response["statusCode"] == 400
 
 
-def test_the_sandbox_bureau_answers_deterministically(context):
-    first = sandbox_bureau.handler(sample("sandbox-bureau"), context)
-    again = sandbox_bureau.handler(sample("sandbox-bureau"), context)
+def test_the_sandbox_bureau_answers_deterministically(lambda_context):
+    first = sandbox_bureau.handler(sample("sandbox-bureau"), lambda_context)
+    again = sandbox_bureau.handler(sample("sandbox-bureau"), lambda_context)
     assert first["statusCode"] == 200 and body_of(first) == body_of(again)
     assert body_of(first)["score"] == 720
 
 
-def test_the_sandbox_bureau_plays_down_for_999_ids(context):
+def test_the_sandbox_bureau_plays_down_for_999_ids(lambda_context):
     event = sample("sandbox-bureau")
     event["body"] = json.dumps({"nationalId": "999000111"})
-    assert sandbox_bureau.handler(event, context)["statusCode"] == 503
+    assert sandbox_bureau.handler(event, lambda_context)["statusCode"] == 503
 
 
 # --- state machine tasks ---------------------------------------------------------------------
 
 
-def test_validate_returns_the_application_and_marks_it_screening(aws, context):
-    result = screening.validate(sample("validate"), context)
+def test_validate_returns_the_application_and_marks_it_screening(aws, lambda_context):
+    result = screening.validate(sample("validate"), lambda_context)
     assert result["validation"] == {"valid": True, "reasons": []}
     assert result["application"]["applicationId"] == "app-sample-0001"
     assert applications.get("app-sample-0001")["status"] == "screening"
 
 
-def test_validate_refuses_input_that_is_no_application(aws, context):
+def test_validate_refuses_input_that_is_no_application(aws, lambda_context):
     with pytest.raises(screening.InvalidApplication, match="applicant: Field required"):
-        screening.validate({"applicationId": "x"}, context)
+        screening.validate({"applicationId": "x"}, lambda_context)
 
 
-def test_checks_answer_for_the_sample_application(context):
-    assert screening.identity_check(sample("identity-check"), context)["verified"] is True
-    assert screening.affordability_check(sample("affordability-check"), context)["affordable"]
+def test_checks_answer_for_the_sample_application(lambda_context):
+    assert screening.identity_check(sample("identity-check"), lambda_context)["verified"] is True
+    assert screening.affordability_check(sample("affordability-check"), lambda_context)[
+        "affordable"
+    ]
 
 
-def test_credit_check_calls_the_bureau_and_reads_its_report(context, monkeypatch):
+def test_credit_check_calls_the_bureau_and_reads_its_report(lambda_context, monkeypatch):
     calls = []
 
     class Answer:
@@ -181,24 +186,24 @@ def test_credit_check_calls_the_bureau_and_reads_its_report(context, monkeypatch
     monkeypatch.setenv("SANDBOX_CREDIT_BUREAU_URL", "http://bureau.test/reports")
     settings.cache_clear()
     monkeypatch.setattr(requests, "post", post)
-    result = screening.credit_check(sample("credit-check"), context)
+    result = screening.credit_check(sample("credit-check"), lambda_context)
     assert result == {"available": True, "score": 701, "delinquencies": 0}
     assert calls[0][0] == "http://bureau.test/reports"
     assert set(calls[0][1]) == {"name", "dateOfBirth", "nationalId"}
     settings.cache_clear()
 
 
-def test_credit_check_reports_an_unreachable_bureau_as_unavailable(context, monkeypatch):
+def test_credit_check_reports_an_unreachable_bureau_as_unavailable(lambda_context, monkeypatch):
     monkeypatch.setenv("SANDBOX_CREDIT_BUREAU_URL", "http://127.0.0.1:9/reports")
     monkeypatch.setenv("CREDIT_BUREAU_TIMEOUT_SECONDS", "0.5")
     settings.cache_clear()
     with pytest.raises(screening.CreditBureauUnavailable, match="ConnectionError"):
-        screening.credit_check(sample("credit-check"), context)
+        screening.credit_check(sample("credit-check"), lambda_context)
     settings.cache_clear()
 
 
-def test_decide_logs_each_check_and_returns_the_decision(aws, context):
-    assert screening.decide(sample("decide"), context) == {
+def test_decide_logs_each_check_and_returns_the_decision(aws, lambda_context):
+    assert screening.decide(sample("decide"), lambda_context) == {
         "outcome": "approve",
         "reasons": ["all checks passed"],
     }
@@ -209,8 +214,8 @@ def test_decide_logs_each_check_and_returns_the_decision(aws, context):
     }
 
 
-def test_record_decision_stores_and_logs_the_decision(aws, context):
-    result = screening.record_decision(sample("record-decision"), context)
+def test_record_decision_stores_and_logs_the_decision(aws, lambda_context):
+    result = screening.record_decision(sample("record-decision"), lambda_context)
     assert result == {
         "applicationId": "app-sample-0001",
         "decision": "approve",
@@ -219,9 +224,11 @@ def test_record_decision_stores_and_logs_the_decision(aws, context):
     assert "APPLICATION#DECISION" in log_entries("app-sample-0001")
 
 
-def test_execution_status_changes_are_logged_without_input(aws, context):
+def test_execution_status_changes_are_logged_without_input(aws, lambda_context):
     # GIVEN the queued status-change event of a finished execution WHEN logged
-    assert execution_log.handler(sample("execution-log"), context) == {"batchItemFailures": []}
+    assert execution_log.handler(sample("execution-log"), lambda_context) == {
+        "batchItemFailures": []
+    }
     # THEN the entry has the execution's status and times, not its input (personal data)
     entry = log_entries("app-sample-0001")["EXECUTION#SUCCEEDED"]
     assert entry["logType"]["S"] == "EXECUTION"
@@ -229,13 +236,13 @@ def test_execution_status_changes_are_logged_without_input(aws, context):
     assert "720000113" not in json.dumps(entry)
 
 
-def test_a_status_change_that_cannot_be_read_fails_alone(aws, context):
+def test_a_status_change_that_cannot_be_read_fails_alone(aws, lambda_context):
     # GIVEN a batch of a good status-change message and one that is not an event
     event = sample("execution-log")
     good = event["Records"][0]
     event["Records"] = [{**good, "messageId": "bad", "body": "not json"}, good]
     # WHEN logged
-    response = execution_log.handler(event, context)
+    response = execution_log.handler(event, lambda_context)
     # THEN only the bad one goes back to the queue; the good one is logged
     assert response == {"batchItemFailures": [{"itemIdentifier": "bad"}]}
     assert "EXECUTION#SUCCEEDED" in log_entries("app-sample-0001")

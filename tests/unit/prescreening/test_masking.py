@@ -35,7 +35,7 @@ def test_masking_tolerates_partial_applications():
     }
 
 
-def test_the_validate_task_logs_no_personal_data(aws, context, monkeypatch):
+def test_the_validate_task_logs_no_personal_data(aws, lambda_context, monkeypatch):
     # GIVEN an application with distinctive personal values
     application = sample_application("approve", "app-logs")
     application["applicant"]["nationalId"] = "720123987"
@@ -43,7 +43,7 @@ def test_the_validate_task_logs_no_personal_data(aws, context, monkeypatch):
     log = io.StringIO()
     monkeypatch.setattr(logger.registered_handler, "stream", log)
     # WHEN the validate task runs (it logs the application)
-    screening.validate(application, context)
+    screening.validate(application, lambda_context)
     logged = log.getvalue()
     # THEN the log has the application, masked
     assert "app-logs" in logged

@@ -56,36 +56,36 @@ def rejected_messages(queue_url: str) -> list[dict]:
     return [json.loads(m["Body"]) for m in messages.get("Messages", [])]
 
 
-def test_each_application_starts_an_execution_named_by_its_id(aws, context):
+def test_each_application_starts_an_execution_named_by_its_id(aws, lambda_context):
     # GIVEN two applications on the stream
     first, second = sample_application("approve", "app-1"), sample_application("decline", "app-2")
     # WHEN the trigger handles the batch
-    response = trigger.handler(kinesis_event(record_of(first), record_of(second)), context)
+    response = trigger.handler(kinesis_event(record_of(first), record_of(second)), lambda_context)
     # THEN both started, named PreScreening-<applicationId>, and nothing failed
     assert response == {"batchItemFailures": []}
     names = sorted(e["name"] for e in executions_started(aws["state_machine"]))
     assert names == ["PreScreening-app-1", "PreScreening-app-2"]
 
 
-def test_a_record_seen_twice_starts_one_execution_and_is_no_error(aws, context):
+def test_a_record_seen_twice_starts_one_execution_and_is_no_error(aws, lambda_context):
     # GIVEN the same application twice, in one batch and again in a later batch
     record = record_of(sample_application("approve", "app-dup"))
     # WHEN both batches are handled
-    first = trigger.handler(kinesis_event(record, record), context)
-    again = trigger.handler(kinesis_event(record), context)
+    first = trigger.handler(kinesis_event(record, record), lambda_context)
+    again = trigger.handler(kinesis_event(record), lambda_context)
     # THEN one execution exists and every record counts as done
     assert first == again == {"batchItemFailures": []}
     assert [e["name"] for e in executions_started(aws["state_machine"])] == ["PreScreening-app-dup"]
 
 
-def test_poison_records_go_to_the_rejected_queue_with_their_reason(aws, context):
+def test_poison_records_go_to_the_rejected_queue_with_their_reason(aws, lambda_context):
     # GIVEN a batch with a record that is not JSON, one that is not an application, and a good one
     good = record_of(sample_application("approve", "app-good"))
     incomplete = sample_application("approve", "app-bad")
     del incomplete["applicant"]["nationalId"]
     event = kinesis_event(b"{not json", record_of(incomplete), good)
     # WHEN the trigger handles it
-    response = trigger.handler(event, context)
+    response = trigger.handler(event, lambda_context)
     # THEN no record is retried, the good one started, and both bad ones wait in the queue
     assert response == {"batchItemFailures": []}
     assert [e["name"] for e in executions_started(aws["state_machine"])] == [
@@ -99,7 +99,7 @@ def test_poison_records_go_to_the_rejected_queue_with_their_reason(aws, context)
     assert base64.b64decode(rejected["49590000"]["data"]) == b"{not json"
 
 
-def test_throttling_fails_only_that_record(aws, context, monkeypatch):
+def test_throttling_fails_only_that_record(aws, lambda_context, monkeypatch):
     # GIVEN Step Functions throttles the second application of three
     start = executions.start
 
@@ -116,14 +116,14 @@ def test_throttling_fails_only_that_record(aws, context, monkeypatch):
         *(record_of(sample_application("approve", f"app-{n}")) for n in (1, 2, 3))
     )
     # WHEN the trigger handles the batch
-    response = trigger.handler(event, context)
+    response = trigger.handler(event, lambda_context)
     # THEN only the throttled record is reported for retry, the others started
     assert response == {"batchItemFailures": [{"itemIdentifier": "49590001"}]}
     names = sorted(e["name"] for e in executions_started(aws["state_machine"]))
     assert names == ["PreScreening-app-1", "PreScreening-app-3"]
 
 
-def test_a_record_that_cannot_be_rejected_is_retried_not_lost(aws, context, monkeypatch):
+def test_a_record_that_cannot_be_rejected_is_retried_not_lost(aws, lambda_context, monkeypatch):
     # GIVEN the rejected queue is unreachable
     monkeypatch.setenv("REJECTED_APPLICATIONS_QUEUE_URL", aws["queue_url"] + "-gone")
     from prescreening.settings import settings
@@ -131,7 +131,7 @@ def test_a_record_that_cannot_be_rejected_is_retried_not_lost(aws, context, monk
     settings.cache_clear()
     # WHEN a poison record arrives with a good one
     good = record_of(sample_application("approve", "app-good"))
-    response = trigger.handler(kinesis_event(b"junk", good), context)
+    response = trigger.handler(kinesis_event(b"junk", good), lambda_context)
     # THEN it is reported as failed (so the stream keeps it) rather than dropped
     assert response == {"batchItemFailures": [{"itemIdentifier": "49590000"}]}
 
