@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 import tempfile
 import threading
 
@@ -239,6 +240,10 @@ def test_output_reaches_cloudwatch_logs(lambda_function):
     assert "to stdout t-8231" in text
     assert "to stderr t-8231" in text
     assert text.index("START RequestId") < text.index("to stdout") < text.index("END RequestId")
+    # AND the REPORT line gives the duration, the peak memory and, once, the init duration
+    report = re.search(r"REPORT RequestId: \S+\tDuration: [\d.]+ ms.*", text).group(0)
+    assert re.search(r"Max Memory Used: [1-9]\d* MB", report)
+    assert re.search(r"Init Duration: [\d.]+ ms", report)
 
 
 def test_import_error_names_the_module_and_a_fixed_deploy_recovers(lambda_function):

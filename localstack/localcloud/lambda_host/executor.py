@@ -135,6 +135,17 @@ class HandlerProcess:
     def exit_status(self) -> int | None:
         return self.process.poll()
 
+    def peak_memory_mb(self) -> int | None:
+        """The process's peak resident memory (what Lambda reports as Max Memory Used)."""
+        try:
+            status = Path(f"/proc/{self.process.pid}/status").read_text()
+        except OSError:
+            return None
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) // 1024
+        return None
+
     def kill(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
@@ -152,6 +163,7 @@ class HostRuntimeExecutor(RuntimeExecutor):
         self._env: dict[str, str] = {}
         self._handler: HandlerProcess | None = None
         self._last_logs = ""
+        self._init_ms: float | None = None  # reported once, by the first invocation after it
 
     # --- life cycle ---------------------------------------------------------------------
 
@@ -169,15 +181,17 @@ class HostRuntimeExecutor(RuntimeExecutor):
         version = self.function_version.config
         python = interpreter_for(version.runtime)
         layers = [str(layer.code.get_unzipped_code_location()) for layer in version.layers]
+        started = time.monotonic()
         handler = HandlerProcess(
             python, str(version.code.get_unzipped_code_location()), layers, self._env
         )
-        ready = handler.receive(time.monotonic() + STARTUP_DEADLINE_S)
+        ready = handler.receive(started + STARTUP_DEADLINE_S)
         if not ready or ready.get("type") != "ready":
             logs = handler.take_logs(None, 0)
             handler.kill()
             raise LambdaRuntimeException(f"Handler process did not start: {logs[-2000:]}")
         self._handler = handler
+        self._init_ms = (time.monotonic() - started) * 1000
 
     def stop(self) -> None:
         if self._handler:
@@ -221,24 +235,43 @@ class HostRuntimeExecutor(RuntimeExecutor):
                 message += f"exit status {status}"
                 error = {"errorType": "Runtime.ExitError", "errorMessage": message}
             logs += f"{message}\n"
-            return self._result(request_id, json.dumps(error), True, logs, duration_ms)
+            return self._result(request_id, json.dumps(error), True, logs, duration_ms, None)
         marker = f"\x1elocal-cloud-end {request_id}\x1e\n".encode()
         logs = handler.take_logs(marker, time.monotonic() + 2)
         return self._result(
-            request_id, answer["payload"], answer["type"] == "error", logs, duration_ms
+            request_id,
+            answer["payload"],
+            answer["type"] == "error",
+            logs,
+            duration_ms,
+            handler.peak_memory_mb(),
         )
 
     def _result(
-        self, request_id: str, payload: str, is_error: bool, logs: str, duration_ms: float
+        self,
+        request_id: str,
+        payload: str,
+        is_error: bool,
+        logs: str,
+        duration_ms: float,
+        peak_memory_mb: int | None,
     ) -> InvocationResult:
         config_ = self.function_version.config
+        report = (
+            f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
+            f"Billed Duration: {max(1, round(duration_ms))} ms\t"
+            f"Memory Size: {config_.memory_size} MB"
+        )
+        if peak_memory_mb is not None:
+            report += f"\tMax Memory Used: {peak_memory_mb} MB"
+        if self._init_ms is not None:
+            report += f"\tInit Duration: {self._init_ms:.2f} ms"
+            self._init_ms = None
         logs = (
             f"START RequestId: {request_id} Version: {self.function_version.id.qualifier}\n"
             f"{logs}"
             f"END RequestId: {request_id}\n"
-            f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
-            f"Billed Duration: {max(1, round(duration_ms))} ms\t"
-            f"Memory Size: {config_.memory_size} MB\n"
+            f"{report}\n"
         )
         self._last_logs = logs
         return InvocationResult(request_id, payload.encode(), is_error=is_error, logs=logs)
