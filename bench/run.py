@@ -1,27 +1,28 @@
-"""make bench: run every benchmark in bench/ (each module's main()), one after another."""
+"""make bench: run every benchmark in bench/ (or those named), one after another, each in its
+own process (a bench module may share its name with the workflow package it measures)."""
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-sys.path[:0] = [str(BENCH), str(BENCH.parent / "scripts"), str(BENCH.parent / "tests")]
 
 
 def main(selected: list[str]) -> int:
-    names = selected or sorted(
-        module.name for module in pkgutil.iter_modules([str(BENCH)]) if module.name != "run"
-    )
+    names = selected or sorted(path.stem for path in BENCH.glob("*.py") if path.stem != "run")
+    failed = []
     for name in names:
         print(f"\n=== bench/{name}.py ===", flush=True)
         started = time.perf_counter()
-        importlib.import_module(name).main()
+        if subprocess.run([sys.executable, str(BENCH / f"{name}.py")], check=False).returncode:
+            failed.append(name)
         print(f"(bench/{name}.py took {time.perf_counter() - started:.0f} s)", flush=True)
-    return 0
+    if failed:
+        print(f"failed: {', '.join(failed)}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
