@@ -8,7 +8,7 @@ order), so the hours that cross the 40-hour line are the overtime ones.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -40,13 +40,10 @@ class JobEarnings:
     overtime_pay: Decimal
 
 
-@dataclass(frozen=True, slots=True)
-class Paystub:
-    employee_id: str
-    employee_name: str
-    period_start: date
-    period_end: date
-    jobs: tuple[JobEarnings, ...]
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PayFigures:
+    """The hours, pay and withholdings that a paystub, a rollup row and a run's totals carry."""
+
     regular_hours: Decimal
     overtime_hours: Decimal
     regular_pay: Decimal
@@ -63,6 +60,18 @@ class Paystub:
     @property
     def net_pay(self) -> Decimal:
         return self.gross_pay - self.withholdings
+
+
+PAY_FIGURES = tuple(field.name for field in fields(PayFigures))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Paystub(PayFigures):
+    employee_id: str
+    employee_name: str
+    period_start: date
+    period_end: date
+    jobs: tuple[JobEarnings, ...]
 
 
 def compute_paystub(

@@ -18,6 +18,7 @@ from reportlab.lib.units import inch
 from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.paragraph import Paragraph
 
+from payroll.logic.earnings import PAY_FIGURES, PayFigures
 from payroll.logic.paystub_pdf import hours, money
 from payroll.logic.rollup import RollupRow
 
@@ -25,41 +26,16 @@ CHART_BARS = 15
 TABLE_ROWS_PER_CHUNK = 40  # small tables split across pages far faster than one huge one
 
 
-@dataclass(frozen=True, slots=True)
-class PayrollTotals:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PayrollTotals(PayFigures):
     employees: int
-    regular_hours: Decimal
-    overtime_hours: Decimal
-    regular_pay: Decimal
-    overtime_pay: Decimal
-    gross_pay: Decimal
-    social_security: Decimal
-    medicare: Decimal
-    income_tax: Decimal
-    net_pay: Decimal
 
 
 def totals(rows: Sequence[RollupRow]) -> PayrollTotals:
     def total(name: str) -> Decimal:
         return sum((getattr(row, name) for row in rows), Decimal(0))
 
-    return PayrollTotals(
-        employees=len(rows),
-        **{
-            name: total(name)
-            for name in (
-                "regular_hours",
-                "overtime_hours",
-                "regular_pay",
-                "overtime_pay",
-                "gross_pay",
-                "social_security",
-                "medicare",
-                "income_tax",
-                "net_pay",
-            )
-        },
-    )
+    return PayrollTotals(employees=len(rows), **{name: total(name) for name in PAY_FIGURES})
 
 
 def chart_bars(rows: Sequence[RollupRow]) -> list[tuple[str, Decimal]]:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from payroll.logic.earnings import Paystub
+from payroll.logic.earnings import PayFigures, Paystub
 
 ROLLUP_HEADER = (
     "employee_id",
@@ -29,26 +29,13 @@ ROLLUP_HEADER = (
 AMOUNTS = ROLLUP_HEADER[5:]
 
 
-@dataclass(frozen=True, slots=True)
-class RollupRow:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RollupRow(PayFigures):
     employee_id: str
     employee_name: str
     period_start: str
     period_end: str
     job_codes: str
-    regular_hours: Decimal
-    overtime_hours: Decimal
-    regular_pay: Decimal
-    overtime_pay: Decimal
-    gross_pay: Decimal
-    social_security: Decimal
-    medicare: Decimal
-    income_tax: Decimal
-    net_pay: Decimal
-
-    @property
-    def withholdings(self) -> Decimal:
-        return self.social_security + self.medicare + self.income_tax
 
 
 def paystub_row(paystub: Paystub) -> tuple[str, ...]:
@@ -88,7 +75,14 @@ def read_rollup(text: str) -> list[RollupRow]:
     reader = csv.DictReader(io.StringIO(text, newline=""))
     if tuple(reader.fieldnames or ()) != ROLLUP_HEADER:
         raise ValueError(f"not a rollup.csv: header {reader.fieldnames}")
+    # net_pay is in the file for its readers; the row computes it from the figures it holds.
     return [
-        RollupRow(**{name: Decimal(row[name]) if name in AMOUNTS else row[name] for name in row})
+        RollupRow(
+            **{
+                name: Decimal(value) if name in AMOUNTS else value
+                for name, value in row.items()
+                if name != "net_pay"
+            }
+        )
         for row in reader
     ]
