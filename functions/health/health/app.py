@@ -1,17 +1,25 @@
 """GET /health: says the API and its functions answer, and which stage this is."""
 
-import json
-import os
+from http import HTTPStatus
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from aws_lambda_powertools.event_handler import Response
+from pydantic import Field
 
-from common.observability import logger
+from common.http import api_handler, json_response, rest_api
+from common.settings import FunctionSettings, load_settings
 
 
-@logger.inject_lambda_context
-def handler(event: dict, context: LambdaContext) -> dict:
-    return {
-        "statusCode": 200,
-        "headers": {"Content-Type": "application/json"},
-        "body": json.dumps({"status": "ok", "stage": os.environ.get("STAGE", "")}),
-    }
+class HealthSettings(FunctionSettings):
+    stage: str = Field(alias="STAGE")
+
+
+settings = load_settings(HealthSettings)
+app = rest_api()
+
+
+@app.get("/health")
+def health() -> Response[str]:
+    return json_response(HTTPStatus.OK, {"status": "ok", "stage": settings.stage})
+
+
+handler = api_handler(app)

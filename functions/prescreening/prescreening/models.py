@@ -11,7 +11,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 # Step Functions execution names allow letters, digits, '-' and '_' and 80 characters;
@@ -94,17 +94,11 @@ class NewApplication(Model):
         return body
 
 
-def describe_errors(error: ValidationError) -> list[str]:
-    """Field paths and messages only: pydantic's own text repeats the input values, which may
-    be personal data."""
-    described = []
-    for item in error.errors(include_input=False, include_url=False):
-        where = ".".join(str(part) for part in item["loc"]) or "application"
-        described.append(f"{where}: {item['msg']}")
-    return described
-
-
 # --- checks and decisions --------------------------------------------------------------------
+
+
+class InvalidApplication(Exception):
+    """The execution's input is not an application (producers bypassing the trigger)."""
 
 
 class Outcome(StrEnum):
@@ -162,3 +156,23 @@ class ReviewVerdict(Model):
         if self.outcome is Outcome.REFER:
             raise ValueError("a review approves or declines")
         return self
+
+
+# --- the state machine's task inputs ------------------------------------------------------------
+
+
+class DecideRequest(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    application_id: str = Field(alias="applicationId")
+    checks: Checks
+
+
+class ReviewRequest(Model):
+    application_id: str
+    reasons: list[str]
+    task_token: str
+
+
+class RecordRequest(Model):
+    application_id: str
+    decision: Decision

@@ -1,31 +1,57 @@
-"""The functions' settings, read from the environment once per process."""
+"""Each function's settings: read by its handler module at cold start (common.settings)."""
 
 from __future__ import annotations
 
-import os
-from functools import cache
+from pydantic import Field, model_validator
 
-from pydantic import BaseModel, ConfigDict, Field
+from common.settings import FunctionSettings
 
 
-class Settings(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+class TriggerSettings(FunctionSettings):
+    state_machine_arn: str = Field(alias="PRESCREENING_STATE_MACHINE_ARN")
+    rejected_queue_url: str = Field(alias="PRESCREENING_REJECTED_APPLICATIONS_QUEUE_URL")
 
-    application_stream: str = Field("", alias="APPLICATION_STREAM_NAME")
-    state_machine_arn: str = Field("", alias="STATE_MACHINE_ARN")
-    rejected_queue_url: str = Field("", alias="REJECTED_APPLICATIONS_QUEUE_URL")
-    applications_table: str = Field("", alias="APPLICATIONS_TABLE")
-    screening_log_table: str = Field("", alias="SCREENING_LOG_TABLE")
+
+class ApplicationsApiSettings(FunctionSettings):
+    application_stream: str = Field(alias="PRESCREENING_APPLICATION_STREAM_NAME")
+    applications_table: str = Field(alias="PRESCREENING_APPLICATIONS_TABLE")
+
+
+class ApplicationsSettings(FunctionSettings):
+    """Reviews API, Validate."""
+
+    applications_table: str = Field(alias="PRESCREENING_APPLICATIONS_TABLE")
+
+
+class ScreeningLogSettings(FunctionSettings):
+    """Decide, the execution log."""
+
+    screening_log_table: str = Field(alias="PRESCREENING_SCREENING_LOG_TABLE")
+
+
+class ApplicationsAndLogSettings(FunctionSettings):
+    """Request review, record decision."""
+
+    applications_table: str = Field(alias="PRESCREENING_APPLICATIONS_TABLE")
+    screening_log_table: str = Field(alias="PRESCREENING_SCREENING_LOG_TABLE")
+
+
+class CreditCheckSettings(FunctionSettings):
     # The bureau's report endpoint; empty means the stack's own sandbox bureau.
-    credit_bureau_url: str = Field("", alias="CREDIT_BUREAU_URL")
-    sandbox_credit_bureau_url: str = Field("", alias="SANDBOX_CREDIT_BUREAU_URL")
-    credit_bureau_timeout_seconds: float = Field(5.0, alias="CREDIT_BUREAU_TIMEOUT_SECONDS")
+    credit_bureau_url: str = Field("", alias="PRESCREENING_CREDIT_BUREAU_URL")
+    sandbox_credit_bureau_url: str = Field("", alias="PRESCREENING_SANDBOX_CREDIT_BUREAU_URL")
+    credit_bureau_timeout_seconds: float = Field(
+        5.0, gt=0, alias="PRESCREENING_CREDIT_BUREAU_TIMEOUT_SECONDS"
+    )
+
+    @model_validator(mode="after")
+    def a_bureau(self) -> CreditCheckSettings:
+        if not self.bureau_url:
+            raise ValueError(
+                "set PRESCREENING_CREDIT_BUREAU_URL or PRESCREENING_SANDBOX_CREDIT_BUREAU_URL"
+            )
+        return self
 
     @property
     def bureau_url(self) -> str:
         return self.credit_bureau_url or self.sandbox_credit_bureau_url
-
-
-@cache
-def settings() -> Settings:
-    return Settings.model_validate(dict(os.environ))

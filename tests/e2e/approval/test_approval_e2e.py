@@ -144,7 +144,10 @@ def test_invalid_input_ends_in_default_response_saying_what_was_wrong(api):
     assert execution.states_entered()[-1] == "DefaultResponse"
     assert "Calculate" not in execution.states_entered()
     assert execution.output["reason"] == "INVALID_INPUT"
-    assert execution.output["details"] == ["x must be an integer", "y is missing"]
+    assert execution.output["details"] == [
+        "x: Input should be a valid integer",
+        "y: Field required",
+    ]
 
 
 def test_a_sum_over_250_ends_in_default_response_without_retries(api):

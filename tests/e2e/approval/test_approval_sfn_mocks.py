@@ -101,7 +101,10 @@ def test_every_unfinished_path_ends_in_default_response_saying_why(
 
 def test_invalid_input_lists_its_problems(state_machine):
     execution = run(state_machine, "approvalInvalidInput", {"x": "a"})
-    assert execution.output["details"] == ["x must be an integer", "y is missing"]
+    assert execution.output["details"] == [
+        "x: Input should be a valid integer",
+        "y: Field required",
+    ]
     assert "Calculate" not in execution.states_entered()
 
 

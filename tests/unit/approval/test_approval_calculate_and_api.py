@@ -27,18 +27,14 @@ class _ThirdParty(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def third_party(approval_env, monkeypatch):
+def third_party(monkeypatch):
     """A real HTTP server on localhost standing in for /double."""
     _ThirdParty.received, _ThirdParty.status = [], 200
     server = HTTPServer(("127.0.0.1", 0), _ThirdParty)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setenv("OWN_API_URL", f"http://127.0.0.1:{server.server_port}/dev")
-    from approval import settings
-
-    settings.load.cache_clear()
+    monkeypatch.setenv("APPROVAL_API_URL", f"http://127.0.0.1:{server.server_port}/dev")
     yield _ThirdParty
     server.shutdown()
-    settings.load.cache_clear()
 
 
 def test_calculate_sends_the_sum_and_token_to_double(third_party, lambda_context):
@@ -83,7 +79,7 @@ def test_calculate_resends_the_same_token_when_the_third_party_is_briefly_down(
     assert [body for _, body in third_party.received] == [{"number": 3, "taskToken": "tok"}] * 3
 
 
-def test_validate_input_handler_returns_the_checked_calculation(approval_env, lambda_context):
+def test_validate_input_handler_returns_the_checked_calculation(lambda_context):
     validate = fresh("approval.handlers.validate_input")
     assert validate.handler({"x": 1, "y": 2}, lambda_context)["calculation"] == {
         "x": 1,
@@ -93,7 +89,7 @@ def test_validate_input_handler_returns_the_checked_calculation(approval_env, la
     assert validate.handler({"x": 1}, lambda_context) == {
         "valid": False,
         "calculation": None,
-        "problems": ["y is missing"],
+        "problems": ["y: Field required"],
     }
 
 
@@ -110,7 +106,7 @@ def api(method: str, path: str, body: str | None = None, resource: str = "") -> 
 
 
 @pytest.fixture
-def calculations_api(aws, approval_env, monkeypatch):
+def calculations_api(aws, monkeypatch):
     sfn = boto3.client("stepfunctions")
     arn = sfn.create_state_machine(
         name="approval",
@@ -120,9 +116,6 @@ def calculations_api(aws, approval_env, monkeypatch):
         roleArn="arn:aws:iam::123456789012:role/sfn",
     )["stateMachineArn"]
     monkeypatch.setenv("APPROVAL_STATE_MACHINE_ARN", arn)
-    from approval import settings
-
-    settings.load.cache_clear()
     return fresh("approval.handlers.calculations_api")
 
 

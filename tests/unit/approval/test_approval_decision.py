@@ -174,12 +174,12 @@ def test_an_expired_link_is_refused_and_sends_nothing(
 def test_a_decision_step_functions_no_longer_takes_marks_the_approval_timed_out(
     requested, decision, monkeypatch, lambda_context
 ):
-    from approval.dal import workflow
+    from common import stepfunctions
 
     def too_late(token, output):
-        raise workflow.TokenNoLongerAccepted("TaskTimedOut")
+        raise stepfunctions.TaskNoLongerWaiting("TaskTimedOut")
 
-    monkeypatch.setattr(workflow, "succeed", too_late)
+    monkeypatch.setattr(stepfunctions, "send_task_success", too_late)
     response = decision.handler(api_event("POST", requested["approve"]), lambda_context)
     assert response["statusCode"] == 410
     assert stored()["status"]["S"] == "TIMED_OUT"
@@ -189,7 +189,7 @@ def test_an_undelivered_decision_can_be_sent_again(
     requested, decision, monkeypatch, lambda_context
 ):
     # GIVEN Step Functions failing once
-    from approval.dal import workflow
+    from common import stepfunctions
 
     sent = []
 
@@ -199,7 +199,7 @@ def test_an_undelivered_decision_can_be_sent_again(
             raise ConnectionError("boom")
         sent.append(output["decision"])
 
-    monkeypatch.setattr(workflow, "succeed", flaky)
+    monkeypatch.setattr(stepfunctions, "send_task_success", flaky)
     first = decision.handler(api_event("POST", requested["approve"]), lambda_context)
     # THEN the approver is told to retry, the approval is pending again, and a retry works
     assert first["statusCode"] == 503

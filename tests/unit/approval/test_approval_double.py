@@ -83,15 +83,15 @@ def test_an_answer_step_functions_no_longer_takes_is_recorded_not_retried(
     double, monkeypatch, lambda_context
 ):
     # GIVEN a token whose task already gave up waiting
-    from approval.dal import workflow
+    from common import stepfunctions
 
     calls = []
 
     def too_late(token, output):
         calls.append(token)
-        raise workflow.TokenNoLongerAccepted("TaskTimedOut")
+        raise stepfunctions.TaskNoLongerWaiting("TaskTimedOut")
 
-    monkeypatch.setattr(workflow, "succeed", too_late)
+    monkeypatch.setattr(stepfunctions, "send_task_success", too_late)
     # WHEN it is posted twice
     first = double.handler(post(3), lambda_context)
     second = double.handler(post(3), lambda_context)

@@ -156,9 +156,7 @@ def test_collect_rollup_then_report_cover_every_paystub(s3, lambda_context):
 
 
 @pytest.fixture
-def state_machine(s3, monkeypatch):
-    from payroll.settings import settings
-
+def state_machine(s3):
     sfn = boto3.client("stepfunctions", region_name="us-east-1")
     arn = sfn.create_state_machine(
         name="payroll",
@@ -167,8 +165,7 @@ def state_machine(s3, monkeypatch):
         ),
         roleArn="arn:aws:iam::123456789012:role/payroll",
     )["stateMachineArn"]
-    monkeypatch.setenv("PAYROLL_STATE_MACHINE_ARN", arn)
-    settings.cache_clear()
+    assert arn == start_payroll.settings.state_machine_arn
     return arn
 
 

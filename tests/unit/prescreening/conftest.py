@@ -1,20 +1,17 @@
 """Fixtures for the pre-screening unit tests: moto resources built from template.yaml's own
-definitions, sample applications."""
+definitions and named as the unit environment names them, sample applications."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
+import os
 
 import boto3
 import pytest
 from moto import mock_aws
 
 from prescreening.sandbox import sample_application
-from prescreening.settings import settings
 from support.template import create_table
-
-PROJECT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
@@ -23,13 +20,16 @@ def application() -> dict:
 
 
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch):
-    """moto with the workflow's tables, queue, stream and state machine; settings point at them."""
+def aws():
+    """moto with the workflow's tables, queue, stream and state machine."""
     with mock_aws():
-        create_table("ApplicationsTable", "applications")
-        create_table("ScreeningLogTable", "screening-log")
+        create_table("ApplicationsTable", os.environ["PRESCREENING_APPLICATIONS_TABLE"])
+        create_table("ScreeningLogTable", os.environ["PRESCREENING_SCREENING_LOG_TABLE"])
         queue_url = boto3.client("sqs").create_queue(QueueName="rejected")["QueueUrl"]
-        boto3.client("kinesis").create_stream(StreamName="applications", ShardCount=1)
+        assert queue_url == os.environ["PRESCREENING_REJECTED_APPLICATIONS_QUEUE_URL"]
+        boto3.client("kinesis").create_stream(
+            StreamName=os.environ["PRESCREENING_APPLICATION_STREAM_NAME"], ShardCount=1
+        )
         state_machine = boto3.client("stepfunctions").create_state_machine(
             name="prescreening",
             definition=json.dumps(
@@ -37,15 +37,5 @@ def aws(monkeypatch: pytest.MonkeyPatch):
             ),
             roleArn="arn:aws:iam::123456789012:role/sfn",
         )["stateMachineArn"]
-        monkeypatch.setenv("APPLICATIONS_TABLE", "applications")
-        monkeypatch.setenv("SCREENING_LOG_TABLE", "screening-log")
-        monkeypatch.setenv("REJECTED_APPLICATIONS_QUEUE_URL", queue_url)
-        monkeypatch.setenv("APPLICATION_STREAM_NAME", "applications")
-        monkeypatch.setenv("STATE_MACHINE_ARN", state_machine)
-        settings.cache_clear()
-        from common.aws import client
-
-        client.cache_clear()
+        assert state_machine == os.environ["PRESCREENING_STATE_MACHINE_ARN"]
         yield {"queue_url": queue_url, "state_machine": state_machine}
-        settings.cache_clear()
-        client.cache_clear()

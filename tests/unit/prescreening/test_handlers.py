@@ -3,27 +3,37 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import boto3
 import pytest
 import requests
+from botocore.exceptions import ClientError
 
-from prescreening.dal import applications, executions
+from common import stepfunctions
+from common.aws import client
+from prescreening.dal import applications
+from prescreening.dal.bureau import CreditBureauUnavailable
 from prescreening.handlers import (
+    affordability_check,
     applications_api,
+    credit_check,
+    decide,
     execution_log,
+    identity_check,
+    record_decision,
+    request_review,
     reviews_api,
     sandbox_bureau,
-    screening,
+    validate,
 )
-from prescreening.settings import settings
+from prescreening.models import InvalidApplication
+from support.events import sample_event
 
-EVENTS = Path(__file__).resolve().parents[3] / "events"
+APPLICATIONS = "applications"
 
 
 def sample(name: str) -> dict:
-    return json.loads((EVENTS / f"prescreening-{name}.json").read_text())
+    return sample_event(f"prescreening-{name}")
 
 
 def body_of(response: dict) -> dict:
@@ -60,7 +70,7 @@ def test_post_application_puts_it_on_the_stream_keyed_by_a_new_id(aws, lambda_co
 
 @pytest.mark.parametrize(
     ("body", "message"),
-    [("{oops", "body is not valid JSON"), ("[]", "body must be a JSON object")],
+    [("{oops", "the body is not valid JSON"), ("[]", "invalid request")],
 )
 def test_post_application_refuses_bodies_that_are_not_objects(aws, lambda_context, body, message):
     event = {**sample("applications-api-post"), "body": body}
@@ -83,8 +93,8 @@ def test_post_application_lists_what_is_invalid(aws, lambda_context):
 
 def test_get_application_shows_status_and_decision_but_no_personal_data(aws, lambda_context):
     # GIVEN an application that was screened and decided
-    screening.validate(sample("validate"), lambda_context)
-    screening.record_decision(sample("record-decision"), lambda_context)
+    validate.handler(sample("validate"), lambda_context)
+    record_decision.handler(sample("record-decision"), lambda_context)
     # WHEN its status is asked for
     response = applications_api.handler(sample("applications-api-get"), lambda_context)
     # THEN it is decided, approved, with its reasons
@@ -107,13 +117,15 @@ def test_get_unknown_application_is_404(aws, lambda_context):
 
 def test_a_review_is_listed_then_decided_once(aws, lambda_context, monkeypatch):
     # GIVEN a referral waiting with its task token
-    screening.request_review(sample("request-review"), lambda_context)
+    request_review.handler(sample("request-review"), lambda_context)
     listed = body_of(reviews_api.handler(sample("reviews-api-get"), lambda_context))["reviews"]
     assert [(r["applicationId"], r["reasons"]) for r in listed] == [
         ("app-sample-0001", ["credit score below 660"])
     ]
     resumed = []
-    monkeypatch.setattr(executions, "resume_after_review", lambda token, v: resumed.append(token))
+    monkeypatch.setattr(
+        stepfunctions, "send_task_success", lambda token, output: resumed.append(token)
+    )
     # WHEN two reviewers answer
     first = reviews_api.handler(sample("reviews-api-post"), lambda_context)
     second = reviews_api.handler(sample("reviews-api-post"), lambda_context)
@@ -121,6 +133,52 @@ def test_a_review_is_listed_then_decided_once(aws, lambda_context, monkeypatch):
     assert first["statusCode"] == 200 and body_of(first)["reviewedBy"] == "rita"
     assert second["statusCode"] == 409
     assert resumed == ["sample-task-token"]
+    assert body_of(reviews_api.handler(sample("reviews-api-get"), lambda_context))["reviews"] == []
+
+
+def test_a_review_whose_answer_cannot_be_sent_stays_reviewable(aws, lambda_context, monkeypatch):
+    # GIVEN a referral waiting with its task token
+    request_review.handler(sample("request-review"), lambda_context)
+    sent = []
+    sfn = client("stepfunctions")
+
+    def throttled(**kwargs) -> None:
+        raise ClientError(
+            {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}},
+            "SendTaskSuccess",
+        )
+
+    # WHEN the reviewer's answer cannot be sent to Step Functions (throttled past the retries)
+    with monkeypatch.context() as throttling:
+        throttling.setattr(sfn, "send_task_success", throttled)
+        failed = reviews_api.handler(sample("reviews-api-post"), lambda_context)
+    # THEN the reviewer is told to send it again, and the referral is still listed with its token
+    assert failed["statusCode"] == 503
+    listed = body_of(reviews_api.handler(sample("reviews-api-get"), lambda_context))["reviews"]
+    assert [r["applicationId"] for r in listed] == ["app-sample-0001"]
+    assert applications.get(APPLICATIONS, "app-sample-0001")["taskToken"] == "sample-task-token"
+    # AND once Step Functions answers again, the same review goes through
+    monkeypatch.setattr(
+        stepfunctions, "send_task_success", lambda token, output: sent.append(token)
+    )
+    again = reviews_api.handler(sample("reviews-api-post"), lambda_context)
+    assert again["statusCode"] == 200 and sent == ["sample-task-token"]
+
+
+@pytest.mark.parametrize("code", ["TaskTimedOut", "TaskDoesNotExist", "InvalidToken"])
+def test_a_review_of_a_task_that_stopped_waiting_is_refused(aws, lambda_context, monkeypatch, code):
+    # GIVEN a referral whose execution no longer waits (moto knows no such token)
+    request_review.handler(sample("request-review"), lambda_context)
+    sfn = client("stepfunctions")
+
+    def gone(**kwargs):
+        raise ClientError({"Error": {"Code": code, "Message": "gone"}}, "SendTaskSuccess")
+
+    monkeypatch.setattr(sfn, "send_task_success", gone)
+    # WHEN the reviewer answers
+    response = reviews_api.handler(sample("reviews-api-post"), lambda_context)
+    # THEN 409: nothing can resume it any more, and the referral is off the queue
+    assert response["statusCode"] == 409
     assert body_of(reviews_api.handler(sample("reviews-api-get"), lambda_context))["reviews"] == []
 
 
@@ -149,22 +207,20 @@ def test_the_sandbox_bureau_plays_down_for_999_ids(lambda_context):
 
 
 def test_validate_returns_the_application_and_marks_it_screening(aws, lambda_context):
-    result = screening.validate(sample("validate"), lambda_context)
+    result = validate.handler(sample("validate"), lambda_context)
     assert result["validation"] == {"valid": True, "reasons": []}
     assert result["application"]["applicationId"] == "app-sample-0001"
-    assert applications.get("app-sample-0001")["status"] == "screening"
+    assert applications.get(APPLICATIONS, "app-sample-0001")["status"] == "screening"
 
 
 def test_validate_refuses_input_that_is_no_application(aws, lambda_context):
-    with pytest.raises(screening.InvalidApplication, match="applicant: Field required"):
-        screening.validate({"applicationId": "x"}, lambda_context)
+    with pytest.raises(InvalidApplication, match="applicant: Field required"):
+        validate.handler({"applicationId": "x"}, lambda_context)
 
 
 def test_checks_answer_for_the_sample_application(lambda_context):
-    assert screening.identity_check(sample("identity-check"), lambda_context)["verified"] is True
-    assert screening.affordability_check(sample("affordability-check"), lambda_context)[
-        "affordable"
-    ]
+    assert identity_check.handler(sample("identity-check"), lambda_context)["verified"] is True
+    assert affordability_check.handler(sample("affordability-check"), lambda_context)["affordable"]
 
 
 def test_credit_check_calls_the_bureau_and_reads_its_report(lambda_context, monkeypatch):
@@ -183,27 +239,27 @@ def test_credit_check_calls_the_bureau_and_reads_its_report(lambda_context, monk
         calls.append((url, json))
         return Answer()
 
-    monkeypatch.setenv("SANDBOX_CREDIT_BUREAU_URL", "http://bureau.test/reports")
-    settings.cache_clear()
     monkeypatch.setattr(requests, "post", post)
-    result = screening.credit_check(sample("credit-check"), lambda_context)
+    result = credit_check.handler(sample("credit-check"), lambda_context)
     assert result == {"available": True, "score": 701, "delinquencies": 0}
     assert calls[0][0] == "http://bureau.test/reports"
     assert set(calls[0][1]) == {"name", "dateOfBirth", "nationalId"}
-    settings.cache_clear()
 
 
 def test_credit_check_reports_an_unreachable_bureau_as_unavailable(lambda_context, monkeypatch):
-    monkeypatch.setenv("SANDBOX_CREDIT_BUREAU_URL", "http://127.0.0.1:9/reports")
-    monkeypatch.setenv("CREDIT_BUREAU_TIMEOUT_SECONDS", "0.5")
-    settings.cache_clear()
-    with pytest.raises(screening.CreditBureauUnavailable, match="ConnectionError"):
-        screening.credit_check(sample("credit-check"), lambda_context)
-    settings.cache_clear()
+    unreachable = credit_check.settings.model_copy(
+        update={
+            "sandbox_credit_bureau_url": "http://127.0.0.1:9/reports",
+            "credit_bureau_timeout_seconds": 0.5,
+        }
+    )
+    monkeypatch.setattr(credit_check, "settings", unreachable)
+    with pytest.raises(CreditBureauUnavailable, match="ConnectionError"):
+        credit_check.handler(sample("credit-check"), lambda_context)
 
 
 def test_decide_logs_each_check_and_returns_the_decision(aws, lambda_context):
-    assert screening.decide(sample("decide"), lambda_context) == {
+    assert decide.handler(sample("decide"), lambda_context) == {
         "outcome": "approve",
         "reasons": ["all checks passed"],
     }
@@ -215,7 +271,7 @@ def test_decide_logs_each_check_and_returns_the_decision(aws, lambda_context):
 
 
 def test_record_decision_stores_and_logs_the_decision(aws, lambda_context):
-    result = screening.record_decision(sample("record-decision"), lambda_context)
+    result = record_decision.handler(sample("record-decision"), lambda_context)
     assert result == {
         "applicationId": "app-sample-0001",
         "decision": "approve",

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from pydantic import ValidationError
 
+from common.errors import field_errors
 from prescreening.logic import affordability, credit, decision, identity, validation
 from prescreening.logic.identity import SanctionedPerson
 from prescreening.models import (
@@ -16,7 +17,6 @@ from prescreening.models import (
     CreditResult,
     IdentityResult,
     Outcome,
-    describe_errors,
 )
 from prescreening.sandbox import sample_application
 
@@ -51,7 +51,7 @@ def test_errors_name_the_fields_but_never_repeat_personal_data():
     # WHEN it is validated
     with pytest.raises(ValidationError) as raised:
         Application.model_validate(data)
-    described = describe_errors(raised.value)
+    described = field_errors(raised.value)
     # THEN the reasons name both fields, without the values
     assert any(reason.startswith("applicant.nationalId") for reason in described)
     assert any(reason.startswith("applicant.dateOfBirth") for reason in described)

@@ -10,6 +10,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from common import stepfunctions
 from prescreening.dal import executions
 from prescreening.handlers import trigger
 from prescreening.sandbox import sample_application
@@ -93,7 +94,7 @@ def test_poison_records_go_to_the_rejected_queue_with_their_reason(aws, lambda_c
     ]
     rejected = {m["source"]["sequenceNumber"]: m for m in rejected_messages(aws["queue_url"])}
     assert set(rejected) == {"49590000", "49590001"}
-    assert rejected["49590000"]["reason"][0].startswith("application: Invalid JSON")
+    assert rejected["49590000"]["reason"][0].startswith("input: Invalid JSON")
     assert rejected["49590001"]["reason"] == ["applicant.nationalId: Field required"]
     # AND the record's data is kept as it arrived
     assert base64.b64decode(rejected["49590000"]["data"]) == b"{not json"
@@ -101,17 +102,17 @@ def test_poison_records_go_to_the_rejected_queue_with_their_reason(aws, lambda_c
 
 def test_throttling_fails_only_that_record(aws, lambda_context, monkeypatch):
     # GIVEN Step Functions throttles the second application of three
-    start = executions.start
+    start = stepfunctions.start_execution
 
-    def throttled(application: dict) -> str:
+    def throttled(state_machine_arn: str, name: str, application: dict):
         if application["applicationId"] == "app-2":
             raise ClientError(
                 {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}},
                 "StartExecution",
             )
-        return start(application)
+        return start(state_machine_arn, name, application)
 
-    monkeypatch.setattr(executions, "start", throttled)
+    monkeypatch.setattr(stepfunctions, "start_execution", throttled)
     event = kinesis_event(
         *(record_of(sample_application("approve", f"app-{n}")) for n in (1, 2, 3))
     )
@@ -125,10 +126,8 @@ def test_throttling_fails_only_that_record(aws, lambda_context, monkeypatch):
 
 def test_a_record_that_cannot_be_rejected_is_retried_not_lost(aws, lambda_context, monkeypatch):
     # GIVEN the rejected queue is unreachable
-    monkeypatch.setenv("REJECTED_APPLICATIONS_QUEUE_URL", aws["queue_url"] + "-gone")
-    from prescreening.settings import settings
-
-    settings.cache_clear()
+    gone = trigger.settings.model_copy(update={"rejected_queue_url": aws["queue_url"] + "-gone"})
+    monkeypatch.setattr(trigger, "settings", gone)
     # WHEN a poison record arrives with a good one
     good = record_of(sample_application("approve", "app-good"))
     response = trigger.handler(kinesis_event(b"junk", good), lambda_context)

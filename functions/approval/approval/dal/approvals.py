@@ -9,7 +9,17 @@ from __future__ import annotations
 from botocore.exceptions import ClientError
 
 from approval.models import ApprovalStatus, Decision, PendingApproval
-from common.aws import client
+from common.aws import table
+from common.dynamodb import from_item, to_item
+
+# Item attribute names (camelCase) for the model's fields.
+_ATTRIBUTES = {
+    "calculation_id": "calculationId",
+    "execution_arn": "executionArn",
+    "task_token": "taskToken",
+    "decided_by": "decidedBy",
+    "decided_at": "decidedAt",
+}
 
 
 class AlreadyDecided(Exception):
@@ -17,109 +27,86 @@ class AlreadyDecided(Exception):
 
 
 def _item(approval: PendingApproval) -> dict:
-    item = {
-        "calculationId": {"S": approval.calculation_id},
-        "executionArn": {"S": approval.execution_arn},
-        "x": {"N": str(approval.x)},
-        "y": {"N": str(approval.y)},
-        "sum": {"N": str(approval.sum)},
-        "doubled": {"N": str(approval.doubled)},
-        "expires": {"N": str(approval.expires)},
-        "approver": {"S": approval.approver},
-        "status": {"S": approval.status.value},
-    }
-    if approval.task_token:
-        item["taskToken"] = {"S": approval.task_token}
-    return item
+    values = approval.model_dump(mode="json")
+    return to_item({_ATTRIBUTES.get(name, name): value for name, value in values.items()})
 
 
 def _approval(item: dict) -> PendingApproval:
-    return PendingApproval(
-        calculation_id=item["calculationId"]["S"],
-        execution_arn=item["executionArn"]["S"],
-        x=int(item["x"]["N"]),
-        y=int(item["y"]["N"]),
-        sum=int(item["sum"]["N"]),
-        doubled=int(item["doubled"]["N"]),
-        expires=int(item["expires"]["N"]),
-        approver=item["approver"]["S"],
-        status=ApprovalStatus(item["status"]["S"]),
-        task_token=item.get("taskToken", {}).get("S"),
-        decided_by=item.get("decidedBy", {}).get("S"),
-        decided_at=item.get("decidedAt", {}).get("S"),
+    values = from_item(item)
+    by_attribute = {attribute: name for name, attribute in _ATTRIBUTES.items()}
+    return PendingApproval.model_validate(
+        {by_attribute.get(key, key): value for key, value in values.items()}
     )
 
 
-def save(table: str, approval: PendingApproval) -> None:
+def _decided(decision: Decision) -> ApprovalStatus:
+    return ApprovalStatus.APPROVED if decision is Decision.APPROVE else ApprovalStatus.REJECTED
+
+
+def save(table_name: str, approval: PendingApproval) -> None:
     # A retried Approval state asks again with a new token: the newest request wins.
-    client("dynamodb").put_item(TableName=table, Item=_item(approval))
+    table(table_name).put_item(Item=_item(approval))
 
 
-def find(table: str, calculation_id: str) -> PendingApproval | None:
+def find(table_name: str, calculation_id: str) -> PendingApproval | None:
     item = (
-        client("dynamodb")
-        .get_item(
-            TableName=table, Key={"calculationId": {"S": calculation_id}}, ConsistentRead=True
-        )
+        table(table_name)
+        .get_item(Key={"calculationId": calculation_id}, ConsistentRead=True)
         .get("Item")
     )
     return _approval(item) if item else None
 
 
 def claim(
-    table: str, calculation_id: str, decision: Decision, decided_by: str, decided_at: str
-) -> PendingApproval:
-    """Mark a PENDING approval decided; returns it with its task token. Raises AlreadyDecided."""
-    status = ApprovalStatus.APPROVED if decision is Decision.APPROVE else ApprovalStatus.REJECTED
+    table_name: str, calculation_id: str, decision: Decision, decided_by: str, decided_at: str
+) -> PendingApproval | None:
+    """Mark a PENDING approval decided; returns it with its task token, or None when it was
+    no longer pending (already decided, or never asked)."""
     try:
-        item = client("dynamodb").update_item(
-            TableName=table,
-            Key={"calculationId": {"S": calculation_id}},
+        item = table(table_name).update_item(
+            Key={"calculationId": calculation_id},
             UpdateExpression="SET #status = :decided, decidedBy = :by, decidedAt = :at",
             ConditionExpression="#status = :pending",
             ExpressionAttributeNames={"#status": "status"},
             ExpressionAttributeValues={
-                ":decided": {"S": status.value},
-                ":pending": {"S": ApprovalStatus.PENDING.value},
-                ":by": {"S": decided_by},
-                ":at": {"S": decided_at},
+                ":decided": _decided(decision).value,
+                ":pending": ApprovalStatus.PENDING.value,
+                ":by": decided_by,
+                ":at": decided_at,
             },
             ReturnValues="ALL_NEW",
         )["Attributes"]
     except ClientError as error:
         if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            raise AlreadyDecided(calculation_id) from error
+            return None
         raise
     return _approval(item)
 
 
-def settle(table: str, calculation_id: str, status: ApprovalStatus) -> None:
+def settle(table_name: str, calculation_id: str, status: ApprovalStatus) -> None:
     """After the answer was sent (or refused as too late): drop the token, keep the outcome."""
-    client("dynamodb").update_item(
-        TableName=table,
-        Key={"calculationId": {"S": calculation_id}},
+    table(table_name).update_item(
+        Key={"calculationId": calculation_id},
         UpdateExpression="SET #status = :status REMOVE taskToken",
         ExpressionAttributeNames={"#status": "status"},
-        ExpressionAttributeValues={":status": {"S": status.value}},
+        ExpressionAttributeValues={":status": status.value},
     )
 
 
-def release(table: str, calculation_id: str, decision: Decision) -> None:
+def release(table_name: str, calculation_id: str, decision: Decision) -> None:
     """Undo a claim whose answer could not be delivered, so the approver can try again."""
-    status = ApprovalStatus.APPROVED if decision is Decision.APPROVE else ApprovalStatus.REJECTED
-    client("dynamodb").update_item(
-        TableName=table,
-        Key={"calculationId": {"S": calculation_id}},
+    table(table_name).update_item(
+        Key={"calculationId": calculation_id},
         UpdateExpression="SET #status = :pending REMOVE decidedBy, decidedAt",
         ConditionExpression="#status = :decided",
         ExpressionAttributeNames={"#status": "status"},
         ExpressionAttributeValues={
-            ":pending": {"S": ApprovalStatus.PENDING.value},
-            ":decided": {"S": status.value},
+            ":pending": ApprovalStatus.PENDING.value,
+            ":decided": _decided(decision).value,
         },
     )
 
 
-def is_pending(table: str, calculation_id: str) -> bool:
-    approval = find(table, calculation_id)
+def is_pending(table_name: str, calculation_id: str) -> bool:
+    approval = find(table_name, calculation_id)
     return approval is not None and approval.status is ApprovalStatus.PENDING

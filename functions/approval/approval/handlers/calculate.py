@@ -5,19 +5,23 @@ The state waits (waitForTaskToken) until the third party answers the token.
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from approval import settings
 from approval.dal.double_api import request_doubling
 from approval.logic.calculation import add
 from approval.models import CalculateTask
+from approval.settings import CalculateSettings
 from common.observability import logger, tracer
+from common.settings import load_settings
+
+settings = load_settings(CalculateSettings)
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def handler(event: dict, context: LambdaContext) -> dict:
-    config = settings.load(settings.CalculateSettings)
     task = CalculateTask.model_validate(event)
     total = add(task.x, task.y)  # NumberIsTooBig ends the calculation: not retried
-    request_doubling(config.double_url, total, task.task_token, config.double_api_timeout_seconds)
+    request_doubling(
+        settings.double_url, total, task.task_token, settings.double_api_timeout_seconds
+    )
     logger.info("sum sent to the third party", extra={"sum": total})
     return {"sum": total}

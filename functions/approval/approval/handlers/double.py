@@ -6,9 +6,9 @@ answer is recorded with a conditional write (Powertools idempotency, keyed on th
 repeat gets the recorded answer back without a second call to Step Functions.
 """
 
-from __future__ import annotations
+from http import HTTPStatus
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
@@ -19,18 +19,18 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import ValidationError
 
-from approval import settings
-from approval.dal import workflow
 from approval.logic.calculation import double
 from approval.models import DoubleRequest
-from common.observability import logger, tracer
+from approval.settings import DoubleSettings
+from common import stepfunctions
+from common.http import api_handler, json_response, problem, rest_api
+from common.observability import logger
+from common.settings import load_settings
 
-app = APIGatewayRestResolver()
-persistence = DynamoDBPersistenceLayer(
-    table_name=settings.load(settings.DoubleSettings).idempotency_table
-)
+settings = load_settings(DoubleSettings)
+app = rest_api()
+persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table)
 once_per_token = IdempotencyConfig(
     event_key_jmespath="taskToken",
     # The same token with a different number is a broken client, not a repeat.
@@ -50,37 +50,34 @@ def answer(request: DoubleRequest) -> dict:
     doubling = double(request.number)
     try:
         if doubling.accepted:
-            workflow.succeed(request.task_token, doubling.as_result())
+            stepfunctions.send_task_success(request.task_token, doubling.as_result())
         else:
-            workflow.fail(request.task_token, "DoubledNumberIsTooBig", doubling.refusal)
+            stepfunctions.send_task_failure(
+                request.task_token, "DoubledNumberIsTooBig", doubling.refusal
+            )
         delivered = True
-    except workflow.TokenNoLongerAccepted:
+    except stepfunctions.TaskNoLongerWaiting:
         delivered = False  # the task gave up waiting; recorded so a repeat does not try again
     return {**doubling.as_result(), "accepted": doubling.accepted, "delivered": delivered}
 
 
-def _json(status: int, body: dict) -> Response:
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
-
-
 @app.post("/double")
-def post_double() -> Response:
-    try:
-        request = DoubleRequest.model_validate(app.current_event.json_body)
-    except (ValidationError, ValueError, TypeError):
-        return _json(400, {"message": "send a JSON object with an integer number and a taskToken"})
+def post_double(request: DoubleRequest) -> Response[str]:
     try:
         result = answer(request=request)
     except IdempotencyValidationError:
-        return _json(409, {"message": "this taskToken was already answered for another number"})
+        return problem(
+            HTTPStatus.CONFLICT, "this taskToken was already answered for another number"
+        )
     except IdempotencyAlreadyInProgressError:
-        return _json(409, {"message": "this taskToken is being answered; retry shortly"})
+        return problem(HTTPStatus.CONFLICT, "this taskToken is being answered; retry shortly")
     logger.info("token answered", extra={"accepted": result["accepted"]})
-    return _json(200, result)
+    return json_response(HTTPStatus.OK, result)
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
+_resolve = api_handler(app)
+
+
 def handler(event: dict, context: LambdaContext) -> dict:
     once_per_token.register_lambda_context(context)
-    return app.resolve(event, context)
+    return _resolve(event, context)

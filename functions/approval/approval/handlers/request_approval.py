@@ -7,18 +7,20 @@ import time
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from approval import settings
 from approval.dal import approvals, mail
 from approval.dal.link_key import link_key
 from approval.logic import links, pages
 from approval.models import ApprovalTask, Decision, PendingApproval
+from approval.settings import RequestApprovalSettings
 from common.observability import logger, tracer
+from common.settings import load_settings
+
+settings = load_settings(RequestApprovalSettings)
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def handler(event: dict, context: LambdaContext) -> dict:
-    config = settings.load(settings.RequestApprovalSettings)
     task = ApprovalTask.model_validate(event)
     # The links live exactly as long as the state waits for them.
     approval = PendingApproval(
@@ -29,19 +31,19 @@ def handler(event: dict, context: LambdaContext) -> dict:
         sum=task.sum,
         doubled=task.doubled,
         expires=int(time.time()) + task.timeout_seconds,
-        approver=config.approver_email,
+        approver=settings.approver_email,
         task_token=task.task_token,
     )
-    approvals.save(config.requests_table, approval)
-    key = link_key(config.link_key_secret)
-    api_url = str(config.api_url)
+    approvals.save(settings.requests_table, approval)
+    key = link_key(settings.link_key_secret)
+    api_url = str(settings.api_url)
     approve, reject = (
         links.issue(key, approval.calculation_id, decision, approval.expires).url(api_url)
         for decision in (Decision.APPROVE, Decision.REJECT)
     )
     message_id = mail.send(
-        sender=config.sender_email,
-        recipient=config.approver_email,
+        sender=settings.sender_email,
+        recipient=settings.approver_email,
         subject=f"Approval needed: calculation {approval.calculation_id}",
         text=pages.email_text(approval, approve, reject),
         html=pages.email_html(approval, approve, reject),

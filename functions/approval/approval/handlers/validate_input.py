@@ -2,15 +2,17 @@
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from approval import settings
 from approval.logic.validation import validate_request
+from approval.settings import ValidationSettings
 from common.observability import logger, tracer
+from common.settings import load_settings
+
+settings = load_settings(ValidationSettings)
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def handler(event: dict, context: LambdaContext) -> dict:
-    config = settings.load(settings.ValidationSettings)
-    validation = validate_request(event, max_timeout_seconds=config.approval_timeout_seconds)
+    validation = validate_request(event, max_timeout_seconds=settings.approval_timeout_seconds)
     logger.info("input checked", extra={"valid": validation.valid, "problems": validation.problems})
     return validation.as_output()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from approval.models import Calculation
+from common.errors import field_errors
 
 
 class _Request(BaseModel):
@@ -34,15 +35,6 @@ class Validation:
         }
 
 
-def _describe(error: dict) -> str:
-    field = ".".join(str(part) for part in error["loc"]) or "input"
-    if error["type"] == "missing":
-        return f"{field} is missing"
-    if field == "approvalTimeoutSeconds":
-        return f"{field} must be a whole number of seconds"
-    return f"{field} must be an integer"
-
-
 def validate_request(raw: object, max_timeout_seconds: int) -> Validation:
     """Check a calculation request. A missing timeout takes the configured one; a longer one
     than configured is refused, so a requester can shorten the approver's time but never
@@ -52,7 +44,7 @@ def validate_request(raw: object, max_timeout_seconds: int) -> Validation:
     try:
         request = _Request.model_validate(raw)
     except ValidationError as error:
-        return Validation(None, [_describe(e) for e in error.errors()])
+        return Validation(None, field_errors(error))
     timeout = request.approval_timeout_seconds
     if timeout is None:
         timeout = max_timeout_seconds

@@ -5,17 +5,20 @@ from __future__ import annotations
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from common.observability import logger, tracer
+from common.settings import load_settings
 from payroll.dal import files
 from payroll.logic.rollup import join_parts
 from payroll.models import RollupRequest
-from payroll.settings import settings
+from payroll.settings import CollectRollupSettings
+
+settings = load_settings(CollectRollupSettings)
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def handler(event: dict, context: LambdaContext) -> dict:
     request = RollupRequest.model_validate(event)
-    bucket = settings().paystubs_bucket
+    bucket = settings.paystubs_bucket
     parts = [
         files.read(bucket, batch.rollup_part_key).decode() for batch in request.paystub_batches
     ]

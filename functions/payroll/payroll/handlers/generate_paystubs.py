@@ -8,13 +8,16 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from common.observability import logger, tracer
+from common.settings import load_settings
 from payroll.dal import files
 from payroll.logic.earnings import WithholdingRates, compute_paystub
 from payroll.logic.paystub_pdf import render_paystub
 from payroll.logic.rollup import rollup_csv
 from payroll.logic.timesheet import by_employee, parse_timesheet
 from payroll.models import PaystubBatch
-from payroll.settings import settings
+from payroll.settings import UPLOAD_WORKERS, GeneratePaystubsSettings
+
+settings = load_settings(GeneratePaystubsSettings)
 
 
 def paystub_key(prefix: str, employee_id: str) -> str:
@@ -25,18 +28,17 @@ def paystub_key(prefix: str, employee_id: str) -> str:
 @tracer.capture_lambda_handler
 def handler(event: dict, context: LambdaContext) -> dict:
     batch = PaystubBatch.model_validate(event)
-    config = settings()
     rates = WithholdingRates(
-        config.social_security_rate, config.medicare_rate, config.income_tax_rate
+        settings.social_security_rate, settings.medicare_rate, settings.income_tax_rate
     )
     period = (batch.period.start, batch.period.end)
     employees = by_employee(
-        parse_timesheet(files.read(config.processed_data_bucket, batch.batch_key))
+        parse_timesheet(files.read(settings.processed_data_bucket, batch.batch_key))
     )
 
     paystubs = []
     # Draw each PDF while earlier ones upload: drawing needs the CPU, uploading mostly waits.
-    with ThreadPoolExecutor(max_workers=config.upload_workers) as uploads:
+    with ThreadPoolExecutor(max_workers=UPLOAD_WORKERS) as uploads:
         pending: list[Future] = []
         for employee_id, entries in employees.items():
             paystub = compute_paystub(entries, rates, period)
@@ -44,7 +46,7 @@ def handler(event: dict, context: LambdaContext) -> dict:
             pending.append(
                 uploads.submit(
                     files.write,
-                    config.paystubs_bucket,
+                    settings.paystubs_bucket,
                     paystub_key(batch.prefix, employee_id),
                     render_paystub(paystub),
                     files.PDF,
@@ -55,6 +57,6 @@ def handler(event: dict, context: LambdaContext) -> dict:
 
     batch_name = batch.batch_key.rsplit("/", 1)[-1]
     part_key = f"{batch.prefix}/rollup-parts/{batch_name}"
-    files.write(config.paystubs_bucket, part_key, rollup_csv(paystubs, header=False), files.CSV)
+    files.write(settings.paystubs_bucket, part_key, rollup_csv(paystubs, header=False), files.CSV)
     logger.info("paystub batch written", extra={"batch": batch_name, "paystubs": len(paystubs)})
     return {"rollupPartKey": part_key, "paystubs": len(paystubs)}

@@ -7,11 +7,14 @@ from math import ceil
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from common.observability import logger, tracer
+from common.settings import load_settings
 from payroll.dal import files
 from payroll.logic.naming import run_prefix
 from payroll.logic.timesheet import by_employee, in_batches, parse_timesheet, to_csv
 from payroll.models import InvalidPayrollFile, PayrollState
-from payroll.settings import settings
+from payroll.settings import UPLOAD_WORKERS, ProcessDataSettings
+
+settings = load_settings(ProcessDataSettings)
 
 # At most this many Map items: their keys and results stay far below the 256 KB state limit
 # (about 70 + 100 bytes each), however many employees a file has; batches grow instead.
@@ -22,7 +25,6 @@ MAX_BATCHES = 1000
 @tracer.capture_lambda_handler
 def handler(event: dict, context: LambdaContext) -> dict:
     state = PayrollState.model_validate(event)
-    config = settings()
     raw = files.read(state.bucket, state.key, state.version_id)
     try:
         entries = parse_timesheet(raw)
@@ -32,8 +34,8 @@ def handler(event: dict, context: LambdaContext) -> dict:
 
     employees = by_employee(entries)
     prefix = run_prefix(state.key, state.uploaded_at)
-    bucket = config.processed_data_bucket
-    batch_size = max(config.paystub_batch_size, ceil(len(employees) / MAX_BATCHES))
+    bucket = settings.processed_data_bucket
+    batch_size = max(settings.paystub_batch_size, ceil(len(employees) / MAX_BATCHES))
     batch_files = [
         (
             f"{prefix}/batches/{number:05d}.csv",
@@ -44,8 +46,8 @@ def handler(event: dict, context: LambdaContext) -> dict:
     employee_files = (
         (f"{prefix}/employees/{employee}.csv", to_csv(rows)) for employee, rows in employees.items()
     )
-    files.write_many(bucket, employee_files, files.CSV, config.upload_workers)
-    files.write_many(bucket, batch_files, files.CSV, config.upload_workers)
+    files.write_many(bucket, employee_files, files.CSV, UPLOAD_WORKERS)
+    files.write_many(bucket, batch_files, files.CSV, UPLOAD_WORKERS)
     logger.info("timesheet processed", extra={"employees": len(employees), "rows": len(entries)})
     days = [entry.date for entry in entries]
     return state.with_result(

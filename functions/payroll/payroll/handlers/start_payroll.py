@@ -7,10 +7,13 @@ from urllib.parse import unquote_plus
 from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from common import stepfunctions
 from common.observability import logger, tracer
-from payroll.dal.executions import start_run
+from common.settings import load_settings
 from payroll.logic.naming import execution_name
-from payroll.settings import settings
+from payroll.settings import StartPayrollSettings
+
+settings = load_settings(StartPayrollSettings)
 
 
 @logger.inject_lambda_context
@@ -28,13 +31,12 @@ def handler(event: S3Event, context: LambdaContext) -> dict:
         if version_id := record.s3.get_object.version_id:
             state["versionId"] = version_id
         name = execution_name(bucket, key, version)
-        execution_arn = start_run(settings().state_machine_arn, name, state)
-        if execution_arn:
-            started.append(execution_arn)
+        execution = stepfunctions.start_execution(settings.state_machine_arn, name, state)
+        if execution.started:
+            started.append(execution.arn)
         else:
             already_started.append(name)
         logger.info(
-            "payroll run requested",
-            extra={"execution_name": name, "started": bool(execution_arn)},
+            "payroll run requested", extra={"execution_name": name, "started": execution.started}
         )
     return {"started": started, "alreadyStarted": already_started}

@@ -9,10 +9,11 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from common.aws import client
-from prescreening.dal.items import from_item, to_item
+from boto3.dynamodb.conditions import Attr, Key
+
+from common.aws import table
+from common.dynamodb import from_item, to_item
 from prescreening.dal.screening_log import now
-from prescreening.settings import settings
 
 PENDING_REVIEWS_INDEX = "PendingReviews"
 PENDING = "PENDING"
@@ -24,89 +25,94 @@ class Status:
     DECIDED = "decided"
 
 
-def _update(application_id: str, values: dict[str, Any], remove: tuple[str, ...] = ()):
-    serialised = to_item(values)  # drops None values
-    expression = "SET " + ", ".join(f"#{key} = :{key}" for key in serialised)
+def _set(values: dict[str, Any], remove: tuple[str, ...] = ()) -> dict[str, Any]:
+    """UpdateItem's arguments for SET every value (None values skipped) and REMOVE `remove`."""
+    item = to_item(values)
+    expression = "SET " + ", ".join(f"#{key} = :{key}" for key in item)
     if remove:
         expression += " REMOVE " + ", ".join(f"#{key}" for key in remove)
-    return client("dynamodb").update_item(
-        TableName=settings().applications_table,
-        Key={"applicationId": {"S": application_id}},
-        UpdateExpression=expression,
-        ExpressionAttributeNames={f"#{key}": key for key in [*serialised, *remove]},
-        ExpressionAttributeValues={f":{key}": value for key, value in serialised.items()},
-    )
+    return {
+        "UpdateExpression": expression,
+        "ExpressionAttributeNames": {f"#{key}": key for key in [*item, *remove]},
+        "ExpressionAttributeValues": {f":{key}": value for key, value in item.items()},
+    }
 
 
-def mark_screening(application_id: str, summary: dict[str, Any]) -> None:
+def mark_screening(table_name: str, application_id: str, summary: dict[str, Any]) -> None:
     """The application entered screening (a rerun of the step leaves a decided one alone)."""
-    values = to_item({"status": Status.SCREENING, "receivedAt": now(), **summary})
-    dynamodb = client("dynamodb")
-    with contextlib.suppress(dynamodb.exceptions.ConditionalCheckFailedException):
-        dynamodb.update_item(
-            TableName=settings().applications_table,
-            Key={"applicationId": {"S": application_id}},
-            UpdateExpression="SET " + ", ".join(f"#{key} = :{key}" for key in values),
-            ConditionExpression="attribute_not_exists(#status) OR #status <> :decided",
-            ExpressionAttributeNames={f"#{key}": key for key in values},
-            ExpressionAttributeValues={f":{key}": value for key, value in values.items()}
-            | {":decided": {"S": Status.DECIDED}},
+    applications = table(table_name)
+    with contextlib.suppress(applications.meta.client.exceptions.ConditionalCheckFailedException):
+        applications.update_item(
+            Key={"applicationId": application_id},
+            ConditionExpression=Attr("status").not_exists() | Attr("status").ne(Status.DECIDED),
+            **_set({"status": Status.SCREENING, "receivedAt": now(), **summary}),
         )
 
 
-def await_review(application_id: str, reasons: list[str], task_token: str) -> None:
-    _update(
-        application_id,
-        {
-            "status": Status.AWAITING_REVIEW,
-            "reviewQueue": PENDING,
-            "referredAt": now(),
-            "referralReasons": reasons,
-            "taskToken": task_token,
-        },
+def await_review(table_name: str, application_id: str, reasons: list[str], task_token: str) -> None:
+    table(table_name).update_item(
+        Key={"applicationId": application_id},
+        **_set(
+            {
+                "status": Status.AWAITING_REVIEW,
+                "reviewQueue": PENDING,
+                "referredAt": now(),
+                "referralReasons": reasons,
+                "taskToken": task_token,
+            }
+        ),
     )
 
 
-def take_pending_review(application_id: str) -> dict[str, Any] | None:
-    """Claim a pending review (once: a second claim finds none); returns it with its token."""
-    dynamodb = client("dynamodb")
+def claim_review(table_name: str, application_id: str) -> dict[str, Any] | None:
+    """Take a pending review off the queue (once: a second claim finds none); returns it with
+    its task token."""
+    applications = table(table_name)
     try:
-        answer = dynamodb.update_item(
-            TableName=settings().applications_table,
-            Key={"applicationId": {"S": application_id}},
+        answer = applications.update_item(
+            Key={"applicationId": application_id},
             UpdateExpression="REMOVE reviewQueue",
-            ConditionExpression="reviewQueue = :pending",
-            ExpressionAttributeValues={":pending": {"S": PENDING}},
+            ConditionExpression=Attr("reviewQueue").eq(PENDING),
             ReturnValues="ALL_OLD",
         )
-    except dynamodb.exceptions.ConditionalCheckFailedException:
+    except applications.meta.client.exceptions.ConditionalCheckFailedException:
         return None
     return from_item(answer["Attributes"])
 
 
-def record_decision(application_id: str, decision: dict[str, Any]) -> None:
-    _update(
-        application_id,
-        {"status": Status.DECIDED, "decidedAt": now(), **decision},
-        remove=("reviewQueue", "taskToken"),
+def release_review(table_name: str, application_id: str) -> None:
+    """Put a claimed review back on the queue: its answer could not be sent, so the referral
+    must stay reviewable (unless it was decided meanwhile)."""
+    applications = table(table_name)
+    with contextlib.suppress(applications.meta.client.exceptions.ConditionalCheckFailedException):
+        applications.update_item(
+            Key={"applicationId": application_id},
+            UpdateExpression="SET reviewQueue = :pending",
+            ConditionExpression=Attr("status").eq(Status.AWAITING_REVIEW)
+            & Attr("reviewQueue").not_exists(),
+            ExpressionAttributeValues={":pending": PENDING},
+        )
+
+
+def record_decision(table_name: str, application_id: str, decision: dict[str, Any]) -> None:
+    table(table_name).update_item(
+        Key={"applicationId": application_id},
+        **_set(
+            {"status": Status.DECIDED, "decidedAt": now(), **decision},
+            remove=("reviewQueue", "taskToken"),
+        ),
     )
 
 
-def get(application_id: str) -> dict[str, Any] | None:
-    item = client("dynamodb").get_item(
-        TableName=settings().applications_table,
-        Key={"applicationId": {"S": application_id}},
-        ConsistentRead=True,
-    )
+def get(table_name: str, application_id: str) -> dict[str, Any] | None:
+    item = table(table_name).get_item(Key={"applicationId": application_id}, ConsistentRead=True)
     return from_item(item["Item"]) if "Item" in item else None
 
 
-def pending_reviews(limit: int = 100) -> list[dict[str, Any]]:
-    answer = client("dynamodb").query(
-        TableName=settings().applications_table,
+def pending_reviews(table_name: str, limit: int = 100) -> list[dict[str, Any]]:
+    answer = table(table_name).query(
         IndexName=PENDING_REVIEWS_INDEX,
-        KeyConditionExpression="reviewQueue = :pending",
-        ExpressionAttributeValues={":pending": {"S": PENDING}},
+        KeyConditionExpression=Key("reviewQueue").eq(PENDING),
         Limit=limit,
     )
     return [from_item(item) for item in answer["Items"]]

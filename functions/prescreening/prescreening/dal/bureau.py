@@ -6,21 +6,14 @@ from typing import Any
 
 import requests
 
-from prescreening.settings import settings
-
 
 class CreditBureauUnavailable(Exception):
     """The bureau did not answer in time or answered with an error; worth retrying."""
 
 
-def fetch_report(applicant: dict[str, Any]) -> dict[str, Any]:
-    config = settings()
+def fetch_report(url: str, applicant: dict[str, Any], timeout: float) -> dict[str, Any]:
     try:
-        response = requests.post(
-            config.bureau_url,
-            json=applicant,
-            timeout=config.credit_bureau_timeout_seconds,
-        )
+        response = requests.post(url, json=applicant, timeout=timeout)
     except requests.RequestException as error:
         raise CreditBureauUnavailable(type(error).__name__) from error
     if response.status_code >= 500 or response.status_code == 429:

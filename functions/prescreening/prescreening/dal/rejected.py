@@ -9,11 +9,10 @@ from __future__ import annotations
 import json
 
 from common.aws import client
-from prescreening.settings import settings
 
 
-def reject(data: str, reason: list[str], source: dict[str, str]) -> None:
+def reject(queue_url: str, data: str, reason: list[str], source: dict[str, str]) -> None:
     client("sqs").send_message(
-        QueueUrl=settings().rejected_queue_url,
+        QueueUrl=queue_url,
         MessageBody=json.dumps({"reason": reason, "source": source, "data": data}),
     )

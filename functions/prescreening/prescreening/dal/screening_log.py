@@ -11,12 +11,10 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from common.aws import client
-from prescreening.dal.items import to_item
-from prescreening.settings import settings
+from common.dynamodb import write_all
 
 BY_LOG_TYPE_INDEX = "ByLogType"
-MAX_BATCH = 25
+KEY = ("applicationId", "entry")
 
 
 class LogType(StrEnum):
@@ -47,19 +45,5 @@ def entry(
     }
 
 
-def write(entries: list[dict[str, Any]]) -> None:
-    table = settings().screening_log_table
-    dynamodb = client("dynamodb")
-    for start in range(0, len(entries), MAX_BATCH):
-        requests = [
-            {"PutRequest": {"Item": to_item(e)}} for e in entries[start : start + MAX_BATCH]
-        ]
-        pending = {table: requests}
-        # BatchWriteItem may hand back what it could not write yet; botocore already retried
-        # throttling, so a few more rounds are enough.
-        for _ in range(5):
-            pending = dynamodb.batch_write_item(RequestItems=pending).get("UnprocessedItems", {})
-            if not pending:
-                break
-        else:
-            raise RuntimeError("screening log: entries left unwritten after 5 rounds")
+def write(table_name: str, entries: list[dict[str, Any]]) -> None:
+    write_all(table_name, entries, keys=KEY)

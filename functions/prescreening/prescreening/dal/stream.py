@@ -6,12 +6,11 @@ import json
 from typing import Any
 
 from common.aws import client
-from prescreening.settings import settings
 
 
-def put_application(application: dict[str, Any]) -> str:
+def put_application(stream_name: str, application: dict[str, Any]) -> str:
     answer = client("kinesis").put_record(
-        StreamName=settings().application_stream,
+        StreamName=stream_name,
         Data=json.dumps(application, separators=(",", ":")).encode(),
         PartitionKey=application["applicationId"],
     )

@@ -23,10 +23,14 @@ from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from common.errors import field_errors
 from common.observability import logger, tracer
+from common.settings import load_settings
 from prescreening.dal import executions, screening_log
 from prescreening.dal.screening_log import LogType
-from prescreening.models import describe_errors
+from prescreening.settings import ScreeningLogSettings
+
+settings = load_settings(ScreeningLogSettings)
 
 # AWS's status names, as the log calls them.
 EVENTS = {
@@ -105,11 +109,12 @@ def log_status_change(record: SQSRecord) -> str:
         change = ExecutionStatusChangeEvent.model_validate_json(record.body).detail
     except ValidationError as error:
         # The event carries the execution's input: the error names fields, never values.
-        raise UnreadableStatusChange("; ".join(describe_errors(error))) from None
+        raise UnreadableStatusChange("; ".join(field_errors(error))) from None
     entry = log_entry(change)
-    screening_log.write([entry])
+    screening_log.write(settings.screening_log_table, [entry])
     logger.info(
-        "execution status logged", application_id=entry["applicationId"], event=entry["event"]
+        "execution status logged",
+        extra={"application_id": entry["applicationId"], "event": entry["event"]},
     )
     return entry["entry"]
 

@@ -16,10 +16,16 @@ from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import Ki
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from common import stepfunctions
+from common.errors import field_errors
 from common.observability import logger, tracer
-from prescreening.dal import executions, rejected
-from prescreening.models import Application, describe_errors
+from common.settings import load_settings
+from prescreening.dal import rejected
+from prescreening.dal.executions import execution_name
+from prescreening.models import Application
+from prescreening.settings import TriggerSettings
 
+settings = load_settings(TriggerSettings)
 processor = BatchProcessor(event_type=EventType.KinesisDataStreams)
 
 STARTED, DUPLICATE, REJECTED = "started", "duplicate", "rejected"
@@ -40,17 +46,20 @@ def start_screening(record: KinesisStreamRecord) -> str:
     try:
         application = Application.model_validate_json(record.kinesis.data_as_bytes())
     except ValidationError as error:
-        reasons = describe_errors(error)
-        rejected.reject(record.kinesis.data, reasons, _source(record))
-        logger.warning("application rejected", sequence_number=sequence, reasons=reasons)
+        reasons = field_errors(error)
+        rejected.reject(settings.rejected_queue_url, record.kinesis.data, reasons, _source(record))
+        logger.warning(
+            "application rejected", extra={"sequence_number": sequence, "reasons": reasons}
+        )
         return REJECTED
     application_id = application.application_id
-    try:
-        executions.start(application.to_json())
-    except executions.AlreadyStarted:
-        logger.info("duplicate record: execution exists", application_id=application_id)
+    execution = stepfunctions.start_execution(
+        settings.state_machine_arn, execution_name(application_id), application.to_json()
+    )
+    if not execution.started:
+        logger.info("duplicate record: execution exists", extra={"application_id": application_id})
         return DUPLICATE
-    logger.info("pre-screening started", application_id=application_id)
+    logger.info("pre-screening started", extra={"application_id": application_id})
     return STARTED
 
 
@@ -64,10 +73,12 @@ def handler(event: dict, context: LambdaContext) -> dict:
     response = processor.response()
     logger.info(
         "batch handled",
-        records=len(records),
-        started=outcomes.count(STARTED),
-        duplicates=outcomes.count(DUPLICATE),
-        rejected=outcomes.count(REJECTED),
-        failed=len(response["batchItemFailures"]),
+        extra={
+            "records": len(records),
+            "started": outcomes.count(STARTED),
+            "duplicates": outcomes.count(DUPLICATE),
+            "rejected": outcomes.count(REJECTED),
+            "failed": len(response["batchItemFailures"]),
+        },
     )
     return response

@@ -1,0 +1,41 @@
+"""DynamoDB items to and from JSON values, and batch writes, over boto3's resource layer.
+
+The resource layer marshals items itself; the only gap is numbers: it wants Decimal in and hands
+Decimal back, so values cross through these two functions.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from common.aws import table
+
+
+def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
+    """JSON values as an item: floats become exact Decimals, None values are left out."""
+    exact = json.loads(json.dumps(values, allow_nan=False), parse_float=Decimal)
+    return {key: value for key, value in exact.items() if value is not None}
+
+
+def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    """An item as JSON values: whole Decimals become int, the others float; sets become lists."""
+    return json.loads(json.dumps(item, default=_plain))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    raise TypeError(f"{type(value).__name__} is not a JSON value")
+
+
+def write_all(table_name: str, items: Iterable[Mapping[str, Any]], keys: Sequence[str]) -> None:
+    """Put every item with BatchWriteItem (batch_writer groups 25, resends unprocessed items);
+    `keys` are the table's key attributes, so a repeated key in one batch keeps the last."""
+    with table(table_name).batch_writer(overwrite_by_pkeys=list(keys)) as batch:
+        for item in items:
+            batch.put_item(Item=to_item(item))

@@ -1,0 +1,105 @@
+"""Every REST API function: Powertools' resolver with request validation, one error shape, a
+correlation id in every log line, and strict JSON out.
+
+    app = rest_api()
+
+    @app.post("/things")
+    def add_thing(thing: Thing) -> Response: ...   # a pydantic body, validated by Powertools
+
+    handler = api_handler(app)
+
+Every error answer is {"message": "...", "errors": ["field: what is wrong", ...]} ("errors" only
+when there are field errors), whatever the API and whatever went wrong.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from decimal import Decimal
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import ServiceError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from common.errors import field_errors
+from common.observability import logger, tracer
+
+CORRELATION_HEADER = "X-Correlation-Id"
+
+
+def to_json(value: Any) -> str:
+    """Valid JSON only: NaN and Infinity are refused (ValueError), not written."""
+    return json.dumps(value, allow_nan=False, default=_number)
+
+
+def _number(value: Any) -> int | float:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def json_response(status: HTTPStatus | int, body: dict[str, Any]) -> Response:
+    # Serialised here, not by the resolver, so a non-finite number fails inside the route,
+    # where the error handlers turn it into a 500 in the one error shape.
+    return Response(
+        status_code=int(status), content_type=content_types.APPLICATION_JSON, body=to_json(body)
+    )
+
+
+def problem(status: HTTPStatus | int, message: str, errors: list[str] | None = None) -> Response:
+    body: dict[str, Any] = {"message": message}
+    if errors:
+        body["errors"] = errors
+    return json_response(status, body)
+
+
+def rest_api() -> APIGatewayRestResolver:
+    app = APIGatewayRestResolver(enable_validation=True, serializer=to_json)
+
+    @app.exception_handler(RequestValidationError)
+    def invalid_request(error: RequestValidationError) -> Response:
+        errors = error.errors()
+        if any(item.get("type") == "json_invalid" for item in errors):
+            return problem(HTTPStatus.BAD_REQUEST, "the body is not valid JSON")
+        return problem(
+            HTTPStatus.BAD_REQUEST, "invalid request", field_errors(errors, drop_prefix=("body",))
+        )
+
+    @app.exception_handler(ServiceError)
+    def service_error(error: ServiceError) -> Response:
+        return problem(error.status_code, error.msg)
+
+    @app.not_found
+    def not_found(_: Exception) -> Response:
+        return problem(HTTPStatus.NOT_FOUND, "no such resource")
+
+    @app.exception_handler(Exception)
+    def unexpected(error: Exception) -> Response:
+        logger.exception("request failed")
+        return problem(HTTPStatus.INTERNAL_SERVER_ERROR, "internal error; try again later")
+
+    return app
+
+
+def api_handler(app: APIGatewayRestResolver) -> Callable[[dict, LambdaContext], dict]:
+    """The function's handler: logs carry the request's correlation id, which the answer
+    echoes in X-Correlation-Id."""
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+    @tracer.capture_lambda_handler
+    def handler(event: dict, context: LambdaContext) -> dict:
+        answer = app.resolve(event, context)
+        correlation_id = logger.get_correlation_id()
+        if correlation_id:
+            if "multiValueHeaders" in answer:  # REST (payload 1.0) answers
+                answer["multiValueHeaders"][CORRELATION_HEADER] = [correlation_id]
+            else:
+                answer.setdefault("headers", {})[CORRELATION_HEADER] = correlation_id
+        return answer
+
+    return handler
