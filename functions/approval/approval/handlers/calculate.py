@@ -9,14 +9,13 @@ from approval.dal.double_api import request_doubling
 from approval.logic.calculation import add
 from approval.models import CalculateTask
 from approval.settings import CalculateSettings
-from common.observability import logger, tracer
+from common.observability import instrumented, logger
 from common.settings import load_settings
 
 settings = load_settings(CalculateSettings)
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@instrumented
 def handler(event: dict, context: LambdaContext) -> dict:
     task = CalculateTask.model_validate(event)
     total = add(task.x, task.y)  # NumberIsTooBig ends the calculation: not retried

@@ -12,14 +12,13 @@ from approval.dal.link_key import link_key
 from approval.logic import links, pages
 from approval.models import ApprovalTask, Decision, PendingApproval
 from approval.settings import RequestApprovalSettings
-from common.observability import logger, tracer
+from common.observability import instrumented, logger
 from common.settings import load_settings
 
 settings = load_settings(RequestApprovalSettings)
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@instrumented
 def handler(event: dict, context: LambdaContext) -> dict:
     task = ApprovalTask.model_validate(event)
     # The links live exactly as long as the state waits for them.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from common.observability import logger, tracer
+from common.observability import instrumented, logger
 from common.settings import load_settings
 from payroll.dal import files
 from payroll.logic.rollup import join_parts
@@ -14,8 +14,7 @@ from payroll.settings import CollectRollupSettings
 settings = load_settings(CollectRollupSettings)
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@instrumented
 def handler(event: dict, context: LambdaContext) -> dict:
     request = RollupRequest.model_validate(event)
     bucket = settings.paystubs_bucket

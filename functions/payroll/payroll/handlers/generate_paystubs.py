@@ -7,7 +7,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from common.observability import logger, tracer
+from common.observability import instrumented, logger
 from common.settings import load_settings
 from payroll.dal import files
 from payroll.logic.earnings import WithholdingRates, compute_paystub
@@ -24,8 +24,7 @@ def paystub_key(prefix: str, employee_id: str) -> str:
     return f"{prefix}/paystubs/{employee_id}.pdf"
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@instrumented
 def handler(event: dict, context: LambdaContext) -> dict:
     batch = PaystubBatch.model_validate(event)
     rates = WithholdingRates(

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from common.observability import logger, tracer
+from common.observability import instrumented, logger
 from payroll.dal import files
 from payroll.logic.report import render_report, report_csv, totals
 from payroll.logic.rollup import read_rollup
 from payroll.models import ReportRequest
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@instrumented
 def handler(event: dict, context: LambdaContext) -> dict:
     request = ReportRequest.model_validate(event)
     bucket = request.paystubs.bucket

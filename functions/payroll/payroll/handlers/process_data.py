@@ -6,7 +6,7 @@ from math import ceil
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from common.observability import logger, tracer
+from common.observability import instrumented, logger
 from common.settings import load_settings
 from payroll.dal import files
 from payroll.logic.naming import run_prefix
@@ -21,8 +21,7 @@ settings = load_settings(ProcessDataSettings)
 MAX_BATCHES = 1000
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@instrumented
 def handler(event: dict, context: LambdaContext) -> dict:
     state = PayrollState.model_validate(event)
     raw = files.read(state.bucket, state.key, state.version_id)

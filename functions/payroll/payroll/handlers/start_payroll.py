@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from common import stepfunctions
-from common.observability import logger, tracer
+from common.observability import instrumented, logger
 from common.settings import load_settings
 from payroll.logic.naming import execution_name
 from payroll.settings import StartPayrollSettings
@@ -16,8 +16,7 @@ from payroll.settings import StartPayrollSettings
 settings = load_settings(StartPayrollSettings)
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@instrumented
 @event_source(data_class=S3Event)
 def handler(event: S3Event, context: LambdaContext) -> dict:
     started, already_started = [], []

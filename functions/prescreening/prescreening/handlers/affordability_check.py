@@ -5,14 +5,13 @@ from __future__ import annotations
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from common.observability import logger, tracer
+from common.observability import instrumented, logger
 from prescreening.logic import affordability
 from prescreening.models import Application
 
 
 @event_parser(model=Application)
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@instrumented
 def handler(application: Application, context: LambdaContext) -> dict:
     result = affordability.assess(application)
     logger.info(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from common.observability import logger, tracer
+from common.observability import instrumented, logger
 from common.settings import load_settings
 from prescreening.dal import bureau
 from prescreening.logic import credit
@@ -19,8 +19,7 @@ settings = load_settings(CreditCheckSettings)
 
 
 @event_parser(model=Application)
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@instrumented
 def handler(application: Application, context: LambdaContext) -> dict:
     applicant = application.applicant
     report = bureau.fetch_report(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from common.observability import logger, tracer
+from common.observability import instrumented, logger
 from common.settings import load_settings
 from prescreening.dal import screening_log
 from prescreening.dal.screening_log import LogType
@@ -17,8 +17,7 @@ settings = load_settings(ScreeningLogSettings)
 
 
 @event_parser(model=DecideRequest)
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@instrumented
 def handler(request: DecideRequest, context: LambdaContext) -> dict:
     checks = request.checks
     found = decision.decide(checks)

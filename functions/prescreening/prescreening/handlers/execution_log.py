@@ -24,7 +24,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from common.errors import field_errors
-from common.observability import logger, tracer
+from common.observability import instrumented, logger, tracer
 from common.settings import load_settings
 from prescreening.dal import executions, screening_log
 from prescreening.dal.screening_log import LogType
@@ -119,8 +119,7 @@ def log_status_change(record: SQSRecord) -> str:
     return entry["entry"]
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@instrumented
 def handler(event: dict, context: LambdaContext) -> dict:
     return process_partial_response(
         event=event, record_handler=log_status_change, processor=processor, context=context

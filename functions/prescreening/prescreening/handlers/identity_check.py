@@ -5,15 +5,14 @@ from __future__ import annotations
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from common.observability import logger, tracer
+from common.observability import instrumented, logger
 from prescreening.dal import sanctions
 from prescreening.logic import identity
 from prescreening.models import Application
 
 
 @event_parser(model=Application)
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@instrumented
 def handler(application: Application, context: LambdaContext) -> dict:
     result = identity.check_identity(application.applicant, sanctions.sanctioned_people())
     logger.info(

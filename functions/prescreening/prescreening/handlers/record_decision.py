@@ -8,7 +8,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from common.observability import logger, tracer
+from common.observability import instrumented, logger
 from common.settings import load_settings
 from prescreening.dal import applications, screening_log
 from prescreening.dal.screening_log import LogType
@@ -19,8 +19,7 @@ settings = load_settings(ApplicationsAndLogSettings)
 
 
 @event_parser(model=RecordRequest)
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@instrumented
 def handler(request: RecordRequest, context: LambdaContext) -> dict[str, Any]:
     outcome = request.decision
     recorded = {

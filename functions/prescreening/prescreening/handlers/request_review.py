@@ -6,7 +6,7 @@ from __future__ import annotations
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from common.observability import logger, tracer
+from common.observability import instrumented, logger
 from common.settings import load_settings
 from prescreening.dal import applications, screening_log
 from prescreening.dal.screening_log import LogType
@@ -17,8 +17,7 @@ settings = load_settings(ApplicationsAndLogSettings)
 
 
 @event_parser(model=ReviewRequest)
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@instrumented
 def handler(request: ReviewRequest, context: LambdaContext) -> dict:
     applications.await_review(
         settings.applications_table, request.application_id, request.reasons, request.task_token

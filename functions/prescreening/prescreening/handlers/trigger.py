@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from common import stepfunctions
 from common.errors import field_errors
-from common.observability import logger, tracer
+from common.observability import instrumented, logger, tracer
 from common.settings import load_settings
 from prescreening.dal import rejected
 from prescreening.dal.executions import execution_name
@@ -63,8 +63,7 @@ def start_screening(record: KinesisStreamRecord) -> str:
     return STARTED
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@instrumented
 def handler(event: dict, context: LambdaContext) -> dict:
     records = event.get("Records", [])
     with processor(records=records, handler=start_screening, lambda_context=context):

@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from common.errors import field_errors
-from common.observability import logger, tracer
+from common.observability import instrumented, logger
 from common.settings import load_settings
 from prescreening.dal import applications
 from prescreening.logic import validation
@@ -19,8 +19,7 @@ from prescreening.settings import ApplicationsSettings
 settings = load_settings(ApplicationsSettings)
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@instrumented
 def handler(event: dict, context: LambdaContext) -> dict:
     try:
         application = Application.model_validate(event)
