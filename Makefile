@@ -10,13 +10,12 @@ WHEELS := .local-cloud/wheels
 FUNCTION_REQUIREMENTS := $(wildcard functions/*/requirements.txt)
 LOCAL_CLOUD_PORT ?= 4566
 export LOCAL_CLOUD_PORT
-LOCAL_STACK_NAME := serverless-workflows-local
 
 # The local cloud, as every AWS client (sam, boto3, tests) should see it.
 LOCAL_AWS := AWS_ENDPOINT_URL=http://127.0.0.1:$(LOCAL_CLOUD_PORT) AWS_ACCESS_KEY_ID=test \
 	AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1
 
-.PHONY: help setup up down build deploy-local demo test bench lint deploy invoke clean
+.PHONY: help setup up down build deploy-local demo unit test bench lint deploy invoke clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -54,6 +53,9 @@ deploy-local: up ## Build and deploy the stack into the local cloud
 
 demo: deploy-local ## Deploy, run every workflow once and print the outcomes
 	@$(LOCAL_AWS) $(PY) scripts/demo.py
+
+unit: $(VENV)/.installed ## The unit tests alone (moto, in-process; no local cloud)
+	@$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
 test: up ## Run every test (unit, local cloud, end to end)
 	@$(PY) -m pytest $(PYTEST_ARGS)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
 import boto3
 import pytest
 from moto import mock_aws
@@ -46,3 +50,29 @@ def task_answers(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
         lambda token, error, cause: sent.append(("fail", token, error, cause)),
     )
     return sent
+
+
+class _ThirdParty(BaseHTTPRequestHandler):
+    received: list
+    status: int
+
+    def do_POST(self):
+        length = int(self.headers["Content-Length"])
+        self.received.append((self.path, json.loads(self.rfile.read(length))))
+        self.send_response(self.status)
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def third_party(monkeypatch):
+    """A real HTTP server on localhost standing in for /double."""
+    _ThirdParty.received, _ThirdParty.status = [], 200
+    server = HTTPServer(("127.0.0.1", 0), _ThirdParty)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("APPROVAL_API_URL", f"http://127.0.0.1:{server.server_port}/dev")
+    yield _ThirdParty
+    server.shutdown()

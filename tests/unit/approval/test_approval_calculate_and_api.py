@@ -1,40 +1,12 @@
 """Calculate's HTTP call to the third party, IsInputValid's handler, and the calculations API."""
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import boto3
 import pytest
 
 from approval.models import NumberIsTooBig
 from unit.approval.approval_testkit import fresh
-
-
-class _ThirdParty(BaseHTTPRequestHandler):
-    received: list
-    status: int
-
-    def do_POST(self):
-        length = int(self.headers["Content-Length"])
-        self.received.append((self.path, json.loads(self.rfile.read(length))))
-        self.send_response(self.status)
-        self.end_headers()
-        self.wfile.write(b"{}")
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def third_party(monkeypatch):
-    """A real HTTP server on localhost standing in for /double."""
-    _ThirdParty.received, _ThirdParty.status = [], 200
-    server = HTTPServer(("127.0.0.1", 0), _ThirdParty)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setenv("APPROVAL_API_URL", f"http://127.0.0.1:{server.server_port}/dev")
-    yield _ThirdParty
-    server.shutdown()
 
 
 def test_calculate_sends_the_sum_and_token_to_double(third_party, lambda_context):

@@ -8,7 +8,6 @@ import csv
 import io
 import json
 from decimal import Decimal
-from pathlib import Path
 
 import boto3
 import pytest
@@ -22,9 +21,9 @@ from payroll.handlers import (
     start_payroll,
 )
 from payroll.models import InvalidPayrollFile
+from support.events import sample_event
 from unit.payroll.payroll_testkit import PAYSTUBS, PROCESSED, RAW, keys
 
-EVENTS = Path(__file__).resolve().parents[3] / "events"
 KEY = "timesheets/2026-11-week-45.csv"
 PREFIX = "timesheets/2026-11-week-45/20261120T100000000000Z"
 TIMESHEET = (
@@ -36,15 +35,11 @@ TIMESHEET = (
 )
 
 
-def event(name: str) -> dict:
-    return json.loads((EVENTS / f"payroll-{name}.json").read_text())
-
-
 def upload(s3, body: str | bytes) -> dict:
     version = s3.put_object(
         Bucket=RAW, Key=KEY, Body=body.encode() if isinstance(body, str) else body
     )["VersionId"]
-    return {**event("process-data"), "versionId": version}
+    return {**sample_event("payroll-process-data"), "versionId": version}
 
 
 def test_process_data_writes_a_file_per_employee_and_per_batch(s3, lambda_context):
@@ -102,7 +97,10 @@ def test_process_data_on_a_bad_file_fails_naming_the_line_and_writes_nothing(s3,
 def test_a_paystub_batch_writes_each_pdf_and_its_rollup_part(s3, lambda_context):
     # GIVEN the processed data of a run
     state = process_data.handler(upload(s3, TIMESHEET), lambda_context)
-    batch = {**event("generate-paystubs"), "batchKey": state["processedData"]["batches"][0]}
+    batch = {
+        **sample_event("payroll-generate-paystubs"),
+        "batchKey": state["processedData"]["batches"][0],
+    }
     # WHEN the first batch (E1, E2) is generated
     result = generate_paystubs.handler(batch, lambda_context)
     # THEN each employee of the batch has a paystub PDF, and the rollup part has their figures
@@ -171,7 +169,7 @@ def state_machine(s3):
 
 def test_an_upload_starts_one_run_and_a_repeated_event_none(state_machine, lambda_context):
     # GIVEN the S3 event of an uploaded timesheet
-    uploaded = event("start-payroll")
+    uploaded = sample_event("payroll-start-payroll")
     sfn = boto3.client("stepfunctions", region_name="us-east-1")
     # WHEN it is announced, then announced again
     first = start_payroll.handler(copy.deepcopy(uploaded), lambda_context)
@@ -191,8 +189,28 @@ def test_an_upload_starts_one_run_and_a_repeated_event_none(state_machine, lambd
 
 
 def test_a_removed_object_starts_nothing(state_machine, lambda_context):
-    removed = event("start-payroll")
+    removed = sample_event("payroll-start-payroll")
     removed["Records"][0]["eventName"] = "ObjectRemoved:Delete"
     assert start_payroll.handler(removed, lambda_context) == {"started": [], "alreadyStarted": []}
     sfn = boto3.client("stepfunctions", region_name="us-east-1")
     assert sfn.list_executions(stateMachineArn=state_machine)["executions"] == []
+
+
+def test_the_sample_events_run_in_the_workflow_order(s3, lambda_context):
+    # GIVEN the sample timesheet upload (three employees, batches of two)
+    s3.put_object(Bucket=RAW, Key=KEY, Body=TIMESHEET.encode())
+    processed = sample_event("payroll-process-data")
+    del processed["versionId"]  # moto's version ids differ from the sample's
+    # WHEN each function runs on its sample event, in the state machine's order
+    state = process_data.handler(processed, lambda_context)
+    first = sample_event("payroll-generate-paystubs")
+    assert first["batchKey"] == state["processedData"]["batches"][0]
+    generate_paystubs.handler(first, lambda_context)
+    generate_paystubs.handler(
+        {**first, "batchKey": state["processedData"]["batches"][1]}, lambda_context
+    )
+    rolled = collect_rollup.handler(sample_event("payroll-collect-rollup"), lambda_context)
+    reported = generate_report.handler(sample_event("payroll-generate-report"), lambda_context)
+    # THEN the samples fit together: the rollup and the report cover the three employees
+    assert rolled["paystubs"]["count"] == 3
+    assert reported["report"]["employees"] == 3

@@ -24,16 +24,13 @@ from prescreening.handlers import (
     request_review,
     reviews_api,
     sandbox_bureau,
+    trigger,
     validate,
 )
 from prescreening.models import InvalidApplication
 from support.events import sample_event
 
 APPLICATIONS = "applications"
-
-
-def sample(name: str) -> dict:
-    return sample_event(f"prescreening-{name}")
 
 
 def body_of(response: dict) -> dict:
@@ -54,7 +51,9 @@ def log_entries(application_id: str) -> dict[str, dict]:
 
 def test_post_application_puts_it_on_the_stream_keyed_by_a_new_id(aws, lambda_context):
     # GIVEN the sample submission (no applicationId) WHEN posted
-    response = applications_api.handler(sample("applications-api-post"), lambda_context)
+    response = applications_api.handler(
+        sample_event("prescreening-applications-api-post"), lambda_context
+    )
     # THEN 202 with a generated id, and the record on the stream under that key
     assert response["statusCode"] == 202
     application_id = body_of(response)["applicationId"]
@@ -73,13 +72,13 @@ def test_post_application_puts_it_on_the_stream_keyed_by_a_new_id(aws, lambda_co
     [("{oops", "the body is not valid JSON"), ("[]", "invalid request")],
 )
 def test_post_application_refuses_bodies_that_are_not_objects(aws, lambda_context, body, message):
-    event = {**sample("applications-api-post"), "body": body}
+    event = {**sample_event("prescreening-applications-api-post"), "body": body}
     response = applications_api.handler(event, lambda_context)
     assert response["statusCode"] == 400 and body_of(response)["message"] == message
 
 
 def test_post_application_lists_what_is_invalid(aws, lambda_context):
-    event = sample("applications-api-post")
+    event = sample_event("prescreening-applications-api-post")
     submitted = json.loads(event["body"])
     submitted["product"] = "mortgage"
     del submitted["employment"]
@@ -93,10 +92,12 @@ def test_post_application_lists_what_is_invalid(aws, lambda_context):
 
 def test_get_application_shows_status_and_decision_but_no_personal_data(aws, lambda_context):
     # GIVEN an application that was screened and decided
-    validate.handler(sample("validate"), lambda_context)
-    record_decision.handler(sample("record-decision"), lambda_context)
+    validate.handler(sample_event("prescreening-validate"), lambda_context)
+    record_decision.handler(sample_event("prescreening-record-decision"), lambda_context)
     # WHEN its status is asked for
-    response = applications_api.handler(sample("applications-api-get"), lambda_context)
+    response = applications_api.handler(
+        sample_event("prescreening-applications-api-get"), lambda_context
+    )
     # THEN it is decided, approved, with its reasons
     found = body_of(response)
     assert response["statusCode"] == 200
@@ -110,15 +111,19 @@ def test_get_application_shows_status_and_decision_but_no_personal_data(aws, lam
 
 def test_get_unknown_application_is_404(aws, lambda_context):
     assert (
-        applications_api.handler(sample("applications-api-get"), lambda_context)["statusCode"]
+        applications_api.handler(sample_event("prescreening-applications-api-get"), lambda_context)[
+            "statusCode"
+        ]
         == 404
     )
 
 
 def test_a_review_is_listed_then_decided_once(aws, lambda_context, monkeypatch):
     # GIVEN a referral waiting with its task token
-    request_review.handler(sample("request-review"), lambda_context)
-    listed = body_of(reviews_api.handler(sample("reviews-api-get"), lambda_context))["reviews"]
+    request_review.handler(sample_event("prescreening-request-review"), lambda_context)
+    listed = body_of(
+        reviews_api.handler(sample_event("prescreening-reviews-api-get"), lambda_context)
+    )["reviews"]
     assert [(r["applicationId"], r["reasons"]) for r in listed] == [
         ("app-sample-0001", ["credit score below 660"])
     ]
@@ -127,18 +132,23 @@ def test_a_review_is_listed_then_decided_once(aws, lambda_context, monkeypatch):
         stepfunctions, "send_task_success", lambda token, output: resumed.append(token)
     )
     # WHEN two reviewers answer
-    first = reviews_api.handler(sample("reviews-api-post"), lambda_context)
-    second = reviews_api.handler(sample("reviews-api-post"), lambda_context)
+    first = reviews_api.handler(sample_event("prescreening-reviews-api-post"), lambda_context)
+    second = reviews_api.handler(sample_event("prescreening-reviews-api-post"), lambda_context)
     # THEN the first resumes the execution with the verdict, the second is told it is taken
     assert first["statusCode"] == 200 and body_of(first)["reviewedBy"] == "rita"
     assert second["statusCode"] == 409
     assert resumed == ["sample-task-token"]
-    assert body_of(reviews_api.handler(sample("reviews-api-get"), lambda_context))["reviews"] == []
+    assert (
+        body_of(reviews_api.handler(sample_event("prescreening-reviews-api-get"), lambda_context))[
+            "reviews"
+        ]
+        == []
+    )
 
 
 def test_a_review_whose_answer_cannot_be_sent_stays_reviewable(aws, lambda_context, monkeypatch):
     # GIVEN a referral waiting with its task token
-    request_review.handler(sample("request-review"), lambda_context)
+    request_review.handler(sample_event("prescreening-request-review"), lambda_context)
     sent = []
     sfn = client("stepfunctions")
 
@@ -151,24 +161,26 @@ def test_a_review_whose_answer_cannot_be_sent_stays_reviewable(aws, lambda_conte
     # WHEN the reviewer's answer cannot be sent to Step Functions (throttled past the retries)
     with monkeypatch.context() as throttling:
         throttling.setattr(sfn, "send_task_success", throttled)
-        failed = reviews_api.handler(sample("reviews-api-post"), lambda_context)
+        failed = reviews_api.handler(sample_event("prescreening-reviews-api-post"), lambda_context)
     # THEN the reviewer is told to send it again, and the referral is still listed with its token
     assert failed["statusCode"] == 503
-    listed = body_of(reviews_api.handler(sample("reviews-api-get"), lambda_context))["reviews"]
+    listed = body_of(
+        reviews_api.handler(sample_event("prescreening-reviews-api-get"), lambda_context)
+    )["reviews"]
     assert [r["applicationId"] for r in listed] == ["app-sample-0001"]
     assert applications.get(APPLICATIONS, "app-sample-0001")["taskToken"] == "sample-task-token"
     # AND once Step Functions answers again, the same review goes through
     monkeypatch.setattr(
         stepfunctions, "send_task_success", lambda token, output: sent.append(token)
     )
-    again = reviews_api.handler(sample("reviews-api-post"), lambda_context)
+    again = reviews_api.handler(sample_event("prescreening-reviews-api-post"), lambda_context)
     assert again["statusCode"] == 200 and sent == ["sample-task-token"]
 
 
 @pytest.mark.parametrize("code", ["TaskTimedOut", "TaskDoesNotExist", "InvalidToken"])
 def test_a_review_of_a_task_that_stopped_waiting_is_refused(aws, lambda_context, monkeypatch, code):
     # GIVEN a referral whose execution no longer waits (moto knows no such token)
-    request_review.handler(sample("request-review"), lambda_context)
+    request_review.handler(sample_event("prescreening-request-review"), lambda_context)
     sfn = client("stepfunctions")
 
     def gone(**kwargs):
@@ -176,14 +188,19 @@ def test_a_review_of_a_task_that_stopped_waiting_is_refused(aws, lambda_context,
 
     monkeypatch.setattr(sfn, "send_task_success", gone)
     # WHEN the reviewer answers
-    response = reviews_api.handler(sample("reviews-api-post"), lambda_context)
+    response = reviews_api.handler(sample_event("prescreening-reviews-api-post"), lambda_context)
     # THEN 409: nothing can resume it any more, and the referral is off the queue
     assert response["statusCode"] == 409
-    assert body_of(reviews_api.handler(sample("reviews-api-get"), lambda_context))["reviews"] == []
+    assert (
+        body_of(reviews_api.handler(sample_event("prescreening-reviews-api-get"), lambda_context))[
+            "reviews"
+        ]
+        == []
+    )
 
 
 def test_a_review_must_approve_or_decline(aws, lambda_context):
-    event = sample("reviews-api-post")
+    event = sample_event("prescreening-reviews-api-post")
     response = reviews_api.handler(
         {**event, "body": json.dumps({"outcome": "refer", "reviewer": "rita"})}, lambda_context
     )
@@ -191,14 +208,14 @@ def test_a_review_must_approve_or_decline(aws, lambda_context):
 
 
 def test_the_sandbox_bureau_answers_deterministically(lambda_context):
-    first = sandbox_bureau.handler(sample("sandbox-bureau"), lambda_context)
-    again = sandbox_bureau.handler(sample("sandbox-bureau"), lambda_context)
+    first = sandbox_bureau.handler(sample_event("prescreening-sandbox-bureau"), lambda_context)
+    again = sandbox_bureau.handler(sample_event("prescreening-sandbox-bureau"), lambda_context)
     assert first["statusCode"] == 200 and body_of(first) == body_of(again)
     assert body_of(first)["score"] == 720
 
 
 def test_the_sandbox_bureau_plays_down_for_999_ids(lambda_context):
-    event = sample("sandbox-bureau")
+    event = sample_event("prescreening-sandbox-bureau")
     event["body"] = json.dumps({"nationalId": "999000111"})
     assert sandbox_bureau.handler(event, lambda_context)["statusCode"] == 503
 
@@ -207,7 +224,7 @@ def test_the_sandbox_bureau_plays_down_for_999_ids(lambda_context):
 
 
 def test_validate_returns_the_application_and_marks_it_screening(aws, lambda_context):
-    result = validate.handler(sample("validate"), lambda_context)
+    result = validate.handler(sample_event("prescreening-validate"), lambda_context)
     assert result["validation"] == {"valid": True, "reasons": []}
     assert result["application"]["applicationId"] == "app-sample-0001"
     assert applications.get(APPLICATIONS, "app-sample-0001")["status"] == "screening"
@@ -219,8 +236,15 @@ def test_validate_refuses_input_that_is_no_application(aws, lambda_context):
 
 
 def test_checks_answer_for_the_sample_application(lambda_context):
-    assert identity_check.handler(sample("identity-check"), lambda_context)["verified"] is True
-    assert affordability_check.handler(sample("affordability-check"), lambda_context)["affordable"]
+    assert (
+        identity_check.handler(sample_event("prescreening-identity-check"), lambda_context)[
+            "verified"
+        ]
+        is True
+    )
+    assert affordability_check.handler(
+        sample_event("prescreening-affordability-check"), lambda_context
+    )["affordable"]
 
 
 def test_credit_check_calls_the_bureau_and_reads_its_report(lambda_context, monkeypatch):
@@ -240,7 +264,7 @@ def test_credit_check_calls_the_bureau_and_reads_its_report(lambda_context, monk
         return Answer()
 
     monkeypatch.setattr(requests, "post", post)
-    result = credit_check.handler(sample("credit-check"), lambda_context)
+    result = credit_check.handler(sample_event("prescreening-credit-check"), lambda_context)
     assert result == {"available": True, "score": 701, "delinquencies": 0}
     assert calls[0][0] == "http://bureau.test/reports"
     assert set(calls[0][1]) == {"name", "dateOfBirth", "nationalId"}
@@ -255,11 +279,11 @@ def test_credit_check_reports_an_unreachable_bureau_as_unavailable(lambda_contex
     )
     monkeypatch.setattr(credit_check, "settings", unreachable)
     with pytest.raises(CreditBureauUnavailable, match="ConnectionError"):
-        credit_check.handler(sample("credit-check"), lambda_context)
+        credit_check.handler(sample_event("prescreening-credit-check"), lambda_context)
 
 
 def test_decide_logs_each_check_and_returns_the_decision(aws, lambda_context):
-    assert decide.handler(sample("decide"), lambda_context) == {
+    assert decide.handler(sample_event("prescreening-decide"), lambda_context) == {
         "outcome": "approve",
         "reasons": ["all checks passed"],
     }
@@ -271,7 +295,7 @@ def test_decide_logs_each_check_and_returns_the_decision(aws, lambda_context):
 
 
 def test_record_decision_stores_and_logs_the_decision(aws, lambda_context):
-    result = record_decision.handler(sample("record-decision"), lambda_context)
+    result = record_decision.handler(sample_event("prescreening-record-decision"), lambda_context)
     assert result == {
         "applicationId": "app-sample-0001",
         "decision": "approve",
@@ -282,7 +306,7 @@ def test_record_decision_stores_and_logs_the_decision(aws, lambda_context):
 
 def test_execution_status_changes_are_logged_without_input(aws, lambda_context):
     # GIVEN the queued status-change event of a finished execution WHEN logged
-    assert execution_log.handler(sample("execution-log"), lambda_context) == {
+    assert execution_log.handler(sample_event("prescreening-execution-log"), lambda_context) == {
         "batchItemFailures": []
     }
     # THEN the entry has the execution's status and times, not its input (personal data)
@@ -294,7 +318,7 @@ def test_execution_status_changes_are_logged_without_input(aws, lambda_context):
 
 def test_a_status_change_that_cannot_be_read_fails_alone(aws, lambda_context):
     # GIVEN a batch of a good status-change message and one that is not an event
-    event = sample("execution-log")
+    event = sample_event("prescreening-execution-log")
     good = event["Records"][0]
     event["Records"] = [{**good, "messageId": "bad", "body": "not json"}, good]
     # WHEN logged
@@ -302,3 +326,13 @@ def test_a_status_change_that_cannot_be_read_fails_alone(aws, lambda_context):
     # THEN only the bad one goes back to the queue; the good one is logged
     assert response == {"batchItemFailures": [{"itemIdentifier": "bad"}]}
     assert "EXECUTION#SUCCEEDED" in log_entries("app-sample-0001")
+
+
+def test_the_trigger_starts_the_sample_record_s_execution(aws, lambda_context):
+    assert trigger.handler(sample_event("prescreening-trigger"), lambda_context) == {
+        "batchItemFailures": []
+    }
+    [execution] = boto3.client("stepfunctions").list_executions(
+        stateMachineArn=aws["state_machine"]
+    )["executions"]
+    assert execution["name"] == "PreScreening-app-sample-0001"

@@ -1,0 +1,224 @@
+"""The CommonLayer's toolkit, on its own: settings, HTTP answers, Step Functions, DynamoDB,
+masking and error descriptions."""
+
+import json
+import math
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+from pydantic import BaseModel, Field, ValidationError
+
+from common import stepfunctions
+from common.aws import client
+from common.dynamodb import from_item, write_all
+from common.errors import field_errors
+from common.http import api_handler, json_response, rest_api
+from common.masking import ERASE, keep_last, masked
+from common.settings import FunctionSettings, SettingsError, load_settings
+from common.stepfunctions import AnswerNotDelivered, Delivery
+from support.template import create_table
+
+# --- settings ----------------------------------------------------------------------------------
+
+
+class _Settings(FunctionSettings):
+    table: str = Field(alias="TOOLKIT_TABLE")
+    size: int = Field(alias="TOOLKIT_SIZE", ge=1)
+
+
+def test_a_missing_variable_is_named_at_load(monkeypatch):
+    monkeypatch.setenv("TOOLKIT_SIZE", "3")
+    monkeypatch.delenv("TOOLKIT_TABLE", raising=False)
+    with pytest.raises(SettingsError, match="TOOLKIT_TABLE: Field required"):
+        load_settings(_Settings)
+
+
+def test_an_invalid_variable_is_named_but_its_value_never_shown(monkeypatch):
+    monkeypatch.setenv("TOOLKIT_TABLE", "t")
+    monkeypatch.setenv("TOOLKIT_SIZE", "secret-value")
+    with pytest.raises(SettingsError, match="TOOLKIT_SIZE") as raised:
+        load_settings(_Settings)
+    assert "secret-value" not in str(raised.value)
+
+
+# --- HTTP --------------------------------------------------------------------------------------
+
+
+class _Thing(BaseModel):
+    name: str = Field(min_length=1)
+    count: int
+
+
+app = rest_api()
+
+
+@app.post("/things")
+def add_thing(thing: _Thing):
+    return json_response(201, {"name": thing.name, "count": thing.count})
+
+
+@app.get("/nan")
+def not_a_number():
+    return json_response(200, {"value": math.nan})
+
+
+handler = api_handler(app)
+
+
+def request(method: str, path: str, body: str | None = None) -> dict:
+    return {
+        "resource": path,
+        "path": path,
+        "httpMethod": method,
+        "headers": {"Content-Type": "application/json"},
+        "requestContext": {"resourcePath": path, "httpMethod": method, "requestId": "req-1"},
+        "body": body,
+        "isBase64Encoded": False,
+    }
+
+
+def answer(event: dict, lambda_context) -> tuple[int, dict]:
+    response = handler(event, lambda_context)
+    assert response["multiValueHeaders"]["X-Correlation-Id"] == ["req-1"]
+    return response["statusCode"], json.loads(response["body"])
+
+
+def test_an_invalid_body_names_its_fields_never_its_values(lambda_context):
+    body = json.dumps({"name": "", "count": "private-7"})
+    status, problem = answer(request("POST", "/things", body), lambda_context)
+    assert status == 400
+    assert problem["message"] == "invalid request"
+    assert [e.split(":")[0] for e in problem["errors"]] == ["name", "count"]
+    assert "private-7" not in json.dumps(problem)
+
+
+def test_a_body_that_is_not_json_is_a_400(lambda_context):
+    assert answer(request("POST", "/things", "{oops"), lambda_context) == (
+        400,
+        {"message": "the body is not valid JSON"},
+    )
+
+
+def test_an_unknown_route_is_a_404_in_the_same_shape(lambda_context):
+    assert answer(request("GET", "/nowhere"), lambda_context) == (
+        404,
+        {"message": "no such resource"},
+    )
+
+
+def test_no_nan_ever_leaves_an_api(lambda_context):
+    # GIVEN a route whose answer holds NaN WHEN called THEN a 500 in the one shape, no NaN
+    assert answer(request("GET", "/nan"), lambda_context) == (
+        500,
+        {"message": "internal error; try again later"},
+    )
+
+
+# --- Step Functions -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def state_machine():
+    with mock_aws():
+        yield boto3.client("stepfunctions").create_state_machine(
+            name="toolkit",
+            definition=json.dumps({"StartAt": "W", "States": {"W": {"Type": "Pass", "End": True}}}),
+            roleArn="arn:aws:iam::123456789012:role/sfn",
+        )["stateMachineArn"]
+
+
+def test_an_execution_starts_once_per_name(state_machine, monkeypatch):
+    first = stepfunctions.start_execution(state_machine, "run-1", {"a": 1})
+    sfn = client("stepfunctions")
+
+    def exists(**kwargs):
+        raise sfn.exceptions.ExecutionAlreadyExists(
+            {"Error": {"Code": "ExecutionAlreadyExists", "Message": "exists"}}, "StartExecution"
+        )
+
+    monkeypatch.setattr(sfn, "start_execution", exists)
+    again = stepfunctions.start_execution(state_machine, "run-1", {"a": 1})
+    assert first.started and not again.started
+    assert again.arn == first.arn == stepfunctions.execution_arn(state_machine, "run-1")
+
+
+@pytest.mark.parametrize("code", sorted(stepfunctions.TASK_GONE))
+def test_a_task_that_stopped_waiting_keeps_its_claim(code):
+    released = []
+
+    def refused(token: str) -> None:
+        raise stepfunctions.TaskNoLongerWaiting(code)
+
+    answered = stepfunctions.answer_claimed_task(
+        claim=lambda: {"token": "t"},
+        task_token=lambda claimed: claimed["token"],
+        send=refused,
+        release=released.append,
+    )
+    assert answered.delivery is Delivery.TASK_GONE and released == []
+
+
+@pytest.mark.parametrize("code", ["ThrottlingException", "ServiceUnavailable"])
+def test_an_answer_that_could_not_be_sent_releases_the_claim(state_machine, monkeypatch, code):
+    sfn = client("stepfunctions")
+
+    def failing(**kwargs):
+        raise ClientError({"Error": {"Code": code, "Message": "no"}}, "SendTaskSuccess")
+
+    monkeypatch.setattr(sfn, "send_task_success", failing)
+    released = []
+    with pytest.raises(AnswerNotDelivered, match=code):
+        stepfunctions.answer_claimed_task(
+            claim=lambda: {"token": "t"},
+            task_token=lambda claimed: claimed["token"],
+            send=lambda token: stepfunctions.send_task_success(token, {"ok": True}),
+            release=released.append,
+        )
+    assert released == [{"token": "t"}]
+
+
+def test_nothing_to_claim_sends_nothing():
+    answered = stepfunctions.answer_claimed_task(
+        claim=lambda: None,
+        task_token=lambda claimed: "t",
+        send=lambda token: pytest.fail("sent"),
+        release=lambda claimed: pytest.fail("released"),
+    )
+    assert answered.delivery is Delivery.NOT_PENDING
+
+
+# --- DynamoDB, masking, errors ------------------------------------------------------------------
+
+
+def test_batch_writes_put_every_item_and_numbers_come_back_as_json():
+    with mock_aws():
+        create_table("ScreeningLogTable", "log")
+        items = [
+            {"applicationId": f"a{n}", "entry": "E", "amount": 12.5, "count": n, "none": None}
+            for n in range(60)  # more than two BatchWriteItem calls
+        ]
+        write_all("log", items, keys=("applicationId", "entry"))
+        stored = boto3.resource("dynamodb").Table("log").scan()["Items"]
+    assert len(stored) == 60
+    plain = from_item(next(item for item in stored if item["applicationId"] == "a7"))
+    assert plain == {"applicationId": "a7", "entry": "E", "amount": 12.5, "count": 7}
+
+
+def test_masking_erases_or_keeps_the_end_and_leaves_the_original():
+    person = {"id": "123456789", "born": "1990-01-01", "name": "Ada"}
+    shown = masked(person, {"id": keep_last(3), "born": ERASE, "missing.field": ERASE})
+    assert shown == {"id": "******789", "born": "*****", "name": "Ada"}
+    assert person["id"] == "123456789"
+
+
+def test_errors_name_the_field_and_never_the_value():
+    class Person(BaseModel):
+        age: int
+
+    with pytest.raises(ValidationError) as raised:
+        Person.model_validate({"age": "forty-two"})
+    assert field_errors(raised.value) == [
+        "age: Input should be a valid integer, unable to parse string as an integer"
+    ]
