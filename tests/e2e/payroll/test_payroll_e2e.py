@@ -174,7 +174,7 @@ def test_an_uploaded_timesheet_becomes_paystubs_a_rollup_and_a_report(stack_outp
     # THEN one run succeeded through every task
     assert len(runs) == 1
     assert execution.status == "SUCCEEDED", execution.cause
-    assert execution.states_entered()[-3:] == ["collectRollup", "generateReport", "notifySuccess"]
+    assert execution.states_entered()[-3:] == ["CollectRollup", "GenerateReport", "NotifySuccess"]
     prefix = execution.output["prefix"]
     assert prefix.startswith(key.removesuffix(".csv") + "/")
 
@@ -243,7 +243,7 @@ def test_a_bad_timesheet_fails_the_run_notifies_the_error_and_writes_nothing(
     # THEN the run fails naming the line and column
     assert execution.status == "FAILED"
     assert "line 4, column 5 (hours): 'thirty' is not a number" in execution.cause
-    assert "generatePaystubs" not in execution.states_entered()
+    assert "GeneratePaystubs" not in execution.states_entered()
     # AND the error notification says the same
     message = notification_about(notifications, key)
     assert message["Subject"].startswith("[ERROR]")
@@ -285,7 +285,7 @@ def test_the_same_object_announced_again_starts_no_second_run(stack_outputs):
 
     # WHEN the same object is announced twice more (S3 delivers at least once)
     trigger = client("cloudformation").describe_stack_resource(
-        StackName=stack_tool.LOCAL_STACK_NAME, LogicalResourceId="StartPayrollFunction"
+        StackName=stack_tool.LOCAL_STACK_NAME, LogicalResourceId="PayrollStartFunction"
     )["StackResourceDetail"]["PhysicalResourceId"]
     announcement = {
         "Records": [

@@ -2,7 +2,7 @@
 
 Runs each test case of the MockConfigFile on the local cloud: the happy path, a failure of each
 task (caught into the [ERROR] notification, then the run fails with the task's error), and
-generateReport's retry of States.Timeout.
+GenerateReport's retry of States.Timeout.
 """
 
 from __future__ import annotations
@@ -44,11 +44,11 @@ def sns_parameters(execution, state: str) -> dict:
 
 
 def caught_error(execution) -> str:
-    """The error name the Catch put into the state notifyFailure received."""
+    """The error name the Catch put into the state NotifyFailure received."""
     entered = next(
         event["stateEnteredEventDetails"]
         for event in execution.history
-        if event.get("stateEnteredEventDetails", {}).get("name") == "notifyFailure"
+        if event.get("stateEnteredEventDetails", {}).get("name") == "NotifyFailure"
     )
     return json.loads(entered["input"])["error"]["Error"]
 
@@ -62,16 +62,16 @@ def test_happy_path_runs_every_task_and_notifies_success(payroll_machine):
     assert execution.status == "SUCCEEDED", execution.cause
     entered = execution.states_entered()
     assert entered == [
-        "processData",
-        "generatePaystubs",
-        "generatePaystubBatch",
-        "generatePaystubBatch",
-        "collectRollup",
-        "generateReport",
-        "notifySuccess",
+        "ProcessData",
+        "GeneratePaystubs",
+        "GeneratePaystubBatch",
+        "GeneratePaystubBatch",
+        "CollectRollup",
+        "GenerateReport",
+        "NotifySuccess",
     ]
     # AND the success notification summarises the run
-    published = sns_parameters(execution, "notifySuccess")
+    published = sns_parameters(execution, "NotifySuccess")
     assert published["TopicArn"] == TOPIC
     assert published["Subject"] == "Payroll run succeeded"
     assert "4 paystubs, gross pay 5000.00, net pay 3867.50" in published["Message"]
@@ -80,7 +80,7 @@ def test_happy_path_runs_every_task_and_notifies_success(payroll_machine):
     map_inputs = [
         json.loads(event["stateEnteredEventDetails"]["input"])
         for event in execution.history
-        if event.get("stateEnteredEventDetails", {}).get("name") == "generatePaystubBatch"
+        if event.get("stateEnteredEventDetails", {}).get("name") == "GeneratePaystubBatch"
     ]
     assert sorted(item["batchKey"] for item in map_inputs) == [
         "timesheets/week/20261120T100000000000Z/batches/00000.csv",
@@ -91,10 +91,10 @@ def test_happy_path_runs_every_task_and_notifies_success(payroll_machine):
 @pytest.mark.parametrize(
     ("case", "failed_task", "error", "cause_part"),
     [
-        ("ProcessDataFails", "processData", "InvalidPayrollFile", "line 3, column 5 (hours)"),
-        ("GeneratePaystubsFails", "generatePaystubs", "Lambda.Unknown", "paystub batch failed"),
-        ("CollectRollupFails", "collectRollup", "NoSuchKey", "a rollup part is missing"),
-        ("GenerateReportFails", "generateReport", "ValueError", "not a rollup.csv"),
+        ("ProcessDataFails", "ProcessData", "InvalidPayrollFile", "line 3, column 5 (hours)"),
+        ("GeneratePaystubsFails", "GeneratePaystubs", "Lambda.Unknown", "paystub batch failed"),
+        ("CollectRollupFails", "CollectRollup", "NoSuchKey", "a rollup part is missing"),
+        ("GenerateReportFails", "GenerateReport", "ValueError", "not a rollup.csv"),
     ],
 )
 def test_a_failed_task_sends_the_error_notification_and_fails_the_run(
@@ -106,10 +106,10 @@ def test_a_failed_task_sends_the_error_notification_and_fails_the_run(
 
     # THEN the failure is caught into the [ERROR] notification carrying the cause
     entered = execution.states_entered()
-    assert entered[-2:] == ["notifyFailure", "payrollFailed"]
+    assert entered[-2:] == ["NotifyFailure", "PayrollFailed"]
     assert failed_task in entered
-    assert "notifySuccess" not in entered
-    published = sns_parameters(execution, "notifyFailure")
+    assert "NotifySuccess" not in entered
+    published = sns_parameters(execution, "NotifyFailure")
     assert published["Subject"].startswith("[ERROR]")
     assert cause_part in published["Message"]
     # AND the run fails with the task's cause; the task's own error is in the caught state
@@ -120,11 +120,11 @@ def test_a_failed_task_sends_the_error_notification_and_fails_the_run(
 
 
 def test_generate_report_timeout_is_retried(payroll_machine):
-    # GIVEN generateReport timing out once, then answering
+    # GIVEN GenerateReport timing out once, then answering
     # WHEN the run starts
     execution = run_test_case(payroll_machine, "GenerateReportTimeoutRetried", RUN, timeout=90)
 
-    # THEN generateReport was tried twice and the run succeeded
+    # THEN GenerateReport was tried twice and the run succeeded
     assert execution.status == "SUCCEEDED", execution.cause
     failed_attempts = [
         event
@@ -132,11 +132,11 @@ def test_generate_report_timeout_is_retried(payroll_machine):
         if event["taskFailedEventDetails"]["error"] == "States.Timeout"
     ]
     assert len(failed_attempts) == 1
-    assert execution.states_entered()[-2:] == ["generateReport", "notifySuccess"]
+    assert execution.states_entered()[-2:] == ["GenerateReport", "NotifySuccess"]
 
 
 def test_generate_report_timing_out_every_time_fails_after_two_retries(payroll_machine):
-    # GIVEN generateReport timing out on every attempt
+    # GIVEN GenerateReport timing out on every attempt
     # WHEN the run starts
     execution = run_test_case(payroll_machine, "GenerateReportTimesOutEveryTime", RUN, timeout=90)
 
@@ -149,4 +149,4 @@ def test_generate_report_timing_out_every_time_fails_after_two_retries(payroll_m
     assert len(timeouts) == 3
     assert execution.status == "FAILED"
     assert caught_error(execution) == "States.Timeout"
-    assert execution.states_entered()[-2:] == ["notifyFailure", "payrollFailed"]
+    assert execution.states_entered()[-2:] == ["NotifyFailure", "PayrollFailed"]

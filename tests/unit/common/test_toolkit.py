@@ -194,7 +194,7 @@ def test_nothing_to_claim_sends_nothing():
 
 def test_batch_writes_put_every_item_and_numbers_come_back_as_json():
     with mock_aws():
-        create_table("ScreeningLogTable", "log")
+        create_table("PreScreeningLogTable", "log")
         items = [
             {"applicationId": f"a{n}", "entry": "E", "amount": 12.5, "count": n, "none": None}
             for n in range(60)  # more than two BatchWriteItem calls

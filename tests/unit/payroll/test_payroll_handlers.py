@@ -45,11 +45,11 @@ def upload(s3, body: str | bytes) -> dict:
 def test_process_data_writes_a_file_per_employee_and_per_batch(s3, lambda_context):
     # GIVEN a raw file of three employees (batches of two)
     state = upload(s3, TIMESHEET)
-    # WHEN processData runs
+    # WHEN ProcessData runs
     result = process_data.handler(state, lambda_context)
     # THEN the state gains the prefix, the pay period and the batch keys, never the data
     assert result["prefix"] == PREFIX
-    assert result["completedTask"] == "processData"
+    assert result["completedTask"] == "ProcessData"
     assert result["period"] == {"start": "2026-11-02", "end": "2026-11-12"}
     assert result["processedData"]["employees"] == 3
     assert result["processedData"]["batches"] == [
@@ -84,7 +84,7 @@ def test_batches_grow_so_the_map_items_stay_few(s3, lambda_context, monkeypatch)
 def test_process_data_on_a_bad_file_fails_naming_the_line_and_writes_nothing(s3, lambda_context):
     # GIVEN a file with a bad number on line 4
     state = upload(s3, TIMESHEET.replace("2026-11-10,DEV,8,50", "2026-11-10,DEV,eight,50"))
-    # WHEN processData runs
+    # WHEN ProcessData runs
     with pytest.raises(InvalidPayrollFile) as raised:
         process_data.handler(state, lambda_context)
     # THEN the error names the file, line and column, and nothing was written
@@ -134,14 +134,14 @@ def test_collect_rollup_then_report_cover_every_paystub(s3, lambda_context):
     # THEN rollup.csv has one row per paystub and the Map's results left the state
     assert "paystubBatches" not in rolled
     assert rolled["paystubs"]["count"] == 3
-    assert rolled["completedTask"] == "generatePaystubs"
+    assert rolled["completedTask"] == "GeneratePaystubs"
     rollup = s3.get_object(Bucket=PAYSTUBS, Key=rolled["paystubs"]["rollupKey"])["Body"].read()
     rows = list(csv.DictReader(io.StringIO(rollup.decode())))
     assert [row["employee_id"] for row in rows] == ["E1", "E2", "E3"]
     gross = {row["employee_id"]: Decimal(row["gross_pay"]) for row in rows}
     assert gross == {"E1": Decimal("2550.00"), "E2": Decimal("300.00"), "E3": Decimal("800.00")}
     # AND the report's figures add up
-    assert reported["completedTask"] == "generateReport"
+    assert reported["completedTask"] == "GenerateReport"
     assert reported["report"]["grossPay"] == "3650.00"
     assert keys(s3, PAYSTUBS, f"{PREFIX}/report") == [
         f"{PREFIX}/report.csv",

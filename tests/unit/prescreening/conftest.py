@@ -23,8 +23,8 @@ def application() -> dict:
 def aws():
     """moto with the workflow's tables, queue, stream and state machine."""
     with mock_aws():
-        create_table("ApplicationsTable", os.environ["PRESCREENING_APPLICATIONS_TABLE"])
-        create_table("ScreeningLogTable", os.environ["PRESCREENING_SCREENING_LOG_TABLE"])
+        create_table("PreScreeningApplicationsTable", os.environ["PRESCREENING_APPLICATIONS_TABLE"])
+        create_table("PreScreeningLogTable", os.environ["PRESCREENING_SCREENING_LOG_TABLE"])
         queue_url = boto3.client("sqs").create_queue(QueueName="rejected")["QueueUrl"]
         assert queue_url == os.environ["PRESCREENING_REJECTED_APPLICATIONS_QUEUE_URL"]
         boto3.client("kinesis").create_stream(

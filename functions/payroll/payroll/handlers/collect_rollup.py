@@ -1,4 +1,4 @@
-"""generatePaystubs, last step: join the batches' rollup parts into one rollup.csv."""
+"""GeneratePaystubs, last step: join the batches' rollup parts into one rollup.csv."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def handler(event: dict, context: LambdaContext) -> dict:
     count = sum(batch.paystubs for batch in request.paystub_batches)
     logger.info("rollup written", extra={"paystubs": count})
     return request.with_result(
-        "generatePaystubs",
+        "GeneratePaystubs",
         drop=("paystubBatches",),
         paystubs={
             "bucket": bucket,

@@ -1,4 +1,4 @@
-"""generatePaystubs, one Map iteration: the paystub PDFs of one batch of employees and its
+"""GeneratePaystubs, one Map iteration: the paystub PDFs of one batch of employees and its
 part of rollup.csv."""
 
 from __future__ import annotations

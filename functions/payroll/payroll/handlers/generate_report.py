@@ -1,4 +1,4 @@
-"""generateReport: the payroll report (PDF with totals, employee table and chart; CSV)."""
+"""GenerateReport: the payroll report (PDF with totals, employee table and chart; CSV)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def handler(event: dict, context: LambdaContext) -> dict:
     summary = totals(rows)
     logger.info("report written", extra={"employees": summary.employees})
     return request.with_result(
-        "generateReport",
+        "GenerateReport",
         report={
             "bucket": bucket,
             "pdfKey": pdf_key,

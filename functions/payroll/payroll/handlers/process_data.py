@@ -1,4 +1,4 @@
-"""processData: validate the whole raw file, then write it out per employee and per batch."""
+"""ProcessData: validate the whole raw file, then write it out per employee and per batch."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def handler(event: dict, context: LambdaContext) -> dict:
     logger.info("timesheet processed", extra={"employees": len(employees), "rows": len(entries)})
     days = [entry.date for entry in entries]
     return state.with_result(
-        "processData",
+        "ProcessData",
         prefix=prefix,
         period={"start": min(days).isoformat(), "end": max(days).isoformat()},
         processedData={
