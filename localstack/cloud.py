@@ -256,8 +256,31 @@ def environment() -> dict[str, str]:
     return env
 
 
+def installed_localstack_version(venv: Path) -> str | None:
+    found = sorted(venv.glob("lib/python*/site-packages/localstack_core-*.dist-info"))
+    if not found:
+        return None
+    return found[0].name.removeprefix("localstack_core-").removesuffix(".dist-info")
+
+
+def check_localstack_version() -> None:
+    """Refuse to start a LocalStack the plugins were not written for."""
+    sys.path.insert(0, str(PLUGINS))
+    from localcloud import LOCALSTACK_VERSION
+
+    installed = installed_localstack_version(home() / "venv")
+    if installed != LOCALSTACK_VERSION:
+        fail(
+            f"localstack-core {installed or '(none)'} is installed in {home() / 'venv'}, but the "
+            f"plugins in localstack/localcloud/ were written for {LOCALSTACK_VERSION}: run 'make "
+            "setup', or port the plugins and change the pin in localstack/requirements.txt and "
+            "localcloud/__init__.py together"
+        )
+
+
 def up() -> None:
     setup()
+    check_localstack_version()
     if _running_pid() and _health():
         say(f"already running on 127.0.0.1:{port()} (pid {_running_pid()})")
         return

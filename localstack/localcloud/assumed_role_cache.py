@@ -83,7 +83,7 @@ def _reusing(with_assumed_role, clock=time.monotonic):
 
 @hooks.on_infra_start()
 def reuse_assumed_role_clients():
-    @after_import("localstack.aws.connect")
+    @after_import("localstack.aws.connect", requires=("ClientFactory.with_assumed_role",))
     def patch_connect(connect):
         original = connect.ClientFactory.with_assumed_role
         if getattr(original, "__wrapped__", None) is None:

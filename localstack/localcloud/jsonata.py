@@ -22,6 +22,8 @@ def evaluate(expression: str):
 
 @hooks.on_infra_start()
 def use_jsonata_python():
-    @after_import("localstack.services.stepfunctions.asl.jsonata.jsonata")
+    @after_import(
+        "localstack.services.stepfunctions.asl.jsonata.jsonata", requires=("_eval_jsonata",)
+    )
     def patch(localstack_jsonata):
         localstack_jsonata._eval_jsonata = evaluate

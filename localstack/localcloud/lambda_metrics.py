@@ -55,7 +55,10 @@ class MetricBatcher:
 
 @hooks.on_infra_start()
 def batch_lambda_metrics():
-    after_import("localstack.services.lambda_.invocation.version_manager")(_patch)
+    after_import(
+        "localstack.services.lambda_.invocation.version_manager",
+        requires=("record_cw_metric_invocation", "record_cw_metric_error"),
+    )(_patch)
 
 
 def _patch(version_manager) -> None:

@@ -1,63 +1,158 @@
-"""Patch a LocalStack module when it is first imported, not at start-up.
+"""Patch a LocalStack module when it is first imported, not at start-up, and never silently.
 
 LocalStack loads a service's modules when the service gets its first request. A start-up hook
 that imported them to patch them would pay for every service at every start (Step Functions'
 alone takes over a second): `after_import` runs the patch once the module is imported, or at
-once if it already is.
+once if it already is. The post-import hook is wrapt's (`wrapt.register_post_import_hook`, a
+dependency of LocalStack itself). LocalStack's own helper, `localstack.utils.patch.Patch`, takes
+the object to patch, so it would need the module imported at start: the cost this avoids.
+
+Every patch reaches into LocalStack's internals, so each names what it changes:
+
+    @after_import("localstack.services.x.module", requires=("Class.method", "function"))
+    def patch(module): ...
+
+The module and each required attribute ("name" at module level, "Class.name" in a class body)
+are looked up in the module's source when the patch is registered (at start, without importing
+it), and on the module itself when the patch is applied. A target that is missing stops the
+local cloud with a message naming it (a patch that silently does nothing, or waits forever for a
+module that moved, is worse than no start).
 """
 
 from __future__ import annotations
 
-import importlib.abc
+import ast
 import importlib.util
+import logging
+import os
 import sys
-import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from functools import cache
+from pathlib import Path
 
-_pending: dict[str, list[Callable[[object], None]]] = {}
-_lock = threading.RLock()
+import wrapt
 
+LOG = logging.getLogger(__name__)
 
-class _PatchingFinder(importlib.abc.MetaPathFinder):
-    def find_spec(self, fullname, path=None, target=None):
-        if fullname not in _pending:
-            return None
-        # Let the normal finders find it, then wrap its loader so the patches run after it.
-        sys.meta_path.remove(self)
-        try:
-            spec = importlib.util.find_spec(fullname)
-        finally:
-            sys.meta_path.insert(0, self)
-        if spec is None or spec.loader is None:
-            return None
-        exec_module = spec.loader.exec_module
-
-        def exec_and_patch(module):
-            exec_module(module)
-            with _lock:
-                patches = _pending.pop(fullname, [])
-            for patch in patches:
-                patch(module)
-
-        spec.loader.exec_module = exec_and_patch
-        return spec
+# EX_CONFIG (sysexits.h): the installed LocalStack is not the one the plugins fit.
+EXIT_NOT_THE_LOCALSTACK_WRITTEN_FOR = 78
 
 
-_finder = _PatchingFinder()
+class PatchTargetMissing(RuntimeError):
+    """A module, class or attribute a patch changes is not in the installed LocalStack."""
 
 
-def after_import(module_name: str):
-    """Decorator: call the function with the module once `module_name` is imported."""
+def stop_the_local_cloud(message: str) -> None:
+    # LocalStack logs a failing start hook and carries on (and a patch applied later runs in a
+    # request's thread), so stopping the process is the only way not to run half-patched.
+    LOG.critical(message)
+    print(f"[local-cloud] {message}", file=sys.stderr, flush=True)
+    os._exit(EXIT_NOT_THE_LOCALSTACK_WRITTEN_FOR)
+
+
+# What a missing target does; tests replace it with one that raises PatchTargetMissing.
+on_missing_target: Callable[[str], None] = stop_the_local_cloud
+
+
+def _installed_localstack() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"localstack-core {version('localstack-core')}"
+    except PackageNotFoundError:
+        return "no localstack-core"
+
+
+def _refuse(module_name: str, missing: list[str]) -> None:
+    on_missing_target(
+        f"cannot patch {module_name}: {', '.join(missing)} not found in {_installed_localstack()}"
+        " (the plugins in localstack/localcloud/ were written for the version pinned in "
+        "localstack/requirements.txt)"
+    )
+
+
+@cache
+def _source_names(origin: str) -> dict[str, set[str] | None]:
+    """Top-level names of a module's source; a class maps to the names in its body."""
+    names: dict[str, set[str] | None] = {}
+    for node in ast.parse(Path(origin).read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.ClassDef):
+            names[node.name] = _bound_names(node.body)
+        else:
+            names.update(dict.fromkeys(_bound_names([node])))
+    return names
+
+
+def _bound_names(body: list[ast.stmt]) -> set[str]:
+    bound: set[str] = set()
+    for node in body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            bound.add(node.name)
+        elif isinstance(node, ast.Assign):
+            bound.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            bound.add(node.target.id)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            bound.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.If | ast.Try):  # TYPE_CHECKING blocks, optional imports
+            bound.update(_bound_names(node.body))
+    return bound
+
+
+def missing_in_source(module_name: str, requires: Iterable[str] = ()) -> list[str]:
+    """What of the module and its required attributes its source lacks (it is not imported;
+    only its parent packages are, to find it)."""
+    try:
+        spec = importlib.util.find_spec(module_name)
+    except ModuleNotFoundError:
+        spec = None
+    if spec is None:
+        return [f"module {module_name}"]
+    if not spec.origin or not spec.origin.endswith(".py"):
+        return []  # compiled or namespace: checked on the module when applied
+    names = _source_names(spec.origin)
+    missing = []
+    for required in requires:
+        owner, _, member = required.partition(".")
+        members = names.get(owner)
+        if owner not in names or (member and members is not None and member not in members):
+            missing.append(required)
+    return missing
+
+
+def missing_on_module(module: object, requires: Iterable[str] = ()) -> list[str]:
+    missing = []
+    for required in requires:
+        target = module
+        for part in required.split("."):
+            if not hasattr(target, part):
+                missing.append(required)
+                break
+            target = getattr(target, part)
+    return missing
+
+
+def refuse_unless_present(module, requires: Iterable[str]) -> None:
+    """For a patch of a module already imported at start: stop unless its targets exist."""
+    if absent := missing_on_module(module, requires):
+        _refuse(module.__name__, absent)
+
+
+def after_import(module_name: str, *, requires: Iterable[str] = ()):
+    """Decorator: call the function with the module once `module_name` is imported. `requires`
+    names the attributes the patch replaces or relies on ("name", "Class.name")."""
+    needed = tuple(requires)
+    if missing := missing_in_source(module_name, needed):
+        _refuse(module_name, missing)
 
     def register(patch: Callable[[object], None]) -> Callable[[object], None]:
-        with _lock:
-            module = sys.modules.get(module_name)
-            if module is None:
-                _pending.setdefault(module_name, []).append(patch)
-                if _finder not in sys.meta_path:
-                    sys.meta_path.insert(0, _finder)
-                return patch
-        patch(module)
+        def apply(module) -> None:
+            if absent := missing_on_module(module, needed):
+                _refuse(module_name, absent)
+                return
+            patch(module)
+
+        wrapt.register_post_import_hook(apply, module_name)
         return patch
 
     return register

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from localstack.runtime import hooks
 
+from localcloud.patching import refuse_unless_present
+
 
 def _by_service_name(build):
     parsers: dict[tuple, object] = {}
@@ -35,6 +37,9 @@ def cache_request_parsers_by_service_name():
     from localstack.aws.handlers import service
     from localstack.aws.protocol import parser
 
+    # Imported at start by LocalStack anyway: patched in place, its targets checked first.
+    for module in (parser, service, skeleton):
+        refuse_unless_present(module, ("create_parser",))
     create_parser = _by_service_name(
         getattr(parser.create_parser, "__wrapped__", parser.create_parser)
     )

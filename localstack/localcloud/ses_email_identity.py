@@ -45,7 +45,12 @@ def _update(self, request):
 
 @hooks.on_infra_start()
 def patch_email_identity_resource():
-    @after_import("localstack.services.ses.resource_providers.aws_ses_emailidentity")
+    @after_import(
+        "localstack.services.ses.resource_providers.aws_ses_emailidentity",
+        requires=tuple(
+            f"SESEmailIdentityProvider.{name}" for name in ("create", "read", "delete", "update")
+        ),
+    )
     def patch(module):
         provider = module.SESEmailIdentityProvider
         provider.create, provider.read = _create, _read

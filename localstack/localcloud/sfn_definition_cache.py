@@ -48,11 +48,17 @@ def _heap_key(self) -> str:
 
 @hooks.on_infra_start()
 def cache_parsed_definitions():
-    @after_import("localstack.services.stepfunctions.asl.component.eval_component")
+    @after_import(
+        "localstack.services.stepfunctions.asl.component.eval_component",
+        requires=("EvalComponent.heap_key",),
+    )
     def patch_heap_key(eval_component):
         eval_component.EvalComponent.heap_key = property(_heap_key)
 
-    @after_import("localstack.services.stepfunctions.backend.execution_worker")
+    @after_import(
+        "localstack.services.stepfunctions.backend.execution_worker",
+        requires=("AmazonStateLanguageParser", "ExecutionWorker._get_evaluation_entrypoint"),
+    )
     def patch_execution_worker(execution_worker):
         parse = execution_worker.AmazonStateLanguageParser.parse
 

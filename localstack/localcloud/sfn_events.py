@@ -71,7 +71,10 @@ def publish_execution_status_change_event(self) -> None:
 
 @hooks.on_infra_start()
 def publish_status_changes_as_aws():
-    after_import("localstack.services.stepfunctions.backend.execution")(_patch)
+    after_import(
+        "localstack.services.stepfunctions.backend.execution",
+        requires=("Execution.publish_execution_status_change_event",),
+    )(_patch)
 
 
 def _patch(execution_module) -> None:

@@ -24,10 +24,13 @@ def cache_parsed_jsonpath():
     import jsonpath_ng
     import jsonpath_ng.ext
 
-    @after_import("localstack.services.stepfunctions.asl.utils.json_path")
+    @after_import("localstack.services.stepfunctions.asl.utils.json_path", requires=("parse",))
     def patch_json_path(json_path):
         json_path.parse = functools.lru_cache(maxsize=CACHED_EXPRESSIONS)(jsonpath_ng.ext.parse)
 
-    @after_import("localstack.services.stepfunctions.asl.component.common.path.result_path")
+    @after_import(
+        "localstack.services.stepfunctions.asl.component.common.path.result_path",
+        requires=("parse",),
+    )
     def patch_result_path(result_path):
         result_path.parse = functools.lru_cache(maxsize=CACHED_EXPRESSIONS)(jsonpath_ng.parse)

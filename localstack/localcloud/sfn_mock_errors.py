@@ -15,7 +15,8 @@ from localcloud.patching import after_import
 def allow_states_errors_in_mocked_throws():
     after_import(
         "localstack.services.stepfunctions.asl.component.state.state_execution.state_task"
-        ".local_mock_eval_utils"
+        ".local_mock_eval_utils",
+        requires=("_eval_mocked_response_throw",),
     )(_patch)
 
 

@@ -1,0 +1,137 @@
+"""The local cloud's patches refuse to run against a LocalStack they were not written for: a
+missing module, class or attribute, or another localstack-core version, stops the start."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import cloud
+from localcloud import LOCALSTACK_VERSION, patching
+
+PROJECT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture
+def refusals(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What would have stopped the local cloud, recorded instead."""
+    refused: list[str] = []
+
+    def record(message: str) -> None:
+        refused.append(message)
+        raise patching.PatchTargetMissing(message)
+
+    monkeypatch.setattr(patching, "on_missing_target", record)
+    return refused
+
+
+@pytest.fixture
+def target_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A small package standing in for a LocalStack module, not yet imported."""
+    name = f"patch_target_{tmp_path.name.replace('-', '_')}"
+    package = tmp_path / name
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "service.py").write_text(
+        textwrap.dedent(
+            """
+            from json import dumps as encode
+
+            LIMIT = 3
+
+            class Worker:
+                retries = 1
+
+                def run(self):
+                    return "original"
+
+            def helper():
+                return "original"
+            """
+        )
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield f"{name}.service"
+    for module in [m for m in sys.modules if m.startswith(name)]:
+        del sys.modules[module]
+
+
+def test_a_patch_runs_when_its_module_is_first_imported(target_package, refusals):
+    # GIVEN a patch of a module nobody imported yet, naming what it replaces
+    @patching.after_import(target_package, requires=("Worker.run", "helper", "LIMIT", "encode"))
+    def patch(module):
+        module.Worker.run = lambda self: "patched"
+
+    assert target_package not in sys.modules
+    # WHEN the module is imported THEN it is patched, and nothing was refused
+    module = __import__(target_package, fromlist=["Worker"])
+    assert module.Worker().run() == "patched"
+    assert refusals == []
+
+
+@pytest.mark.parametrize(
+    ("requires", "missing"),
+    [
+        (("Worker.stop",), "Worker.stop"),
+        (("Runner",), "Runner"),
+        (("Runner.run",), "Runner.run"),
+        (("helper", "LIMIT", "MAXIMUM"), "MAXIMUM"),
+    ],
+)
+def test_a_missing_class_or_attribute_is_refused_at_registration(
+    target_package, refusals, requires, missing
+):
+    with pytest.raises(patching.PatchTargetMissing, match=missing):
+        patching.after_import(target_package, requires=requires)
+    # AND the module was not imported to find out
+    assert target_package not in sys.modules
+
+
+def test_a_module_that_moved_is_refused_rather_than_waited_for(target_package, refusals):
+    moved = target_package.replace(".service", ".services")
+    with pytest.raises(patching.PatchTargetMissing, match=f"module {moved}"):
+        patching.after_import(moved)
+
+
+def test_an_attribute_gone_when_the_patch_applies_is_refused(target_package, refusals):
+    # GIVEN a patch registered while its target was there
+    applied = []
+    patching.after_import(target_package, requires=("helper",))(applied.append)
+    # WHEN the imported module turns out not to have it (removed at import time)
+    source = Path(sys.path[0], *target_package.split(".")).with_suffix(".py")
+    source.write_text(source.read_text() + "\ndel helper\n")
+    with pytest.raises(patching.PatchTargetMissing, match="helper"):
+        __import__(target_package)
+    # THEN the patch did not run
+    assert applied == []
+
+
+def test_the_version_the_plugins_expect_is_the_pinned_one():
+    pinned = next(
+        line.split("==")[1].strip()
+        for line in (PROJECT / "localstack" / "requirements.txt").read_text().splitlines()
+        if line.startswith("localstack-core==")
+    )
+    assert pinned == LOCALSTACK_VERSION
+
+
+def test_another_localstack_version_is_refused_before_start(tmp_path, monkeypatch, capsys):
+    # GIVEN a LocalStack venv holding another localstack-core
+    site = tmp_path / "venv" / "lib" / "python3.13" / "site-packages"
+    (site / "localstack_core-2099.1.0.dist-info").mkdir(parents=True)
+    monkeypatch.setenv("LOCAL_CLOUD_HOME", str(tmp_path))
+    # WHEN the start is checked THEN it stops, naming both versions
+    with pytest.raises(SystemExit):
+        cloud.check_localstack_version()
+    error = capsys.readouterr().err
+    assert "localstack-core 2099.1.0" in error and LOCALSTACK_VERSION in error
+
+
+def test_the_pinned_version_passes(tmp_path, monkeypatch):
+    site = tmp_path / "venv" / "lib" / "python3.13" / "site-packages"
+    (site / f"localstack_core-{LOCALSTACK_VERSION}.dist-info").mkdir(parents=True)
+    monkeypatch.setenv("LOCAL_CLOUD_HOME", str(tmp_path))
+    cloud.check_localstack_version()
