@@ -100,6 +100,11 @@ def mint(
     return jwt.encode(payload, key, algorithm="RS256", headers={"kid": key_id(key)})
 
 
+def token_for(user: str, roles: list[str], claims: dict | None = None) -> str:
+    """A token the stack deployed on this local cloud (LOCAL_CLOUD_PORT) accepts."""
+    return mint(signing_key(), subject=user, roles=roles, issuer=issuer(), claims=claims)
+
+
 def publish(s3, key: rsa.RSAPrivateKey | None = None) -> None:
     """Put the issuer's JWKS in the local cloud's S3 (the bucket is made if missing)."""
     key = key or signing_key()
@@ -137,7 +142,7 @@ def main(argv: list[str]) -> None:
     roles = [role.strip() for role in args.role.split(",") if role.strip()]
     note = f"# {args.user}, roles {','.join(roles) or 'none'}, for {issuer()}; valid one hour"
     print(note, file=sys.stderr)
-    print(mint(signing_key(), subject=args.user, roles=roles, issuer=issuer(), claims=claims))
+    print(token_for(args.user, roles, claims))
 
 
 if __name__ == "__main__":

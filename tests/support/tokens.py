@@ -4,18 +4,11 @@ throwaway key (what it must refuse)."""
 from __future__ import annotations
 
 import local_issuer
-from support.localcloud import endpoint
 
 
 def reviewer_token(user: str = "rita", roles: tuple[str, ...] = ("reviewer",), **claims) -> str:
-    """A token the local stack accepts, for `user` with `roles`."""
-    return local_issuer.mint(
-        local_issuer.signing_key(),
-        subject=user,
-        roles=list(roles),
-        issuer=local_issuer.issuer(endpoint()),
-        claims=claims,
-    )
+    """A token the stack on this local cloud (LOCAL_CLOUD_PORT) accepts, for `user`."""
+    return local_issuer.token_for(user, list(roles), claims)
 
 
 def bearer(token: str) -> dict[str, str]:
