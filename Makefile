@@ -15,7 +15,7 @@ export LOCAL_CLOUD_PORT
 LOCAL_AWS := AWS_ENDPOINT_URL=http://127.0.0.1:$(LOCAL_CLOUD_PORT) AWS_ACCESS_KEY_ID=test \
 	AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1
 
-.PHONY: help setup up down build deploy-local demo unit test bench lint deploy invoke clean
+.PHONY: help setup up down build deploy-local demo unit test bench lint deploy invoke token clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -38,6 +38,7 @@ $(WHEELS)/.installed: $(VENV)/.installed $(FUNCTION_REQUIREMENTS)
 
 setup: $(VENV)/.installed $(WHEELS)/.installed ## Install everything (idempotent)
 	@$(CLOUD) setup
+	@$(PY) scripts/local_issuer.py init
 
 up: setup ## Start the local cloud on 127.0.0.1:4566
 	@$(CLOUD) up
@@ -87,6 +88,12 @@ deploy: setup ## Deploy to real AWS (--config-env dev)
 invoke: deploy-local ## Invoke a deployed function: make invoke FN=<logical id> EVENT=events/x.json
 	@test -n "$(FN)" || { echo "usage: make invoke FN=<logical id> EVENT=events/<file>.json"; exit 2; }
 	@$(LOCAL_AWS) $(PY) scripts/invoke.py $(FN) $(EVENT)
+
+# Claims beyond subject and roles: ORG=..., or CLAIMS="name=value ..." for any other.
+token: setup ## A staff token for the local stack: make token ROLE=reviewer USER=rita [ORG=acme]
+	@test -n "$(ROLE)" || { echo "usage: make token ROLE=reviewer USER=<name> [ORG=<org>]"; exit 2; }
+	@$(PY) scripts/local_issuer.py token --role "$(ROLE)" --user "$(USER)" \
+		$(if $(ORG),--claim "org=$(ORG)") $(foreach c,$(CLAIMS),--claim "$(c)")
 
 clean: down ## Stop the local cloud and remove every generated file
 	rm -rf .aws-sam .local-cloud $(VENV)

@@ -29,6 +29,7 @@ sys.path[:0] = [
 
 import requests  # noqa: E402
 
+import local_issuer  # noqa: E402
 import stack  # noqa: E402
 from prescreening.sandbox import sample_application  # noqa: E402
 from support.localcloud import client  # noqa: E402
@@ -79,13 +80,16 @@ def executions_of(state_machine: str, prefix: str) -> dict[str, str]:
 
 def answer_referrals(api: str, prefix: str, answered: set[str]) -> None:
     """Decline this run's referrals, as a reviewer would, so every execution can finish."""
-    listed = requests.get(f"{api}/reviews", timeout=30).json()["reviews"]
+    # A reviewer's token from the local issuer: the reviews API is for staff.
+    reviewer = {"Authorization": f"Bearer {local_issuer.token_for('bench', ['reviewer'])}"}
+    listed = requests.get(f"{api}/reviews", headers=reviewer, timeout=30).json()["reviews"]
     for review in listed:
         application_id = review.get("applicationId", "")
         if application_id.startswith(prefix) and application_id not in answered:
             requests.post(
                 f"{api}/reviews/{application_id}",
                 json={"outcome": "decline", "reviewer": "bench"},
+                headers=reviewer,
                 timeout=30,
             )
             answered.add(application_id)

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import boto3
 
+import local_issuer
+
 PROJECT = Path(__file__).resolve().parent.parent
 LOCAL_STACK_NAME = "serverless-workflows-local"
 LOCAL_ARTIFACT_BUCKET = "sam-artifacts-local"
@@ -113,6 +115,8 @@ def deploy_local(
     s3 = local_client("s3")
     if LOCAL_ARTIFACT_BUCKET not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
         s3.create_bucket(Bucket=LOCAL_ARTIFACT_BUCKET)
+    # The staff authorizer trusts the local issuer's keys, published where the stack looks.
+    local_issuer.publish(s3)
     started = time.monotonic()
     args = ["deploy", "--config-file", str(PROJECT / "samconfig.toml"), "--config-env", "local"]
     args += ["--stack-name", stack_name]

@@ -12,6 +12,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "functions" / "prescreening"))
 
+import local_issuer
 from prescreening.sandbox import sample_application
 
 TIMEOUT = 30
@@ -44,6 +45,8 @@ def _wait_for(api: str, application_id: str, statuses: set[str]) -> dict:
 
 def run(outputs: dict[str, str]) -> None:
     api = outputs["ApiUrl"]
+    # The reviews API is for staff: the reviewer signs in (here, a token from the local issuer).
+    reviewer = {"Authorization": f"Bearer {local_issuer.token_for('demo-reviewer', ['reviewer'])}"}
     submitted = []
     for label, application, review in CASES:
         answer = requests.post(f"{api}/applications", json=application, timeout=TIMEOUT)
@@ -58,6 +61,7 @@ def run(outputs: dict[str, str]) -> None:
             requests.post(
                 f"{api}/reviews/{application_id}",
                 json={"outcome": review, "reviewer": "demo-reviewer", "note": f"demo: {label}"},
+                headers=reviewer,
                 timeout=TIMEOUT,
             ).raise_for_status()
             found = _wait_for(api, application_id, {"decided"})

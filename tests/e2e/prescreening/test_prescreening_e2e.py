@@ -12,6 +12,7 @@ import requests
 
 from prescreening.sandbox import sample_application
 from support.localcloud import Execution, client, wait_for_execution, wait_until
+from support.tokens import bearer, reviewer_token
 
 pytestmark = pytest.mark.localcloud
 HTTP_TIMEOUT = 30
@@ -25,6 +26,12 @@ def outputs(stack_outputs) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def api(outputs) -> str:
     return outputs["ApiUrl"]
+
+
+@pytest.fixture(scope="module")
+def reviewer() -> dict[str, str]:
+    """Rita's credentials for the staff endpoints: a token from the local issuer."""
+    return bearer(reviewer_token("rita"))
 
 
 def new_id(label: str) -> str:
@@ -67,9 +74,12 @@ def submit(api: str, application: dict) -> str:
     return response.json()["applicationId"]
 
 
-def pending_review(api: str, application_id: str, timeout: float = 90) -> dict:
+def pending_review(
+    api: str, application_id: str, reviewer: dict[str, str], timeout: float = 90
+) -> dict:
     def listed():
-        reviews = requests.get(f"{api}/reviews", timeout=HTTP_TIMEOUT).json()["reviews"]
+        response = requests.get(f"{api}/reviews", headers=reviewer, timeout=HTTP_TIMEOUT)
+        reviews = response.json()["reviews"]
         return next((r for r in reviews if r["applicationId"] == application_id), None)
 
     return wait_until(listed, timeout, interval=0.5, what=f"a review for {application_id}")
@@ -232,10 +242,10 @@ def test_a_malformed_record_is_rejected_with_its_reason_and_the_rest_proceed(out
     assert body["data"]  # the record as it arrived (base64), so nothing is lost
 
 
-def test_a_referral_is_decided_through_the_reviews_api(outputs, api):
+def test_a_referral_is_decided_through_the_reviews_api(outputs, api, reviewer):
     # GIVEN an application whose credit score calls for a person
     application_id = submit(api, sample_application("refer", new_id("refer")))
-    review = pending_review(api, application_id)
+    review = pending_review(api, application_id, reviewer)
     assert review["reasons"] == ["credit score below 660"]
     assert requests.get(f"{api}/applications/{application_id}", timeout=HTTP_TIMEOUT).json()[
         "status"
@@ -244,6 +254,7 @@ def test_a_referral_is_decided_through_the_reviews_api(outputs, api):
     answer = requests.post(
         f"{api}/reviews/{application_id}",
         json={"outcome": "decline", "reviewer": "rita", "note": "income not evidenced"},
+        headers=reviewer,
         timeout=HTTP_TIMEOUT,
     )
     assert answer.status_code == 200, answer.text
@@ -262,16 +273,17 @@ def test_a_referral_is_decided_through_the_reviews_api(outputs, api):
     again = requests.post(
         f"{api}/reviews/{application_id}",
         json={"outcome": "approve", "reviewer": "sam"},
+        headers=reviewer,
         timeout=HTTP_TIMEOUT,
     )
     assert again.status_code == 409
 
 
-def test_an_unreachable_bureau_refers_the_application(outputs, api):
+def test_an_unreachable_bureau_refers_the_application(outputs, api, reviewer):
     # GIVEN an applicant the sandbox bureau is down for
     application_id = submit(api, sample_application("bureau_down", new_id("bureau")))
     # WHEN the credit check has exhausted its retries
-    review = pending_review(api, application_id, timeout=120)
+    review = pending_review(api, application_id, reviewer, timeout=120)
     # THEN the application is referred (not lost), and the history shows the retries
     assert review["reasons"] == ["credit bureau unavailable"]
     arn = execution_arn(outputs, application_id)
@@ -287,6 +299,7 @@ def test_an_unreachable_bureau_refers_the_application(outputs, api):
     answer = requests.post(
         f"{api}/reviews/{application_id}",
         json={"outcome": "approve", "reviewer": "rita"},
+        headers=reviewer,
         timeout=HTTP_TIMEOUT,
     )
     assert answer.status_code == 200

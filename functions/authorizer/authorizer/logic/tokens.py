@@ -1,0 +1,71 @@
+"""Who a bearer token says the caller is, if the token is good.
+
+A good token is a JWT signed with one of the issuer's keys (RS256), from the configured issuer,
+for the configured audience, not expired and not before its nbf, with a subject. Anything else
+is an InvalidToken naming why (for the log; the caller only ever sees 403).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import jwt
+
+from authorizer.settings import Settings
+
+
+class InvalidToken(Exception):
+    """The token is not one this API accepts."""
+
+
+@dataclass(frozen=True)
+class Caller:
+    subject: str
+    roles: frozenset[str]
+    claims: dict = field(default_factory=dict)
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, or None."""
+    scheme, _, token = (authorization or "").strip().partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def roles_in(claims: dict, role_claims: tuple[str, ...]) -> frozenset[str]:
+    roles: set[str] = set()
+    for name in role_claims:
+        value = claims.get(name)
+        if isinstance(value, str):
+            roles.update(part for part in value.replace(",", " ").split() if part)
+        elif isinstance(value, list):
+            roles.update(item for item in value if isinstance(item, str))
+    return frozenset(roles)
+
+
+def verify(token: str, config: Settings, signing_key: Callable[[str], jwt.PyJWK | None]) -> Caller:
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as error:
+        raise InvalidToken(f"not a JWT: {error}") from None
+    if header.get("alg") not in config.algorithms:
+        raise InvalidToken(f"algorithm {header.get('alg')!r} not accepted")
+    key = signing_key(str(header.get("kid", "")))
+    if key is None:
+        raise InvalidToken(f"no issuer key with id {header.get('kid')!r}")
+    try:
+        claims = jwt.decode(
+            token,
+            key=key,
+            algorithms=list(config.algorithms),
+            audience=config.audience,
+            issuer=config.issuer,
+            leeway=config.leeway_seconds,
+            options={"require": ["exp", "iss", "aud", "sub"]},
+        )
+    except jwt.PyJWTError as error:
+        raise InvalidToken(f"{type(error).__name__}: {error}") from None
+    return Caller(
+        subject=str(claims["sub"]), roles=roles_in(claims, config.role_claims), claims=claims
+    )

@@ -1,0 +1,149 @@
+"""The local cloud's token issuer: what Cognito is to the AWS stages.
+
+    python scripts/local_issuer.py init                  # the signing key, made once
+    python scripts/local_issuer.py token --role reviewer --user rita [--claim org=acme]
+
+The signing key is made at set-up in .local-cloud/issuer/ (git-ignored, never committed). Its
+public half is published as a JWKS document in the local cloud's S3, at
+{local cloud}/local-issuer/.well-known/jwks.json, each time the stack is deployed there: that is
+the JWKS URL the stack's authorizer is given, as it would be given Cognito's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+PROJECT = Path(__file__).resolve().parent.parent
+KEY_FILE = PROJECT / ".local-cloud" / "issuer" / "signing-key.pem"
+BUCKET = "local-issuer"
+JWKS_KEY = ".well-known/jwks.json"
+AUDIENCE = "serverless-workflows"
+TOKEN_LIFETIME_SECONDS = 3600
+
+
+def local_endpoint() -> str:
+    return f"http://127.0.0.1:{os.environ.get('LOCAL_CLOUD_PORT', '4566')}"
+
+
+def issuer(endpoint: str | None = None) -> str:
+    return f"{endpoint or local_endpoint()}/{BUCKET}"
+
+
+def jwks_url(endpoint: str | None = None) -> str:
+    return f"{issuer(endpoint)}/{JWKS_KEY}"
+
+
+def new_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def signing_key(path: Path = KEY_FILE) -> rsa.RSAPrivateKey:
+    """The local issuer's key, made on first use (owner-only file)."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pem = new_key().private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(pem)
+    return serialization.load_pem_private_key(path.read_bytes(), password=None)
+
+
+def key_id(key: rsa.RSAPrivateKey) -> str:
+    public = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return hashlib.sha256(public).hexdigest()[:16]
+
+
+def jwks(key: rsa.RSAPrivateKey) -> dict:
+    public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+    return {"keys": [{**public, "kid": key_id(key), "use": "sig", "alg": "RS256"}]}
+
+
+def mint(
+    key: rsa.RSAPrivateKey,
+    *,
+    subject: str,
+    roles: list[str],
+    issuer: str,
+    audience: str = AUDIENCE,
+    claims: dict | None = None,
+    lifetime_seconds: int = TOKEN_LIFETIME_SECONDS,
+    now: float | None = None,
+) -> str:
+    """A signed RS256 token; `claims` add to or override the standard ones."""
+    now = int(time.time() if now is None else now)
+    payload = {
+        "iss": issuer,
+        "aud": audience,
+        "sub": subject,
+        "roles": roles,
+        "iat": now,
+        "nbf": now,
+        "exp": now + lifetime_seconds,
+        **(claims or {}),
+    }
+    return jwt.encode(payload, key, algorithm="RS256", headers={"kid": key_id(key)})
+
+
+def token_for(user: str, roles: list[str], claims: dict | None = None) -> str:
+    """A token the stack deployed on this local cloud (LOCAL_CLOUD_PORT) accepts."""
+    return mint(signing_key(), subject=user, roles=roles, issuer=issuer(), claims=claims)
+
+
+def publish(s3, key: rsa.RSAPrivateKey | None = None) -> None:
+    """Put the issuer's JWKS in the local cloud's S3 (the bucket is made if missing)."""
+    key = key or signing_key()
+    if BUCKET not in {bucket["Name"] for bucket in s3.list_buckets()["Buckets"]}:
+        s3.create_bucket(Bucket=BUCKET)
+    s3.put_object(
+        Bucket=BUCKET,
+        Key=JWKS_KEY,
+        Body=json.dumps(jwks(key)).encode(),
+        ContentType="application/json",
+    )
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("init", help="make the signing key if it is missing")
+    token = commands.add_parser("token", help="print a token for the local stack")
+    token.add_argument("--user", required=True, help="the token's subject")
+    token.add_argument("--role", default="", help="roles, comma-separated (e.g. reviewer)")
+    token.add_argument(
+        "--claim", action="append", default=[], metavar="NAME=VALUE", help="an extra claim"
+    )
+    args = parser.parse_args(argv[1:])
+    if args.command == "init":
+        signing_key()
+        return
+    claims = {}
+    for claim in args.claim:
+        name, equals, value = claim.partition("=")
+        if not equals or not name:
+            parser.error(f"--claim wants NAME=VALUE, got {claim!r}")
+        if value:
+            claims[name] = value
+    roles = [role.strip() for role in args.role.split(",") if role.strip()]
+    note = f"# {args.user}, roles {','.join(roles) or 'none'}, for {issuer()}; valid one hour"
+    print(note, file=sys.stderr)
+    print(token_for(args.user, roles, claims))
+
+
+if __name__ == "__main__":
+    main(sys.argv)

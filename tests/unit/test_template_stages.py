@@ -1,0 +1,204 @@
+"""The template rendered for each stage (SAM's own translator, CloudFormation's conditions and
+rules evaluated here): which resources and routes exist where, and what a deploy refuses."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import boto3
+import pytest
+from samtranslator.parser import parser
+from samtranslator.translator.translator import Translator
+from samtranslator.yaml_helper import yaml_parse
+
+from support.localcloud import PROJECT
+
+REAL_SERVICES = {
+    "PreScreeningCreditBureauUrl": "https://bureau.example.com/reports",
+    "ApprovalDoubleApiUrl": "https://double.example.com/double",
+}
+TEST_DOUBLES = {
+    "PreScreeningSandboxCreditBureauFunction",
+    "ApprovalDoubleFunction",
+    "ApprovalDoubleIdempotencyTable",
+}
+TEST_DOUBLE_ROUTES = {("/sandbox/credit-bureau/reports", "post"), ("/double", "post")}
+STAFF_ROUTES = {("/reviews", "get"), ("/reviews/{applicationId}", "post")}
+
+
+@cache
+def _translated() -> tuple[dict, dict]:
+    """(the SAM template, its CloudFormation translation)."""
+    text = (PROJECT / "template.yaml").read_text()
+    template, sam_template = yaml_parse(text), yaml_parse(text)
+    for resource in sam_template["Resources"].values():
+        properties = resource.get("Properties", {})
+        for uri in ("CodeUri", "ContentUri", "DefinitionUri"):
+            if isinstance(properties.get(uri), str):  # as 'sam package' would have uploaded it
+                properties[uri] = f"s3://artifacts/{properties[uri]}"
+    translated = Translator(
+        managed_policy_map={},
+        sam_parser=parser.Parser(),
+        boto_session=boto3.Session(region_name="us-east-1"),
+    ).translate(sam_template=sam_template, parameter_values={})
+    return template, translated
+
+
+class Rendered:
+    """The translated template with its conditions evaluated for some parameter values."""
+
+    def __init__(self, parameters: dict[str, str]):
+        template, self.cfn = _translated()
+        self.parameters = {
+            name: str(spec.get("Default", "")) for name, spec in template["Parameters"].items()
+        } | parameters
+        self.conditions = {
+            name: self.truth(expression) for name, expression in self.cfn["Conditions"].items()
+        }
+
+    def value(self, node):
+        if node == {"Ref": "AWS::NoValue"}:
+            return None
+        if isinstance(node, dict) and set(node) == {"Ref"}:
+            return self.parameters[node["Ref"]]
+        if isinstance(node, dict) and set(node) == {"Fn::If"}:
+            name, then, otherwise = node["Fn::If"]
+            return self.value(then if self.conditions[name] else otherwise)
+        return node
+
+    def truth(self, node) -> bool:
+        ((function, arguments),) = node.items()
+        match function:
+            case "Fn::Equals":
+                return self.value(arguments[0]) == self.value(arguments[1])
+            case "Fn::Not":
+                return not self.truth(arguments[0])
+            case "Fn::And":
+                return all(self.truth(argument) for argument in arguments)
+            case "Fn::Or":
+                return any(self.truth(argument) for argument in arguments)
+            case "Condition":
+                return self.truth(self.cfn["Conditions"][arguments])
+        raise AssertionError(f"unexpected {function}")
+
+    def resources(self) -> set[str]:
+        return {
+            name
+            for name, resource in self.cfn["Resources"].items()
+            if "Condition" not in resource or self.conditions[resource["Condition"]]
+        }
+
+    def routes(self) -> dict[tuple[str, str], dict]:
+        paths = self.cfn["Resources"]["Api"]["Properties"]["Body"]["paths"]
+        routes = {}
+        for path, methods in paths.items():
+            methods = self.value(methods)
+            if not isinstance(methods, dict):
+                continue  # AWS::NoValue
+            for method, spec in methods.items():
+                spec = self.value(spec)
+                if isinstance(spec, dict):
+                    routes[(path, method)] = spec
+        return routes
+
+    def failed_rules(self) -> list[str]:
+        failed = []
+        for rule in self.cfn.get("Rules", {}).values():
+            if "RuleCondition" in rule and not self.truth(rule["RuleCondition"]):
+                continue
+            failed += [
+                assertion["AssertDescription"]
+                for assertion in rule["Assertions"]
+                if not self.truth(assertion["Assert"])
+            ]
+        return failed
+
+
+def rendered(stage: str, **parameters: str) -> Rendered:
+    if stage in ("staging", "prod"):
+        parameters = REAL_SERVICES | parameters
+    return Rendered({"Stage": stage, **parameters})
+
+
+@pytest.mark.parametrize("stage", ["local", "dev"])
+def test_the_test_doubles_exist_in_local_and_dev(stage):
+    stack = rendered(stage)
+    assert stack.resources() >= TEST_DOUBLES
+    assert set(stack.routes()) >= TEST_DOUBLE_ROUTES
+
+
+@pytest.mark.parametrize("stage", ["staging", "prod"])
+def test_staging_and_prod_have_no_test_doubles(stage):
+    stack = rendered(stage)
+    resources = stack.resources()
+    assert not resources & TEST_DOUBLES
+    assert not any(name.startswith(tuple(TEST_DOUBLES)) for name in resources)
+    assert not set(stack.routes()) & TEST_DOUBLE_ROUTES
+    assert not stack.failed_rules()
+
+
+@pytest.mark.parametrize("stage", ["staging", "prod"])
+@pytest.mark.parametrize("missing", sorted(REAL_SERVICES))
+def test_staging_and_prod_refuse_to_deploy_without_the_real_services(stage, missing):
+    stack = rendered(stage, **{missing: ""})
+    assert len(stack.failed_rules()) == 1
+    assert missing in stack.failed_rules()[0]
+
+
+@pytest.mark.parametrize("stage", ["local", "dev"])
+def test_local_and_dev_may_use_the_doubles(stage):
+    assert rendered(stage).failed_rules() == []
+
+
+@pytest.mark.parametrize("name", sorted(REAL_SERVICES))
+def test_the_real_services_must_be_https(name):
+    template, _ = _translated()
+    pattern = re.compile(template["Parameters"][name]["AllowedPattern"])
+    assert pattern.fullmatch("https://bureau.example.com/v1/reports")
+    assert pattern.fullmatch("")  # local and dev: the stack's own double
+    assert not pattern.fullmatch("http://bureau.example.com/v1/reports")
+    assert not pattern.fullmatch("bureau.example.com")
+
+
+@pytest.mark.parametrize("stage", ["local", "dev", "staging", "prod"])
+def test_only_the_staff_routes_need_the_authorizer(stage):
+    routes = rendered(stage).routes()
+    guarded = {route for route, spec in routes.items() if spec.get("security")}
+    assert guarded == STAFF_ROUTES
+    for route in STAFF_ROUTES:
+        assert routes[route]["security"] == [{"StaffAuthorizer": []}]
+
+
+@pytest.mark.parametrize(
+    ("stage", "parameters", "creates_pool"),
+    [
+        ("local", {}, False),
+        ("dev", {}, True),
+        ("prod", {}, True),
+        ("prod", {"AuthUserPoolId": "us-east-1_abc", "AuthUserPoolClientId": "client"}, False),
+    ],
+)
+def test_aws_stages_get_a_cognito_pool_unless_given_one(stage, parameters, creates_pool):
+    resources = rendered(stage, **parameters).resources()
+    assert ("StaffUserPool" in resources) is creates_pool
+    assert ("ReviewersGroup" in resources) is creates_pool
+    assert "StaffAuthorizerFunction" in resources
+
+
+def test_the_bureau_secret_is_made_unless_one_is_given():
+    assert "PreScreeningCreditBureauCredentials" in rendered("prod").resources()
+    given = "arn:aws:secretsmanager:us-east-1:123456789012:secret:bureau-AbCdEf"
+    resources = rendered("prod", PreScreeningCreditBureauSecretArn=given).resources()
+    assert "PreScreeningCreditBureauCredentials" not in resources
+
+
+def test_every_stage_is_throttled_and_the_submissions_more_so():
+    stage = rendered("prod").cfn["Resources"]
+    settings = next(
+        resource["Properties"]["MethodSettings"]
+        for resource in stage.values()
+        if resource["Type"] == "AWS::ApiGateway::Stage"
+    )
+    paths = {(setting["ResourcePath"], setting["HttpMethod"]) for setting in settings}
+    assert paths == {("/*", "*"), ("/~1applications", "POST"), ("/~1calculations", "POST")}
