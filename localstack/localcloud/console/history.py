@@ -164,12 +164,15 @@ def reconstruct(
             path.stopped = when
             path.error, path.cause = details.get("error"), details.get("cause")
         elif kind == "MapIterationStarted":
-            inner = (*scope, (details.get("name", ""), int(details.get("index", 0))))
+            # Its chain may run through the previous iteration's last event: step out of it.
+            name = details.get("name", "")
+            inner = (*_outside(scope, name), (name, int(details.get("index", 0))))
             scopes[event["id"]] = inner
             iterations[inner] = Iteration(inner[-1][0], inner[-1][1], inner)
             last_open_iteration.append(inner)
         elif kind in _ITERATION_END:
             inner = _iteration_scope(scope, details)
+            scopes[event["id"]] = inner[:-1]  # what follows the iteration is outside it
             if inner in iterations:
                 iterations[inner].status = _ITERATION_END[kind]
             if inner in last_open_iteration:
@@ -277,6 +280,14 @@ def _scope_of(
         return ()
     # No usable chain: the innermost iteration still open is the best guess.
     return open_iterations[-1] if open_iterations else ()
+
+
+def _outside(scope: Scope, map_state: str) -> Scope:
+    """The scope around the given Map state's iterations."""
+    for depth, (name, _) in enumerate(scope):
+        if name == map_state:
+            return scope[:depth]
+    return scope
 
 
 def _iteration_scope(scope: Scope, details: dict) -> Scope:

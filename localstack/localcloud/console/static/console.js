@@ -106,13 +106,14 @@
     const state = data.states[name];
     const visits = visitsOf(name);
     const shownStatus = iteration ? statusOf(visits) : state.status;
-    panel.replaceChildren(
+    panel.replaceChildren(...[
       el("h2", { id: "panel-title" }, name, " ", badge(shownStatus)),
       el("div", {}, state.type, iteration ? " · showing " + scopeLabel(iteration) : ""),
       state.type === "Map" ? iterationsView(name) : null,
       visits.length ? null : el("p", {}, "Not reached in this execution."),
       ...visits.map((v) => visitView(v, visits.length > 1)),
-      block("definition", JSON.stringify(state.definition)));
+      block("definition", JSON.stringify(state.definition)),
+    ].filter((child) => child !== null));
     history.replaceState(null, "", "#state=" + encodeURIComponent(name));
   }
 
