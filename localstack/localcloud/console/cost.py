@@ -100,9 +100,7 @@ class Cost:
         def lines(items):
             if items is None:
                 return None
-            return [
-                {"item": x.item, "quantity": x.quantity, "usd": _fmt(x.usd)} for x in items
-            ]
+            return [{"item": x.item, "quantity": x.quantity, "usd": _fmt(x.usd)} for x in items]
 
         return {
             "workflowType": self.workflow_type,
@@ -158,10 +156,14 @@ def usage(
             if service == "activity":
                 used.express_blockers.append(f"activity task ({visit.state})")
     for name, state in graph.definitions.items():
-        service, _, pattern = integration(state.get("Resource", "")) if "Resource" in state else (
-            "",
-            "",
-            "",
+        service, _, pattern = (
+            integration(state.get("Resource", ""))
+            if "Resource" in state
+            else (
+                "",
+                "",
+                "",
+            )
         )
         if pattern:
             blocker = f".{pattern} integration ({name})"

@@ -64,7 +64,7 @@ def to_dot(graph: Graph, statuses: dict[str, str]) -> str:
             lines.append(f"{indent}subgraph cluster_{ids_for_group(graph, child)} {{")
             lines.append(
                 f'{indent}  label="{_esc(group.label)}"; style="{style}"; color="{colour}";'
-                ' fontsize=10; labeljust=l;'
+                " fontsize=10; labeljust=l;"
             )
             emit(child, indent + "  ")
             lines.append(f"{indent}}}")
@@ -100,8 +100,8 @@ def _node(graph: Graph, node_id: str, svg_id: str, statuses: dict[str, str]) -> 
         subtitle = subtitle[:47] + "…"
     label = f'<<b>{_html(node.name)}</b><br/><font point-size="9">{_html(subtitle)}</font>>'
     css = f"state st-{status.replace(' ', '-')}"
-    extra = ', peripheries=2' if node.type in ("Succeed", "Fail") else ""
-    dashed = ',dashed' if status == "not reached" else ""
+    extra = ", peripheries=2" if node.type in ("Succeed", "Fail") else ""
+    dashed = ",dashed" if status == "not reached" else ""
     return (
         f'{svg_id} [id="{svg_id}", class="{css}", label={label}, shape={shape}, '
         f'fillcolor="{fill}", color="{line}", style="rounded,filled{dashed}"{extra}, '
@@ -169,4 +169,3 @@ def render_svg(dot_source: str) -> str:
     svg = done.stdout.decode()
     start = svg.find("<svg")
     return re.sub(r"<!--.*?-->", "", svg[start:], flags=re.S) if start >= 0 else svg
-

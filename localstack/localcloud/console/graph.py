@@ -105,9 +105,9 @@ def _add_container(
     container = f"{name}/group"
     join = f"{name}/join"
     processor = state.get("ItemProcessor") or state.get("Iterator")
-    distributed = kind == "Map" and (processor or {}).get("ProcessorConfig", {}).get(
-        "Mode"
-    ) == "DISTRIBUTED"
+    distributed = (
+        kind == "Map" and (processor or {}).get("ProcessorConfig", {}).get("Mode") == "DISTRIBUTED"
+    )
     label = f"{name} · {'Distributed Map' if distributed else kind}"
     graph.groups[container] = Group(container, label, kind.lower(), parent, name)
     graph.nodes[name] = Node(name, name, kind, container, _detail(state))
@@ -125,8 +125,11 @@ def _add_container(
             raise DefinitionError(f"Map state {name!r} has no ItemProcessor")
         iterations = f"{name}/iterations"
         graph.groups[iterations] = Group(
-            iterations, "each item" + (" (child executions)" if distributed else ""),
-            "iterations", container, name,
+            iterations,
+            "each item" + (" (child executions)" if distributed else ""),
+            "iterations",
+            container,
+            name,
         )
         first = _add_states(graph, processor, iterations, join, language)
         graph.edges.append(Edge(name, first, "branch"))

@@ -129,9 +129,7 @@ class Path:
         return sum(1 + v.retries for v in self.visits)
 
 
-def reconstruct(
-    events: Iterable[dict], catch_targets: dict[str, set[str]] | None = None
-) -> Path:
+def reconstruct(events: Iterable[dict], catch_targets: dict[str, set[str]] | None = None) -> Path:
     """The path of one execution. `catch_targets` maps a state to its Catchers' Next states
     (from the graph); with it a failure followed by one of them is told apart as caught."""
     events = sorted(events, key=lambda e: e["id"])
@@ -179,7 +177,8 @@ def reconstruct(
                 last_open_iteration.remove(inner)
         elif kind.endswith("StateEntered"):
             name = details.get("name", "?")
-            visit = Visit(name, kind.removesuffix("StateEntered"), scope, when, details.get("input"))
+            kind_of_state = kind.removesuffix("StateEntered")
+            visit = Visit(name, kind_of_state, scope, when, details.get("input"))
             visit.event_ids.append(event["id"])
             # A state entered after a failure in the same scope: was it a Catcher's target?
             for earlier in reversed(visits):
@@ -239,7 +238,7 @@ def reconstruct(
                 visit.error, visit.cause = details.get("error"), details.get("cause")
 
     _finish(path, visits)
-    path.iterations = sorted(iterations.values(), key=lambda i: (i.scope[:-1], i.map_state, i.index))
+    path.iterations = sorted(iterations.values(), key=lambda i: (i.scope[:-1], i.index))
     return path
 
 

@@ -117,8 +117,8 @@ def state_machine_page(
         for e in executions
     )
     pager = " ".join(
-        f'<a class="page{" on" if n == number else ""}" href="?{_q(arn=arn, status=status, page=n)}">'
-        f"{n}</a>"
+        f'<a class="page{" on" if n == number else ""}" '
+        f'href="?{_q(arn=arn, status=status, page=n)}">{n}</a>'
         for n in range(1, pages + 1)
     )
     body = (
@@ -194,8 +194,12 @@ def execution_data(view: dict) -> dict:
         },
         "visits": visits,
         "iterations": [
-            {"map": i.map_state, "index": i.index, "scope": [list(s) for s in i.scope],
-             "status": i.status}
+            {
+                "map": i.map_state,
+                "index": i.index,
+                "scope": [list(s) for s in i.scope],
+                "status": i.status,
+            }
             for i in path.iterations
         ],
         "iterationStates": inner,
@@ -256,9 +260,7 @@ def execution_page(view: dict, standalone: bool = False) -> str:
         + (STATIC / "console.js").read_text()
         + "</script>"
     )
-    return _layout(
-        execution["name"], body, refresh=running and not standalone, nav=not standalone
-    )
+    return _layout(execution["name"], body, refresh=running and not standalone, nav=not standalone)
 
 
 def _machine_link(machine: dict, standalone: bool) -> str:

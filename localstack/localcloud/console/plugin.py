@@ -28,7 +28,7 @@ import time
 from localstack.http import Request, Response
 from localstack.runtime import hooks
 
-from localcloud.console import cost, dot, graph, history, page
+from localcloud.console import cost, graph, history, page
 from localcloud.patching import after_import
 
 LOG = logging.getLogger(__name__)
@@ -62,9 +62,7 @@ class LambdaRequests:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._by_execution: collections.OrderedDict[str, list[dict]] = (
-            collections.OrderedDict()
-        )
+        self._by_execution: collections.OrderedDict[str, list[dict]] = collections.OrderedDict()
 
     def note(self, execution_arn: str, state: str, index: int | None, request_id: str) -> None:
         with self._lock:
@@ -121,9 +119,7 @@ def _note_lambda_request_ids(module) -> None:
 def _client(service: str, account: str, region: str):
     from localstack.aws.connect import connect_to
 
-    factory = connect_to(
-        region_name=region, aws_access_key_id=account, aws_secret_access_key="test"
-    )
+    factory = connect_to(region_name=region, aws_access_key_id=account)
     return getattr(factory, service)
 
 
@@ -170,9 +166,7 @@ def execution_view(execution_arn: str) -> dict:
     except Exception:  # older executions of a deleted machine: fall back to the machine itself
         machine = sfn.describe_state_machine(stateMachineArn=described["stateMachineArn"])
     events = []
-    for result in sfn.get_paginator("get_execution_history").paginate(
-        executionArn=execution_arn
-    ):
+    for result in sfn.get_paginator("get_execution_history").paginate(executionArn=execution_arn):
         events.extend(result["events"])
     shape = graph.build(machine["definition"])
     catch_targets = {
@@ -391,7 +385,5 @@ def _api_latest(request: Request, **_) -> Response:
         executions = _all_executions(sfn, machine["stateMachineArn"])
         if executions:
             newest = max(executions, key=lambda e: e["startDate"])
-            latest.append(
-                {"stateMachine": machine["name"], "executionArn": newest["executionArn"]}
-            )
+            latest.append({"stateMachine": machine["name"], "executionArn": newest["executionArn"]})
     return _json({"executions": latest})

@@ -22,7 +22,8 @@ class History:
             "id": event_id,
             "previousEventId": after if after is not None else event_id - 1,
             "type": kind,
-            "timestamp": T0 + datetime.timedelta(milliseconds=event_id * 100 if at_ms is None else at_ms),
+            "timestamp": T0
+            + datetime.timedelta(milliseconds=event_id * 100 if at_ms is None else at_ms),
         }
         if key:
             event[key] = details
