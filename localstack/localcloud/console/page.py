@@ -53,7 +53,10 @@ def _layout(title: str, body: str, refresh: bool = False, nav: bool = True) -> s
     style = (STATIC / "console.css").read_text()
     crumbs = '<a href="/_console/">Step Functions on the local cloud</a>' if nav else ""
     return (
+        # No Referer on the console's own links: LocalStack's CORS check refuses requests whose
+        # referer is not localhost, and the console is served as 127.0.0.1.
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
+        "<meta name=referrer content=no-referrer>"
         f"<title>{_e(title)}</title><meta name=viewport content='width=device-width'>"
         f"<style>{style}</style></head><body data-refresh={'1' if refresh else '0'}>"
         f"<header><span class=brand>local console</span> {crumbs}</header><main>{body}</main>"
@@ -233,7 +236,8 @@ def execution_page(view: dict, standalone: bool = False) -> str:
         f"</dd><dt>ARN</dt><dd class=arn>{_e(execution['executionArn'])}</dd>"
         + (
             f"<dt>error</dt><dd class=error>{_e(execution.get('error'))}</dd>"
-            f"<dt>cause</dt><dd><pre class=cause>{_e(_pretty(execution.get('cause')))}</pre></dd>"
+            f"<dt>cause</dt><dd><details><summary>{_e(_summary(execution.get('cause')))}"
+            f"</summary><pre class=cause>{_e(_pretty(execution.get('cause')))}</pre></details></dd>"
             if execution.get("error") or execution.get("cause")
             else ""
         )
@@ -270,6 +274,17 @@ def _machine_link(machine: dict, standalone: bool) -> str:
         f'<a href="/_console/state-machine?{_q(arn=machine["stateMachineArn"])}">'
         f"{_e(machine.get('name'))}</a>"
     )
+
+
+def _summary(cause: str | None) -> str:
+    """A cause's message in one line (a Lambda error's cause is JSON with errorMessage)."""
+    if not cause:
+        return ""
+    try:
+        message = json.loads(cause).get("errorMessage") or cause
+    except (ValueError, AttributeError):
+        message = cause
+    return message if len(message) <= 160 else message[:159] + "…"
 
 
 def _pretty(text: str | None) -> str:
