@@ -16,7 +16,7 @@ LOCAL_STACK_NAME := serverless-workflows-local
 LOCAL_AWS := AWS_ENDPOINT_URL=http://127.0.0.1:$(LOCAL_CLOUD_PORT) AWS_ACCESS_KEY_ID=test \
 	AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1
 
-.PHONY: help setup up down build deploy-local demo test bench lint deploy invoke clean
+.PHONY: help setup up down build deploy-local demo test bench lint deploy invoke clean inspect
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -85,6 +85,9 @@ deploy: setup ## Deploy to real AWS (--config-env dev)
 invoke: deploy-local ## Invoke a deployed function: make invoke FN=<logical id> EVENT=events/x.json
 	@test -n "$(FN)" || { echo "usage: make invoke FN=<logical id> EVENT=events/<file>.json"; exit 2; }
 	@$(LOCAL_AWS) $(PY) scripts/invoke.py $(FN) $(EVENT)
+
+inspect: up ## Save execution pages as HTML files (latest of every state machine, or ARN=<execution ARN>)
+	@$(PY) scripts/console_client.py $(ARN)
 
 clean: down ## Stop the local cloud and remove every generated file
 	rm -rf .aws-sam .local-cloud $(VENV)

@@ -6,13 +6,18 @@ from __future__ import annotations
 import html
 import json
 import re
+import subprocess
+import sys
+import time
 import urllib.parse
 import uuid
+from pathlib import Path
 
 import pytest
 import requests
 
-from support.localcloud import client, endpoint, wait_for_execution, wait_until
+import console_client
+from support.localcloud import PROJECT, client, endpoint, wait_for_execution
 
 ROLE = "arn:aws:iam::000000000000:role/local-cloud-tests"
 
@@ -262,10 +267,42 @@ def test_unknown_executions_and_bad_arns_get_clear_errors():
 
 
 def test_costs_api_lists_executions_started_since_a_moment():
-    since = wait_until(lambda: __import__("time").time(), what="the clock")
+    since = time.time()
     arn = start(machine({"StartAt": "Only", "States": {"Only": {"Type": "Pass", "End": True}}}))
     wait_for_execution(arn)
     rows = console("api/costs", since=str(since - 1)).json()["executions"]
     [row] = [r for r in rows if r["executionArn"] == arn]
     assert row["cost"]["stateTransitions"] == 1
     assert row["cost"]["standardUsd"] == "0.00002500"
+
+
+def test_make_inspect_saves_execution_pages_and_prints_their_paths():
+    arn = start(machine({"StartAt": "Only", "States": {"Only": {"Type": "Pass", "End": True}}}))
+    wait_for_execution(arn)
+    script = [sys.executable, str(PROJECT / "scripts" / "console_client.py")]
+    # WHEN asked for one execution
+    one = subprocess.run([*script, arn], capture_output=True, text=True, check=True, timeout=120)
+    [saved] = one.stdout.split()
+    page = Path(saved).read_text()
+    # THEN its page is saved whole, drawing included, with nothing to fetch
+    assert Path(saved).parent == PROJECT / "out" / "inspect"
+    assert "<svg" in page and "execution-data" in page
+    assert not re.search(r"<(script|img|link)[^>]+(src|href)=", page)
+    # AND with no argument, the latest execution of every state machine is saved
+    every = subprocess.run(script, capture_output=True, text=True, check=True, timeout=300)
+    assert saved in every.stdout.split()
+    # AND an ARN that is not one is refused clearly
+    bad = subprocess.run([*script, "nonsense"], capture_output=True, text=True, timeout=60)
+    assert bad.returncode != 0 and "not an execution ARN" in bad.stderr
+
+
+def test_the_demo_cost_table_prices_each_run(capsys):
+    since = time.time()
+    arn = start(machine({"StartAt": "Only", "States": {"Only": {"Type": "Pass", "End": True}}}))
+    wait_for_execution(arn)
+    console_client.print_cost_table(since - 1)
+    table = capsys.readouterr().out
+    assert "list prices read" in table
+    [row] = [line for line in table.splitlines() if arn.rsplit(":", 1)[1][:28] in line]
+    # one transition at $0.000025: $25 a million as Standard; Express: a request and 100 ms
+    assert "0.00002500" in row and "25.00" in row
