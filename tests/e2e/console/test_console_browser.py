@@ -177,3 +177,52 @@ def test_a_person_finds_a_failed_run_and_reads_its_error_and_logs(stack_outputs,
     browser.execute_script("window.scrollTo(0, 0)")
     path = shot(browser, "console-execution")
     assert path.stat().st_size > 10_000
+
+
+GOOD_TIMESHEET = (
+    "employee_id,employee_name,date,job_code,hours,hourly_rate\n"
+    "E1,Ada Lovelace,2026-11-02,DEV,24,50\n"
+    "E1,Ada Lovelace,2026-11-05,DEV,20,50\n"
+    "E2,Alan Turing,2026-11-03,OPS,38,30\n"
+    "E3,Grace Hopper,2026-11-09,QA,30,45\n"
+)
+README_SCREENSHOT = "console-execution-map"
+
+
+def test_a_person_follows_each_map_iteration_of_a_payroll_run(stack_outputs, browser):
+    from selenium.webdriver.common.by import By
+
+    # GIVEN a payroll run that succeeded, its paystubs drawn in a Map
+    token = uuid.uuid4().hex[:10]
+    client("s3").put_object(
+        Bucket=stack_outputs["RawDataBucketName"],
+        Key=f"console/{token}/timesheet.csv",
+        Body=GOOD_TIMESHEET.encode(),
+    )
+    sfn = client("stepfunctions")
+
+    def started():
+        listed = sfn.list_executions(stateMachineArn=stack_outputs["PayrollStateMachineArn"])
+        return [e["executionArn"] for e in listed["executions"] if token in e["name"]]
+
+    [arn] = wait_until(started, 30, interval=0.2, what="the payroll run")
+    assert wait_for_execution(arn, timeout=120).status == "SUCCEEDED"
+
+    # WHEN a person opens it and clicks the Map
+    browser.set_window_size(1400, 1100)
+    browser.get(f"{endpoint()}/_console/execution?arn={arn}")
+    find(browser, By.ID, "execution-data")
+    panel = click_state(browser, "generatePaystubs")
+
+    # THEN it says how many iterations ran and failed, each one a button
+    buttons = browser.find_elements(By.CSS_SELECTOR, ".iterations button[data-index]")
+    assert buttons and f"{len(buttons)} iterations ran, 0 failed" in panel
+    # AND choosing the first iteration shows that iteration's task with its own log lines
+    buttons[0].click()
+    task_panel = click_state(browser, "generatePaystubBatch")
+    assert "generatePaystubs #0" in task_panel
+    logs = browser.find_elements(By.CSS_SELECTOR, "#panel pre.logs")
+    assert len(logs) == 1 and logs[0].text.startswith("START RequestId: ")
+    browser.set_window_size(1400, 1250)
+    browser.execute_script("window.scrollTo(0, 0)")
+    shot(browser, README_SCREENSHOT)

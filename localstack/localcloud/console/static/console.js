@@ -33,6 +33,13 @@
     if (text === null || text === undefined || text === "") return null;
     return el("div", {}, el("h3", {}, title), el("pre", { class: cls || "" }, pretty(text)));
   }
+  function causeBlock(text) {
+    if (!text) return null;
+    let summary = String(text);
+    try { summary = JSON.parse(text).errorMessage || summary; } catch (e) { /* not JSON */ }
+    return el("details", { class: "cause" }, el("summary", {}, "cause: " + summary.slice(0, 200)),
+      el("pre", {}, pretty(text)));
+  }
   const scopeKey = (scope) => JSON.stringify(scope);
   const scopeLabel = (scope) => scope.map(([m, i]) => m + " #" + i).join(" / ");
 
@@ -69,7 +76,7 @@
         badge(a.status), " ", a.scheduled, a.duration ? " · " + a.duration : ""),
       el("div", { class: "arn" }, a.resource),
       a.error ? el("div", { class: "error" }, "error: " + a.error) : null,
-      block("cause", a.cause),
+      causeBlock(a.cause),
       a.requestId ? el("div", {}, "request id: ", el("code", {}, a.requestId)) : null,
       a.logs && a.logs.length ? el("div", {}, el("h3", {}, "log lines (CloudWatch Logs)"),
         el("pre", { class: "logs" }, a.logs.join("\n"))) : null);
@@ -79,7 +86,7 @@
       many || v.scope.length ? el("div", {}, el("b", {}, v.scope.length ? scopeLabel(v.scope) : "visit"), " ", badge(v.status)) : null,
       el("div", {}, "entered ", v.entered, v.duration ? " · took " + v.duration : ""),
       v.error ? el("div", { class: "error" }, "error: " + v.error) : null,
-      block("cause", v.cause),
+      causeBlock(v.cause),
       block("input", v.input),
       block("output", v.output),
       v.attempts.length ? el("div", {}, el("h3", {}, v.attempts.length > 1
