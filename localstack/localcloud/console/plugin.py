@@ -208,7 +208,7 @@ def _attach_lambda_logs(path: history.Path, execution_arn: str, account: str, re
     for record in noted:
         by_key[(record["state"], record["index"])].append(record["requestId"])
     logs = _client("logs", account, region)
-    groups: dict[str, dict[str, list[str]]] = {}
+    streams: dict[str, list[dict]] = {}
     for visit in path.visits:
         index = visit.scope[-1][1] if visit.scope else None
         for attempt in visit.attempts:
@@ -216,16 +216,22 @@ def _attach_lambda_logs(path: history.Path, execution_arn: str, account: str, re
             if service != "lambda":
                 continue
             queue = by_key.get((visit.state, index)) or by_key.get((visit.state, None)) or []
-            if not queue:
-                continue
-            attempt.request_id = queue.pop(0)
+            attempt.request_id = queue.pop(0) if queue else _request_id_in_cause(attempt.cause)
             function = _function_name(attempt)
-            if not function:
+            if not attempt.request_id or not function:
                 continue
             group = f"/aws/lambda/{function}"
-            if group not in groups:
-                groups[group] = _invocation_lines(logs, group)
-            attempt.logs = groups[group].get(attempt.request_id, [])
+            if group not in streams:
+                streams[group] = _log_streams(logs, group)
+            attempt.logs = _invocation_lines(logs, group, streams[group], attempt)
+
+
+def _request_id_in_cause(cause: str | None) -> str | None:
+    """A failed invocation's cause (Lambda's error JSON) names its request id."""
+    try:
+        return json.loads(cause or "").get("requestId")
+    except (ValueError, AttributeError):
+        return None
 
 
 def _function_name(attempt: history.Attempt) -> str | None:
@@ -244,36 +250,65 @@ def _function_name(attempt: history.Attempt) -> str | None:
     return parts[0] if parts else None
 
 
-def _invocation_lines(logs, group: str) -> dict[str, list[str]]:
-    """Each invocation's lines in a log group, START to REPORT, by request id."""
-    lines: dict[str, list[str]] = {}
+def _log_streams(logs, group: str) -> list[dict]:
     try:
-        streams = []
+        found = []
         for result in logs.get_paginator("describe_log_streams").paginate(logGroupName=group):
-            streams.extend(s["logStreamName"] for s in result["logStreams"])
-        for stream in streams:
-            current = None
-            token = None
-            while True:
-                kwargs = {"logGroupName": group, "logStreamName": stream, "startFromHead": True}
-                if token:
-                    kwargs["nextToken"] = token
-                result = logs.get_log_events(**kwargs)
-                for event in result["events"]:
-                    for line in event["message"].splitlines():
-                        if line.startswith("START RequestId: "):
-                            current = line.split()[2]
-                            lines[current] = []
-                        if current is not None:
-                            lines[current].append(line)
-                        if line.startswith("REPORT RequestId: "):
-                            current = None
-                if not result["events"] or result.get("nextForwardToken") == token:
-                    break
-                token = result.get("nextForwardToken")
+            found.extend(result["logStreams"])
+        return found
     except Exception as error:  # no such group yet: the function never logged
         LOG.debug("no Lambda logs in %s: %s", group, error)
-    return lines
+        return []
+
+
+# Log events are written a moment after the invocation ends: look a little past it.
+_LOG_SLACK_MS = 2000
+_LOG_LATE_MS = 30_000
+
+
+def _invocation_lines(logs, group: str, streams: list[dict], attempt) -> list[str]:
+    """The invocation's lines, START to REPORT, read only around the attempt's time."""
+    begin = int(attempt.scheduled.timestamp() * 1000) - _LOG_SLACK_MS
+    finish = attempt.ended or attempt.scheduled
+    end = int(finish.timestamp() * 1000) + _LOG_LATE_MS
+    start_line = f"START RequestId: {attempt.request_id}"
+    report_line = f"REPORT RequestId: {attempt.request_id}"
+    for stream in streams:
+        if stream.get("lastEventTimestamp", end) < begin:
+            continue
+        if stream.get("firstEventTimestamp", begin) > end:
+            continue
+        lines: list[str] = []
+        token = None
+        while True:
+            kwargs = {
+                "logGroupName": group,
+                "logStreamName": stream["logStreamName"],
+                "startTime": begin,
+                "endTime": end,
+                "startFromHead": True,
+            }
+            if token:
+                kwargs["nextToken"] = token
+            try:
+                result = logs.get_log_events(**kwargs)
+            except Exception as error:
+                LOG.debug("could not read %s %s: %s", group, stream["logStreamName"], error)
+                break
+            for event in result["events"]:
+                for line in event["message"].splitlines():
+                    if line.startswith(start_line):
+                        lines = [line]
+                    elif lines:
+                        lines.append(line)
+                        if line.startswith(report_line):
+                            return lines
+            if not result["events"] or result.get("nextForwardToken") in (None, token):
+                break
+            token = result.get("nextForwardToken")
+        if lines:
+            return lines
+    return []
 
 
 # --- handlers --------------------------------------------------------------------------------
