@@ -306,3 +306,15 @@ def test_the_demo_cost_table_prices_each_run(capsys):
     [row] = [line for line in table.splitlines() if arn.rsplit(":", 1)[1][:28] in line]
     # one transition at $0.000025: $25 a million as Standard; Express: a request and 100 ms
     assert "0.00002500" in row and "25.00" in row
+
+
+def test_an_express_workflow_is_listed_and_says_why_it_has_no_executions_to_draw():
+    # GIVEN an Express workflow, run once (Step Functions lists no Express executions, as on AWS)
+    arn = machine({"StartAt": "Only", "States": {"Only": {"Type": "Pass", "End": True}}}, "EXPRESS")
+    client("stepfunctions").start_execution(stateMachineArn=arn)
+    # THEN home and its own page still answer, saying so
+    home = console("")
+    assert home.status_code == 200 and arn.rsplit(":", 1)[1] in home.text
+    assert "Express workflow" in home.text
+    page = console("state-machine", arn=arn)
+    assert page.status_code == 200 and "keeps no list or history" in page.text

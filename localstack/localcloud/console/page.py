@@ -13,7 +13,10 @@ from localcloud.console import cost, dot, graph, history
 
 STATIC = FilePath(__file__).with_name("static")
 STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE")
-REFRESH_MS = 2000
+EXPRESS_NOTE = (
+    "Express workflow: Step Functions keeps no list or history of its executions "
+    "(on AWS they go to CloudWatch Logs), so there are none to draw"
+)
 
 
 def _e(value) -> str:
@@ -81,10 +84,14 @@ def home_page(machines: list[dict]) -> str:
             f'{_q(arn=machine["stateMachineArn"], status=s)}">{counts.get(s, 0)}</a></td>'
             for s in STATUSES
         )
+        if machine.get("type") == "EXPRESS":
+            counted = f"<td colspan={len(STATUSES) + 1}>{EXPRESS_NOTE}</td>"
+        else:
+            counted = f"<td class=num>{sum(counts.values())}</td>{cells}"
         rows.append(
             f'<tr><td><a href="/_console/state-machine?{_q(arn=machine["stateMachineArn"])}">'
             f"{_e(machine['name'])}</a></td><td>{_e(machine.get('type', ''))}</td>"
-            f"<td>{_e(machine['region'])}</td><td class=num>{sum(counts.values())}</td>{cells}</tr>"
+            f"<td>{_e(machine['region'])}</td>{counted}</tr>"
         )
     heads = "".join(f"<th>{_badge(s)}</th>" for s in STATUSES)
     table = (
@@ -105,6 +112,7 @@ def state_machine_page(
     pages: int,
 ) -> str:
     arn = machine["stateMachineArn"]
+    empty = EXPRESS_NOTE if machine.get("type") == "EXPRESS" else "none"
     filters = [
         f'<a class="filter{" on" if status is None else ""}" href="?{_q(arn=arn)}">all '
         f"({sum(counts.values())})</a>"
@@ -128,7 +136,7 @@ def state_machine_page(
         f"<h1>{_e(machine['name'])} <small>{_e(machine.get('type', ''))}</small></h1>"
         f"<p class=arn>{_e(arn)}</p><nav class=filters>{''.join(filters)}</nav>"
         "<table class=list><thead><tr><th>execution</th><th>status</th><th>started</th>"
-        f"<th>duration</th></tr></thead><tbody>{rows or '<tr><td colspan=4>none</td></tr>'}"
+        f"<th>duration</th></tr></thead><tbody>{rows or f'<tr><td colspan=4>{empty}</td></tr>'}"
         f"</tbody></table><nav class=pager>page {pager}</nav>"
     )
     return _layout(machine["name"], body)

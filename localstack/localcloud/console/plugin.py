@@ -137,9 +137,17 @@ def _arn_parts(arn: str) -> tuple[str, str]:
 
 
 def _all_executions(sfn, machine_arn: str) -> list[dict]:
+    """Every execution of a Standard workflow. Step Functions does not list an Express
+    workflow's executions (AWS sends them to CloudWatch Logs instead): none for those."""
     executions = []
-    for result in sfn.get_paginator("list_executions").paginate(stateMachineArn=machine_arn):
-        executions.extend(result["executions"])
+    try:
+        for result in sfn.get_paginator("list_executions").paginate(stateMachineArn=machine_arn):
+            executions.extend(result["executions"])
+    except Exception as error:
+        if getattr(error, "response", {}).get("Error", {}).get("Code") != (
+            "StateMachineTypeNotSupported"
+        ):
+            raise
     return executions
 
 
