@@ -255,7 +255,8 @@ def test_a_saved_execution_page_needs_nothing_from_elsewhere():
     assert "data-refresh=0" in page
     # no script, style sheet or image is loaded from anywhere: all of it is inline
     assert not re.search(r"<(script|img|link)[^>]+(src|href)=", page)
-    assert "/_console/" not in page  # no links back into a console that may not be running
+    # no links back into a console that may not be running
+    assert 'href="/_console/' not in page and "data-standalone=1" in page
 
 
 def test_unknown_executions_and_bad_arns_get_clear_errors():
@@ -318,3 +319,43 @@ def test_an_express_workflow_is_listed_and_says_why_it_has_no_executions_to_draw
     assert "Express workflow" in home.text
     page = console("state-machine", arn=arn)
     assert page.status_code == 200 and "keeps no list or history" in page.text
+
+
+def test_a_distributed_map_says_how_many_items_ran_and_failed():
+    # GIVEN a Distributed Map over four items, one of which reaches a Fail state
+    arn = machine(
+        {
+            "StartAt": "EachFile",
+            "States": {
+                "EachFile": {
+                    "Type": "Map",
+                    "ItemsPath": "$.items",
+                    "ItemProcessor": {
+                        "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                        "StartAt": "Check",
+                        "States": {
+                            "Check": {
+                                "Type": "Choice",
+                                "Choices": [{"Variable": "$", "NumericEquals": 2, "Next": "Bad"}],
+                                "Default": "Fine",
+                            },
+                            "Fine": {"Type": "Pass", "End": True},
+                            "Bad": {"Type": "Fail", "Error": "Two"},
+                        },
+                    },
+                    "End": True,
+                }
+            },
+        }
+    )
+    run = start(arn, {"items": [1, 2, 3, 4]})
+    wait_for_execution(run)
+    # WHEN the console draws it
+    data = console("api/execution", arn=run).json()
+    page = html.unescape(console("execution", arn=run).text)
+    # THEN it is drawn as a Distributed Map with its item processor inside, and its Map Run's
+    # counts are there for the Map's panel
+    assert "EachFile · Distributed Map" in page
+    assert {"Check", "Fine", "Bad"} <= set(data["states"])
+    counts = data["mapRuns"]["EachFile"]["itemCounts"]
+    assert (counts["total"], counts["failed"]) == (4, 1)

@@ -83,6 +83,7 @@ class Visit:
     failed: bool = False
     status: str = "running"
     event_ids: list[int] = field(default_factory=list)
+    map_run_arn: str | None = None  # a Distributed Map's run of child executions
 
     @property
     def duration_ms(self) -> float | None:
@@ -233,6 +234,8 @@ def reconstruct(events: Iterable[dict], catch_targets: dict[str, set[str]] | Non
                 attempt.ended, attempt.status = when, _FAILED[kind]
                 attempt.error, attempt.cause = details.get("error"), details.get("cause")
                 visit.failed, visit.error, visit.cause = True, attempt.error, attempt.cause
+            elif kind == "MapRunStarted":
+                visit.map_run_arn = details.get("mapRunArn")
             elif kind in _STATE_FAILED:
                 visit.failed = True
                 visit.error, visit.cause = details.get("error"), details.get("cause")

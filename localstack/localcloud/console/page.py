@@ -61,7 +61,8 @@ def _layout(title: str, body: str, refresh: bool = False, nav: bool = True) -> s
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
         "<meta name=referrer content=no-referrer>"
         f"<title>{_e(title)}</title><meta name=viewport content='width=device-width'>"
-        f"<style>{style}</style></head><body data-refresh={'1' if refresh else '0'}>"
+        f"<style>{style}</style></head><body data-refresh={'1' if refresh else '0'} "
+        f"data-standalone={'0' if nav else '1'}>"
         f"<header><span class=brand>local console</span> {crumbs}</header><main>{body}</main>"
         "</body></html>"
     )
@@ -214,6 +215,11 @@ def execution_data(view: dict) -> dict:
             for i in path.iterations
         ],
         "iterationStates": inner,
+        "mapRuns": {
+            visit.state: view.get("mapRuns", {}).get(visit.map_run_arn)
+            for visit in path.visits
+            if visit.map_run_arn
+        },
         "cost": priced.as_dict(),
     }
 

@@ -107,6 +107,22 @@
       }, "#" + i.index + " ", badge(i.status))));
   }
 
+  function mapRunView(name) {
+    const run = (data.mapRuns || {})[name];
+    if (!run) return null;
+    const counts = run.itemCounts || {};
+    const failed = (counts.failed || 0) + (counts.timedOut || 0) + (counts.aborted || 0);
+    return el("div", { class: "iterations" },
+      el("h3", {}, (counts.total || 0) + " items ran as child executions, " + failed + " failed"),
+      el("div", { class: "arn" }, run.mapRunArn),
+      run.children === null
+        ? el("p", { class: "note" }, "This local cloud cannot list the Map Run's child executions.")
+        : el("ul", {}, ...run.children.map((c) => el("li", {},
+            document.body.dataset.standalone === "1" ? c.name
+              : el("a", { href: "/_console/execution?arn=" + encodeURIComponent(c.executionArn) }, c.name),
+            " ", badge(c.status)))));
+  }
+
   function select(name) {
     for (const g of Object.values(byName)) g.classList.remove("selected");
     if (byName[name]) byName[name].classList.add("selected");
@@ -117,6 +133,7 @@
       el("h2", { id: "panel-title" }, name, " ", badge(shownStatus)),
       el("div", {}, state.type, iteration ? " · showing " + scopeLabel(iteration) : ""),
       state.type === "Map" ? iterationsView(name) : null,
+      state.type === "Map" ? mapRunView(name) : null,
       visits.length ? null : el("p", {}, "Not reached in this execution."),
       ...visits.map((v) => visitView(v, visits.length > 1)),
       block("definition", JSON.stringify(state.definition)),
