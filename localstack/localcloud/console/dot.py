@@ -35,8 +35,11 @@ def node_ids(graph: Graph) -> dict[str, str]:
     return {node_id: f"n{index}" for index, node_id in enumerate(graph.nodes)}
 
 
-def to_dot(graph: Graph, statuses: dict[str, str]) -> str:
-    """DOT source for the graph; `statuses` gives each state's status (absent: not reached)."""
+def to_dot(
+    graph: Graph, statuses: dict[str, str], taken: set[tuple[str, str]] | None = None
+) -> str:
+    """DOT source for the graph; `statuses` gives each state's status (absent: not reached);
+    `taken`, the (from, to) transitions the run made, marks the edges it followed."""
     ids = node_ids(graph)
     lines = [
         "digraph G {",
@@ -73,7 +76,7 @@ def to_dot(graph: Graph, statuses: dict[str, str]) -> str:
     for edge in graph.edges:
         if edge.source not in ids or edge.target not in ids:
             continue  # a Next naming no state: the definition is broken there; draw the rest
-        attrs = _edge_attrs(graph, edge, statuses)
+        attrs = _edge_attrs(graph, edge, statuses, taken)
         lines.append(f"  {ids[edge.source]} -> {ids[edge.target]} [{attrs}];")
     lines.append("}")
     return "\n".join(lines)
@@ -109,7 +112,9 @@ def _node(graph: Graph, node_id: str, svg_id: str, statuses: dict[str, str]) -> 
     )
 
 
-def _edge_attrs(graph: Graph, edge, statuses: dict[str, str]) -> str:
+def _edge_attrs(
+    graph: Graph, edge, statuses: dict[str, str], transitions: set[tuple[str, str]] | None
+) -> str:
     reached = {name for name, status in statuses.items() if status != "not reached"}
     source = graph.nodes[edge.source]
     target = graph.nodes[edge.target]
@@ -117,12 +122,16 @@ def _edge_attrs(graph: Graph, edge, statuses: dict[str, str]) -> str:
     taken = False
     if edge.kind == "start":
         taken = target.name in reached
+    elif edge.kind == "catch" and transitions is not None:
+        taken = (source.name, target.name) in transitions
     elif edge.kind == "catch":
         taken = statuses.get(source.name) == "caught" and target.name in reached
     elif edge.kind in ("end", "join"):
         taken = statuses.get(source_state) in ("succeeded", "retried")
     elif target.type == "Join":
         taken = source_state in reached
+    elif transitions is not None and edge.kind != "branch":
+        taken = (source_state, target.name) in transitions
     else:
         taken = source_state in reached and target.name in reached
     attrs = []

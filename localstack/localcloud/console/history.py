@@ -113,6 +113,8 @@ class Path:
     output: str | None
     error: str | None
     cause: str | None
+    # (from state, to state) of every transition made, read from the event chains
+    taken: set[tuple[str, str]] = field(default_factory=set)
 
     def visits_of(self, state: str) -> list[Visit]:
         return [v for v in self.visits if v.state == state]
@@ -141,6 +143,7 @@ def reconstruct(events: Iterable[dict], catch_targets: dict[str, set[str]] | Non
     open_visits: dict[tuple[str, Scope], Visit] = {}
     iterations: dict[Scope, Iteration] = {}
     last_open_iteration: list[Scope] = []
+    owner: dict[int, Visit] = {}  # event id -> the visit it belongs to
     path = Path("RUNNING", visits, [], None, None, None, None, None, None)
 
     for event in events:
@@ -178,9 +181,13 @@ def reconstruct(events: Iterable[dict], catch_targets: dict[str, set[str]] | Non
                 last_open_iteration.remove(inner)
         elif kind.endswith("StateEntered"):
             name = details.get("name", "?")
+            came_from = owner.get(event.get("previousEventId"))
+            if came_from is not None and came_from.state != name:
+                path.taken.add((came_from.state, name))
             kind_of_state = kind.removesuffix("StateEntered")
             visit = Visit(name, kind_of_state, scope, when, details.get("input"))
             visit.event_ids.append(event["id"])
+            owner[event["id"]] = visit
             # A state entered after a failure in the same scope: was it a Catcher's target?
             for earlier in reversed(visits):
                 if (
@@ -201,6 +208,7 @@ def reconstruct(events: Iterable[dict], catch_targets: dict[str, set[str]] | Non
             if visit is not None:
                 visit.exited, visit.output = when, details.get("output")
                 visit.event_ids.append(event["id"])
+                owner[event["id"]] = visit
                 if visit.status == "running" and visit.failed:
                     visit.status = "caught"  # exited after an error: a Catcher handled it
                 elif visit.status == "running":
@@ -210,6 +218,7 @@ def reconstruct(events: Iterable[dict], catch_targets: dict[str, set[str]] | Non
             if visit is None:
                 continue
             visit.event_ids.append(event["id"])
+            owner[event["id"]] = visit
             if kind in _SCHEDULED:
                 visit.failed = False  # a retry: the earlier attempt's failure was not the end
                 visit.attempts.append(

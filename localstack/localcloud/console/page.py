@@ -231,7 +231,7 @@ def execution_page(view: dict, standalone: bool = False) -> str:
     machine = view["machine"]
     statuses = {n.name: path.state_status(n.name) for n in shape.states()}
     try:
-        svg = dot.render_svg(dot.to_dot(shape, statuses))
+        svg = dot.render_svg(dot.to_dot(shape, statuses, path.taken))
     except dot.LayoutError as error:
         svg = f"<p class=error>{_e(error)}</p>"
     data = execution_data(view)

@@ -204,3 +204,21 @@ def test_graphviz_lays_it_out_with_each_state_findable_and_coloured():
     assert f'<g id="{ids["Left"]}" class="node state st-not-reached"' in svg
     assert svg.count('class="cluster') >= 5
     assert "Fan · Parallel" in svg
+
+
+def test_only_the_transitions_the_run_made_are_drawn_as_taken():
+    # GIVEN a run that went Route -> Pause -> Work: Work is reached, but not by Route's Default
+    g = graph.build(EVERY_TYPE)
+    statuses = dict.fromkeys(["Prepare", "Route", "Pause", "Work", "Done"], "succeeded")
+    taken = {("Prepare", "Route"), ("Route", "Pause"), ("Pause", "Work"), ("Work", "Done")}
+    source = dot.to_dot(g, statuses, taken)
+    ids = dot.node_ids(g)
+
+    def edge_line(a: str, b: str) -> str:
+        [line] = [x for x in source.splitlines() if f"{ids[a]} -> {ids[b]} " in x]
+        return line
+
+    assert "taken" in edge_line("Route", "Pause")
+    assert "taken" not in edge_line("Route", "Work")
+    assert "taken" in edge_line("Pause", "Work")
+    assert "taken" not in edge_line("Work", "Broken")

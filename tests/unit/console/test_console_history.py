@@ -111,6 +111,8 @@ def test_a_caught_error_is_told_apart_from_a_failure():
     assert (work.error, work.cause) == ("Boom", "Boom happened")
     give_up = path.visits_of("GiveUp")[0]
     assert (give_up.error, give_up.cause) == ("GaveUp", "nothing left to try")
+    # AND the transitions made are read from the event chain, the Catcher's included
+    assert path.taken == {("Work", "Recover"), ("Recover", "GiveUp")}
 
 
 def test_a_caught_error_when_the_state_is_exited_with_the_error_output():
