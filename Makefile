@@ -15,7 +15,7 @@ export LOCAL_CLOUD_PORT
 LOCAL_AWS := AWS_ENDPOINT_URL=http://127.0.0.1:$(LOCAL_CLOUD_PORT) AWS_ACCESS_KEY_ID=test \
 	AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1
 
-.PHONY: help setup up down build deploy-local demo unit test bench lint deploy invoke token clean
+.PHONY: help setup up down build deploy-local demo unit test bench lint deploy invoke token inspect clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -94,6 +94,9 @@ token: setup ## A staff token for the local stack: make token ROLE=reviewer USER
 	@test -n "$(ROLE)" || { echo "usage: make token ROLE=reviewer USER=<name> [ORG=<org>]"; exit 2; }
 	@$(PY) scripts/local_issuer.py token --role "$(ROLE)" --user "$(USER)" \
 		$(if $(ORG),--claim "org=$(ORG)") $(foreach c,$(CLAIMS),--claim "$(c)")
+
+inspect: up ## Save execution pages as HTML files (latest of every state machine, or ARN=<execution ARN>)
+	@$(PY) scripts/console_client.py $(ARN)
 
 clean: down ## Stop the local cloud and remove every generated file
 	rm -rf .aws-sam .local-cloud $(VENV)

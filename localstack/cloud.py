@@ -133,7 +133,30 @@ def _venv(path: Path, python: str, requirements: list[Path], extra: list[str], l
     say(f"{label} ready")
 
 
+# Debian packages set-up installs when their command is missing: graphviz lays out the console's
+# drawings; chromium and its driver run the console's browser tests.
+SYSTEM_TOOLS = {"dot": "graphviz", "chromium": "chromium", "chromedriver": "chromium-driver"}
+
+
+def _system_tools() -> None:
+    missing = [pkg for command, pkg in SYSTEM_TOOLS.items() if shutil.which(command) is None]
+    if not missing:
+        return
+    if shutil.which("apt-get") is None:
+        say(f"cannot install {', '.join(missing)} (no apt-get): install them with your OS's tools")
+        return
+    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
+    install = [*sudo, "apt-get", "install", "-y", "--no-install-recommends", *missing]
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    say(f"installing {', '.join(missing)} from Debian (once)")
+    if subprocess.run(install, env=env, stdout=subprocess.DEVNULL).returncode != 0:
+        subprocess.run([*sudo, "apt-get", "update"], env=env, stdout=subprocess.DEVNULL)
+        if subprocess.run(install, env=env, stdout=subprocess.DEVNULL).returncode != 0:
+            say(f"could not install {', '.join(missing)} with apt-get; install them yourself")
+
+
 def setup() -> None:
+    _system_tools()
     python = find_python()
     venv = home() / "venv"
     _venv(venv, python, [PLUGINS / "requirements.txt"], [], "localstack-core")
@@ -283,6 +306,7 @@ def up() -> None:
     check_localstack_version()
     if _running_pid() and _health():
         say(f"already running on 127.0.0.1:{port()} (pid {_running_pid()})")
+        say(f"console: http://127.0.0.1:{port()}/_console/")
         return
     stale = _running_pid()
     if stale:
@@ -319,6 +343,7 @@ def up() -> None:
         health = _health(timeout=0.5)
         if health and health.get("services"):
             say(f"ready in {time.monotonic() - started:.1f} s")
+            say(f"console: http://127.0.0.1:{port()}/_console/")
             return
         time.sleep(0.1)
     down()

@@ -5,11 +5,13 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
+import time
 import traceback
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import console_client
 import demos
 import stack
 
@@ -18,6 +20,7 @@ def main() -> int:
     outputs = stack.outputs()
     print(f"Stack {stack.LOCAL_STACK_NAME} on the local cloud; REST API at {outputs['ApiUrl']}")
     failed = []
+    started = time.time()
     for module in sorted(m.name for m in pkgutil.iter_modules(demos.__path__)):
         print(f"\n=== {module} ===", flush=True)
         try:
@@ -28,9 +31,12 @@ def main() -> int:
     print()
     if failed:
         print(f"demo failed for: {', '.join(failed)}")
-        return 1
-    print("demo finished: every workflow ran")
-    return 0
+    else:
+        print("demo finished: every workflow ran")
+    print()
+    console_client.print_cost_table(started)
+    print(f"\nEvery execution, drawn, in the console: {console_client.console_url()}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

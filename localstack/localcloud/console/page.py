@@ -1,0 +1,355 @@
+"""The console's HTML pages. Each is one self-contained document: styles, script, drawing and
+data inline, nothing fetched from elsewhere, so a saved execution page works offline."""
+
+from __future__ import annotations
+
+import datetime
+import html
+import json
+import urllib.parse
+from pathlib import Path as FilePath
+
+from localcloud.console import cost, dot, graph, history
+
+STATIC = FilePath(__file__).with_name("static")
+STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE")
+EXPRESS_NOTE = (
+    "Express workflow: Step Functions keeps no list or history of its executions "
+    "(on AWS they go to CloudWatch Logs), so there are none to draw"
+)
+
+
+def _e(value) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _q(**params) -> str:
+    return urllib.parse.urlencode({k: v for k, v in params.items() if v is not None})
+
+
+def _when(value) -> str:
+    if not value:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + "Z"
+    return str(value)
+
+
+def _duration(start, stop) -> str:
+    if not start:
+        return ""
+    end = stop or datetime.datetime.now(datetime.UTC)
+    return format_ms((end - start).total_seconds() * 1000) + ("" if stop else " so far")
+
+
+def format_ms(ms: float | None) -> str:
+    if ms is None:
+        return ""
+    if ms < 1000:
+        return f"{ms:.0f} ms"
+    if ms < 120_000:
+        return f"{ms / 1000:.2f} s"
+    return f"{ms / 60000:.1f} min"
+
+
+def _layout(title: str, body: str, refresh: bool = False, nav: bool = True) -> str:
+    style = (STATIC / "console.css").read_text()
+    crumbs = '<a href="/_console/">Step Functions on the local cloud</a>' if nav else ""
+    return (
+        # No Referer on the console's own links: LocalStack's CORS check refuses requests whose
+        # referer is not localhost, and the console is served as 127.0.0.1.
+        "<!doctype html><html lang=en><head><meta charset=utf-8>"
+        "<meta name=referrer content=no-referrer>"
+        f"<title>{_e(title)}</title><meta name=viewport content='width=device-width'>"
+        f"<style>{style}</style></head><body data-refresh={'1' if refresh else '0'} "
+        f"data-standalone={'0' if nav else '1'}>"
+        f"<header><span class=brand>local console</span> {crumbs}</header><main>{body}</main>"
+        "</body></html>"
+    )
+
+
+def _badge(status: str) -> str:
+    return f'<span class="badge b-{_e(status.lower().replace(" ", "-"))}">{_e(status)}</span>'
+
+
+def error_page(message: str) -> str:
+    return _layout("Console", f"<h1>Something is wrong</h1><p class=error>{_e(message)}</p>")
+
+
+def home_page(machines: list[dict]) -> str:
+    rows = []
+    for machine in sorted(machines, key=lambda m: m["name"]):
+        counts = machine["counts"]
+        cells = "".join(
+            f'<td class=num><a href="/_console/state-machine?'
+            f'{_q(arn=machine["stateMachineArn"], status=s)}">{counts.get(s, 0)}</a></td>'
+            for s in STATUSES
+        )
+        if machine.get("type") == "EXPRESS":
+            counted = f"<td colspan={len(STATUSES) + 1}>{EXPRESS_NOTE}</td>"
+        else:
+            counted = f"<td class=num>{sum(counts.values())}</td>{cells}"
+        rows.append(
+            f'<tr><td><a href="/_console/state-machine?{_q(arn=machine["stateMachineArn"])}">'
+            f"{_e(machine['name'])}</a></td><td>{_e(machine.get('type', ''))}</td>"
+            f"<td>{_e(machine['region'])}</td>{counted}</tr>"
+        )
+    heads = "".join(f"<th>{_badge(s)}</th>" for s in STATUSES)
+    table = (
+        f"<table class=list><thead><tr><th>state machine</th><th>type</th><th>region</th>"
+        f"<th>executions</th>{heads}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        if rows
+        else "<p>No state machines yet. Deploy the stack (<code>make deploy-local</code>).</p>"
+    )
+    return _layout("State machines", f"<h1>State machines</h1>{table}")
+
+
+def state_machine_page(
+    machine: dict,
+    executions: list[dict],
+    counts: dict,
+    status: str | None,
+    number: int,
+    pages: int,
+) -> str:
+    arn = machine["stateMachineArn"]
+    empty = EXPRESS_NOTE if machine.get("type") == "EXPRESS" else "none"
+    filters = [
+        f'<a class="filter{" on" if status is None else ""}" href="?{_q(arn=arn)}">all '
+        f"({sum(counts.values())})</a>"
+    ] + [
+        f'<a class="filter{" on" if status == s else ""}" href="?{_q(arn=arn, status=s)}">'
+        f"{_badge(s)} {counts.get(s, 0)}</a>"
+        for s in STATUSES
+    ]
+    rows = "".join(
+        f'<tr><td><a href="/_console/execution?{_q(arn=e["executionArn"])}">{_e(e["name"])}</a>'
+        f"</td><td>{_badge(e['status'])}</td><td>{_when(e.get('startDate'))}</td>"
+        f"<td class=num>{_duration(e.get('startDate'), e.get('stopDate'))}</td></tr>"
+        for e in executions
+    )
+    pager = " ".join(
+        f'<a class="page{" on" if n == number else ""}" '
+        f'href="?{_q(arn=arn, status=status, page=n)}">{n}</a>'
+        for n in range(1, pages + 1)
+    )
+    body = (
+        f"<h1>{_e(machine['name'])} <small>{_e(machine.get('type', ''))}</small></h1>"
+        f"<p class=arn>{_e(arn)}</p><nav class=filters>{''.join(filters)}</nav>"
+        "<table class=list><thead><tr><th>execution</th><th>status</th><th>started</th>"
+        f"<th>duration</th></tr></thead><tbody>{rows or f'<tr><td colspan=4>{empty}</td></tr>'}"
+        f"</tbody></table><nav class=pager>page {pager}</nav>"
+    )
+    return _layout(machine["name"], body)
+
+
+# --- the execution page ----------------------------------------------------------------------
+
+
+def execution_data(view: dict) -> dict:
+    """What the execution page's script needs (and the JSON API returns)."""
+    shape: graph.Graph = view["graph"]
+    path: history.Path = view["path"]
+    priced: cost.Cost = view["cost"]
+    ids = dot.node_ids(shape)
+    visits = []
+    for visit in path.visits:
+        visits.append(
+            {
+                "state": visit.state,
+                "type": visit.type,
+                "scope": [list(s) for s in visit.scope],
+                "status": visit.status,
+                "entered": _when(visit.entered),
+                "exited": _when(visit.exited),
+                "duration": format_ms(visit.duration_ms),
+                "input": visit.input,
+                "output": visit.output,
+                "error": visit.error,
+                "cause": visit.cause,
+                "attempts": [
+                    {
+                        "number": a.number,
+                        "status": a.status,
+                        "resource": a.resource,
+                        "scheduled": _when(a.scheduled),
+                        "duration": format_ms(a.duration_ms),
+                        "error": a.error,
+                        "cause": a.cause,
+                        "requestId": a.request_id,
+                        "logs": a.logs,
+                    }
+                    for a in visit.attempts
+                ],
+            }
+        )
+    inner: dict[str, list[str]] = {}
+    for node in shape.states():
+        group = node.group
+        while group is not None:
+            owner = shape.groups[group]
+            if owner.kind == "iterations":
+                inner.setdefault(owner.state, []).append(node.name)
+            group = owner.parent
+    execution = view["execution"]
+    return {
+        "executionArn": execution["executionArn"],
+        "status": path.status if path.status != "RUNNING" else execution["status"],
+        "svgIds": {ids[n.id]: n.name for n in shape.states()},
+        "states": {
+            n.name: {
+                "type": n.type,
+                "status": path.state_status(n.name),
+                "definition": shape.definitions.get(n.name, {}),
+            }
+            for n in shape.states()
+        },
+        "visits": visits,
+        "iterations": [
+            {
+                "map": i.map_state,
+                "index": i.index,
+                "scope": [list(s) for s in i.scope],
+                "status": i.status,
+            }
+            for i in path.iterations
+        ],
+        "iterationStates": inner,
+        "mapRuns": {
+            visit.state: view.get("mapRuns", {}).get(visit.map_run_arn)
+            for visit in path.visits
+            if visit.map_run_arn
+        },
+        "cost": priced.as_dict(),
+    }
+
+
+def execution_page(view: dict, standalone: bool = False) -> str:
+    shape: graph.Graph = view["graph"]
+    path: history.Path = view["path"]
+    execution = view["execution"]
+    machine = view["machine"]
+    statuses = {n.name: path.state_status(n.name) for n in shape.states()}
+    try:
+        svg = dot.render_svg(dot.to_dot(shape, statuses, path.taken))
+    except dot.LayoutError as error:
+        svg = f"<p class=error>{_e(error)}</p>"
+    data = execution_data(view)
+    running = execution["status"] == "RUNNING"
+    legend = "".join(
+        f'<span class="key st-{s.replace(" ", "-")}"><i></i>{s}</span>' for s in dot.COLOURS
+    )
+    summary = (
+        f"<h1>{_e(execution['name'])} {_badge(execution['status'])}</h1>"
+        "<dl class=facts>"
+        f"<dt>state machine</dt><dd>{_machine_link(machine, standalone)} "
+        f"<small>{_e(machine.get('type'))}</small></dd>"
+        f"<dt>started</dt><dd>{_when(execution.get('startDate'))}</dd>"
+        f"<dt>stopped</dt><dd>{_when(execution.get('stopDate')) or '-'}</dd>"
+        f"<dt>duration</dt><dd>{_duration(execution.get('startDate'), execution.get('stopDate'))}"
+        f"</dd><dt>ARN</dt><dd class=arn>{_e(execution['executionArn'])}</dd>"
+        + (
+            f"<dt>error</dt><dd class=error>{_e(execution.get('error'))}</dd>"
+            f"<dt>cause</dt><dd><details><summary>{_e(_summary(execution.get('cause')))}"
+            f"</summary><pre class=cause>{_e(_pretty(execution.get('cause')))}</pre></details></dd>"
+            if execution.get("error") or execution.get("cause")
+            else ""
+        )
+        + "</dl>"
+    )
+    io = (
+        "<section class=io><div><h3>execution input</h3>"
+        f"<pre>{_e(_pretty(execution.get('input')))}</pre></div>"
+        "<div><h3>execution output</h3>"
+        f"<pre>{_e(_pretty(execution.get('output')) or '-')}</pre></div></section>"
+    )
+    body = (
+        summary
+        + f"<div class=legend>{legend}</div>"
+        + "<div class=split><section id=drawing class=drawing>"
+        + svg
+        + "</section><aside id=panel class=panel><p class=hint>Click a state to see its input, "
+        "output, errors, retries and logs.</p></aside></div>"
+        + _cost_table(view["cost"])
+        + io
+        + '<script type="application/json" id=execution-data>'
+        + json.dumps(data, default=str).replace("</", "<\\/")
+        + "</script><script>"
+        + (STATIC / "console.js").read_text()
+        + "</script>"
+    )
+    return _layout(execution["name"], body, refresh=running and not standalone, nav=not standalone)
+
+
+def _machine_link(machine: dict, standalone: bool) -> str:
+    if standalone:
+        return _e(machine.get("name"))
+    return (
+        f'<a href="/_console/state-machine?{_q(arn=machine["stateMachineArn"])}">'
+        f"{_e(machine.get('name'))}</a>"
+    )
+
+
+def _summary(cause: str | None) -> str:
+    """A cause's message in one line (a Lambda error's cause is JSON with errorMessage)."""
+    if not cause:
+        return ""
+    try:
+        message = json.loads(cause).get("errorMessage") or cause
+    except (ValueError, AttributeError):
+        message = cause
+    return message if len(message) <= 160 else message[:159] + "…"
+
+
+def _pretty(text: str | None) -> str:
+    if not text:
+        return ""
+    try:
+        return json.dumps(json.loads(text), indent=2)
+    except (ValueError, TypeError):
+        return text
+
+
+def _cost_table(priced: cost.Cost) -> str:
+    data = priced.as_dict()
+
+    def rows(lines):
+        return "".join(
+            f"<tr><td>{_e(x['item'])}</td><td class=num>{_e(x['quantity'])}</td>"
+            f"<td class=num>${_e(x['usd'])}</td></tr>"
+            for x in lines
+        )
+
+    standard = (
+        f"<div><h3>as a Standard workflow</h3><table class=cost>{rows(data['standard'])}"
+        f"<tr class=total><td>per execution</td><td></td><td class=num>${data['standardUsd']}"
+        f"</td></tr><tr class=total><td>per million executions</td><td></td>"
+        f"<td class=num>${data['standardPerMillionUsd']}</td></tr></table></div>"
+    )
+    if data["express"] is not None:
+        express = (
+            f"<div><h3>as an Express workflow</h3><table class=cost>{rows(data['express'])}"
+            f"<tr class=total><td>per execution</td><td></td><td class=num>${data['expressUsd']}"
+            f"</td></tr><tr class=total><td>per million executions</td><td></td>"
+            f"<td class=num>${data['expressPerMillionUsd']}</td></tr></table></div>"
+        )
+    else:
+        express = (
+            "<div><h3>as an Express workflow</h3><p>Not possible: "
+            f"{_e('; '.join(data['expressBlockers']))}.</p></div>"
+        )
+    notes = []
+    if data["lambdaUnreported"]:
+        notes.append(f"{data['lambdaUnreported']} Lambda invocation(s) without a REPORT line")
+    if data["unpricedCalls"]:
+        calls = ", ".join(f"{k} x{v}" for k, v in data["unpricedCalls"].items())
+        notes.append(f"service calls counted but not priced: {calls}")
+    sources = ", ".join(
+        f'<a href="{_e(url)}">{_e(name)}</a>' for name, url in data["sources"].items()
+    )
+    return (
+        f"<section class=costs><h2>What this execution would cost on AWS</h2>"
+        f"<div class=cost-pair>{standard}{express}</div>"
+        f"<p class=note>{_e(data['region'])} list prices read {_e(data['pricesReadOn'])} "
+        f"({sources}); first usage tier, no free tier. {_e('; '.join(notes))}</p></section>"
+    )
