@@ -163,6 +163,35 @@ def test_error_answers_show_lambdas_paths_not_the_hosts(runtime_function, runtim
         assert os.path.expanduser("~") not in text
 
 
+def test_an_error_at_import_shows_lambdas_paths(runtime_function):
+    # GIVEN a function whose module fails while it is imported (at the cold start)
+    source = """
+    import json
+
+    RATES = json.loads("{not json")
+
+    def handler(event, context):
+        return RATES
+    """
+    name = runtime_function({"app.py": source})
+
+    # WHEN it is invoked
+    payload, error = invoke_raw(name)
+
+    # THEN the error names the exception, and its trace reaches /var/task/app.py through the
+    # runtime's and the interpreter's folders, never the machine's
+    assert error == "Unhandled"
+    answer = json.loads(payload)
+    assert answer["errorType"] == "JSONDecodeError"
+    files = [line.split('"')[1] for line in answer["stackTrace"]]
+    assert any(
+        line.startswith('  File "/var/task/app.py", line 4, in <module>\n')
+        for line in answer["stackTrace"]
+    )
+    assert all(f.startswith(("/var/task/", "/var/runtime/", "/var/lang/", "<")) for f in files)
+    assert str(PROJECT) not in payload.decode()
+
+
 def test_a_function_that_failed_to_create_can_be_deleted(local_cloud):
     # GIVEN a function the host executor cannot run (not a Python runtime): its creation fails
     lam = client("lambda")

@@ -88,12 +88,14 @@ def load_handler(handler: str):
 
 class LambdaPaths:
     """Host folders shown as the folders Lambda has: /var/task for the function's code, /opt for
-    its layers, /var/lang for the runtime. An error answer must not carry the machine's layout."""
+    its layers, /var/lang for the interpreter, /var/runtime for this runtime. An error answer
+    must not carry the machine's layout."""
 
     def __init__(self, task_root: str, layers: list[str]) -> None:
         runtime = {sys.prefix, sys.base_prefix, os.path.realpath(sys.base_prefix)}
         pairs = [(task_root, "/var/task")] + [(layer, "/opt") for layer in layers]
         pairs += [(prefix, "/var/lang") for prefix in runtime]
+        pairs.append((os.path.dirname(os.path.abspath(__file__)), "/var/runtime"))
         # Longest first: a layer or the code may sit below a runtime folder.
         self._pairs = sorted(
             ((os.path.join(host, ""), lambda_ + "/") for host, lambda_ in pairs),
