@@ -11,13 +11,16 @@ replaces the publishing method with one that builds the AWS shape:
     or null), input (string), inputDetails, output (string or null), outputDetails, error, cause
 
 Input and output are the strings DescribeExecution returns for the execution (timestamps a
-service integration put into the output render the same way there and here). A failure to
+service integration put into the output render the same way there and here), left out as AWS
+leaves them out to fit EventBridge's quota: the input when input and output escaped together
+exceed 248 KB, the output when it alone does (inputDetails/outputDetails say so). A failure to
 publish is logged with the execution's ARN.
 """
 
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 
 from localstack.runtime import hooks
@@ -27,6 +30,8 @@ from localcloud.patching import after_import
 LOG = logging.getLogger(__name__)
 
 DETAIL_TYPE = "Step Functions Execution Status Change"
+# What the input and output may take of an event, escaped as they are inside its JSON.
+PAYLOAD_QUOTA_BYTES = 248 * 1024
 
 
 def epoch_millis(moment: datetime.datetime | None) -> int | None:
@@ -46,8 +51,15 @@ def _as_json_string(value) -> str | None:
     return value if isinstance(value, str) else to_json_str(value, separators=(",", ":"))
 
 
+def _escaped_size(text: str | None) -> int:
+    return len(json.dumps(text).encode()) if text is not None else 0
+
+
 def status_change_detail(execution) -> dict:
-    terminal = execution.output is not None
+    input_text = _as_json_string(execution.input_data) or "{}"
+    output_text = _as_json_string(execution.output)
+    include_input = _escaped_size(input_text) + _escaped_size(output_text) <= PAYLOAD_QUOTA_BYTES
+    include_output = _escaped_size(output_text) <= PAYLOAD_QUOTA_BYTES
     return {
         "executionArn": execution.exec_arn,
         "stateMachineArn": execution.state_machine_arn,
@@ -57,10 +69,10 @@ def status_change_detail(execution) -> dict:
         "status": str(execution.exec_status),
         "startDate": epoch_millis(execution.start_date),
         "stopDate": epoch_millis(execution.stop_date),
-        "input": _as_json_string(execution.input_data) or "{}",
-        "inputDetails": {"included": True},
-        "output": _as_json_string(execution.output),
-        "outputDetails": {"included": True} if terminal else None,
+        "input": input_text if include_input else None,
+        "inputDetails": {"included": include_input},
+        "output": output_text if include_output else None,
+        "outputDetails": {"included": include_output} if output_text is not None else None,
         "error": execution.error,
         "cause": execution.cause,
     }

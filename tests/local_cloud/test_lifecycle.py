@@ -193,3 +193,39 @@ def test_setup_refuses_a_runtime_lambda_does_not_offer(port):
     assert result.returncode == 1
     assert "LOCAL_CLOUD_PYTHON_RUNTIMES names python3.8" in result.stderr
     assert "python3.10, python3.11, python3.12, python3.13" in result.stderr
+
+
+def test_closed_executions_are_forgotten_after_the_retention_set(port):
+    # GIVEN a local cloud keeping closed executions 3 seconds (LOCAL_CLOUD_SFN_RETENTION_MINUTES)
+    assert cloud("up", port, LOCAL_CLOUD_SFN_RETENTION_MINUTES="0.05").returncode == 0
+    sfn = boto3.client(
+        "stepfunctions",
+        endpoint_url=f"http://127.0.0.1:{port}",
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    role = "arn:aws:iam::000000000000:role/local-cloud-tests"
+    definitions = {
+        "quick": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}},
+        "slow": {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 120, "End": True}}},
+    }
+    started = {}
+    for name, definition in definitions.items():
+        machine = sfn.create_state_machine(
+            name=name, definition=json.dumps(definition), roleArn=role
+        )["stateMachineArn"]
+        started[name] = sfn.start_execution(stateMachineArn=machine)["executionArn"]
+
+    # WHEN the retention has passed for the closed one
+    def forgotten() -> bool:
+        try:
+            sfn.describe_execution(executionArn=started["quick"])
+        except sfn.exceptions.ExecutionDoesNotExist:
+            return True
+        return False
+
+    wait_until(forgotten, 60, interval=1, what="the closed execution to be forgotten")
+
+    # THEN the running one is still there
+    assert sfn.describe_execution(executionArn=started["slow"])["status"] == "RUNNING"

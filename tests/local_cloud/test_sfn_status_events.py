@@ -213,3 +213,39 @@ def test_executions_of_a_version_and_an_alias_name_them(status_queue):
         assert through_alias["stateMachineAliasArn"] == alias
     sfn.delete_state_machine_alias(stateMachineAliasArn=alias)
     sfn.delete_state_machine(stateMachineArn=machine)
+
+
+def test_inputs_and_outputs_too_large_for_an_event_are_left_out_as_aws_does(status_queue):
+    # GIVEN a state machine passing its input on as its output (AWS: input and output escaped
+    # together over 248 KB leave the input out; an output over 248 KB leaves the output out)
+    sfn = client("stepfunctions")
+    machine = sfn.create_state_machine(
+        name=f"status-large-{uuid.uuid4().hex[:8]}",
+        definition=json.dumps(DEFINITIONS["succeeds"]),
+        roleArn=ROLE,
+    )["stateMachineArn"]
+    receive = status_queue([machine])
+
+    # WHEN one execution gets 150 KB of input (300 KB with its output) and one 250 KB
+    medium = sfn.start_execution(
+        stateMachineArn=machine, input=json.dumps({"notes": "m" * 150_000})
+    )["executionArn"]
+    large = sfn.start_execution(
+        stateMachineArn=machine, input=json.dumps({"notes": "l" * 250_000})
+    )["executionArn"]
+    received = wait_until(
+        lambda: found if len(found := receive()) >= 4 else None, 30, what="4 status events"
+    )
+
+    # THEN each event still arrives, with what did not fit left out and marked so
+    details = {(e["detail"]["executionArn"], e["detail"]["status"]): e["detail"] for e in received}
+    started, ended = details[(medium, "RUNNING")], details[(medium, "SUCCEEDED")]
+    assert started["inputDetails"] == {"included": True} and len(started["input"]) > 150_000
+    assert (ended["input"], ended["inputDetails"]) == (None, {"included": False})
+    assert ended["outputDetails"] == {"included": True} and len(ended["output"]) > 150_000
+    for status in ("RUNNING", "SUCCEEDED"):
+        assert details[(large, status)]["input"] is None
+        assert details[(large, status)]["inputDetails"] == {"included": False}
+    ended = details[(large, "SUCCEEDED")]
+    assert (ended["output"], ended["outputDetails"]) == (None, {"included": False})
+    sfn.delete_state_machine(stateMachineArn=machine)
