@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import io
+import json
 import os
 import pkgutil
 import sys
@@ -28,9 +29,11 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(PROJECT / "scripts"), str(PROJECT / "tests")]
 
+import requests  # noqa: E402
+
 import demos  # noqa: E402
 import stack  # noqa: E402
-from support.localcloud import endpoint  # noqa: E402
+from support.localcloud import client, endpoint  # noqa: E402
 
 MINUTES = float(os.environ.get("SOAK_MINUTES", "30"))
 WARM_UP_MINUTES = 5
@@ -93,6 +96,48 @@ class Workflow(threading.Thread):
                 self.stop.wait(5)
 
 
+def holdings(outputs: dict[str, str]) -> list[tuple[str, int, int]]:
+    """What the local cloud keeps for the stack: (what, how many, bytes as JSON or stored)."""
+    rows = []
+    sfn = client("stepfunctions")
+    for key, arn in sorted(outputs.items()):
+        if not key.endswith("StateMachineArn"):
+            continue
+        executions = [
+            execution["executionArn"]
+            for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=arn)
+            for execution in page["executions"]
+        ]
+        sample = executions[:10]
+        history = sum(
+            len(json.dumps(sfn.get_execution_history(executionArn=e, maxResults=1000), default=str))
+            for e in sample
+        )
+        estimate = history // len(sample) * len(executions) if sample else 0
+        rows.append(
+            (f"{key.removesuffix('StateMachineArn')} executions", len(executions), estimate)
+        )
+    groups = client("logs").describe_log_groups()["logGroups"]
+    rows.append(("log groups", len(groups), sum(g.get("storedBytes", 0) for g in groups)))
+    s3 = client("s3")
+    for key, bucket in sorted(outputs.items()):
+        if key.endswith("BucketName"):
+            objects = [
+                item
+                for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+                for item in page.get("Contents", [])
+            ]
+            rows.append((f"{bucket} objects", len(objects), sum(o["Size"] for o in objects)))
+    dynamodb = client("dynamodb")
+    for key, table in sorted(outputs.items()):
+        if key.endswith("TableName"):
+            described = dynamodb.describe_table(TableName=table)["Table"]
+            rows.append((f"{key} items", described["ItemCount"], described["TableSizeBytes"]))
+    messages = requests.get(f"{endpoint()}/_aws/ses", timeout=60).json()["messages"]
+    rows.append(("SES messages kept", len(messages), len(json.dumps(messages))))
+    return rows
+
+
 def report(line: str) -> None:
     # The demos print what they did; the soak's own lines go to the real stdout.
     print(line, file=sys.__stdout__, flush=True)
@@ -125,6 +170,9 @@ def main() -> int:
         stop.set()
         for workflow in workflows:
             workflow.join(timeout=180)
+    report("what the local cloud holds for the stack at the end (bytes: history JSON, estimated)")
+    for what, count, size in holdings(outputs):
+        report(f"  {what:58} {count:>8}  {size / 2**20:>8.1f} MiB")
     failures = sum(len(w.failures) for w in workflows)
     report(f"rounds: {', '.join(f'{w.name} {w.rounds}' for w in workflows)}; failures {failures}")
     for workflow in workflows:

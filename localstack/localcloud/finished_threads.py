@@ -22,8 +22,13 @@ SWEEP_EVERY_S = 5.0
 
 
 def sweep(threads: list[threading.Thread]) -> int:
-    """Remove the threads that were started and have ended; returns how many went."""
-    finished = [t for t in list(threads) if t.ident is not None and not t.is_alive()]
+    """Remove the threads that were started and have ended; returns how many went. Other
+    entries (LocalStack also registers thread pools there) stay."""
+    finished = [
+        t
+        for t in list(threads)
+        if isinstance(t, threading.Thread) and t.ident is not None and not t.is_alive()
+    ]
     for thread in finished:
         # list.remove is atomic: appends from other threads meanwhile are kept.
         with contextlib.suppress(ValueError):

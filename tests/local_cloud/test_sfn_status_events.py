@@ -226,12 +226,12 @@ def test_inputs_and_outputs_too_large_for_an_event_are_left_out_as_aws_does(stat
     )["stateMachineArn"]
     receive = status_queue([machine])
 
-    # WHEN one execution gets 150 KB of input (300 KB with its output) and one 250 KB
+    # WHEN one execution gets 150 KB of input (300 KB with its output) and one 255 KB
     medium = sfn.start_execution(
         stateMachineArn=machine, input=json.dumps({"notes": "m" * 150_000})
     )["executionArn"]
     large = sfn.start_execution(
-        stateMachineArn=machine, input=json.dumps({"notes": "l" * 250_000})
+        stateMachineArn=machine, input=json.dumps({"notes": "l" * 255_000})
     )["executionArn"]
     received = wait_until(
         lambda: found if len(found := receive()) >= 4 else None, 30, what="4 status events"
