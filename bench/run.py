@@ -1,5 +1,6 @@
 """make bench: run every benchmark in bench/ (or those named), one after another, each in its
-own process (a bench module may share its name with the workflow package it measures)."""
+own process (a bench module may share its name with the workflow package it measures). The soak
+(half an hour) runs only when named: make bench BENCH=soak."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
+ONLY_WHEN_NAMED = {"run", "soak"}
 
 
 def main(selected: list[str]) -> int:
-    names = selected or sorted(path.stem for path in BENCH.glob("*.py") if path.stem != "run")
+    names = selected or sorted(
+        path.stem for path in BENCH.glob("*.py") if path.stem not in ONLY_WHEN_NAMED
+    )
     failed = []
     for name in names:
         print(f"\n=== bench/{name}.py ===", flush=True)

@@ -9,10 +9,12 @@ Standard library only, so any python3 can run it before a virtual environment ex
     python3 localstack/cloud.py status
     python3 localstack/cloud.py python   # print the path of a Python 3.13 interpreter
 
-Settings come from the environment: LOCAL_CLOUD_PORT (4566) and LOCAL_CLOUD_HOME (.local-cloud
-in the project). Virtual environments live in LOCAL_CLOUD_HOME; each port's instance keeps its
-state, pid, log and Step Functions mock file in LOCAL_CLOUD_HOME/<port>/, so instances on
-different ports run side by side.
+Settings come from the environment: LOCAL_CLOUD_PORT (4566), LOCAL_CLOUD_HOME (.local-cloud
+in the project) and LOCAL_CLOUD_PYTHON_RUNTIMES (the Lambda runtimes prepared and offered: "all",
+the default, for every one whose Python is installed, or names such as "python3.12 python3.13").
+Virtual environments live in LOCAL_CLOUD_HOME; each port's instance keeps its state, pid, log
+and Step Functions mock file in LOCAL_CLOUD_HOME/<port>/, so instances on different ports run
+side by side.
 """
 
 from __future__ import annotations
@@ -35,8 +37,8 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 PLUGINS = PROJECT / "localstack"
 PYTHON_VERSION = (3, 13)
-# Lambda runtimes the host can run, and the interpreter version each needs.
-RUNTIMES = {"python3.13": (3, 13)}
+# The Python runtimes Lambda offers for new functions, and the interpreter version each needs.
+RUNTIMES = {f"python3.{minor}": (3, minor) for minor in (10, 11, 12, 13, 14)}
 
 START_DEADLINE_S = 90
 STOP_DEADLINE_S = float(os.environ.get("LOCAL_CLOUD_STOP_DEADLINE", "10"))
@@ -79,25 +81,55 @@ def _is_version(python: str, version: tuple[int, int]) -> bool:
     return out == "{}.{}".format(*version)
 
 
-def find_python(version: tuple[int, int] = PYTHON_VERSION) -> str:
-    """A real interpreter path (not a pyenv shim) of the given version, or exit naming what is
-    missing."""
+def _pyenv_root() -> str:
+    return os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv"))
+
+
+def locate_python(version: tuple[int, int]) -> str | None:
+    """A real interpreter path (not a pyenv shim) of the given version, if one is installed."""
     name = "python{}.{}".format(*version)
-    candidates = []
-    pyenv_root = os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv"))
-    candidates += sorted(glob.glob(f"{pyenv_root}/versions/{version[0]}.{version[1]}.*/bin/{name}"))
+    candidates = sorted(
+        glob.glob(f"{_pyenv_root()}/versions/{version[0]}.{version[1]}.*/bin/{name}")
+    )
     for directory in os.environ.get("PATH", "").split(os.pathsep):
         path = Path(directory) / name
         if path.exists() and "shims" not in directory:
             candidates.append(str(path))
-    for candidate in candidates:
-        if _is_version(candidate, version):
-            return candidate
-    fail(
-        f"no {name} found (looked in {pyenv_root}/versions and on PATH). Install it, e.g. "
-        f"'pyenv install {version[0]}.{version[1]}' or 'apt-get install {name}'."
+    return next((c for c in candidates if _is_version(c, version)), None)
+
+
+def how_to_install(version: tuple[int, int]) -> str:
+    return (
+        f"install Python {version[0]}.{version[1]} (e.g. 'pyenv install {version[0]}.{version[1]}'"
+        f" or 'apt-get install python{version[0]}.{version[1]}')"
     )
-    raise AssertionError  # unreachable
+
+
+def find_python(version: tuple[int, int] = PYTHON_VERSION) -> str:
+    """A real interpreter path of the given version, or exit naming what is missing."""
+    python = locate_python(version)
+    if python is None:
+        fail(
+            "no python{}.{} found (looked in {}/versions and on PATH): {}.".format(
+                *version, _pyenv_root(), how_to_install(version)
+            )
+        )
+    return python
+
+
+def selected_runtimes() -> dict[str, str]:
+    """The Lambda runtimes to prepare, each with its interpreter (LOCAL_CLOUD_PYTHON_RUNTIMES)."""
+    setting = os.environ.get("LOCAL_CLOUD_PYTHON_RUNTIMES", "all").replace(",", " ").split()
+    if setting in ([], ["all"]):
+        found = {runtime: locate_python(version) for runtime, version in RUNTIMES.items()}
+        return {runtime: python for runtime, python in found.items() if python}
+    unknown = [runtime for runtime in setting if runtime not in RUNTIMES]
+    if unknown:
+        fail(
+            f"LOCAL_CLOUD_PYTHON_RUNTIMES names {', '.join(unknown)}; Lambda's Python runtimes "
+            f"are {', '.join(RUNTIMES)} (or 'all')"
+        )
+    return {runtime: find_python(RUNTIMES[runtime]) for runtime in setting}
 
 
 # --- set-up ----------------------------------------------------------------------------------
@@ -186,14 +218,57 @@ def setup() -> None:
         # LocalStack's plugin loader keeps an index of entry points; drop it so new ones load.
         shutil.rmtree(home() / "cache", ignore_errors=True)
         marker.write_text(wanted)
-    for runtime, version in RUNTIMES.items():
-        _venv(
-            home() / "runtimes" / runtime,
-            find_python(version),
-            [PLUGINS / "runtime-requirements.txt"],
-            [],
-            f"the {runtime} Lambda runtime (boto3 only)",
+    for runtime, python in selected_runtimes().items():
+        _runtime_venv(runtime, python, venv)
+
+
+def _runtime_venv(runtime: str, python: str, tools: Path) -> None:
+    """A Lambda runtime's environment: the interpreter and the runtime's pinned boto3, nothing
+    else. The pins are pure-Python wheels: downloaded once, installed into each runtime by the
+    tools' pip (no pip in the runtime, no index look-up), then compiled by the runtime's own
+    interpreter so a cold start does not compile botocore. About 10 s a runtime."""
+    requirements = PLUGINS / "runtime-requirements.txt"
+    path = home() / "runtimes" / runtime
+    marker = path / ".installed"
+    wanted = _fingerprint(requirements) + python
+    if marker.exists() and marker.read_text() == wanted and (path / "bin" / "python").exists():
+        return
+    pip = [str(tools / "bin" / "python"), "-m", "pip", "--disable-pip-version-check", "--quiet"]
+    wheels = home() / "runtime-wheels"
+    downloaded = wheels / ".downloaded"
+    if not downloaded.exists() or downloaded.read_text() != _fingerprint(requirements):
+        shutil.rmtree(wheels, ignore_errors=True)
+        subprocess.run(
+            [*pip, "download", "--no-deps", "--dest", str(wheels), "-r", str(requirements)],
+            check=True,
         )
+        downloaded.write_text(_fingerprint(requirements))
+    say(f"preparing the {runtime} Lambda runtime (boto3 only) in {path}")
+    shutil.rmtree(path, ignore_errors=True)
+    subprocess.run([python, "-m", "venv", "--without-pip", str(path)], check=True)
+    site_packages = path / "lib" / runtime / "site-packages"
+    subprocess.run(
+        [
+            *pip,
+            "install",
+            "--no-index",
+            "--find-links",
+            str(wheels),
+            "--no-deps",
+            "--no-compile",
+            "--target",
+            str(site_packages),
+            "-r",
+            str(requirements),
+        ],
+        check=True,
+    )
+    subprocess.run(
+        [str(path / "bin" / "python"), "-m", "compileall", "-q", "-j", "0", str(site_packages)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    marker.write_text(wanted)
 
 
 # --- lifecycle -------------------------------------------------------------------------------
@@ -268,6 +343,8 @@ def environment() -> dict[str, str]:
             "IN_MEMORY_CLIENT": "1",
             "LAMBDA_RUNTIME_EXECUTOR": "host",
             "LOCAL_CLOUD_RUNTIMES": str(home() / "runtimes"),
+            # Only these are offered; a function on another runtime fails to create.
+            "LOCAL_CLOUD_PREPARED_RUNTIMES": " ".join(selected_runtimes()),
             "PROVIDER_OVERRIDE_DYNAMODB": "moto",
             "PROVIDER_OVERRIDE_DYNAMODBSTREAMS": "moto",
             "PROVIDER_OVERRIDE_KINESIS": "moto",

@@ -3,18 +3,54 @@
 LocalStack's own providers need a JVM with a downloaded DynamoDB Local jar and an npm-downloaded
 Kinesis emulator; neither can be fetched offline. moto (bundled with localstack-core) serves
 every operation in-process. Selected with PROVIDER_OVERRIDE_<SERVICE>=moto.
+
+moto's DynamoDB answers carry keys AWS only sends when asked (ConsumedCapacity on every write,
+an empty Attributes map on a DeleteItem): the item operations pass through `as_aws`, which keeps
+what the request asked for, as the DynamoDB API reference describes each answer.
 """
 
 from localstack.services.moto import MotoFallbackDispatcher
 from localstack.services.plugins import Service, aws_provider
 
 
+def as_aws(request: dict, response: dict) -> dict:
+    """A moto DynamoDB answer with only the keys AWS returns for this request."""
+    if request.get("ReturnConsumedCapacity", "NONE") == "NONE":
+        response.pop("ConsumedCapacity", None)
+    if request.get("ReturnItemCollectionMetrics", "NONE") == "NONE":
+        response.pop("ItemCollectionMetrics", None)
+    # Attributes: only for ReturnValues other than NONE, and only when there is something to
+    # return (an ALL_OLD on a new item answers without it).
+    if request.get("ReturnValues", "NONE") == "NONE" or not response.get("Attributes"):
+        response.pop("Attributes", None)
+    return response
+
+
 @aws_provider(api="dynamodb", name="moto")
 def dynamodb_moto():
+    from localstack.aws.api import RequestContext, handler
     from localstack.aws.api.dynamodb import DynamodbApi
+    from localstack.services.moto import call_moto
+
+    def answered_as_aws(operation: str):
+        def call(self, context: RequestContext, request: dict) -> dict:
+            return as_aws(request, call_moto(context))
+
+        # LocalStack's dispatch table finds the method by this name (put_item, ...).
+        call.__name__ = "".join(f"_{c.lower()}" if c.isupper() else c for c in operation)[1:]
+        return handler(operation, expand=False)(call)
 
     class MotoDynamoDB(DynamodbApi):
-        pass
+        put_item = answered_as_aws("PutItem")
+        update_item = answered_as_aws("UpdateItem")
+        delete_item = answered_as_aws("DeleteItem")
+        get_item = answered_as_aws("GetItem")
+        query = answered_as_aws("Query")
+        scan = answered_as_aws("Scan")
+        batch_get_item = answered_as_aws("BatchGetItem")
+        batch_write_item = answered_as_aws("BatchWriteItem")
+        transact_get_items = answered_as_aws("TransactGetItems")
+        transact_write_items = answered_as_aws("TransactWriteItems")
 
     return Service.for_provider(MotoDynamoDB(), dispatch_table_factory=MotoFallbackDispatcher)
 

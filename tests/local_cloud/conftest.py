@@ -1,15 +1,57 @@
-"""Fixtures for testing the local cloud itself: functions made from source text."""
+"""Fixtures for testing the local cloud itself: functions made from source text, on every
+Lambda runtime set-up prepared."""
 
 from __future__ import annotations
 
+import functools
+import os
+import re
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
-from support.localcloud import client, zip_sources
+from support.localcloud import PROJECT, client, zip_sources
 
 ROLE = "arn:aws:iam::000000000000:role/local-cloud-tests"
+
+
+def prepared_runtimes() -> list[str]:
+    """The Python runtimes set-up prepared (localstack/cloud.py setup), oldest first."""
+    home = Path(os.environ.get("LOCAL_CLOUD_HOME", PROJECT / ".local-cloud"))
+    found = [p.name for p in (home / "runtimes").glob("python3.*") if (p / ".installed").exists()]
+    selected = os.environ.get("LOCAL_CLOUD_PYTHON_RUNTIMES", "all").replace(",", " ").split()
+    if selected not in ([], ["all"]):
+        found = [runtime for runtime in found if runtime in selected]
+    return sorted(found, key=lambda name: int(name.split(".")[1])) or ["python3.13"]
+
+
+def local_cloud_log() -> Path:
+    home = Path(os.environ.get("LOCAL_CLOUD_HOME", PROJECT / ".local-cloud"))
+    return home / os.environ.get("LOCAL_CLOUD_PORT", "4566") / "localstack.log"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_lambda_call_answers_a_server_error(local_cloud) -> Iterator[None]:
+    """AWS answers no Lambda API call of these tests with a 5xx: neither may the local cloud.
+    Checked once, at the end of the session, in the log of every request LocalStack answered
+    from the first local-cloud test on (the end-to-end tests after it included)."""
+    log = local_cloud_log()
+    start = log.stat().st_size if log.exists() else 0
+    yield
+    with open(log, "rb") as file:
+        if os.fstat(file.fileno()).st_size >= start:  # else the cloud restarted: read it all
+            file.seek(start)
+        text = file.read().decode(errors="replace")
+    server_errors = re.findall(r"AWS lambda\.\w+ => 5\d\d.*", text)
+    assert not server_errors, f"Lambda API calls answered with a server error: {server_errors}"
+
+
+@pytest.fixture(params=prepared_runtimes())
+def runtime(request) -> str:
+    """Each prepared Lambda runtime in turn."""
+    return request.param
 
 
 @pytest.fixture
@@ -37,3 +79,9 @@ def lambda_function(local_cloud) -> Iterator[Callable[..., str]]:
     yield create
     for name in created:
         lam.delete_function(FunctionName=name)
+
+
+@pytest.fixture
+def runtime_function(lambda_function, runtime) -> Callable[..., str]:
+    """lambda_function on each prepared runtime in turn."""
+    return functools.partial(lambda_function, Runtime=runtime)

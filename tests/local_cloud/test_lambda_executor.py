@@ -1,4 +1,5 @@
-"""The host Lambda executor keeps the Lambda Python runtime's contract."""
+"""The host Lambda executor keeps the Lambda Python runtime's contract, on every prepared
+runtime."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import re
 import tempfile
 import threading
+import uuid
 
 from support.localcloud import client, wait_until, zip_sources
 
@@ -44,9 +46,9 @@ def invoke(name: str, event: dict | None = None) -> tuple[dict, str | None]:
     return json.loads(response["Payload"].read()), response.get("FunctionError")
 
 
-def test_handler_gets_its_event_environment_and_context(lambda_function):
+def test_handler_gets_its_event_environment_and_context(runtime_function, runtime):
     # GIVEN a function with an environment variable, 256 MB and a 7 s timeout
-    name = lambda_function(
+    name = runtime_function(
         {"app.py": INSPECT},
         MemorySize=256,
         Timeout=7,
@@ -65,13 +67,13 @@ def test_handler_gets_its_event_environment_and_context(lambda_function):
     assert len(result["aws_request_id"]) == 36
     assert result["memory_limit_in_mb"] == 256
     assert 0 < result["remaining_ms"] <= 7000
-    assert result["python"] == "3.13"
+    assert result["python"] == runtime.removeprefix("python")
     assert result["cwd"] == result["task_root"]
 
 
-def test_handler_sees_only_its_artifact_and_the_runtime_boto3(lambda_function):
+def test_handler_sees_only_its_artifact_and_the_runtime_boto3(runtime_function, runtime):
     # GIVEN a function whose handler tries to import the emulator's package
-    name = lambda_function({"app.py": INSPECT})
+    name = runtime_function({"app.py": INSPECT})
 
     # WHEN it is invoked
     result, _ = invoke(name)
@@ -79,19 +81,19 @@ def test_handler_sees_only_its_artifact_and_the_runtime_boto3(lambda_function):
     # THEN LocalStack's packages are not importable, and boto3 comes from the runtime's own
     # interpreter, not from LocalStack's virtual environment
     assert result["emulator_visible"] is False
-    assert "/runtimes/python3.13/" in result["boto3_from"]
-    assert "/runtimes/python3.13/" in result["executable"]
+    assert f"/runtimes/{runtime}/" in result["boto3_from"]
+    assert f"/runtimes/{runtime}/" in result["executable"]
 
 
-def test_layers_are_on_the_import_path_as_opt_python(lambda_function):
+def test_layers_are_on_the_import_path_as_opt_python(runtime_function, runtime):
     # GIVEN a layer with a module under python/, and a function using that layer
     lam = client("lambda")
     layer = lam.publish_layer_version(
         LayerName="greetings",
         Content={"ZipFile": zip_sources({"python/greetings.py": "WORD = 'from a layer'\n"})},
-        CompatibleRuntimes=["python3.13"],
+        CompatibleRuntimes=[runtime],
     )
-    name = lambda_function(
+    name = runtime_function(
         {"app.py": "import greetings\ndef handler(e, c):\n    return greetings.WORD\n"},
         Layers=[layer["LayerVersionArn"]],
     )
@@ -104,7 +106,7 @@ def test_layers_are_on_the_import_path_as_opt_python(lambda_function):
     assert result == "from a layer"
 
 
-def test_sdk_calls_reach_the_local_cloud_without_code_changes(lambda_function):
+def test_sdk_calls_reach_the_local_cloud_without_code_changes(runtime_function, runtime):
     # GIVEN a handler that creates a bucket with a plain boto3 client
     source = """
     import boto3
@@ -112,18 +114,19 @@ def test_sdk_calls_reach_the_local_cloud_without_code_changes(lambda_function):
         boto3.client("s3").create_bucket(Bucket=event["bucket"])
         return "made"
     """
-    name = lambda_function({"app.py": source})
+    name = runtime_function({"app.py": source})
 
     # WHEN it runs
-    _, error = invoke(name, {"bucket": "made-by-a-handler"})
+    bucket = f"made-by-a-handler-{runtime.replace('.', '-')}-{uuid.uuid4().hex[:6]}"
+    _, error = invoke(name, {"bucket": bucket})
 
     # THEN the bucket exists in the local cloud
     assert error is None
     buckets = {b["Name"] for b in client("s3").list_buckets()["Buckets"]}
-    assert "made-by-a-handler" in buckets
+    assert bucket in buckets
 
 
-def test_an_exception_returns_lambdas_error_shape(lambda_function):
+def test_an_exception_returns_lambdas_error_shape(runtime_function):
     # GIVEN a handler raising an exception of its own type
     source = """
     class InsufficientFunds(Exception):
@@ -132,7 +135,7 @@ def test_an_exception_returns_lambdas_error_shape(lambda_function):
     def handler(event, context):
         raise InsufficientFunds("balance 10 is below 25")
     """
-    name = lambda_function({"app.py": source})
+    name = runtime_function({"app.py": source})
 
     # WHEN it is invoked
     result, error = invoke(name)
@@ -144,7 +147,7 @@ def test_an_exception_returns_lambdas_error_shape(lambda_function):
     assert any("in handler" in line for line in result["stackTrace"])
 
 
-def test_timeout_kills_the_process_and_the_next_invoke_starts_fresh(lambda_function):
+def test_timeout_kills_the_process_and_the_next_invoke_starts_fresh(runtime_function):
     # GIVEN a 1 s function that sleeps when asked
     source = """
     import os, time
@@ -152,7 +155,7 @@ def test_timeout_kills_the_process_and_the_next_invoke_starts_fresh(lambda_funct
         time.sleep(event.get("sleep", 0))
         return os.getpid()
     """
-    name = lambda_function({"app.py": source}, Timeout=1)
+    name = runtime_function({"app.py": source}, Timeout=1)
     first_pid, _ = invoke(name)
 
     # WHEN an invocation runs past the timeout
@@ -167,9 +170,9 @@ def test_timeout_kills_the_process_and_the_next_invoke_starts_fresh(lambda_funct
     assert next_pid != first_pid
 
 
-def test_warm_process_is_reused_between_invocations(lambda_function):
+def test_warm_process_is_reused_between_invocations(runtime_function):
     # GIVEN a function invoked once
-    name = lambda_function({"app.py": INSPECT})
+    name = runtime_function({"app.py": INSPECT})
     first, _ = invoke(name)
 
     # WHEN it is invoked again
@@ -179,7 +182,7 @@ def test_warm_process_is_reused_between_invocations(lambda_function):
     assert second["pid"] == first["pid"]
 
 
-def test_concurrent_invocations_run_in_separate_processes(lambda_function):
+def test_concurrent_invocations_run_in_separate_processes(runtime_function):
     # GIVEN a handler that waits until two invocations are inside it at once
     source = """
     import os, time
@@ -191,7 +194,7 @@ def test_concurrent_invocations_run_in_separate_processes(lambda_function):
             time.sleep(0.02)
         return {"pid": os.getpid(), "together": len(os.listdir(event["dir"])) >= 2}
     """
-    name = lambda_function({"app.py": source}, Timeout=15)
+    name = runtime_function({"app.py": source}, Timeout=15)
     rendezvous = tempfile.mkdtemp()
     results: list[dict] = []
 
@@ -211,7 +214,7 @@ def test_concurrent_invocations_run_in_separate_processes(lambda_function):
     assert results[0]["pid"] != results[1]["pid"]
 
 
-def test_output_reaches_cloudwatch_logs(lambda_function):
+def test_output_reaches_cloudwatch_logs(runtime_function):
     # GIVEN a handler printing to stdout and stderr
     source = """
     import sys
@@ -220,7 +223,7 @@ def test_output_reaches_cloudwatch_logs(lambda_function):
         print("to stderr", event["tag"], file=sys.stderr)
         return "ok"
     """
-    name = lambda_function({"app.py": source})
+    name = runtime_function({"app.py": source})
 
     # WHEN it is invoked
     invoke(name, {"tag": "t-8231"})
@@ -246,10 +249,10 @@ def test_output_reaches_cloudwatch_logs(lambda_function):
     assert re.search(r"Init Duration: [\d.]+ ms", report)
 
 
-def test_import_error_names_the_module_and_a_fixed_deploy_recovers(lambda_function):
+def test_import_error_names_the_module_and_a_fixed_deploy_recovers(runtime_function):
     # GIVEN a function whose module imports something that is not there
     broken = "import payroll_rules_missing\ndef handler(e, c):\n    return 'ok'\n"
-    name = lambda_function({"app.py": broken})
+    name = runtime_function({"app.py": broken})
 
     # WHEN it is invoked
     result, error = invoke(name)
@@ -273,7 +276,7 @@ def test_import_error_names_the_module_and_a_fixed_deploy_recovers(lambda_functi
     assert result == "fixed"
 
 
-def test_invocations_and_errors_are_counted_in_cloudwatch(lambda_function):
+def test_invocations_and_errors_are_counted_in_cloudwatch(runtime_function):
     # GIVEN a function that fails when asked to
     source = """
     def handler(event, context):
@@ -281,7 +284,7 @@ def test_invocations_and_errors_are_counted_in_cloudwatch(lambda_function):
             raise RuntimeError("asked to fail")
         return "ok"
     """
-    name = lambda_function({"app.py": source})
+    name = runtime_function({"app.py": source})
 
     # WHEN it is invoked three times, once failing
     for event in ({}, {}, {"fail": True}):

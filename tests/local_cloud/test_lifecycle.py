@@ -15,9 +15,10 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import boto3
 import pytest
 
-from support.localcloud import PROJECT, wait_until
+from support.localcloud import PROJECT, wait_until, zip_sources
 
 CLOUD = PROJECT / "localstack" / "cloud.py"
 
@@ -146,3 +147,85 @@ def test_the_gateway_listens_on_loopback_only(port):
 
     # THEN it is 127.0.0.1 alone (little-endian hex in /proc), no wildcard and no IPv6
     assert addresses == {"0100007F"}
+
+
+def test_a_runtime_not_prepared_fails_creation_saying_how_to_add_it(port):
+    # GIVEN a local cloud set to offer python3.13 alone
+    assert cloud("up", port, LOCAL_CLOUD_PYTHON_RUNTIMES="python3.13").returncode == 0
+    lam = boto3.client(
+        "lambda",
+        endpoint_url=f"http://127.0.0.1:{port}",
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+
+    # WHEN a python3.12 function is created there
+    lam.create_function(
+        FunctionName="on-python312",
+        Runtime="python3.12",
+        Role="arn:aws:iam::000000000000:role/local-cloud-tests",
+        Handler="app.handler",
+        Code={"ZipFile": zip_sources({"app.py": "def handler(e, c):\n    return 1\n"})},
+    )
+
+    def settled():
+        config = lam.get_function_configuration(FunctionName="on-python312")
+        return config if config["State"] != "Pending" else None
+
+    config = wait_until(settled, 30, what="the function's creation to end")
+
+    # THEN its creation failed, and the reason says how to add the runtime
+    assert config["State"] == "Failed"
+    assert "Runtime python3.12 is not prepared" in config["StateReason"]
+    assert "pyenv install 3.12" in config["StateReason"]
+    assert "make setup" in config["StateReason"]
+    assert "LOCAL_CLOUD_PYTHON_RUNTIMES" in config["StateReason"]
+    # AND it can be deleted, as on AWS
+    lam.delete_function(FunctionName="on-python312")
+
+
+def test_setup_refuses_a_runtime_lambda_does_not_offer(port):
+    # WHEN set-up is asked for a Python runtime Lambda no longer offers for new functions
+    result = cloud("setup", port, LOCAL_CLOUD_PYTHON_RUNTIMES="python3.13 python3.8")
+
+    # THEN it fails naming it and the runtimes there are
+    assert result.returncode == 1
+    assert "LOCAL_CLOUD_PYTHON_RUNTIMES names python3.8" in result.stderr
+    assert "python3.10, python3.11, python3.12, python3.13" in result.stderr
+
+
+def test_closed_executions_are_forgotten_after_the_retention_set(port):
+    # GIVEN a local cloud keeping closed executions 3 seconds (LOCAL_CLOUD_SFN_RETENTION_MINUTES)
+    assert cloud("up", port, LOCAL_CLOUD_SFN_RETENTION_MINUTES="0.05").returncode == 0
+    sfn = boto3.client(
+        "stepfunctions",
+        endpoint_url=f"http://127.0.0.1:{port}",
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    role = "arn:aws:iam::000000000000:role/local-cloud-tests"
+    definitions = {
+        "quick": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}},
+        "slow": {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 120, "End": True}}},
+    }
+    started = {}
+    for name, definition in definitions.items():
+        machine = sfn.create_state_machine(
+            name=name, definition=json.dumps(definition), roleArn=role
+        )["stateMachineArn"]
+        started[name] = sfn.start_execution(stateMachineArn=machine)["executionArn"]
+
+    # WHEN the retention has passed for the closed one
+    def forgotten() -> bool:
+        try:
+            sfn.describe_execution(executionArn=started["quick"])
+        except sfn.exceptions.ExecutionDoesNotExist:
+            return True
+        return False
+
+    wait_until(forgotten, 60, interval=1, what="the closed execution to be forgotten")
+
+    # THEN the running one is still there
+    assert sfn.describe_execution(executionArn=started["slow"])["status"] == "RUNNING"

@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+
+import pytest
 
 from support.localcloud import client, wait_until
 
@@ -66,3 +69,145 @@ def test_kinesis_stream_round_trip(local_cloud):
     records = kinesis.get_records(ShardIterator=iterator)["Records"]
     assert records[0]["Data"] == b'{"applicationId": "A-1"}'
     assert records[0]["PartitionKey"] == "A-1"
+
+
+# --- DynamoDB answers carry exactly the keys AWS returns --------------------------------------
+# Per the DynamoDB API reference: Attributes only for a ReturnValues other than NONE (and only
+# when there is an item to return), ConsumedCapacity only for ReturnConsumedCapacity TOTAL or
+# INDEXES, ItemCollectionMetrics only for ReturnItemCollectionMetrics SIZE. One test per
+# operation the workflows use (functions/*/dal and Powertools' idempotency table).
+
+
+@pytest.fixture
+def table(local_cloud) -> Iterator[str]:
+    """A table keyed like the applications table, with a sparse index like PendingReviews."""
+    dynamodb = client("dynamodb")
+    name = f"answers-{uuid.uuid4().hex[:6]}"
+    dynamodb.create_table(
+        TableName=name,
+        AttributeDefinitions=[
+            {"AttributeName": "id", "AttributeType": "S"},
+            {"AttributeName": "queue", "AttributeType": "S"},
+        ],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "ByQueue",
+                "KeySchema": [{"AttributeName": "queue", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    yield name
+    dynamodb.delete_table(TableName=name)
+
+
+def keys(answer: dict) -> set[str]:
+    return set(answer) - {"ResponseMetadata"}
+
+
+def test_put_item_answers_with_nothing_unless_asked(table):
+    dynamodb = client("dynamodb")
+    item = {"id": {"S": "a-1"}, "status": {"S": "screening"}}
+    # WHEN an item is put plainly, then again asking for the old item and the capacity used
+    plain = dynamodb.put_item(TableName=table, Item=item)
+    asked = dynamodb.put_item(
+        TableName=table, Item=item, ReturnValues="ALL_OLD", ReturnConsumedCapacity="TOTAL"
+    )
+    # THEN the plain answer is empty; the other carries what was asked for
+    assert keys(plain) == set()
+    assert keys(asked) == {"Attributes", "ConsumedCapacity"}
+    assert asked["Attributes"] == item
+
+
+def test_a_failed_conditional_put_returns_the_item_when_asked(table):
+    # GIVEN an item (Powertools' idempotency layer writes its records this way)
+    dynamodb = client("dynamodb")
+    item = {"id": {"S": "token-1"}, "status": {"S": "COMPLETED"}}
+    dynamodb.put_item(TableName=table, Item=item)
+    # WHEN a conditional put on it fails, asking for the item on failure
+    with pytest.raises(dynamodb.exceptions.ConditionalCheckFailedException) as failed:
+        dynamodb.put_item(
+            TableName=table,
+            Item={"id": {"S": "token-1"}, "status": {"S": "INPROGRESS"}},
+            ConditionExpression="attribute_not_exists(id)",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+    # THEN the error carries the item as it is
+    assert failed.value.response["Item"] == item
+
+
+def test_get_item_answers_the_item_or_nothing(table):
+    dynamodb = client("dynamodb")
+    dynamodb.put_item(TableName=table, Item={"id": {"S": "a-1"}})
+    found = dynamodb.get_item(TableName=table, Key={"id": {"S": "a-1"}}, ConsistentRead=True)
+    missing = dynamodb.get_item(TableName=table, Key={"id": {"S": "a-2"}}, ConsistentRead=True)
+    assert keys(found) == {"Item"}
+    assert keys(missing) == set()
+
+
+def test_update_item_answers_only_the_return_values_asked_for(table):
+    dynamodb = client("dynamodb")
+    key = {"id": {"S": "a-1"}}
+
+    def update(status: str, **asked) -> dict:
+        return dynamodb.update_item(
+            TableName=table,
+            Key=key,
+            UpdateExpression="SET #status = :status",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={":status": {"S": status}},
+            **asked,
+        )
+
+    # WHEN an item is created by an update asking for the old item (there is none), then
+    # updated plainly, then asking for the old and the new item
+    created = update("screening", ReturnValues="ALL_OLD")
+    plain = update("awaiting_review")
+    old = update("decided", ReturnValues="ALL_OLD")
+    new = update("archived", ReturnValues="ALL_NEW", ReturnConsumedCapacity="TOTAL")
+    # THEN only the answers that asked for something carry it
+    assert keys(created) == set()
+    assert keys(plain) == set()
+    assert keys(old) == {"Attributes"}
+    assert old["Attributes"] == {"id": {"S": "a-1"}, "status": {"S": "awaiting_review"}}
+    assert keys(new) == {"Attributes", "ConsumedCapacity"}
+    assert new["Attributes"]["status"] == {"S": "archived"}
+
+
+def test_delete_item_without_return_values_has_no_attributes(table):
+    dynamodb = client("dynamodb")
+    for item_id in ("a-1", "a-2"):
+        dynamodb.put_item(TableName=table, Item={"id": {"S": item_id}})
+    # WHEN one item is deleted plainly and one asking for the old item
+    plain = dynamodb.delete_item(TableName=table, Key={"id": {"S": "a-1"}})
+    asked = dynamodb.delete_item(TableName=table, Key={"id": {"S": "a-2"}}, ReturnValues="ALL_OLD")
+    # THEN the plain answer is empty (AWS has no Attributes key there, not an empty map)
+    assert keys(plain) == set()
+    assert asked["Attributes"] == {"id": {"S": "a-2"}}
+
+
+def test_query_on_an_index_answers_items_and_counts(table):
+    dynamodb = client("dynamodb")
+    for item_id in ("a-1", "a-2", "a-3"):
+        item = {"id": {"S": item_id}, "queue": {"S": "PENDING"}}
+        dynamodb.put_item(TableName=table, Item=item)
+    page = dynamodb.query(
+        TableName=table,
+        IndexName="ByQueue",
+        KeyConditionExpression="#queue = :pending",
+        ExpressionAttributeNames={"#queue": "queue"},
+        ExpressionAttributeValues={":pending": {"S": "PENDING"}},
+        Limit=2,
+    )
+    assert keys(page) == {"Items", "Count", "ScannedCount", "LastEvaluatedKey"}
+    assert page["Count"] == 2
+
+
+def test_batch_write_item_answers_only_the_unprocessed_items(table):
+    dynamodb = client("dynamodb")
+    requests = [{"PutRequest": {"Item": {"id": {"S": f"log-{n}"}}}} for n in range(3)]
+    answer = dynamodb.batch_write_item(RequestItems={table: requests})
+    assert keys(answer) == {"UnprocessedItems"}
+    assert answer["UnprocessedItems"] == {}

@@ -1,5 +1,6 @@
 """Step Functions execution status changes reach EventBridge's default bus as AWS sends them
-(localcloud/sfn_events.py): every status, dates as epoch milliseconds, input as a string."""
+(localcloud/sfn_events.py): every status, every field (version and alias ARNs null unless used),
+dates as epoch milliseconds, input and output as DescribeExecution's strings."""
 
 from __future__ import annotations
 
@@ -25,9 +26,53 @@ DEFINITIONS = {
 
 
 @pytest.fixture
-def status_events(local_cloud):
+def status_queue(local_cloud):
+    """subscribe(state machine ARNs) -> receive(): their status-change events, via a queue."""
+    events, sqs = client("events"), client("sqs")
+    cleanups = []
+
+    def subscribe(machine_arns: list[str]):
+        run = uuid.uuid4().hex[:8]
+        queue_url = sqs.create_queue(QueueName=f"status-events-{run}")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        rule = f"status-events-{run}"
+        events.put_rule(
+            Name=rule,
+            EventPattern=json.dumps(
+                {
+                    "source": ["aws.states"],
+                    "detail-type": ["Step Functions Execution Status Change"],
+                    "detail": {"stateMachineArn": machine_arns},
+                }
+            ),
+        )
+        events.put_targets(Rule=rule, Targets=[{"Id": "queue", "Arn": queue_arn}])
+        cleanups.append((rule, queue_url))
+        received: list[dict] = []
+
+        def receive() -> list[dict]:
+            for message in sqs.receive_message(
+                QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1
+            ).get("Messages", []):
+                received.append(json.loads(message["Body"]))
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+            return received
+
+        return receive
+
+    yield subscribe
+    for rule, queue_url in cleanups:
+        events.remove_targets(Rule=rule, Ids=["queue"])
+        events.delete_rule(Name=rule)
+        sqs.delete_queue(QueueUrl=queue_url)
+
+
+@pytest.fixture
+def status_events(status_queue):
     """State machines of this test and a queue receiving their status-change events."""
-    sfn, events, sqs = client("stepfunctions"), client("events"), client("sqs")
+    sfn = client("stepfunctions")
     run = uuid.uuid4().hex[:8]
     machines = {
         key: sfn.create_state_machine(
@@ -35,36 +80,7 @@ def status_events(local_cloud):
         )["stateMachineArn"]
         for key, definition in DEFINITIONS.items()
     }
-    queue_url = sqs.create_queue(QueueName=f"status-events-{run}")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-        "Attributes"
-    ]["QueueArn"]
-    rule = f"status-events-{run}"
-    events.put_rule(
-        Name=rule,
-        EventPattern=json.dumps(
-            {
-                "source": ["aws.states"],
-                "detail-type": ["Step Functions Execution Status Change"],
-                "detail": {"stateMachineArn": list(machines.values())},
-            }
-        ),
-    )
-    events.put_targets(Rule=rule, Targets=[{"Id": "queue", "Arn": queue_arn}])
-    received: list[dict] = []
-
-    def receive() -> list[dict]:
-        for message in sqs.receive_message(
-            QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1
-        ).get("Messages", []):
-            received.append(json.loads(message["Body"]))
-            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-        return received
-
-    yield machines, receive
-    events.remove_targets(Rule=rule, Ids=["queue"])
-    events.delete_rule(Name=rule)
-    sqs.delete_queue(QueueUrl=queue_url)
+    yield machines, status_queue(list(machines.values()))
     for arn in machines.values():
         sfn.delete_state_machine(stateMachineArn=arn)
 
@@ -99,6 +115,9 @@ def test_every_status_change_is_published_in_the_aws_shape(status_events):
         assert event["source"] == "aws.states"
         assert event["resources"] == [detail["executionArn"]]
         assert isinstance(detail["startDate"], int) and detail["startDate"] >= before_ms
+        # not started through a version or an alias: AWS sends both, as null
+        assert detail["stateMachineVersionArn"] is None
+        assert detail["stateMachineAliasArn"] is None
         assert detail["input"] == '{"applicationId":"a-1"}'
         if detail["status"] == "RUNNING":
             assert detail["stopDate"] is None and detail["output"] is None
@@ -111,3 +130,122 @@ def test_every_status_change_is_published_in_the_aws_shape(status_events):
     [succeeded] = [d for d in details if d["status"] == "SUCCEEDED"]
     assert succeeded["output"] == '{"applicationId":"a-1"}'
     assert succeeded["outputDetails"] == {"included": True}
+
+
+def test_an_output_holding_a_timestamp_is_published_as_describe_execution_renders_it(
+    status_queue,
+):
+    # GIVEN a state machine whose output holds timestamps (S3's LastModified, from an AWS SDK
+    # integration)
+    sfn, s3 = client("stepfunctions"), client("s3")
+    run = uuid.uuid4().hex[:8]
+    bucket = f"status-timestamps-{run}"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="timesheet.csv", Body=b"employee_id\n")
+    definition = {
+        "StartAt": "List",
+        "States": {
+            "List": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::aws-sdk:s3:listObjectsV2",
+                "Parameters": {"Bucket": bucket},
+                "End": True,
+            }
+        },
+    }
+    machine = sfn.create_state_machine(
+        name=f"status-timestamps-{run}", definition=json.dumps(definition), roleArn=ROLE
+    )["stateMachineArn"]
+    receive = status_queue([machine])
+
+    # WHEN it runs to its end
+    execution = sfn.start_execution(stateMachineArn=machine)["executionArn"]
+    received = wait_until(
+        lambda: [e for e in receive() if e["detail"]["status"] != "RUNNING"],
+        30,
+        what="the terminal status event",
+    )
+
+    # THEN the SUCCEEDED event was published, its output the string DescribeExecution returns
+    [event] = received
+    described = sfn.describe_execution(executionArn=execution)
+    assert event["detail"]["status"] == "SUCCEEDED"
+    assert event["detail"]["output"] == described["output"]
+    listed = json.loads(event["detail"]["output"])
+    assert listed["Contents"][0]["Key"] == "timesheet.csv"
+    assert listed["Contents"][0]["LastModified"]
+    sfn.delete_state_machine(stateMachineArn=machine)
+
+
+def test_executions_of_a_version_and_an_alias_name_them(status_queue):
+    # GIVEN a state machine with a published version and an alias pointing at it
+    sfn = client("stepfunctions")
+    run = uuid.uuid4().hex[:8]
+    created = sfn.create_state_machine(
+        name=f"status-versioned-{run}",
+        definition=json.dumps(DEFINITIONS["succeeds"]),
+        roleArn=ROLE,
+        publish=True,
+    )
+    machine, version = created["stateMachineArn"], created["stateMachineVersionArn"]
+    alias = sfn.create_state_machine_alias(
+        name="live", routingConfiguration=[{"stateMachineVersionArn": version, "weight": 100}]
+    )["stateMachineAliasArn"]
+    receive = status_queue([machine])
+
+    # WHEN one execution starts through the version and one through the alias
+    by_version = sfn.start_execution(stateMachineArn=version)["executionArn"]
+    by_alias = sfn.start_execution(stateMachineArn=alias)["executionArn"]
+    received = wait_until(
+        lambda: found if len(found := receive()) >= 4 else None, 30, what="4 status events"
+    )
+
+    # THEN every event names the state machine, and the version (and alias) it ran through
+    details = {(e["detail"]["executionArn"], e["detail"]["status"]): e["detail"] for e in received}
+    for status in ("RUNNING", "SUCCEEDED"):
+        through_version = details[(by_version, status)]
+        assert through_version["stateMachineArn"] == machine
+        assert through_version["stateMachineVersionArn"] == version
+        assert through_version["stateMachineAliasArn"] is None
+        through_alias = details[(by_alias, status)]
+        assert through_alias["stateMachineArn"] == machine
+        assert through_alias["stateMachineVersionArn"] == version
+        assert through_alias["stateMachineAliasArn"] == alias
+    sfn.delete_state_machine_alias(stateMachineAliasArn=alias)
+    sfn.delete_state_machine(stateMachineArn=machine)
+
+
+def test_inputs_and_outputs_too_large_for_an_event_are_left_out_as_aws_does(status_queue):
+    # GIVEN a state machine passing its input on as its output (AWS: input and output escaped
+    # together over 248 KB leave the input out; an output over 248 KB leaves the output out)
+    sfn = client("stepfunctions")
+    machine = sfn.create_state_machine(
+        name=f"status-large-{uuid.uuid4().hex[:8]}",
+        definition=json.dumps(DEFINITIONS["succeeds"]),
+        roleArn=ROLE,
+    )["stateMachineArn"]
+    receive = status_queue([machine])
+
+    # WHEN one execution gets 150 KB of input (300 KB with its output) and one 255 KB
+    medium = sfn.start_execution(
+        stateMachineArn=machine, input=json.dumps({"notes": "m" * 150_000})
+    )["executionArn"]
+    large = sfn.start_execution(
+        stateMachineArn=machine, input=json.dumps({"notes": "l" * 255_000})
+    )["executionArn"]
+    received = wait_until(
+        lambda: found if len(found := receive()) >= 4 else None, 30, what="4 status events"
+    )
+
+    # THEN each event still arrives, with what did not fit left out and marked so
+    details = {(e["detail"]["executionArn"], e["detail"]["status"]): e["detail"] for e in received}
+    started, ended = details[(medium, "RUNNING")], details[(medium, "SUCCEEDED")]
+    assert started["inputDetails"] == {"included": True} and len(started["input"]) > 150_000
+    assert (ended["input"], ended["inputDetails"]) == (None, {"included": False})
+    assert ended["outputDetails"] == {"included": True} and len(ended["output"]) > 150_000
+    for status in ("RUNNING", "SUCCEEDED"):
+        assert details[(large, status)]["input"] is None
+        assert details[(large, status)]["inputDetails"] == {"included": False}
+    ended = details[(large, "SUCCEEDED")]
+    assert (ended["output"], ended["outputDetails"]) == (None, {"included": False})
+    sfn.delete_state_machine(stateMachineArn=machine)

@@ -6,11 +6,14 @@ the executor it is ready, then answers one invocation at a time:
 
 - requests arrive as JSON lines on the file descriptor named by _LOCAL_CLOUD_REQUEST_FD;
 - answers leave as JSON lines on _LOCAL_CLOUD_RESPONSE_FD: {"type": "ready"}, then per
-  invocation {"type": "response" | "error", "payload": "<JSON text>"};
+  invocation {"type": "response" | "error", "payload": "<JSON text>"}, or for a handler that
+  returned bytes {"type": "response", "payload_base64": "..."} (Lambda passes bytes on as they
+  are);
 - stdout and stderr are the function's logs; after each invocation a marker line tells the
   executor where that invocation's logs end.
 """
 
+import base64
 import decimal
 import importlib
 import json
@@ -21,6 +24,9 @@ import time
 import traceback
 
 LOG_MARKER = "\x1elocal-cloud-end {request_id}\x1e\n"
+# Lambda's Python runtime writes non-ASCII characters as they are from python3.12 on, and as
+# \\u escapes before.
+ENSURE_ASCII = sys.version_info < (3, 12)
 
 
 class LambdaContext:
@@ -80,28 +86,89 @@ def load_handler(handler: str):
     return function
 
 
-def error_payload(error_type: str, message: str, request_id: str, trace=None) -> dict:
+class LambdaPaths:
+    """Host folders shown as the folders Lambda has: /var/task for the function's code, /opt for
+    its layers, /var/lang for the interpreter, /var/runtime for this runtime. An error answer
+    must not carry the machine's layout."""
+
+    def __init__(self, task_root: str, layers: list[str]) -> None:
+        runtime = {sys.prefix, sys.base_prefix, os.path.realpath(sys.base_prefix)}
+        pairs = [(task_root, "/var/task")] + [(layer, "/opt") for layer in layers]
+        pairs += [(prefix, "/var/lang") for prefix in runtime]
+        pairs.append((os.path.dirname(os.path.abspath(__file__)), "/var/runtime"))
+        # Longest first: a layer or the code may sit below a runtime folder.
+        self._pairs = sorted(
+            ((os.path.join(host, ""), lambda_ + "/") for host, lambda_ in pairs),
+            key=lambda pair: -len(pair[0]),
+        )
+
+    def show(self, path: str) -> str:
+        for host, lambda_ in self._pairs:
+            if path.startswith(host):
+                return lambda_ + path[len(host) :]
+        return path
+
+    def show_in(self, text: str) -> str:
+        """A message with every host folder in it replaced (a file error names its path)."""
+        for host, lambda_ in self._pairs:
+            text = text.replace(host, lambda_)
+        return text
+
+    def frames(self, error: BaseException, skip: int = 0) -> traceback.StackSummary:
+        frames = traceback.extract_tb(error.__traceback__)[skip:]
+        for frame in frames:
+            frame.filename = self.show(frame.filename)
+        return frames
+
+    def print_exception(self, error: BaseException, skip: int = 0) -> None:
+        """What the runtime logs for an unhandled error, as Lambda logs it."""
+        lines = traceback.format_list(self.frames(error, skip))
+        print(
+            f"[ERROR] {type(error).__name__}: {self.show_in(str(error))}\n"
+            "Traceback (most recent call last):\n" + "".join(lines),
+            end="",
+            file=sys.stderr,
+        )
+
+
+def error_payload(error_type: str, message: str, request_id: str, frames=None) -> dict:
     return {
         "errorMessage": message,
         "errorType": error_type,
         "requestId": request_id,
-        "stackTrace": traceback.format_list(trace) if trace else [],
+        "stackTrace": traceback.format_list(frames) if frames else [],
     }
 
 
 def _to_json(value) -> str:
+    """The Lambda Python runtime's encoding: decimals as their digits, NaN allowed."""
+    raw: list[str] = []
+    nonce = os.urandom(8).hex()  # placeholders no string of the handler's can collide with
+
     def default(obj):
         if isinstance(obj, decimal.Decimal):
-            return int(obj) if obj == obj.to_integral_value() else float(obj)
+            if obj.is_nan():
+                return float("nan")
+            raw.append(str(obj))
+            return f"\x00{nonce}:{len(raw) - 1}"
         raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
 
-    return json.dumps(value, default=default)
+    text = json.dumps(value, default=default, ensure_ascii=ENSURE_ASCII)
+    for index, digits in enumerate(raw):
+        text = text.replace(f'"\\u0000{nonce}:{index}"', digits, 1)
+    return text
 
 
-def _set_import_path() -> None:
+def marshal(result) -> tuple[str, str]:
+    """The handler's result as the answer's key and value (bytes pass as they are)."""
+    if isinstance(result, bytes):
+        return "payload_base64", base64.b64encode(result).decode()
+    return "payload", _to_json(result)
+
+
+def _set_import_path(layers: list[str]) -> None:
     """As in Lambda: the function's code first, then each layer's python folders."""
     task_root = os.environ["LAMBDA_TASK_ROOT"]
-    layers = json.loads(os.environ.pop("_LOCAL_CLOUD_LAYERS", "[]"))
     version = "python{}.{}".format(*sys.version_info[:2])
     paths = [task_root]
     for layer in layers:
@@ -130,13 +197,16 @@ def main() -> None:
         responses.write(json.dumps(message).encode() + b"\n")
         responses.flush()
 
-    _set_import_path()
+    layers = json.loads(os.environ.pop("_LOCAL_CLOUD_LAYERS", "[]"))
+    paths = LambdaPaths(os.environ["LAMBDA_TASK_ROOT"], layers)
+    _set_import_path(layers)
     _configure_logging()
     init_error = None
     try:
         handler = load_handler(os.environ["_HANDLER"])
     except InitError as error:
         init_error = error
+        init_frames = paths.frames(error.__cause__) if error.__cause__ else None
         print(f"[ERROR] {error.error_type}: {error}", file=sys.stderr, flush=True)
     send({"type": "ready"})
 
@@ -144,31 +214,35 @@ def main() -> None:
         request = json.loads(line)
         request_id = request["request_id"]
         os.environ["_X_AMZN_TRACE_ID"] = request.get("trace_id") or ""
-        kind, payload = "response", None
+        answer = None
         if init_error is not None:
-            kind = "error"
-            payload = error_payload(init_error.error_type, str(init_error), request_id)
+            answer = error_payload(init_error.error_type, str(init_error), request_id, init_frames)
         else:
             try:
                 event = json.loads(request["payload"]) if request["payload"] else {}
                 result = handler(event, LambdaContext(request))
-                try:
-                    payload = _to_json(result)
-                except (TypeError, ValueError) as error:
-                    kind = "error"
-                    payload = error_payload(
-                        "Runtime.MarshalError", f"Unable to marshal response: {error}", request_id
-                    )
             except Exception as error:
-                kind = "error"
-                trace = traceback.extract_tb(error.__traceback__)[1:]  # drop this frame
-                payload = error_payload(type(error).__name__, str(error), request_id, trace)
-                print(f"[ERROR] {type(error).__name__}: {error}", file=sys.stderr)
-                traceback.print_exception(error, file=sys.stderr)
+                answer = error_payload(
+                    type(error).__name__,
+                    paths.show_in(str(error)),
+                    request_id,
+                    paths.frames(error, skip=1),
+                )
+                paths.print_exception(error, skip=1)
+            else:
+                try:
+                    key, value = marshal(result)
+                except (TypeError, ValueError, OverflowError) as error:
+                    message = f"Unable to marshal response: {error}"
+                    answer = error_payload("Runtime.MarshalError", message, request_id)
+                    print(f"[ERROR] Runtime.MarshalError: {message}", file=sys.stderr)
         sys.stdout.flush()
         sys.stderr.flush()
         os.write(1, LOG_MARKER.format(request_id=request_id).encode())
-        send({"type": kind, "payload": payload if isinstance(payload, str) else _to_json(payload)})
+        if answer is None:
+            send({"type": "response", key: value})
+        else:
+            send({"type": "error", "payload": json.dumps(answer)})
 
 
 if __name__ == "__main__":

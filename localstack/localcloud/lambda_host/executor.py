@@ -9,6 +9,7 @@ each invocation's stdout and stderr as its logs.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import logging
@@ -35,6 +36,8 @@ STARTUP_DEADLINE_S = 30
 # What a handler process may inherit from the host; the rest of its environment is the
 # function's own, as LocalStack computed it.
 HOST_VARIABLES = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")
+# Lambda's limit on a synchronous response ("6 MB"), as the figure its error message names.
+MAX_RESPONSE_BYTES = 6291556
 
 
 def runtimes_dir() -> Path:
@@ -45,13 +48,18 @@ def interpreter_for(runtime: str | None) -> Path:
     """The host interpreter for a Lambda runtime such as python3.13."""
     if not runtime or not runtime.startswith("python"):
         raise LambdaRuntimeException(
-            f"Runtime {runtime!r} is not supported by the host executor (Python runtimes only)"
+            f"Runtime {runtime!r} is not supported by the local cloud's host executor "
+            "(Python runtimes only)"
         )
     python = runtimes_dir() / runtime / "bin" / "python"
-    if not python.exists():
+    prepared = os.environ.get("LOCAL_CLOUD_PREPARED_RUNTIMES")
+    if not python.exists() or (prepared is not None and runtime not in prepared.split()):
+        version = runtime.removeprefix("python")
         raise LambdaRuntimeException(
-            f"No host interpreter for runtime {runtime}: expected {python}; "
-            "add it to RUNTIMES in localstack/cloud.py and run 'make up'"
+            f"Runtime {runtime} is not prepared on this host. To add it: install Python "
+            f"{version} (e.g. 'pyenv install {version}'), then run 'make setup' (or 'make up'); "
+            "LOCAL_CLOUD_PYTHON_RUNTIMES selects the runtimes set-up prepares, every installed "
+            "one by default"
         )
     return python
 
@@ -235,22 +243,33 @@ class HostRuntimeExecutor(RuntimeExecutor):
                 message += f"exit status {status}"
                 error = {"errorType": "Runtime.ExitError", "errorMessage": message}
             logs += f"{message}\n"
-            return self._result(request_id, json.dumps(error), True, logs, duration_ms, None)
+            payload = json.dumps(error).encode()
+            return self._result(request_id, payload, True, logs, duration_ms, None)
         marker = f"\x1elocal-cloud-end {request_id}\x1e\n".encode()
         logs = handler.take_logs(marker, time.monotonic() + 2)
+        is_error = answer["type"] == "error"
+        if "payload_base64" in answer:
+            payload = base64.b64decode(answer["payload_base64"])
+        else:
+            payload = answer["payload"].encode()
+        if not is_error and len(payload) > MAX_RESPONSE_BYTES:
+            # As Lambda: the function ran, its answer is replaced by this error.
+            is_error = True
+            payload = json.dumps(
+                {
+                    "errorMessage": "Response payload size exceeded maximum allowed payload "
+                    f"size ({MAX_RESPONSE_BYTES} bytes).",
+                    "errorType": "Function.ResponseSizeTooLarge",
+                }
+            ).encode()
         return self._result(
-            request_id,
-            answer["payload"],
-            answer["type"] == "error",
-            logs,
-            duration_ms,
-            handler.peak_memory_mb(),
+            request_id, payload, is_error, logs, duration_ms, handler.peak_memory_mb()
         )
 
     def _result(
         self,
         request_id: str,
-        payload: str,
+        payload: bytes,
         is_error: bool,
         logs: str,
         duration_ms: float,
@@ -274,7 +293,7 @@ class HostRuntimeExecutor(RuntimeExecutor):
             f"{report}\n"
         )
         self._last_logs = logs
-        return InvocationResult(request_id, payload.encode(), is_error=is_error, logs=logs)
+        return InvocationResult(request_id, payload, is_error=is_error, logs=logs)
 
     def get_logs(self) -> str:
         return self._last_logs

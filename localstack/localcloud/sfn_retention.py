@@ -1,0 +1,56 @@
+"""Optionally forget closed Step Functions executions after a while, as AWS does after 90 days.
+
+LocalStack keeps every execution, with its whole history and evaluation environment, for as
+long as it runs: under a steady load its memory grows with the executions run (bench/soak.py:
+about 25 MB a minute for some 400 executions a minute). AWS keeps a closed execution for 90
+days; set LOCAL_CLOUD_SFN_RETENTION_MINUTES to keep closed executions that many minutes only
+(running ones are never touched). Unset, nothing is forgotten.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import os
+import threading
+
+from localstack.runtime import hooks
+
+LOG = logging.getLogger(__name__)
+SETTING = "LOCAL_CLOUD_SFN_RETENTION_MINUTES"
+SWEEP_EVERY_S = 10.0
+
+
+def forget_closed(executions: dict, older_than: datetime.datetime) -> int:
+    """Remove the executions that ended before the given moment; returns how many went."""
+    expired = [
+        arn
+        for arn, execution in list(executions.items())
+        if execution.stop_date is not None and execution.stop_date < older_than
+    ]
+    for arn in expired:
+        executions.pop(arn, None)
+    return len(expired)
+
+
+@hooks.on_infra_start()
+def forget_old_closed_executions():
+    minutes = float(os.environ.get(SETTING) or 0)
+    if minutes <= 0:
+        return
+    retention = datetime.timedelta(minutes=minutes)
+
+    def sweeper() -> None:
+        from localstack.services.stepfunctions.backend.models import sfn_stores
+
+        while True:
+            threading.Event().wait(SWEEP_EVERY_S)
+            try:
+                older_than = datetime.datetime.now(tz=datetime.UTC) - retention
+                for _, _, store in sfn_stores.iter_stores():
+                    forget_closed(store.executions, older_than)
+            except Exception:  # never let the sweeper die
+                LOG.exception("could not forget closed executions")
+
+    threading.Thread(target=sweeper, name="localcloud-sfn-retention", daemon=True).start()
+    LOG.info("closed Step Functions executions are forgotten after %g minutes", minutes)
