@@ -60,7 +60,7 @@ def run(outputs: dict[str, str]) -> None:
             print(f"  {application_id} referred to a person ({why}); reviewer answers {review}")
             requests.post(
                 f"{api}/reviews/{application_id}",
-                json={"outcome": review, "reviewer": "demo-reviewer", "note": f"demo: {label}"},
+                json={"outcome": review, "note": f"demo: {label}"},
                 headers=reviewer,
                 timeout=TIMEOUT,
             ).raise_for_status()

@@ -58,6 +58,15 @@ def problem(status: HTTPStatus | int, message: str, errors: list[str] | None = N
     return json_response(status, body)
 
 
+def caller_subject(app: APIGatewayRestResolver) -> str | None:
+    """Who the API Gateway authorizer let in (its context's subject, else its principalId), or
+    None when the request came through no authorizer. A staff endpoint records this, never a
+    name the body gives."""
+    authorizer = app.current_event.request_context.authorizer
+    subject = authorizer.get("subject") or authorizer.principal_id
+    return subject if isinstance(subject, str) and subject else None
+
+
 def rest_api() -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(enable_validation=True, serializer=to_json)
 

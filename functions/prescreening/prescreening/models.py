@@ -145,10 +145,10 @@ class Decision(Model):
 
 
 class ReviewVerdict(Model):
-    """A person's answer to a referral (POST /reviews/{applicationId})."""
+    """A person's answer to a referral (POST /reviews/{applicationId}). Who answered comes from
+    their token, so a body naming a reviewer is refused."""
 
     outcome: Annotated[Outcome, Field(description="approve or decline")]
-    reviewer: Text
     note: Annotated[str, Field(max_length=1000)] | None = None
 
     @model_validator(mode="after")

@@ -250,15 +250,25 @@ def test_a_referral_is_decided_through_the_reviews_api(outputs, api, reviewer):
     assert requests.get(f"{api}/applications/{application_id}", timeout=HTTP_TIMEOUT).json()[
         "status"
     ] == ("awaiting_review")
-    # WHEN a reviewer declines it
+    # AND a body that names its own reviewer is refused: who decides comes from the token
+    named = requests.post(
+        f"{api}/reviews/{application_id}",
+        json={"outcome": "approve", "reviewer": "mallory"},
+        headers=reviewer,
+        timeout=HTTP_TIMEOUT,
+    )
+    assert named.status_code == 400 and named.json()["errors"] == [
+        "reviewer: Extra inputs are not permitted"
+    ]
+    # WHEN a reviewer (rita's token) declines it
     answer = requests.post(
         f"{api}/reviews/{application_id}",
-        json={"outcome": "decline", "reviewer": "rita", "note": "income not evidenced"},
+        json={"outcome": "decline", "note": "income not evidenced"},
         headers=reviewer,
         timeout=HTTP_TIMEOUT,
     )
     assert answer.status_code == 200, answer.text
-    # THEN the execution resumes and records the reviewer's decision
+    # THEN the execution resumes and records the decision, reviewed by the token's subject
     execution = wait_for_screening(outputs, application_id)
     assert execution.status == "SUCCEEDED"
     assert execution.output == {
@@ -272,7 +282,7 @@ def test_a_referral_is_decided_through_the_reviews_api(outputs, api, reviewer):
     # AND a second answer finds nothing left to decide
     again = requests.post(
         f"{api}/reviews/{application_id}",
-        json={"outcome": "approve", "reviewer": "sam"},
+        json={"outcome": "approve"},
         headers=reviewer,
         timeout=HTTP_TIMEOUT,
     )
@@ -298,7 +308,7 @@ def test_an_unreachable_bureau_refers_the_application(outputs, api, reviewer):
     # AND a person can still decide it
     answer = requests.post(
         f"{api}/reviews/{application_id}",
-        json={"outcome": "approve", "reviewer": "rita"},
+        json={"outcome": "approve"},
         headers=reviewer,
         timeout=HTTP_TIMEOUT,
     )

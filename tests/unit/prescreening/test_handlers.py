@@ -202,9 +202,67 @@ def test_a_review_of_a_task_that_stopped_waiting_is_refused(aws, lambda_context,
 def test_a_review_must_approve_or_decline(aws, lambda_context):
     event = sample_event("prescreening-reviews-api-post")
     response = reviews_api.handler(
-        {**event, "body": json.dumps({"outcome": "refer", "reviewer": "rita"})}, lambda_context
+        {**event, "body": json.dumps({"outcome": "refer"})}, lambda_context
     )
     assert response["statusCode"] == 400
+
+
+def as_caller(event: dict, subject: str) -> dict:
+    """The event as API Gateway passes it once the StaffAuthorizer let `subject` in."""
+    authorizer = {"principalId": subject, "subject": subject, "roles": "reviewer"}
+    return {**event, "requestContext": {**event["requestContext"], "authorizer": authorizer}}
+
+
+def test_the_reviewer_recorded_is_the_tokens_subject(aws, lambda_context, monkeypatch):
+    # GIVEN a referral waiting, and a reviewer whose token's subject is "sam"
+    request_review.handler(sample_event("prescreening-request-review"), lambda_context)
+    sent = []
+    monkeypatch.setattr(
+        stepfunctions, "send_task_success", lambda token, output: sent.append(output)
+    )
+    # WHEN sam decides it
+    response = reviews_api.handler(
+        as_caller(sample_event("prescreening-reviews-api-post"), "sam"), lambda_context
+    )
+    # THEN the decision names sam, in the answer and in what resumes the execution
+    assert response["statusCode"] == 200
+    assert body_of(response)["reviewedBy"] == "sam"
+    assert [output["reviewedBy"] for output in sent] == ["sam"]
+
+
+def test_a_review_naming_its_reviewer_in_the_body_is_refused(aws, lambda_context, monkeypatch):
+    # GIVEN a referral waiting
+    request_review.handler(sample_event("prescreening-request-review"), lambda_context)
+    sent = []
+    monkeypatch.setattr(stepfunctions, "send_task_success", lambda token, output: sent.append(1))
+    # WHEN the body says who reviewed it
+    event = sample_event("prescreening-reviews-api-post")
+    response = reviews_api.handler(
+        {**event, "body": json.dumps({"outcome": "approve", "reviewer": "mallory"})},
+        lambda_context,
+    )
+    # THEN 400 naming the field, and the referral is still waiting
+    assert response["statusCode"] == 400
+    assert body_of(response)["errors"] == ["reviewer: Extra inputs are not permitted"]
+    assert sent == []
+    assert applications.get(APPLICATIONS, "app-sample-0001")["taskToken"] == "sample-task-token"
+
+
+def test_a_review_without_an_authorized_caller_is_401_and_changes_nothing(
+    aws, lambda_context, monkeypatch
+):
+    # GIVEN a referral waiting, and a request that came through no authorizer
+    request_review.handler(sample_event("prescreening-request-review"), lambda_context)
+    sent = []
+    monkeypatch.setattr(stepfunctions, "send_task_success", lambda token, output: sent.append(1))
+    event = sample_event("prescreening-reviews-api-post")
+    context = {k: v for k, v in event["requestContext"].items() if k != "authorizer"}
+    # WHEN it decides the referral
+    response = reviews_api.handler({**event, "requestContext": context}, lambda_context)
+    # THEN 401, and the referral is still waiting with its token
+    assert response["statusCode"] == 401
+    assert sent == []
+    assert applications.get(APPLICATIONS, "app-sample-0001")["taskToken"] == "sample-task-token"
 
 
 def test_the_sandbox_bureau_answers_deterministically(lambda_context):
