@@ -40,6 +40,13 @@ UNIT_ENVIRONMENT = {
     "APPROVAL_SENDER_EMAIL": "approvals@example.com",
     "APPROVAL_APPROVER_EMAIL": "approver@example.com",
     "APPROVAL_TIMEOUT_SECONDS": "600",
+    # the staff authorizer (tests/unit/authorizer serves this issuer's key set)
+    "AUTHORIZER_TOKEN_ISSUER": "https://issuer.example.com/pool",
+    "AUTHORIZER_TOKEN_AUDIENCE": "workflows-api",
+    "AUTHORIZER_JWKS_URL": "https://issuer.example.com/pool/.well-known/jwks.json",
+    "AUTHORIZER_ROUTE_ROLES": (
+        '{"GET /reviews": ["reviewer"], "POST /reviews/*": ["reviewer", "lead"]}'
+    ),
 }
 os.environ.update(UNIT_ENVIRONMENT)
 
