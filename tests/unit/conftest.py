@@ -31,6 +31,7 @@ UNIT_ENVIRONMENT = {
     "PRESCREENING_APPLICATIONS_TABLE": "applications",
     "PRESCREENING_SCREENING_LOG_TABLE": "screening-log",
     "PRESCREENING_SANDBOX_CREDIT_BUREAU_URL": "http://bureau.test/reports",
+    "PRESCREENING_CREDIT_BUREAU_SECRET_ARN": "prescreening-credit-bureau",
     # approval
     "APPROVAL_STATE_MACHINE_ARN": f"{STATE_MACHINES}:approval",
     "APPROVAL_REQUESTS_TABLE": "approval-requests",

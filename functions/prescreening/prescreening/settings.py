@@ -43,6 +43,10 @@ class CreditCheckSettings(FunctionSettings):
     credit_bureau_timeout_seconds: float = Field(
         5.0, gt=0, alias="PRESCREENING_CREDIT_BUREAU_TIMEOUT_SECONDS"
     )
+    # The Secrets Manager secret whose value is the bureau's API key (the sandbox ignores it).
+    credit_bureau_secret_arn: str = Field(
+        min_length=1, alias="PRESCREENING_CREDIT_BUREAU_SECRET_ARN"
+    )
 
     @model_validator(mode="after")
     def a_bureau(self) -> CreditCheckSettings:

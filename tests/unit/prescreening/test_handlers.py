@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 
 import boto3
 import pytest
 import requests
+from aws_lambda_powertools.utilities import parameters
 from botocore.exceptions import ClientError
+from moto import mock_aws
 
 from common import stepfunctions
 from common.aws import client
@@ -305,21 +308,37 @@ def test_checks_answer_for_the_sample_application(lambda_context):
     )["affordable"]
 
 
-def test_credit_check_calls_the_bureau_and_reads_its_report(lambda_context, monkeypatch):
+@pytest.fixture
+def bureau_credentials():
+    """The bureau's API key in (moto's) Secrets Manager, where the template's secret holds it."""
+    with mock_aws():
+        parameters.clear_caches()
+        secrets = boto3.client("secretsmanager")
+        secrets.create_secret(
+            Name=os.environ["PRESCREENING_CREDIT_BUREAU_SECRET_ARN"], SecretString="key-one"
+        )
+        yield secrets
+        parameters.clear_caches()
+
+
+class BureauAnswer:
+    status_code = 200
+
+    def raise_for_status(self):
+        pass
+
+    def json(self):
+        return {"score": 701, "delinquencies": 0, "reference": "r"}
+
+
+def test_credit_check_calls_the_bureau_and_reads_its_report(
+    lambda_context, monkeypatch, bureau_credentials
+):
     calls = []
 
-    class Answer:
-        status_code = 200
-
-        def raise_for_status(self):
-            pass
-
-        def json(self):
-            return {"score": 701, "delinquencies": 0, "reference": "r"}
-
-    def post(url, json, timeout):
-        calls.append((url, json))
-        return Answer()
+    def post(url, json, headers, timeout):
+        calls.append((url, json, headers))
+        return BureauAnswer()
 
     monkeypatch.setattr(requests, "post", post)
     result = credit_check.handler(sample_event("prescreening-credit-check"), lambda_context)
@@ -328,7 +347,36 @@ def test_credit_check_calls_the_bureau_and_reads_its_report(lambda_context, monk
     assert set(calls[0][1]) == {"name", "dateOfBirth", "nationalId"}
 
 
-def test_credit_check_reports_an_unreachable_bureau_as_unavailable(lambda_context, monkeypatch):
+def test_credit_check_sends_the_bureau_key_from_secrets_manager_read_once(
+    lambda_context, monkeypatch, bureau_credentials
+):
+    # GIVEN the bureau's key in Secrets Manager
+    keys_sent = []
+    monkeypatch.setattr(
+        requests,
+        "post",
+        lambda url, json, headers, timeout: (
+            keys_sent.append(headers["X-Api-Key"]) or BureauAnswer()
+        ),
+    )
+    # WHEN two applications are checked, and then the key is rotated
+    credit_check.handler(sample_event("prescreening-credit-check"), lambda_context)
+    credit_check.handler(sample_event("prescreening-credit-check"), lambda_context)
+    bureau_credentials.put_secret_value(
+        SecretId=os.environ["PRESCREENING_CREDIT_BUREAU_SECRET_ARN"], SecretString="key-two"
+    )
+    credit_check.handler(sample_event("prescreening-credit-check"), lambda_context)
+    # THEN every call carries the key, kept while the process is warm (not read per call)
+    assert keys_sent == ["key-one", "key-one", "key-one"]
+    # AND once the cache expires the rotated key is read
+    parameters.clear_caches()
+    credit_check.handler(sample_event("prescreening-credit-check"), lambda_context)
+    assert keys_sent[-1] == "key-two"
+
+
+def test_credit_check_reports_an_unreachable_bureau_as_unavailable(
+    lambda_context, monkeypatch, bureau_credentials
+):
     unreachable = credit_check.settings.model_copy(
         update={
             "sandbox_credit_bureau_url": "http://127.0.0.1:9/reports",
