@@ -32,10 +32,12 @@ UNIT_ENVIRONMENT = {
     "PRESCREENING_SCREENING_LOG_TABLE": "screening-log",
     "PRESCREENING_SANDBOX_CREDIT_BUREAU_URL": "http://bureau.test/reports",
     "PRESCREENING_CREDIT_BUREAU_SECRET_ARN": "prescreening-credit-bureau",
+    "PRESCREENING_IDEMPOTENCY_TABLE": "prescreening-idempotency",
     # approval
     "APPROVAL_STATE_MACHINE_ARN": f"{STATE_MACHINES}:approval",
     "APPROVAL_REQUESTS_TABLE": "approval-requests",
     "APPROVAL_DOUBLE_IDEMPOTENCY_TABLE": "approval-double-idempotency",
+    "APPROVAL_IDEMPOTENCY_TABLE": "approval-idempotency",
     "APPROVAL_LINK_KEY_SECRET": "approval-link-key",
     "APPROVAL_API_URL": "https://api.example.com/dev",
     "APPROVAL_SENDER_EMAIL": "approvals@example.com",

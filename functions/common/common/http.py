@@ -18,7 +18,7 @@ import json
 from collections.abc import Callable
 from decimal import Decimal
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import ServiceError
@@ -28,6 +28,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from common.errors import field_errors
 from common.observability import logger, tracer
+
+if TYPE_CHECKING:
+    from common.idempotency import RetrySafe
 
 CORRELATION_HEADER = "X-Correlation-Id"
 
@@ -95,13 +98,17 @@ def rest_api() -> APIGatewayRestResolver:
     return app
 
 
-def api_handler(app: APIGatewayRestResolver) -> Callable[[dict, LambdaContext], dict]:
+def api_handler(
+    app: APIGatewayRestResolver, *, retry_safe: RetrySafe | None = None
+) -> Callable[[dict, LambdaContext], dict]:
     """The function's handler: logs carry the request's correlation id, which the answer
-    echoes in X-Correlation-Id."""
+    echoes in X-Correlation-Id. `retry_safe`: the routes' common.idempotency.RetrySafe."""
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     @tracer.capture_lambda_handler
     def handler(event: dict, context: LambdaContext) -> dict:
+        if retry_safe is not None:
+            retry_safe.register(context)
         answer = app.resolve(event, context)
         correlation_id = logger.get_correlation_id()
         if correlation_id:

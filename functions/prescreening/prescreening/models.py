@@ -82,16 +82,9 @@ class Application(Model):
         return self
 
 
-class NewApplication(Model):
-    """An application as submitted over the API: its id is optional (one is generated)."""
-
-    model_config = ConfigDict(extra="allow")
-    application_id: Annotated[str, Field(pattern=APPLICATION_ID_PATTERN)] | None = None
-
-    def with_id(self) -> dict:
-        body = self.model_dump(mode="json", by_alias=True)
-        body["applicationId"] = self.application_id or uuid.uuid4().hex
-        return body
+def new_application_id() -> str:
+    """An id for an application submitted over the API: 128 random bits, never the client's."""
+    return uuid.uuid4().hex
 
 
 # --- checks and decisions --------------------------------------------------------------------

@@ -15,6 +15,8 @@ class TriggerSettings(FunctionSettings):
 class ApplicationsApiSettings(FunctionSettings):
     application_stream: str = Field(alias="PRESCREENING_APPLICATION_STREAM_NAME")
     applications_table: str = Field(alias="PRESCREENING_APPLICATIONS_TABLE")
+    # Submissions' Idempotency-Keys and their first answers.
+    idempotency_table: str = Field(alias="PRESCREENING_IDEMPOTENCY_TABLE")
 
 
 class ApplicationsSettings(FunctionSettings):

@@ -70,6 +70,63 @@ def test_post_application_puts_it_on_the_stream_keyed_by_a_new_id(aws, lambda_co
     assert json.loads(record["Data"])["applicationId"] == application_id
 
 
+def stream_records() -> list[dict]:
+    kinesis = boto3.client("kinesis")
+    shard = kinesis.describe_stream(StreamName="applications")["StreamDescription"]["Shards"][0]
+    iterator = kinesis.get_shard_iterator(
+        StreamName="applications", ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    return kinesis.get_records(ShardIterator=iterator)["Records"]
+
+
+def with_key(event: dict, key: str) -> dict:
+    return {**event, "headers": {**event["headers"], "Idempotency-Key": key}}
+
+
+def test_a_retried_post_with_the_same_idempotency_key_is_one_application(aws, lambda_context):
+    # GIVEN an application posted with an Idempotency-Key
+    event = with_key(sample_event("prescreening-applications-api-post"), "client-retry-1")
+    first = applications_api.handler(event, lambda_context)
+    # WHEN the client retries it
+    again = applications_api.handler(event, lambda_context)
+    # THEN the retry gets the first answer, and one record is on the stream
+    assert first["statusCode"] == again["statusCode"] == 202
+    assert body_of(again) == body_of(first)
+    [record] = stream_records()
+    assert record["PartitionKey"] == body_of(first)["applicationId"]
+
+
+def test_an_idempotency_key_reused_for_another_application_is_a_422(aws, lambda_context):
+    event = with_key(sample_event("prescreening-applications-api-post"), "client-retry-2")
+    assert applications_api.handler(event, lambda_context)["statusCode"] == 202
+    changed = json.loads(event["body"])
+    changed["requestedAmount"] = 99_000
+    response = applications_api.handler({**event, "body": json.dumps(changed)}, lambda_context)
+    assert response["statusCode"] == 422
+    assert len(stream_records()) == 1
+
+
+def test_a_client_cannot_choose_the_application_id(aws, lambda_context):
+    # GIVEN a submission naming its own id (perhaps someone else's)
+    event = sample_event("prescreening-applications-api-post")
+    chosen = {**json.loads(event["body"]), "applicationId": "someone-elses-id"}
+    # WHEN posted
+    response = applications_api.handler({**event, "body": json.dumps(chosen)}, lambda_context)
+    # THEN 400 naming the field, and nothing is put on the stream
+    assert response["statusCode"] == 400
+    assert body_of(response)["errors"][0].startswith("applicationId: given by the service")
+    assert stream_records() == []
+
+
+def test_application_ids_are_random_and_unguessable(aws, lambda_context):
+    event = sample_event("prescreening-applications-api-post")
+    ids = {
+        body_of(applications_api.handler(event, lambda_context))["applicationId"] for _ in range(3)
+    }
+    # 32 hex digits from uuid4: 122 random bits each, never repeated
+    assert len(ids) == 3 and all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [("{oops", "the body is not valid JSON"), ("[]", "invalid request")],
