@@ -88,7 +88,7 @@ def answer_referrals(api: str, prefix: str, answered: set[str]) -> None:
         if application_id.startswith(prefix) and application_id not in answered:
             requests.post(
                 f"{api}/reviews/{application_id}",
-                json={"outcome": "decline", "reviewer": "bench"},
+                json={"outcome": "decline"},
                 headers=reviewer,
                 timeout=30,
             )

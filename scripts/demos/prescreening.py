@@ -13,17 +13,17 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "functions" / "prescreening"))
 
 import local_issuer
-from prescreening.sandbox import sample_application
+from prescreening.sandbox import sample_submission
 
 TIMEOUT = 30
 DEADLINE_S = 120
 
 CASES = [
-    ("good credit, affordable", sample_application("approve"), None),
-    ("poor credit file", sample_application("decline"), None),
-    ("applicant under 18", sample_application("approve", applicant_age=16), None),
-    ("middling credit: a person decides", sample_application("refer"), "approve"),
-    ("credit bureau down: a person decides", sample_application("bureau_down"), "decline"),
+    ("good credit, affordable", sample_submission("approve"), None),
+    ("poor credit file", sample_submission("decline"), None),
+    ("applicant under 18", sample_submission("approve", applicant_age=16), None),
+    ("middling credit: a person decides", sample_submission("refer"), "approve"),
+    ("credit bureau down: a person decides", sample_submission("bureau_down"), "decline"),
 ]
 
 
@@ -60,7 +60,7 @@ def run(outputs: dict[str, str]) -> None:
             print(f"  {application_id} referred to a person ({why}); reviewer answers {review}")
             requests.post(
                 f"{api}/reviews/{application_id}",
-                json={"outcome": review, "reviewer": "demo-reviewer", "note": f"demo: {label}"},
+                json={"outcome": review, "note": f"demo: {label}"},
                 headers=reviewer,
                 timeout=TIMEOUT,
             ).raise_for_status()

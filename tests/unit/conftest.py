@@ -31,15 +31,25 @@ UNIT_ENVIRONMENT = {
     "PRESCREENING_APPLICATIONS_TABLE": "applications",
     "PRESCREENING_SCREENING_LOG_TABLE": "screening-log",
     "PRESCREENING_SANDBOX_CREDIT_BUREAU_URL": "http://bureau.test/reports",
+    "PRESCREENING_CREDIT_BUREAU_SECRET_ARN": "prescreening-credit-bureau",
+    "PRESCREENING_IDEMPOTENCY_TABLE": "prescreening-idempotency",
     # approval
     "APPROVAL_STATE_MACHINE_ARN": f"{STATE_MACHINES}:approval",
     "APPROVAL_REQUESTS_TABLE": "approval-requests",
     "APPROVAL_DOUBLE_IDEMPOTENCY_TABLE": "approval-double-idempotency",
+    "APPROVAL_IDEMPOTENCY_TABLE": "approval-idempotency",
     "APPROVAL_LINK_KEY_SECRET": "approval-link-key",
     "APPROVAL_API_URL": "https://api.example.com/dev",
     "APPROVAL_SENDER_EMAIL": "approvals@example.com",
     "APPROVAL_APPROVER_EMAIL": "approver@example.com",
     "APPROVAL_TIMEOUT_SECONDS": "600",
+    # the staff authorizer (tests/unit/authorizer serves this issuer's key set)
+    "AUTHORIZER_TOKEN_ISSUER": "https://issuer.example.com/pool",
+    "AUTHORIZER_TOKEN_AUDIENCE": "workflows-api",
+    "AUTHORIZER_JWKS_URL": "https://issuer.example.com/pool/.well-known/jwks.json",
+    "AUTHORIZER_ROUTE_ROLES": (
+        '{"GET /reviews": ["reviewer"], "POST /reviews/*": ["reviewer", "lead"]}'
+    ),
 }
 os.environ.update(UNIT_ENVIRONMENT)
 

@@ -10,6 +10,8 @@ from common.settings import FunctionSettings
 class CalculationsApiSettings(FunctionSettings):
     state_machine_arn: str = Field(alias="APPROVAL_STATE_MACHINE_ARN")
     requests_table: str = Field(alias="APPROVAL_REQUESTS_TABLE")
+    # Calculations' Idempotency-Keys and their first answers.
+    idempotency_table: str = Field(alias="APPROVAL_IDEMPOTENCY_TABLE")
 
 
 class ValidationSettings(FunctionSettings):

@@ -1,33 +1,33 @@
-"""The authorizer's settings, read from the environment once per process."""
+"""The authorizer's settings: read by its handler module at cold start (common.settings)."""
 
 from __future__ import annotations
 
 import json
-import os
-from functools import cache
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
+
+from common.settings import FunctionSettings
 
 
-class Settings(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
+class AuthorizerSettings(FunctionSettings):
     # Who issues the tokens and for whom: a token from another issuer or for another audience
     # is refused.
-    issuer: str = Field(alias="TOKEN_ISSUER", min_length=1)
-    audience: str = Field(alias="TOKEN_AUDIENCE", min_length=1)
+    issuer: str = Field(alias="AUTHORIZER_TOKEN_ISSUER", min_length=1)
+    audience: str = Field(alias="AUTHORIZER_TOKEN_AUDIENCE", min_length=1)
     # The issuer's public keys (JWKS), fetched over HTTP and kept for jwks_cache_seconds.
-    jwks_url: str = Field(alias="JWKS_URL", min_length=1)
-    jwks_cache_seconds: float = Field(600, alias="JWKS_CACHE_SECONDS")
+    jwks_url: str = Field(alias="AUTHORIZER_JWKS_URL", min_length=1)
+    jwks_cache_seconds: float = Field(600, gt=0, alias="AUTHORIZER_JWKS_CACHE_SECONDS")
     algorithms: tuple[str, ...] = ("RS256",)
     # Seconds of clock difference tolerated on exp and nbf.
-    leeway_seconds: float = Field(30, alias="TOKEN_LEEWAY_SECONDS")
+    leeway_seconds: float = Field(30, ge=0, alias="AUTHORIZER_TOKEN_LEEWAY_SECONDS")
     # Claims holding the caller's roles: the local issuer's "roles", Cognito's groups.
-    role_claims: tuple[str, ...] = Field(("roles", "cognito:groups"), alias="ROLE_CLAIMS")
+    role_claims: tuple[str, ...] = Field(
+        ("roles", "cognito:groups"), alias="AUTHORIZER_ROLE_CLAIMS"
+    )
     # Claims passed on to the endpoint (requestContext.authorizer), besides subject and roles.
-    context_claims: tuple[str, ...] = Field(("org",), alias="CONTEXT_CLAIMS")
+    context_claims: tuple[str, ...] = Field(("org",), alias="AUTHORIZER_CONTEXT_CLAIMS")
     # "METHOD /path" (path may end in /*) -> the roles any one of which may call it.
-    route_roles: dict[str, tuple[str, ...]] = Field(alias="ROUTE_ROLES")
+    route_roles: dict[str, tuple[str, ...]] = Field(alias="AUTHORIZER_ROUTE_ROLES")
 
     @field_validator("role_claims", "context_claims", mode="before")
     @classmethod
@@ -40,8 +40,3 @@ class Settings(BaseModel):
     @classmethod
     def _json(cls, value):
         return json.loads(value) if isinstance(value, str) else value
-
-
-@cache
-def settings() -> Settings:
-    return Settings.model_validate(dict(os.environ))

@@ -18,7 +18,7 @@ import json
 from collections.abc import Callable
 from decimal import Decimal
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import ServiceError
@@ -28,6 +28,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from common.errors import field_errors
 from common.observability import logger, tracer
+
+if TYPE_CHECKING:
+    from common.idempotency import RetrySafe
 
 CORRELATION_HEADER = "X-Correlation-Id"
 
@@ -58,6 +61,15 @@ def problem(status: HTTPStatus | int, message: str, errors: list[str] | None = N
     return json_response(status, body)
 
 
+def caller_subject(app: APIGatewayRestResolver) -> str | None:
+    """Who the API Gateway authorizer let in (its context's subject, else its principalId), or
+    None when the request came through no authorizer. A staff endpoint records this, never a
+    name the body gives."""
+    authorizer = app.current_event.request_context.authorizer
+    subject = authorizer.get("subject") or authorizer.principal_id
+    return subject if isinstance(subject, str) and subject else None
+
+
 def rest_api() -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(enable_validation=True, serializer=to_json)
 
@@ -86,13 +98,17 @@ def rest_api() -> APIGatewayRestResolver:
     return app
 
 
-def api_handler(app: APIGatewayRestResolver) -> Callable[[dict, LambdaContext], dict]:
+def api_handler(
+    app: APIGatewayRestResolver, *, retry_safe: RetrySafe | None = None
+) -> Callable[[dict, LambdaContext], dict]:
     """The function's handler: logs carry the request's correlation id, which the answer
-    echoes in X-Correlation-Id."""
+    echoes in X-Correlation-Id. `retry_safe`: the routes' common.idempotency.RetrySafe."""
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     @tracer.capture_lambda_handler
     def handler(event: dict, context: LambdaContext) -> dict:
+        if retry_safe is not None:
+            retry_safe.register(context)
         answer = app.resolve(event, context)
         correlation_id = logger.get_correlation_id()
         if correlation_id:

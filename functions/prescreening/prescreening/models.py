@@ -82,16 +82,9 @@ class Application(Model):
         return self
 
 
-class NewApplication(Model):
-    """An application as submitted over the API: its id is optional (one is generated)."""
-
-    model_config = ConfigDict(extra="allow")
-    application_id: Annotated[str, Field(pattern=APPLICATION_ID_PATTERN)] | None = None
-
-    def with_id(self) -> dict:
-        body = self.model_dump(mode="json", by_alias=True)
-        body["applicationId"] = self.application_id or uuid.uuid4().hex
-        return body
+def new_application_id() -> str:
+    """An id for an application submitted over the API: 128 random bits, never the client's."""
+    return uuid.uuid4().hex
 
 
 # --- checks and decisions --------------------------------------------------------------------
@@ -145,10 +138,10 @@ class Decision(Model):
 
 
 class ReviewVerdict(Model):
-    """A person's answer to a referral (POST /reviews/{applicationId})."""
+    """A person's answer to a referral (POST /reviews/{applicationId}). Who answered comes from
+    their token, so a body naming a reviewer is refused."""
 
     outcome: Annotated[Outcome, Field(description="approve or decline")]
-    reviewer: Text
     note: Annotated[str, Field(max_length=1000)] | None = None
 
     @model_validator(mode="after")

@@ -49,3 +49,11 @@ def sample_application(
         application["applicant"]["dateOfBirth"] = born.isoformat()
     application.update(changes)
     return application
+
+
+def sample_submission(outcome: str = "approve", **changes: Any) -> dict[str, Any]:
+    """What a client POSTs to /applications: an application without its id (the service
+    gives one); producers writing to the stream send sample_application, id included."""
+    application = sample_application(outcome, **changes)
+    del application["applicationId"]
+    return application

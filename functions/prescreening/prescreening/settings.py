@@ -15,6 +15,8 @@ class TriggerSettings(FunctionSettings):
 class ApplicationsApiSettings(FunctionSettings):
     application_stream: str = Field(alias="PRESCREENING_APPLICATION_STREAM_NAME")
     applications_table: str = Field(alias="PRESCREENING_APPLICATIONS_TABLE")
+    # Submissions' Idempotency-Keys and their first answers.
+    idempotency_table: str = Field(alias="PRESCREENING_IDEMPOTENCY_TABLE")
 
 
 class ApplicationsSettings(FunctionSettings):
@@ -42,6 +44,10 @@ class CreditCheckSettings(FunctionSettings):
     sandbox_credit_bureau_url: str = Field("", alias="PRESCREENING_SANDBOX_CREDIT_BUREAU_URL")
     credit_bureau_timeout_seconds: float = Field(
         5.0, gt=0, alias="PRESCREENING_CREDIT_BUREAU_TIMEOUT_SECONDS"
+    )
+    # The Secrets Manager secret whose value is the bureau's API key (the sandbox ignores it).
+    credit_bureau_secret_arn: str = Field(
+        min_length=1, alias="PRESCREENING_CREDIT_BUREAU_SECRET_ARN"
     )
 
     @model_validator(mode="after")

@@ -47,7 +47,11 @@ def _patch_stage_provider(module) -> None:
 
 @hooks.on_infra_start()
 def enforce_authorizers_and_throttling():
-    after_import("localstack.services.apigateway.next_gen.execute_api.gateway")(_insert_steps)
-    after_import("localstack.services.apigateway.resource_providers.aws_apigateway_stage")(
-        _patch_stage_provider
-    )
+    after_import(
+        "localstack.services.apigateway.next_gen.execute_api.gateway",
+        requires=("RestApiGateway.__init__",),
+    )(_insert_steps)
+    after_import(
+        "localstack.services.apigateway.resource_providers.aws_apigateway_stage",
+        requires=("ApiGatewayStageProvider.create", "ApiGatewayStageProvider.update"),
+    )(_patch_stage_provider)

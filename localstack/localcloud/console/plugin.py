@@ -50,7 +50,8 @@ def serve_console():
     ROUTER.add("/_console/api/latest", endpoint=_guard(_api_latest), methods=["GET"])
     after_import(
         "localstack.services.stepfunctions.asl.component.state.state_execution.state_task."
-        "lambda_eval_utils"
+        "lambda_eval_utils",
+        requires=("execute_lambda_function_integration", "_invoke_lambda_function"),
     )(_note_lambda_request_ids)
 
 

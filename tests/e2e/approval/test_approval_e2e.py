@@ -3,7 +3,11 @@ emails in the local SES store, real task tokens."""
 
 from __future__ import annotations
 
+import json
 import re
+import secrets
+import uuid
+from datetime import UTC, datetime, timedelta
 from html import unescape
 from urllib.parse import urljoin
 
@@ -238,3 +242,37 @@ def test_the_api_refuses_a_body_that_is_not_json_and_unknown_ids(api):
         f"{api}/calculations/7c9e6679-7425-40de-944b-e07fc1f90ae7", timeout=HTTP_TIMEOUT
     )
     assert missing.status_code == 404
+
+
+def calculations_started_with(stack_outputs, body: dict, since) -> list[str]:
+    sfn = client("stepfunctions")
+    machine = stack_outputs["ApprovalStateMachineArn"]
+    started = []
+    for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=machine):
+        for execution in page["executions"]:
+            if execution["startDate"] < since:
+                continue
+            described = sfn.describe_execution(executionArn=execution["executionArn"])
+            if json.loads(described["input"]) == body:
+                started.append(execution["name"])
+    return started
+
+
+def test_a_retried_post_with_the_same_idempotency_key_starts_one_execution(api, stack_outputs):
+    # GIVEN a calculation no other test posts, and the local cloud's clock
+    body = {"x": secrets.randbelow(100), "y": secrets.randbelow(100), "note": uuid.uuid4().hex}
+    since = datetime.now(UTC) - timedelta(seconds=5)
+    key = {"Idempotency-Key": f"e2e-{uuid.uuid4().hex}"}
+    # WHEN the client posts it, and retries with the same Idempotency-Key
+    first = requests.post(f"{api}/calculations", json=body, headers=key, timeout=HTTP_TIMEOUT)
+    again = requests.post(f"{api}/calculations", json=body, headers=key, timeout=HTTP_TIMEOUT)
+    # THEN the retry gets the first answer, and exactly one execution started
+    assert first.status_code == again.status_code == 202, (first.text, again.text)
+    assert again.json() == first.json()
+    assert calculations_started_with(stack_outputs, body, since) == [first.json()["id"]]
+    # AND the same key with another body is refused and starts nothing
+    other = requests.post(
+        f"{api}/calculations", json={**body, "x": body["x"] + 1}, headers=key, timeout=HTTP_TIMEOUT
+    )
+    assert other.status_code == 422, other.text
+    assert calculations_started_with(stack_outputs, {**body, "x": body["x"] + 1}, since) == []

@@ -28,7 +28,7 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--window-size=1400,1100",
 ]
-# Line 4 has hours that are not a number: processData rejects the file, the run fails.
+# Line 4 has hours that are not a number: ProcessData rejects the file, the run fails.
 BAD_TIMESHEET = (
     "employee_id,employee_name,date,job_code,hours,hourly_rate\n"
     "E1,Ada Lovelace,2026-11-02,DEV,24,50\n"
@@ -63,7 +63,7 @@ def browser() -> Iterator[object]:
 
 
 def failed_payroll_run(outputs: dict[str, str]) -> tuple[str, str]:
-    """Upload a bad timesheet; the ARN of the failed run and processData's error name."""
+    """Upload a bad timesheet; the ARN of the failed run and ProcessData's error name."""
     token = uuid.uuid4().hex[:10]
     client("s3").put_object(
         Bucket=outputs["RawDataBucketName"],
@@ -153,18 +153,18 @@ def test_a_person_finds_a_failed_run_and_reads_its_error_and_logs(stack_outputs,
         classes = state_node(browser, state).get_attribute("class").split()
         return next(c for c in classes if c.startswith("st-"))
 
-    assert status_of("payrollFailed") == "st-failed"
-    assert status_of("processData") == "st-caught"
-    assert status_of("notifyFailure") == "st-succeeded"
-    assert status_of("generatePaystubs") == "st-not-reached"
+    assert status_of("PayrollFailed") == "st-failed"
+    assert status_of("ProcessData") == "st-caught"
+    assert status_of("NotifyFailure") == "st-succeeded"
+    assert status_of("GeneratePaystubs") == "st-not-reached"
 
     # AND clicking the failed state shows its error and cause
-    failed_panel = click_state(browser, "payrollFailed")
+    failed_panel = click_state(browser, "PayrollFailed")
     assert "error: PayrollRunFailed" in failed_panel
     assert "line 3, column 5 (hours)" in failed_panel or "not a number" in failed_panel
 
     # AND clicking the task shows its error, its input and its invocation's log lines
-    task_panel = click_state(browser, "processData")
+    task_panel = click_state(browser, "ProcessData")
     assert f"error: {task_error}" in task_panel
     assert "log lines (CloudWatch Logs)" in task_panel
     logs = browser.find_element(By.CSS_SELECTOR, "#panel pre.logs").text
@@ -212,15 +212,15 @@ def test_a_person_follows_each_map_iteration_of_a_payroll_run(stack_outputs, bro
     browser.set_window_size(1400, 1100)
     browser.get(f"{endpoint()}/_console/execution?arn={arn}")
     find(browser, By.ID, "execution-data")
-    panel = click_state(browser, "generatePaystubs")
+    panel = click_state(browser, "GeneratePaystubs")
 
     # THEN it says how many iterations ran and failed, each one a button
     buttons = browser.find_elements(By.CSS_SELECTOR, ".iterations button[data-index]")
     assert buttons and f"{len(buttons)} iterations ran, 0 failed" in panel
     # AND choosing the first iteration shows that iteration's task with its own log lines
     buttons[0].click()
-    task_panel = click_state(browser, "generatePaystubBatch")
-    assert "generatePaystubs #0" in task_panel
+    task_panel = click_state(browser, "GeneratePaystubBatch")
+    assert "GeneratePaystubs #0" in task_panel
     logs = browser.find_elements(By.CSS_SELECTOR, "#panel pre.logs")
     assert len(logs) == 1 and logs[0].text.startswith("START RequestId: ")
     browser.set_window_size(1400, 1250)

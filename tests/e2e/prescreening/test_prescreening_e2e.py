@@ -4,13 +4,14 @@ local REST API, records on the Kinesis stream, the reviews API resuming real tas
 from __future__ import annotations
 
 import json
+import secrets
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
 
-from prescreening.sandbox import sample_application
+from prescreening.sandbox import sample_application, sample_submission
 from support.localcloud import Execution, client, wait_for_execution, wait_until
 from support.tokens import bearer, reviewer_token
 
@@ -69,7 +70,9 @@ def executions_named(outputs: dict, application_id: str) -> list[dict]:
 
 
 def submit(api: str, application: dict) -> str:
-    response = requests.post(f"{api}/applications", json=application, timeout=HTTP_TIMEOUT)
+    """POST the application as a client does (without its id); the id the service gave it."""
+    submission = {key: value for key, value in application.items() if key != "applicationId"}
+    response = requests.post(f"{api}/applications", json=submission, timeout=HTTP_TIMEOUT)
     assert response.status_code == 202, response.text
     return response.json()["applicationId"]
 
@@ -250,15 +253,25 @@ def test_a_referral_is_decided_through_the_reviews_api(outputs, api, reviewer):
     assert requests.get(f"{api}/applications/{application_id}", timeout=HTTP_TIMEOUT).json()[
         "status"
     ] == ("awaiting_review")
-    # WHEN a reviewer declines it
+    # AND a body that names its own reviewer is refused: who decides comes from the token
+    named = requests.post(
+        f"{api}/reviews/{application_id}",
+        json={"outcome": "approve", "reviewer": "mallory"},
+        headers=reviewer,
+        timeout=HTTP_TIMEOUT,
+    )
+    assert named.status_code == 400 and named.json()["errors"] == [
+        "reviewer: Extra inputs are not permitted"
+    ]
+    # WHEN a reviewer (rita's token) declines it
     answer = requests.post(
         f"{api}/reviews/{application_id}",
-        json={"outcome": "decline", "reviewer": "rita", "note": "income not evidenced"},
+        json={"outcome": "decline", "note": "income not evidenced"},
         headers=reviewer,
         timeout=HTTP_TIMEOUT,
     )
     assert answer.status_code == 200, answer.text
-    # THEN the execution resumes and records the reviewer's decision
+    # THEN the execution resumes and records the decision, reviewed by the token's subject
     execution = wait_for_screening(outputs, application_id)
     assert execution.status == "SUCCEEDED"
     assert execution.output == {
@@ -272,7 +285,7 @@ def test_a_referral_is_decided_through_the_reviews_api(outputs, api, reviewer):
     # AND a second answer finds nothing left to decide
     again = requests.post(
         f"{api}/reviews/{application_id}",
-        json={"outcome": "approve", "reviewer": "sam"},
+        json={"outcome": "approve"},
         headers=reviewer,
         timeout=HTTP_TIMEOUT,
     )
@@ -298,9 +311,60 @@ def test_an_unreachable_bureau_refers_the_application(outputs, api, reviewer):
     # AND a person can still decide it
     answer = requests.post(
         f"{api}/reviews/{application_id}",
-        json={"outcome": "approve", "reviewer": "rita"},
+        json={"outcome": "approve"},
         headers=reviewer,
         timeout=HTTP_TIMEOUT,
     )
     assert answer.status_code == 200
     assert wait_for_screening(outputs, application_id).output["decision"] == "approve"
+
+
+def screenings_of(outputs: dict, requested_amount: float, since: datetime) -> list[str]:
+    """Names of the executions started since `since` for applications of this amount."""
+    sfn = client("stepfunctions")
+    machine = outputs["PreScreeningStateMachineArn"]
+    found = []
+    for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=machine):
+        for execution in page["executions"]:
+            if execution["startDate"] < since:
+                continue
+            described = sfn.describe_execution(executionArn=execution["executionArn"])
+            if json.loads(described["input"]).get("requestedAmount") == requested_amount:
+                found.append(execution["name"])
+    return found
+
+
+def test_a_retried_submission_with_the_same_idempotency_key_is_one_application(outputs, api):
+    # GIVEN an application with an amount no other test asks for, and an Idempotency-Key
+    amount = 10_000 + secrets.randbelow(10**6) / 100
+    submission = sample_submission("approve", requestedAmount=amount)
+    key = {"Idempotency-Key": uuid.uuid4().hex}
+    since = datetime.now(UTC) - timedelta(seconds=5)
+    # WHEN the client posts it, and retries with the same key (its first answer was lost)
+    first = requests.post(f"{api}/applications", json=submission, headers=key, timeout=HTTP_TIMEOUT)
+    again = requests.post(f"{api}/applications", json=submission, headers=key, timeout=HTTP_TIMEOUT)
+    # THEN the retry gets the first answer: the same application
+    assert first.status_code == again.status_code == 202, (first.text, again.text)
+    assert again.json() == first.json()
+    application_id = first.json()["applicationId"]
+    # AND exactly one execution screens it, to its decision
+    assert wait_for_screening(outputs, application_id).status == "SUCCEEDED"
+    assert screenings_of(outputs, amount, since) == [f"PreScreening-{application_id}"]
+    # AND the same key with another application is refused
+    other = requests.post(
+        f"{api}/applications",
+        json={**submission, "termMonths": 12},
+        headers=key,
+        timeout=HTTP_TIMEOUT,
+    )
+    assert other.status_code == 422, other.text
+
+
+def test_a_client_cannot_choose_an_application_id(api):
+    chosen = requests.post(
+        f"{api}/applications",
+        json=sample_application("approve", new_id("chosen")),
+        timeout=HTTP_TIMEOUT,
+    )
+    assert chosen.status_code == 400, chosen.text
+    assert chosen.json()["errors"][0].startswith("applicationId:")

@@ -5,14 +5,13 @@ submissions past the throttle gets 429."""
 from __future__ import annotations
 
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 
 import local_issuer
-from prescreening.sandbox import sample_application
+from prescreening.sandbox import sample_submission
 from support.localcloud import client, endpoint, wait_until
 from support.tokens import bearer, reviewer_token
 
@@ -33,13 +32,11 @@ def reviewer() -> dict[str, str]:
 @pytest.fixture(scope="module")
 def referral(stack_outputs, api, reviewer) -> str:
     """An application waiting for a person; declined by a reviewer once the tests are done."""
-    application_id = f"e2e-access-{uuid.uuid4().hex[:10]}"
     submitted = requests.post(
-        f"{api}/applications",
-        json=sample_application("refer", application_id),
-        timeout=HTTP_TIMEOUT,
+        f"{api}/applications", json=sample_submission("refer"), timeout=HTTP_TIMEOUT
     )
     assert submitted.status_code == 202, submitted.text
+    application_id = submitted.json()["applicationId"]
     wait_until(
         lambda: application_id in pending_ids(api, reviewer),
         timeout=90,
@@ -49,7 +46,7 @@ def referral(stack_outputs, api, reviewer) -> str:
     yield application_id
     answer = requests.post(
         f"{api}/reviews/{application_id}",
-        json={"outcome": "decline", "reviewer": "rita"},
+        json={"outcome": "decline"},
         headers=reviewer,
         timeout=HTTP_TIMEOUT,
     )
@@ -91,7 +88,7 @@ def test_no_token_is_401(api, referral, method):
     response = requests.request(
         method,
         f"{api}{path}",
-        json={"outcome": "approve", "reviewer": "mallory"},
+        json={"outcome": "approve"},
         timeout=HTTP_TIMEOUT,
     )
     assert response.status_code == 401
@@ -108,7 +105,7 @@ def test_a_token_that_is_not_a_reviewers_is_403_and_changes_nothing(
     # WHEN it tries to approve the referral, and to list the referrals
     decided = requests.post(
         f"{api}/reviews/{referral}",
-        json={"outcome": "approve", "reviewer": "mallory"},
+        json={"outcome": "approve"},
         headers=bearer(token),
         timeout=HTTP_TIMEOUT,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -29,6 +30,7 @@ def aws():
     with mock_aws():
         create_table("ApprovalRequestsTable", REQUESTS_TABLE)
         create_table("ApprovalDoubleIdempotencyTable", IDEMPOTENCY_TABLE)
+        create_table("ApprovalIdempotencyTable", os.environ["APPROVAL_IDEMPOTENCY_TABLE"])
         boto3.client("secretsmanager").create_secret(Name=SECRET_NAME, SecretString=LINK_KEY)
         boto3.client("ses").verify_email_identity(EmailAddress=SENDER)
         yield

@@ -1,6 +1,7 @@
 """Calculate's HTTP call to the third party, IsInputValid's handler, and the calculations API."""
 
 import json
+import os
 
 import boto3
 import pytest
@@ -110,6 +111,38 @@ def test_posting_a_calculation_starts_an_execution_named_by_its_id(
     )
     assert status["statusCode"] == 200
     assert json.loads(status["body"])["id"] == body["id"]
+
+
+def test_a_retried_post_with_the_same_idempotency_key_starts_one_calculation(
+    calculations_api, lambda_context
+):
+    # GIVEN a calculation posted with an Idempotency-Key
+    post = api("POST", "/calculations", json.dumps({"x": 1, "y": 2}))
+    post["headers"]["Idempotency-Key"] = "retry-me-1"
+    first = calculations_api.handler(post, lambda_context)
+    # WHEN the client retries it, and posts the same body without a key
+    again = calculations_api.handler(post, lambda_context)
+    unkeyed = calculations_api.handler(
+        api("POST", "/calculations", json.dumps({"x": 1, "y": 2})), lambda_context
+    )
+    # THEN the retry gets the first answer; only the unkeyed post is a new calculation
+    assert first["statusCode"] == again["statusCode"] == 202
+    assert json.loads(again["body"]) == json.loads(first["body"])
+    assert json.loads(unkeyed["body"])["id"] != json.loads(first["body"])["id"]
+    executions = boto3.client("stepfunctions").list_executions(
+        stateMachineArn=os.environ["APPROVAL_STATE_MACHINE_ARN"]
+    )["executions"]
+    assert len(executions) == 2
+
+
+def test_an_idempotency_key_reused_for_another_body_is_a_422(calculations_api, lambda_context):
+    post = api("POST", "/calculations", json.dumps({"x": 1, "y": 2}))
+    post["headers"]["Idempotency-Key"] = "reused"
+    assert calculations_api.handler(post, lambda_context)["statusCode"] == 202
+    other = {**post, "body": json.dumps({"x": 5, "y": 6})}
+    response = calculations_api.handler(other, lambda_context)
+    assert response["statusCode"] == 422
+    assert "Idempotency-Key" in json.loads(response["body"])["message"]
 
 
 @pytest.mark.parametrize("body", ["not json", "[1, 2]", None])

@@ -4,6 +4,7 @@ are made here with a throwaway key; the issuer's JWKS is served over (mocked) HT
 from __future__ import annotations
 
 import json
+import os
 import time
 
 import jwt
@@ -12,18 +13,18 @@ import requests
 import responses
 
 import local_issuer
-from authorizer.dal.jwks import key_set
 from authorizer.handlers import authorize
+from authorizer.handlers.authorize import key_set
 from authorizer.logic.routes import routes_for
 from authorizer.logic.tokens import bearer_token, roles_in
-from authorizer.settings import settings
 from support.events import sample_event
 
-ISSUER = "https://issuer.example.com/pool"
-JWKS_URL = f"{ISSUER}/.well-known/jwks.json"
-AUDIENCE = "workflows-api"
+# The authorizer's environment is the unit one (tests/unit/conftest.py), read at its import.
+ISSUER = os.environ["AUTHORIZER_TOKEN_ISSUER"]
+JWKS_URL = os.environ["AUTHORIZER_JWKS_URL"]
+AUDIENCE = os.environ["AUTHORIZER_TOKEN_AUDIENCE"]
 API = "arn:aws:execute-api:us-east-1:123456789012:abc123/prod"
-ROUTES = {"GET /reviews": ["reviewer"], "POST /reviews/*": ["reviewer", "lead"]}
+ROUTES = json.loads(os.environ["AUTHORIZER_ROUTE_ROLES"])
 
 
 @pytest.fixture(scope="module")
@@ -33,17 +34,11 @@ def issuer_key():
 
 @pytest.fixture
 def issuer(monkeypatch, issuer_key):
-    """The issuer's JWKS at JWKS_URL; the authorizer configured for it."""
-    monkeypatch.setenv("TOKEN_ISSUER", ISSUER)
-    monkeypatch.setenv("TOKEN_AUDIENCE", AUDIENCE)
-    monkeypatch.setenv("JWKS_URL", JWKS_URL)
-    monkeypatch.setenv("ROUTE_ROLES", json.dumps(ROUTES))
-    settings.cache_clear()
+    """The issuer's JWKS at JWKS_URL, where the authorizer is configured to read it."""
     key_set.forget()
     with responses.RequestsMock(assert_all_requests_are_fired=False) as http:
         http.get(JWKS_URL, json=local_issuer.jwks(issuer_key))
         yield http
-    settings.cache_clear()
     key_set.forget()
 
 

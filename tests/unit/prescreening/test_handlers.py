@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 
 import boto3
 import pytest
 import requests
+from aws_lambda_powertools.utilities import parameters
 from botocore.exceptions import ClientError
+from moto import mock_aws
 
 from common import stepfunctions
 from common.aws import client
@@ -65,6 +68,63 @@ def test_post_application_puts_it_on_the_stream_keyed_by_a_new_id(aws, lambda_co
     [record] = kinesis.get_records(ShardIterator=iterator)["Records"]
     assert record["PartitionKey"] == application_id
     assert json.loads(record["Data"])["applicationId"] == application_id
+
+
+def stream_records() -> list[dict]:
+    kinesis = boto3.client("kinesis")
+    shard = kinesis.describe_stream(StreamName="applications")["StreamDescription"]["Shards"][0]
+    iterator = kinesis.get_shard_iterator(
+        StreamName="applications", ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    return kinesis.get_records(ShardIterator=iterator)["Records"]
+
+
+def with_key(event: dict, key: str) -> dict:
+    return {**event, "headers": {**event["headers"], "Idempotency-Key": key}}
+
+
+def test_a_retried_post_with_the_same_idempotency_key_is_one_application(aws, lambda_context):
+    # GIVEN an application posted with an Idempotency-Key
+    event = with_key(sample_event("prescreening-applications-api-post"), "client-retry-1")
+    first = applications_api.handler(event, lambda_context)
+    # WHEN the client retries it
+    again = applications_api.handler(event, lambda_context)
+    # THEN the retry gets the first answer, and one record is on the stream
+    assert first["statusCode"] == again["statusCode"] == 202
+    assert body_of(again) == body_of(first)
+    [record] = stream_records()
+    assert record["PartitionKey"] == body_of(first)["applicationId"]
+
+
+def test_an_idempotency_key_reused_for_another_application_is_a_422(aws, lambda_context):
+    event = with_key(sample_event("prescreening-applications-api-post"), "client-retry-2")
+    assert applications_api.handler(event, lambda_context)["statusCode"] == 202
+    changed = json.loads(event["body"])
+    changed["requestedAmount"] = 99_000
+    response = applications_api.handler({**event, "body": json.dumps(changed)}, lambda_context)
+    assert response["statusCode"] == 422
+    assert len(stream_records()) == 1
+
+
+def test_a_client_cannot_choose_the_application_id(aws, lambda_context):
+    # GIVEN a submission naming its own id (perhaps someone else's)
+    event = sample_event("prescreening-applications-api-post")
+    chosen = {**json.loads(event["body"]), "applicationId": "someone-elses-id"}
+    # WHEN posted
+    response = applications_api.handler({**event, "body": json.dumps(chosen)}, lambda_context)
+    # THEN 400 naming the field, and nothing is put on the stream
+    assert response["statusCode"] == 400
+    assert body_of(response)["errors"][0].startswith("applicationId: given by the service")
+    assert stream_records() == []
+
+
+def test_application_ids_are_random_and_unguessable(aws, lambda_context):
+    event = sample_event("prescreening-applications-api-post")
+    ids = {
+        body_of(applications_api.handler(event, lambda_context))["applicationId"] for _ in range(3)
+    }
+    # 32 hex digits from uuid4: 122 random bits each, never repeated
+    assert len(ids) == 3 and all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
 
 
 @pytest.mark.parametrize(
@@ -202,9 +262,67 @@ def test_a_review_of_a_task_that_stopped_waiting_is_refused(aws, lambda_context,
 def test_a_review_must_approve_or_decline(aws, lambda_context):
     event = sample_event("prescreening-reviews-api-post")
     response = reviews_api.handler(
-        {**event, "body": json.dumps({"outcome": "refer", "reviewer": "rita"})}, lambda_context
+        {**event, "body": json.dumps({"outcome": "refer"})}, lambda_context
     )
     assert response["statusCode"] == 400
+
+
+def as_caller(event: dict, subject: str) -> dict:
+    """The event as API Gateway passes it once the StaffAuthorizer let `subject` in."""
+    authorizer = {"principalId": subject, "subject": subject, "roles": "reviewer"}
+    return {**event, "requestContext": {**event["requestContext"], "authorizer": authorizer}}
+
+
+def test_the_reviewer_recorded_is_the_tokens_subject(aws, lambda_context, monkeypatch):
+    # GIVEN a referral waiting, and a reviewer whose token's subject is "sam"
+    request_review.handler(sample_event("prescreening-request-review"), lambda_context)
+    sent = []
+    monkeypatch.setattr(
+        stepfunctions, "send_task_success", lambda token, output: sent.append(output)
+    )
+    # WHEN sam decides it
+    response = reviews_api.handler(
+        as_caller(sample_event("prescreening-reviews-api-post"), "sam"), lambda_context
+    )
+    # THEN the decision names sam, in the answer and in what resumes the execution
+    assert response["statusCode"] == 200
+    assert body_of(response)["reviewedBy"] == "sam"
+    assert [output["reviewedBy"] for output in sent] == ["sam"]
+
+
+def test_a_review_naming_its_reviewer_in_the_body_is_refused(aws, lambda_context, monkeypatch):
+    # GIVEN a referral waiting
+    request_review.handler(sample_event("prescreening-request-review"), lambda_context)
+    sent = []
+    monkeypatch.setattr(stepfunctions, "send_task_success", lambda token, output: sent.append(1))
+    # WHEN the body says who reviewed it
+    event = sample_event("prescreening-reviews-api-post")
+    response = reviews_api.handler(
+        {**event, "body": json.dumps({"outcome": "approve", "reviewer": "mallory"})},
+        lambda_context,
+    )
+    # THEN 400 naming the field, and the referral is still waiting
+    assert response["statusCode"] == 400
+    assert body_of(response)["errors"] == ["reviewer: Extra inputs are not permitted"]
+    assert sent == []
+    assert applications.get(APPLICATIONS, "app-sample-0001")["taskToken"] == "sample-task-token"
+
+
+def test_a_review_without_an_authorized_caller_is_401_and_changes_nothing(
+    aws, lambda_context, monkeypatch
+):
+    # GIVEN a referral waiting, and a request that came through no authorizer
+    request_review.handler(sample_event("prescreening-request-review"), lambda_context)
+    sent = []
+    monkeypatch.setattr(stepfunctions, "send_task_success", lambda token, output: sent.append(1))
+    event = sample_event("prescreening-reviews-api-post")
+    context = {k: v for k, v in event["requestContext"].items() if k != "authorizer"}
+    # WHEN it decides the referral
+    response = reviews_api.handler({**event, "requestContext": context}, lambda_context)
+    # THEN 401, and the referral is still waiting with its token
+    assert response["statusCode"] == 401
+    assert sent == []
+    assert applications.get(APPLICATIONS, "app-sample-0001")["taskToken"] == "sample-task-token"
 
 
 def test_the_sandbox_bureau_answers_deterministically(lambda_context):
@@ -247,21 +365,37 @@ def test_checks_answer_for_the_sample_application(lambda_context):
     )["affordable"]
 
 
-def test_credit_check_calls_the_bureau_and_reads_its_report(lambda_context, monkeypatch):
+@pytest.fixture
+def bureau_credentials():
+    """The bureau's API key in (moto's) Secrets Manager, where the template's secret holds it."""
+    with mock_aws():
+        parameters.clear_caches()
+        secrets = boto3.client("secretsmanager")
+        secrets.create_secret(
+            Name=os.environ["PRESCREENING_CREDIT_BUREAU_SECRET_ARN"], SecretString="key-one"
+        )
+        yield secrets
+        parameters.clear_caches()
+
+
+class BureauAnswer:
+    status_code = 200
+
+    def raise_for_status(self):
+        pass
+
+    def json(self):
+        return {"score": 701, "delinquencies": 0, "reference": "r"}
+
+
+def test_credit_check_calls_the_bureau_and_reads_its_report(
+    lambda_context, monkeypatch, bureau_credentials
+):
     calls = []
 
-    class Answer:
-        status_code = 200
-
-        def raise_for_status(self):
-            pass
-
-        def json(self):
-            return {"score": 701, "delinquencies": 0, "reference": "r"}
-
-    def post(url, json, timeout):
-        calls.append((url, json))
-        return Answer()
+    def post(url, json, headers, timeout):
+        calls.append((url, json, headers))
+        return BureauAnswer()
 
     monkeypatch.setattr(requests, "post", post)
     result = credit_check.handler(sample_event("prescreening-credit-check"), lambda_context)
@@ -270,7 +404,36 @@ def test_credit_check_calls_the_bureau_and_reads_its_report(lambda_context, monk
     assert set(calls[0][1]) == {"name", "dateOfBirth", "nationalId"}
 
 
-def test_credit_check_reports_an_unreachable_bureau_as_unavailable(lambda_context, monkeypatch):
+def test_credit_check_sends_the_bureau_key_from_secrets_manager_read_once(
+    lambda_context, monkeypatch, bureau_credentials
+):
+    # GIVEN the bureau's key in Secrets Manager
+    keys_sent = []
+    monkeypatch.setattr(
+        requests,
+        "post",
+        lambda url, json, headers, timeout: (
+            keys_sent.append(headers["X-Api-Key"]) or BureauAnswer()
+        ),
+    )
+    # WHEN two applications are checked, and then the key is rotated
+    credit_check.handler(sample_event("prescreening-credit-check"), lambda_context)
+    credit_check.handler(sample_event("prescreening-credit-check"), lambda_context)
+    bureau_credentials.put_secret_value(
+        SecretId=os.environ["PRESCREENING_CREDIT_BUREAU_SECRET_ARN"], SecretString="key-two"
+    )
+    credit_check.handler(sample_event("prescreening-credit-check"), lambda_context)
+    # THEN every call carries the key, kept while the process is warm (not read per call)
+    assert keys_sent == ["key-one", "key-one", "key-one"]
+    # AND once the cache expires the rotated key is read
+    parameters.clear_caches()
+    credit_check.handler(sample_event("prescreening-credit-check"), lambda_context)
+    assert keys_sent[-1] == "key-two"
+
+
+def test_credit_check_reports_an_unreachable_bureau_as_unavailable(
+    lambda_context, monkeypatch, bureau_credentials
+):
     unreachable = credit_check.settings.model_copy(
         update={
             "sandbox_credit_bureau_url": "http://127.0.0.1:9/reports",

@@ -1,4 +1,5 @@
-"""POST /calculations starts a calculation (202, its id and execution ARN);
+"""POST /calculations starts a calculation (202, its id and execution ARN; retry-safe with an
+Idempotency-Key);
 GET /calculations/{id} returns its status and, once finished, its result."""
 
 import uuid
@@ -13,11 +14,13 @@ from approval.logic.status import describe_calculation
 from approval.settings import CalculationsApiSettings
 from common import stepfunctions
 from common.http import api_handler, json_response, problem, rest_api
+from common.idempotency import RetrySafe
 from common.observability import logger
 from common.settings import load_settings
 
 settings = load_settings(CalculationsApiSettings)
 app = rest_api()
+retry_safe = RetrySafe(settings.idempotency_table)
 MAX_BODY_BYTES = 4096
 
 
@@ -27,18 +30,20 @@ def start_calculation(request: Annotated[dict[str, Any], Body()]) -> Response[st
         return problem(
             HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"the body is over {MAX_BODY_BYTES} bytes"
         )
+    return retry_safe.answer(app, request, lambda: start(request))
+
+
+def start(request: dict[str, Any]) -> tuple[HTTPStatus, dict]:
     # x and y are checked by the workflow itself (IsInputValid), so every request is traceable.
+    # The id is random (unguessable): it names the execution and the status URL.
     calculation_id = str(uuid.uuid4())
     execution = stepfunctions.start_execution(settings.state_machine_arn, calculation_id, request)
     logger.info("calculation started", extra={"calculation_id": calculation_id})
-    return json_response(
-        HTTPStatus.ACCEPTED,
-        {
-            "id": calculation_id,
-            "executionArn": execution.arn,
-            "status": f"/calculations/{calculation_id}",
-        },
-    )
+    return HTTPStatus.ACCEPTED, {
+        "id": calculation_id,
+        "executionArn": execution.arn,
+        "status": f"/calculations/{calculation_id}",
+    }
 
 
 @app.get("/calculations/<calculation_id>")
@@ -58,4 +63,4 @@ def get_calculation(calculation_id: str) -> Response[str]:
     return json_response(HTTPStatus.OK, describe_calculation(calculation_id, execution, waiting))
 
 
-handler = api_handler(app)
+handler = api_handler(app, retry_safe=retry_safe)

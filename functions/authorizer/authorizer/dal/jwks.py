@@ -12,8 +12,6 @@ import time
 import jwt
 import requests
 
-from authorizer.settings import settings
-
 REFETCH_SECONDS = 30.0
 FETCH_TIMEOUT_SECONDS = 5.0
 
@@ -22,14 +20,17 @@ class KeySetUnavailable(Exception):
     """The issuer's key set could not be fetched or read."""
 
 
-class _KeySet:
-    def __init__(self) -> None:
+class KeySet:
+    """The key set at `url`, kept `cache_seconds`."""
+
+    def __init__(self, url: str, cache_seconds: float) -> None:
+        self._url, self._cache_seconds = url, cache_seconds
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at = float("-inf")
         self._lock = threading.Lock()
 
     def _fetch(self) -> None:
-        url = settings().jwks_url
+        url = self._url
         try:
             response = requests.get(url, timeout=FETCH_TIMEOUT_SECONDS)
             response.raise_for_status()
@@ -42,15 +43,10 @@ class _KeySet:
     def signing_key(self, key_id: str) -> jwt.PyJWK | None:
         with self._lock:
             age = time.monotonic() - self._fetched_at
-            if age > settings().jwks_cache_seconds or (
-                key_id not in self._keys and age > REFETCH_SECONDS
-            ):
+            if age > self._cache_seconds or (key_id not in self._keys and age > REFETCH_SECONDS):
                 self._fetch()
             return self._keys.get(key_id)
 
     def forget(self) -> None:
         with self._lock:
             self._keys, self._fetched_at = {}, float("-inf")
-
-
-key_set = _KeySet()

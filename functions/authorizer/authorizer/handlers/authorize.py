@@ -15,12 +15,15 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from authorizer.dal.jwks import key_set
+from authorizer.dal.jwks import KeySet
 from authorizer.logic.routes import routes_for
 from authorizer.logic.tokens import InvalidToken, bearer_token, verify
-from authorizer.settings import settings
+from authorizer.settings import AuthorizerSettings
 from common.observability import logger, tracer
+from common.settings import load_settings
 
+settings = load_settings(AuthorizerSettings)
+key_set = KeySet(settings.jwks_url, settings.jwks_cache_seconds)
 ANONYMOUS = "anonymous"
 
 
@@ -32,14 +35,13 @@ def handler(event: dict, context: LambdaContext) -> dict:
     if token is None:
         raise Exception("Unauthorized")  # the exact message API Gateway maps to 401
 
-    config = settings()
     try:
-        caller = verify(token, config, key_set.signing_key)
+        caller = verify(token, settings, key_set.signing_key)
     except InvalidToken as refused:
         logger.info("token refused", reason=str(refused))
         return _deny_all(request.parsed_arn, ANONYMOUS)
 
-    routes = routes_for(caller.roles, config.route_roles)
+    routes = routes_for(caller.roles, settings.route_roles)
     if not routes:
         logger.info("no route for the caller's roles", subject=caller.subject)
         return _deny_all(request.parsed_arn, caller.subject)
@@ -49,7 +51,7 @@ def handler(event: dict, context: LambdaContext) -> dict:
         "roles": ",".join(sorted(caller.roles)),
         **{
             name: caller.claims[name]
-            for name in config.context_claims
+            for name in settings.context_claims
             if isinstance(caller.claims.get(name), str | int | bool)
         },
     }

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import jwt
 
-from authorizer.settings import Settings
+from authorizer.settings import AuthorizerSettings
 
 
 class InvalidToken(Exception):
@@ -44,7 +44,9 @@ def roles_in(claims: dict, role_claims: tuple[str, ...]) -> frozenset[str]:
     return frozenset(roles)
 
 
-def verify(token: str, config: Settings, signing_key: Callable[[str], jwt.PyJWK | None]) -> Caller:
+def verify(
+    token: str, config: AuthorizerSettings, signing_key: Callable[[str], jwt.PyJWK | None]
+) -> Caller:
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError as error:

@@ -1,4 +1,5 @@
-"""POST /applications (validate, put on the stream, 202) and GET /applications/{id}."""
+"""POST /applications (validate, give it an id, put it on the stream, 202; retry-safe with an
+Idempotency-Key) and GET /applications/{id}."""
 
 from http import HTTPStatus
 from typing import Annotated, Any
@@ -9,14 +10,16 @@ from pydantic import ValidationError
 
 from common.errors import field_errors
 from common.http import api_handler, json_response, problem, rest_api
+from common.idempotency import RetrySafe
 from common.observability import logger, tracer
 from common.settings import load_settings
 from prescreening.dal import applications, stream
-from prescreening.models import Application, NewApplication
+from prescreening.models import Application, new_application_id
 from prescreening.settings import ApplicationsApiSettings
 
 settings = load_settings(ApplicationsApiSettings)
 app = rest_api()
+retry_safe = RetrySafe(settings.idempotency_table)
 
 # What GET may show: status and decision, never personal data.
 PUBLIC_FIELDS = (
@@ -37,21 +40,32 @@ PUBLIC_FIELDS = (
 @app.post("/applications")
 @tracer.capture_method
 def submit_application(body: Annotated[dict[str, Any], Body()]) -> Response[str]:
-    # The id is generated here when absent, so the full model is checked after NewApplication.
+    # The id is the service's (random, unguessable): a client cannot pick one that collides
+    # with someone else's. A client that retries sends an Idempotency-Key instead.
+    if "applicationId" in body:
+        return problem(
+            HTTPStatus.BAD_REQUEST,
+            "invalid request",
+            [
+                "applicationId: given by the service; leave it out (send an Idempotency-Key to "
+                "retry safely)"
+            ],
+        )
     try:
-        application = Application.model_validate(NewApplication.model_validate(body).with_id())
+        application = Application.model_validate({**body, "applicationId": new_application_id()})
     except ValidationError as error:
         return problem(HTTPStatus.BAD_REQUEST, "invalid request", field_errors(error))
+    return retry_safe.answer(app, body, lambda: accept(application))
+
+
+def accept(application: Application) -> tuple[HTTPStatus, dict]:
     stream.put_application(settings.application_stream, application.to_json())
     logger.info("application accepted", extra={"application_id": application.application_id})
-    return json_response(
-        HTTPStatus.ACCEPTED,
-        {
-            "applicationId": application.application_id,
-            "status": "received",
-            "statusUrl": f"/applications/{application.application_id}",
-        },
-    )
+    return HTTPStatus.ACCEPTED, {
+        "applicationId": application.application_id,
+        "status": "received",
+        "statusUrl": f"/applications/{application.application_id}",
+    }
 
 
 @app.get("/applications/<application_id>")
@@ -65,4 +79,4 @@ def application_status(application_id: str) -> Response[str]:
     return json_response(HTTPStatus.OK, {key: found[key] for key in PUBLIC_FIELDS if key in found})
 
 
-handler = api_handler(app)
+handler = api_handler(app, retry_safe=retry_safe)

@@ -30,6 +30,7 @@ def handler(application: Application, context: LambdaContext) -> dict:
             "nationalId": applicant.national_id,
         },
         timeout=settings.credit_bureau_timeout_seconds,
+        api_key=bureau.api_key(settings.credit_bureau_secret_arn),
     )
     result = credit.credit_result(report)
     logger.info(

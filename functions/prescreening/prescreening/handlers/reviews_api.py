@@ -1,8 +1,9 @@
 """GET /reviews (referrals waiting for a person) and POST /reviews/{applicationId} (decide one).
 
-A review is claimed once in the applications table before its execution is resumed, so two
-reviewers answering at the same time cannot both resume it; a claim whose answer could not be
-sent is released, so the referral stays reviewable.
+The reviewer recorded is the caller the StaffAuthorizer let in (its token's subject); the body
+holds only the verdict. A review is claimed once in the applications table before its execution
+is resumed, so two reviewers answering at the same time cannot both resume it; a claim whose
+answer could not be sent is released, so the referral stays reviewable.
 """
 
 from functools import partial
@@ -11,7 +12,7 @@ from http import HTTPStatus
 from aws_lambda_powertools.event_handler import Response
 
 from common import stepfunctions
-from common.http import api_handler, json_response, problem, rest_api
+from common.http import api_handler, caller_subject, json_response, problem, rest_api
 from common.observability import logger, tracer
 from common.settings import load_settings
 from common.stepfunctions import AnswerNotDelivered, Delivery
@@ -41,11 +42,14 @@ def pending_reviews() -> Response[str]:
 @app.post("/reviews/<application_id>")
 @tracer.capture_method
 def decide_review(application_id: str, verdict: ReviewVerdict) -> Response[str]:
+    reviewer = caller_subject(app)
+    if reviewer is None:  # the route deployed without its authorizer: refuse, record nothing
+        return problem(HTTPStatus.UNAUTHORIZED, "a reviewer's token is required")
     reasons = [f"{verdict.outcome.value} on review", *([verdict.note] if verdict.note else [])]
     decision = {
         "outcome": verdict.outcome.value,
         "reasons": reasons,
-        "reviewedBy": verdict.reviewer,
+        "reviewedBy": reviewer,
     }
     table = settings.applications_table
     try:
