@@ -13,6 +13,7 @@ import boto3
 import pytest
 from pypdf import PdfReader
 
+from payroll.dal import files
 from payroll.handlers import (
     collect_rollup,
     generate_paystubs,
@@ -215,3 +216,34 @@ def test_the_sample_events_run_in_the_workflow_order(s3, lambda_context):
     # THEN the samples fit together: the rollup and the report cover the three employees
     assert rolled["paystubs"]["count"] == 3
     assert reported["report"]["employees"] == 3
+
+
+def test_a_file_over_the_size_limit_fails_unread_and_writes_nothing(
+    s3, lambda_context, monkeypatch
+):
+    # GIVEN a size limit of 100 bytes, and a valid timesheet larger than that
+    limited = process_data.settings.model_copy(update={"max_file_bytes": 100})
+    monkeypatch.setattr(process_data, "settings", limited)
+    read = []
+    original = files.read
+    monkeypatch.setattr(
+        files, "read", lambda *args, **kwargs: read.append(original(*args, **kwargs)) or read[-1]
+    )
+    # WHEN ProcessData runs
+    with pytest.raises(InvalidPayrollFile) as raised:
+        process_data.handler(upload(s3, TIMESHEET), lambda_context)
+    # THEN it names the limit, read no more than one byte past it, and wrote nothing
+    assert "larger than the limit of 100 bytes (PAYROLL_MAX_FILE_BYTES)" in str(raised.value)
+    assert [len(data) for data in read] == [101]
+    assert keys(s3, PROCESSED) == []
+
+
+def test_the_rate_ceiling_comes_from_the_settings(s3, lambda_context, monkeypatch):
+    # GIVEN a ceiling of $45 an hour; Ada is paid $50 on lines 2, 4 and 5
+    limited = process_data.settings.model_copy(update={"max_hourly_rate": Decimal(45)})
+    monkeypatch.setattr(process_data, "settings", limited)
+    with pytest.raises(InvalidPayrollFile) as raised:
+        process_data.handler(upload(s3, TIMESHEET), lambda_context)
+    assert "line 2, column 6 (hourly_rate): above the ceiling of 45 an hour" in str(raised.value)
+    assert "line 5, column 6 (hourly_rate): above the ceiling" in str(raised.value)
+    assert "line 3, column 6" not in str(raised.value)  # Alan's $30 is within it
