@@ -73,28 +73,23 @@ def _lines(numbers: Sequence[int]) -> str:
 
 
 def _amount(text: str, line: int, column: int, errors: list[tuple[int, str]]) -> Decimal:
-    where = _where(line, column)
     try:
         value = Decimal(text)
     except InvalidOperation:
         value = Decimal("NaN")
+    # Only a long text or an exponent can hold more digits than the arithmetic carries.
+    long = len(text) > MAX_INTEGER_DIGITS or "e" in text or "E" in text
     if not value.is_finite():
-        errors.append((line, f"{where}: not a number"))
-    elif value.adjusted() >= MAX_INTEGER_DIGITS:
-        errors.append(
-            (line, f"{where}: too large to compute with (more than {MAX_INTEGER_DIGITS} digits)")
-        )
-    elif len(value.as_tuple().digits) > MAX_SIGNIFICANT_DIGITS:
-        errors.append(
-            (
-                line,
-                f"{where}: more digits than payroll computes with ({MAX_SIGNIFICANT_DIGITS})",
-            )
-        )
+        fault = "not a number"
+    elif long and value.adjusted() >= MAX_INTEGER_DIGITS:
+        fault = f"too large to compute with (more than {MAX_INTEGER_DIGITS} digits)"
+    elif long and len(value.as_tuple().digits) > MAX_SIGNIFICANT_DIGITS:
+        fault = f"more digits than payroll computes with ({MAX_SIGNIFICANT_DIGITS})"
     elif value < 0:
-        errors.append((line, f"{where}: negative"))
+        fault = "negative"
     else:
         return value
+    errors.append((line, f"{_where(line, column)}: {fault}"))
     return Decimal(0)
 
 
