@@ -220,9 +220,8 @@ def parse_timesheet(data: bytes, limits: TimesheetLimits) -> list[TimesheetEntry
     except StopIteration:
         raise InvalidPayrollFile("line 1, column 1: the file is empty") from None
     except csv.Error as error:
-        errors.append(
-            (reader.line_num, f"line {reader.line_num}, column 1: not valid CSV ({error})")
-        )
+        # The csv module does not say where in the line; its reason names no cell value.
+        errors.append((reader.line_num, f"line {reader.line_num}: not valid CSV ({error})"))
     for (_, worked_on), worked in days.items():
         if worked_on != date.min and sum(hours for _, hours in worked) > MAX_HOURS_A_DAY:
             lines = [line for line, _ in worked]
