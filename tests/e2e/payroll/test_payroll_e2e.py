@@ -341,11 +341,11 @@ NAMES = {
 def test_names_in_any_script_read_back_exactly_and_csv_cells_never_run(stack_outputs):
     # GIVEN a timesheet of employees named in Latin, Greek and Cyrillic scripts, and one formula
     rows = [
-        (employee, name, "2026-11-02", "DEV", "8", str(1000 + 100 * n))
+        (employee, name, "2026-11-02", "DEV", "20", str(600 + 50 * n))
         for n, (employee, name) in enumerate(NAMES.items())
     ]
     body = ("\n".join([HEADER, *(",".join(row) for row in rows[:-1])]) + "\n").encode()
-    body += f'E6,"{NAMES["E6"].replace('"', '""')}",2026-11-02,-DEV,8,1500\n'.encode()
+    body += f'E6,"{NAMES["E6"].replace('"', '""')}",2026-11-02,-DEV,20,900\n'.encode()
     key = f"e2e/{uuid.uuid4().hex[:10]}/timesheet.csv"
 
     # WHEN it is uploaded
@@ -360,8 +360,8 @@ def test_names_in_any_script_read_back_exactly_and_csv_cells_never_run(stack_out
     report_text = pdf_text(read(paystubs_bucket, f"{prefix}/report.pdf"))
     for name in NAMES.values():
         assert name in report_text
-    # AND amounts carry thousands separators, charts included ($8,000 = 8 h x $1,000)
-    assert "$8,000.00" in report_text
+    # AND amounts carry thousands separators, charts included ($12,000 = 20 h x $600)
+    assert "$12,000.00" in report_text
     assert "$10,000" in report_text  # a value-axis label of the chart
 
     # AND every CSV output keeps the formula as text and the amounts as numbers
