@@ -34,7 +34,11 @@ sys.path[:0] = [
 import stack  # noqa: E402
 from payroll.logic.earnings import WithholdingRates, compute_paystub  # noqa: E402
 from payroll.logic.paystub_pdf import render_paystub  # noqa: E402
-from payroll.logic.timesheet import by_employee, parse_timesheet  # noqa: E402
+from payroll.logic.timesheet import (  # noqa: E402
+    TimesheetLimits,
+    by_employee,
+    parse_timesheet,
+)
 from support.localcloud import client, wait_for_execution, wait_until  # noqa: E402
 
 EMPLOYEES = int(os.environ.get("PAYROLL_BENCH_EMPLOYEES", "10000"))
@@ -55,7 +59,8 @@ def timesheet(employees: int) -> bytes:
         for week in range(2):
             monday = MONDAY + timedelta(days=7 * week)
             thursday = monday + timedelta(days=3)
-            long_day, short_day = rng.randrange(20, 36), rng.randrange(4, 16)
+            # At most 24 hours a day (ProcessData refuses more); 40+ hours a week: overtime.
+            long_day, short_day = rng.randrange(16, 25), rng.randrange(8, 24)
             out.write(f"{employee},{monday},JOB{number % 7},{long_day},{rate}\n")
             out.write(f"{employee},{thursday},JOB{(number + 1) % 7},{short_day},{rate + 5}\n")
     return out.getvalue().encode()
@@ -64,7 +69,8 @@ def timesheet(employees: int) -> bytes:
 def raw_reportlab_rate(data: bytes, count: int) -> float:
     """Paystubs per second drawn by reportlab alone, from the same timesheet."""
     rates = WithholdingRates(Decimal("0.062"), Decimal("0.0145"), Decimal("0.10"))
-    employees = list(by_employee(parse_timesheet(data)).values())[:count]
+    limits = TimesheetLimits(max_hourly_rate=Decimal(1000), max_file_bytes=len(data))
+    employees = list(by_employee(parse_timesheet(data, limits)).values())[:count]
     paystubs = [compute_paystub(entries, rates) for entries in employees]
     started = time.perf_counter()
     for paystub in paystubs:

@@ -32,7 +32,7 @@ CHROMIUM_FLAGS = [
 BAD_TIMESHEET = (
     "employee_id,employee_name,date,job_code,hours,hourly_rate\n"
     "E1,Ada Lovelace,2026-11-02,DEV,24,50\n"
-    "E2,Alan Turing,2026-11-03,OPS,38,30\n"
+    "E2,Alan Turing,2026-11-03,OPS,18,30\n"
     "E2,Alan Turing,2026-11-12,OPS,forty,30\n"
 )
 
@@ -183,8 +183,8 @@ GOOD_TIMESHEET = (
     "employee_id,employee_name,date,job_code,hours,hourly_rate\n"
     "E1,Ada Lovelace,2026-11-02,DEV,24,50\n"
     "E1,Ada Lovelace,2026-11-05,DEV,20,50\n"
-    "E2,Alan Turing,2026-11-03,OPS,38,30\n"
-    "E3,Grace Hopper,2026-11-09,QA,30,45\n"
+    "E2,Alan Turing,2026-11-03,OPS,18,30\n"
+    "E3,Grace Hopper,2026-11-09,QA,15,45\n"
 )
 README_SCREENSHOT = "console-execution-map"
 

@@ -14,6 +14,7 @@ import uuid
 from collections import defaultdict
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 
 import pytest
 from pypdf import PdfReader
@@ -28,10 +29,14 @@ HEADER = "employee_id,employee_name,date,job_code,hours,hourly_rate"
 ROWS = [
     ("E1", "Ada Lovelace", "2026-11-02", "DEV", "24", "50"),
     ("E1", "Ada Lovelace", "2026-11-05", "DEV", "20", "50"),  # week 45: 44 h -> 4 h overtime
-    ("E1", "Ada Lovelace", "2026-11-10", "OPS", "30.5", "40"),
-    ("E2", "Alan Turing", "2026-11-03", "OPS", "38", "30"),
-    ("E2", "Alan Turing", "2026-11-12", "OPS", "40", "30"),
-    ("E3", "Grace Hopper", "2026-11-09", "QA", "30", "45"),
+    ("E1", "Ada Lovelace", "2026-11-10", "OPS", "20", "40"),
+    ("E1", "Ada Lovelace", "2026-11-11", "OPS", "10.5", "40"),
+    ("E2", "Alan Turing", "2026-11-03", "OPS", "19", "30"),
+    ("E2", "Alan Turing", "2026-11-04", "OPS", "19", "30"),
+    ("E2", "Alan Turing", "2026-11-12", "OPS", "20", "30"),
+    ("E2", "Alan Turing", "2026-11-13", "OPS", "20", "30"),
+    ("E3", "Grace Hopper", "2026-11-09", "QA", "15", "45"),
+    ("E3", "Grace Hopper", "2026-11-10", "QA", "15", "45"),
     ("E3", "Grace Hopper", "2026-11-13", "LEAD", "16", "60"),  # week 46: 46 h -> 6 h at 1.5 x 60
     ("E3", "Grace Hopper", "2026-11-04", "QA", "12.5", "45"),
     ("E4", "Edsger Dijkstra", "2026-11-15", "DEV", "7.5", "52"),
@@ -43,11 +48,11 @@ def cents(amount: Decimal) -> Decimal:
     return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def expected_paystubs() -> dict[str, dict[str, Decimal | str]]:
+def expected_paystubs(rows=ROWS) -> dict[str, dict[str, Decimal | str]]:
     """Each employee's figures: hours worked in date order, anything past 40 in a Monday-Sunday
     week paid at 1.5 times the rate of the hours that crossed the line."""
     by_employee = defaultdict(list)
-    for row in ROWS:
+    for row in rows:
         by_employee[row[0]].append(row)
     figures = {}
     for employee, rows in by_employee.items():
@@ -182,7 +187,7 @@ def test_an_uploaded_timesheet_becomes_paystubs_a_rollup_and_a_report(stack_outp
     processed = listed(stack_outputs["ProcessedDataBucketName"], f"{prefix}/employees/")
     assert processed == [f"{prefix}/employees/{employee}.csv" for employee in sorted(expected)]
     grace = read(stack_outputs["ProcessedDataBucketName"], f"{prefix}/employees/E3.csv").decode()
-    assert len(grace.splitlines()) == 1 + 3
+    assert len(grace.splitlines()) == 1 + 4
 
     # AND every paystub PDF shows the employee's own figures
     assert listed(paystubs_bucket, f"{prefix}/paystubs/") == [
@@ -242,7 +247,8 @@ def test_a_bad_timesheet_fails_the_run_notifies_the_error_and_writes_nothing(
 
     # THEN the run fails naming the line and column
     assert execution.status == "FAILED"
-    assert "line 4, column 5 (hours): 'thirty' is not a number" in execution.cause
+    assert "line 4, column 5 (hours): not a number" in execution.cause
+    assert "thirty" not in execution.cause
     assert "GeneratePaystubs" not in execution.states_entered()
     # AND the error notification says the same
     message = notification_about(notifications, key)
@@ -319,3 +325,138 @@ def test_the_same_object_announced_again_starts_no_second_run(stack_outputs):
     assert len(runs()) == 1
     assert wait_for_execution(first[0]["executionArn"], 120).status == "SUCCEEDED"
     assert len(runs()) == 1
+
+
+# Names the PDF standard fonts cannot draw, and a name a spreadsheet would run as a formula.
+NAMES = {
+    "E1": "Łukasz Żółć",
+    "E2": "Ödön Őry",
+    "E3": "Jiří Žák",
+    "E4": "Жанна Иванова",
+    "E5": "Ωmega Σοφία",
+    "E6": '=HYPERLINK("http://x.test","y")',
+}
+
+
+def test_names_in_any_script_read_back_exactly_and_csv_cells_never_run(stack_outputs):
+    # GIVEN a timesheet of employees named in Latin, Greek and Cyrillic scripts, and one formula
+    rows = [
+        (employee, name, "2026-11-02", "DEV", "20", str(600 + 50 * n))
+        for n, (employee, name) in enumerate(NAMES.items())
+    ]
+    body = ("\n".join([HEADER, *(",".join(row) for row in rows[:-1])]) + "\n").encode()
+    body += f'E6,"{NAMES["E6"].replace('"', '""')}",2026-11-02,-DEV,20,900\n'.encode()
+    key = f"e2e/{uuid.uuid4().hex[:10]}/timesheet.csv"
+
+    # WHEN it is uploaded
+    _, execution = upload_and_wait(stack_outputs, key, body)
+
+    # THEN every paystub PDF and the report show each name exactly as written
+    assert execution.status == "SUCCEEDED", execution.cause
+    prefix, paystubs_bucket = execution.output["prefix"], stack_outputs["PaystubsBucketName"]
+    for employee, name in NAMES.items():
+        text = pdf_text(read(paystubs_bucket, f"{prefix}/paystubs/{employee}.pdf"))
+        assert f"{name} ({employee})" in text
+    report_text = pdf_text(read(paystubs_bucket, f"{prefix}/report.pdf"))
+    for name in NAMES.values():
+        assert name in report_text
+    # AND amounts carry thousands separators, charts included ($12,000 = 20 h x $600)
+    assert "$12,000.00" in report_text
+    assert "$10,000" in report_text  # a value-axis label of the chart
+
+    # AND every CSV output keeps the formula as text and the amounts as numbers
+    csv_outputs = {
+        "employee": read(stack_outputs["ProcessedDataBucketName"], f"{prefix}/employees/E6.csv"),
+        "rollup": read(paystubs_bucket, f"{prefix}/rollup.csv"),
+        "report": read(paystubs_bucket, f"{prefix}/report.csv"),
+    }
+    for output, data in csv_outputs.items():
+        lines = list(csv.reader(io.StringIO(data.decode())))
+        formula = next(line for line in lines if line[0] == "E6")
+        assert formula[1] == "'" + NAMES["E6"], output
+        assert all(not cell.startswith(("=", "+", "-", "@")) for line in lines for cell in line)
+    rollup = list(csv.DictReader(io.StringIO(csv_outputs["rollup"].decode())))
+    assert [row["job_codes"] for row in rollup if row["employee_id"] == "E6"] == ["'-DEV"]
+    assert {
+        row["employee_id"]: row["employee_name"] for row in rollup if row["employee_id"] != "E6"
+    } == {employee: name for employee, name in NAMES.items() if employee != "E6"}
+
+
+# Each bad row (line 3 of its file, after a good line 2), where the error must point, and the
+# value that must never be repeated in any message.
+BAD_ROWS = {
+    "over-24-hours": (
+        "E1,Ada Lovelace,2026-11-02,OPS,16.75,50",
+        "line 3, column 5 (hours): more than 24 hours in one day for one employee (with line 2)",
+        "16.75",
+    ),
+    "over-the-ceiling": (
+        "E2,Alan Turing,2026-11-02,OPS,8,1000.25",
+        "line 3, column 6 (hourly_rate): above the ceiling of 1,000 an hour",
+        "1000.25",
+    ),
+    "repeated-row": (
+        "E1,Ada Lovelace,2026-11-02,DEV,8,50",
+        "line 3, column 4 (job_code): repeats line 2",
+        "Ada Lovelace",
+    ),
+    "huge-value": (
+        "E2,Alan Turing,2026-11-02,OPS,8,9e999999",
+        "line 3, column 6 (hourly_rate): too large to compute with",
+        "9e999999",
+    ),
+}
+
+
+def test_a_bad_row_fails_the_run_naming_line_and_column_with_no_partial_output(
+    stack_outputs, notifications
+):
+    # GIVEN one timesheet per kind of bad row, each with a good first row
+    keys = {case: f"e2e/{uuid.uuid4().hex[:10]}/{case}.csv" for case in BAD_ROWS}
+    good = ",".join(("E1", "Ada Lovelace", "2026-11-02", "DEV", "8", "50"))
+    # WHEN each is uploaded
+    for case, (row, _, _) in BAD_ROWS.items():
+        client("s3").put_object(
+            Bucket=stack_outputs["RawDataBucketName"],
+            Key=keys[case],
+            Body=f"{HEADER}\n{good}\n{row}\n".encode(),
+        )
+    sfn = client("stepfunctions")
+
+    def ended(token: str):
+        executions = sfn.list_executions(stateMachineArn=stack_outputs["PayrollStateMachineArn"])
+        runs = [e for e in executions["executions"] if token in e["name"]]
+        return runs if runs and runs[0]["status"] != "RUNNING" else None
+
+    messages: list[dict] = []
+
+    def notified(key: str):
+        for message in (
+            client("sqs")
+            .receive_message(QueueUrl=notifications, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+            .get("Messages", [])
+        ):
+            client("sqs").delete_message(
+                QueueUrl=notifications, ReceiptHandle=message["ReceiptHandle"]
+            )
+            messages.append(json.loads(message["Body"]))
+        return next((m for m in messages if key in m["Message"]), None)
+
+    for case, (_, where, value) in BAD_ROWS.items():
+        key = keys[case]
+        runs = wait_until(partial(ended, key.split("/")[1]), 120, interval=0.5, what=key)
+        execution = wait_for_execution(runs[0]["executionArn"], 30)
+        # THEN the run failed at validation, naming the line and column, never the value
+        assert execution.status == "FAILED", case
+        assert where in execution.cause, (case, execution.cause)
+        assert value not in execution.cause, case
+        assert "GeneratePaystubs" not in execution.states_entered(), case
+        # AND the failure notification names the line and column too, never the value
+        message = wait_until(partial(notified, key), 60, interval=0.2, what=f"{case} notified")
+        assert message["Subject"].startswith("[ERROR]"), case
+        assert where in message["Message"], (case, message["Message"])
+        assert value not in message["Message"], case
+        # AND nothing was written: no processed file, paystub, rollup or report
+        stem = key.removesuffix(".csv")
+        assert listed(stack_outputs["ProcessedDataBucketName"], stem) == [], case
+        assert listed(stack_outputs["PaystubsBucketName"], stem) == [], case

@@ -7,11 +7,12 @@ import io
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from pypdf import PdfReader
 
 from payroll.logic.earnings import WithholdingRates, compute_paystub
 from payroll.logic.paystub_pdf import render_paystub
-from payroll.logic.report import chart_bars, render_report, report_csv, totals
+from payroll.logic.report import chart_amount, chart_bars, render_report, report_csv, totals
 from payroll.logic.rollup import read_rollup, rollup_csv
 from payroll.logic.timesheet import TimesheetEntry
 
@@ -96,3 +97,80 @@ def test_a_chart_of_many_employees_keeps_the_largest_and_sums_the_rest():
     assert bars[0][0] == "Name 30 (E30)"
     assert bars[-1][0] == "16 others"
     assert sum(amount for _, amount in bars) == totals(rows).gross_pay
+
+
+NAMES = ["Łukasz Żółć", "Ödön Őry", "Jiří Žák", "Жанна Иванова", "Ωmega Σοφία"]
+
+
+def font_names(data: bytes) -> set[str]:
+    fonts = set()
+    for page in PdfReader(io.BytesIO(data)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            fonts.add(str(font.get_object()["/BaseFont"]))
+    return fonts
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_paystub_shows_a_name_in_any_latin_greek_or_cyrillic_script(name):
+    # GIVEN a paystub for a name the PDF standard fonts cannot draw
+    paystub = paystub_of("E7", name, "8", "50")
+    # WHEN it is drawn
+    pdf = render_paystub(paystub)
+    # THEN the name reads back exactly, drawn with the embedded Unicode font only
+    assert f"{name} (E7)" in pdf_text(pdf)
+    assert all("DejaVuSans" in font for font in font_names(pdf)), font_names(pdf)
+
+
+def test_the_report_shows_every_name_whole_in_table_and_chart():
+    # GIVEN employees named in several scripts, one name longer than its column
+    long_name = "Анна-Мария Вишневская Константинопольская Ωmega Σοφία"
+    paystubs = [paystub_of(f"E{n}", name, "8", "50") for n, name in enumerate([*NAMES, long_name])]
+    rows = read_rollup(rollup_csv(paystubs))
+    # WHEN the report is drawn
+    pdf = render_report(rows, "Payroll run for s3://raw/week.csv")
+    text = pdf_text(pdf)
+    # THEN every name reads back as written (the long one wrapped, not cut)
+    for name in NAMES:
+        assert name in text
+    assert long_name in text.replace("\n", " ")
+    assert all("DejaVuSans" in font for font in font_names(pdf)), font_names(pdf)
+
+
+def test_amounts_have_thousands_separators_in_the_report_chart_too():
+    # GIVEN gross pays in the tens of thousands
+    paystubs = [paystub_of(f"E{n}", f"Name {n}", "24", str(400 * n)) for n in range(1, 4)]
+    rows = read_rollup(rollup_csv(paystubs))
+    # WHEN the report is drawn
+    text = pdf_text(render_report(rows, "Payroll run"))
+    # THEN the chart's value axis writes its amounts with separators as the tables do
+    assert chart_amount(12345.0) == "$12,345"
+    assert "$10,000" in text
+    assert "$10000" not in text
+
+
+def test_csv_outputs_keep_formulas_as_text_and_amounts_as_numbers():
+    # GIVEN an employee whose name is a formula, and withholdings above the gross (net < 0)
+    heavy = WithholdingRates(Decimal("0.5"), Decimal("0.4"), Decimal("0.3"))
+    name = '=HYPERLINK("http://x","y")'
+    paystub = compute_paystub(
+        [
+            TimesheetEntry("E1", name, date(2026, 11, 2), "-DEV", Decimal(8), Decimal(50)),
+            TimesheetEntry("E1", name, date(2026, 11, 3), "@OPS", Decimal(2), Decimal(40)),
+        ],
+        heavy,
+    )
+    assert paystub.net_pay < 0
+    # WHEN the rollup and the report CSV are written
+    rollup = rollup_csv([paystub])
+    report = report_csv(read_rollup(rollup))
+    # THEN the formula cells start with a quote (shown as text) ...
+    rollup_row = list(csv.reader(io.StringIO(rollup)))[1]
+    report_row = list(csv.reader(io.StringIO(report)))[1]
+    assert rollup_row[1] == report_row[1] == '\'=HYPERLINK("http://x","y")'
+    assert rollup_row[4] == "'-DEV @OPS"
+    # ... the negative net pay stays a number, in both
+    assert rollup_row[-1] == report_row[-1] == str(paystub.net_pay)
+    assert list(csv.reader(io.StringIO(report)))[-1][-1] == str(paystub.net_pay)
+    # AND the rollup reads back as written, for the report
+    assert read_rollup(rollup)[0].employee_name == '=HYPERLINK("http://x","y")'
+    assert read_rollup(rollup)[0].job_codes == "-DEV @OPS"

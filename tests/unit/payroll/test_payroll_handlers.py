@@ -13,6 +13,7 @@ import boto3
 import pytest
 from pypdf import PdfReader
 
+from payroll.dal import files
 from payroll.handlers import (
     collect_rollup,
     generate_paystubs,
@@ -28,8 +29,9 @@ KEY = "timesheets/2026-11-week-45.csv"
 PREFIX = "timesheets/2026-11-week-45/20261120T100000000000Z"
 TIMESHEET = (
     "employee_id,employee_name,date,job_code,hours,hourly_rate\n"
-    "E1,Ada Lovelace,2026-11-02,DEV,42,50\n"
+    "E1,Ada Lovelace,2026-11-02,DEV,21,50\n"
     "E2,Alan Turing,2026-11-03,OPS,10,30\n"
+    "E1,Ada Lovelace,2026-11-03,DEV,21,50\n"
     "E1,Ada Lovelace,2026-11-10,DEV,8,50\n"
     "E3,Grace Hopper,2026-11-12,QA,20,40\n"
 )
@@ -65,7 +67,8 @@ def test_process_data_writes_a_file_per_employee_and_per_batch(s3, lambda_contex
     ]
     ada = s3.get_object(Bucket=PROCESSED, Key=f"{PREFIX}/employees/E1.csv")["Body"].read()
     assert ada.decode().splitlines()[1:] == [
-        "E1,Ada Lovelace,2026-11-02,DEV,42,50",
+        "E1,Ada Lovelace,2026-11-02,DEV,21,50",
+        "E1,Ada Lovelace,2026-11-03,DEV,21,50",
         "E1,Ada Lovelace,2026-11-10,DEV,8,50",
     ]
 
@@ -82,15 +85,14 @@ def test_batches_grow_so_the_map_items_stay_few(s3, lambda_context, monkeypatch)
 
 
 def test_process_data_on_a_bad_file_fails_naming_the_line_and_writes_nothing(s3, lambda_context):
-    # GIVEN a file with a bad number on line 4
+    # GIVEN a file with a bad number on line 5
     state = upload(s3, TIMESHEET.replace("2026-11-10,DEV,8,50", "2026-11-10,DEV,eight,50"))
     # WHEN ProcessData runs
     with pytest.raises(InvalidPayrollFile) as raised:
         process_data.handler(state, lambda_context)
     # THEN the error names the file, line and column, and nothing was written
-    assert f"s3://{RAW}/{KEY}: line 4, column 5 (hours): 'eight' is not a number" in str(
-        raised.value
-    )
+    assert f"s3://{RAW}/{KEY}: line 5, column 5 (hours): not a number" in str(raised.value)
+    assert "eight" not in str(raised.value)
     assert keys(s3, PROCESSED) == []
 
 
@@ -111,7 +113,7 @@ def test_a_paystub_batch_writes_each_pdf_and_its_rollup_part(s3, lambda_context)
     ]
     pdf = s3.get_object(Bucket=PAYSTUBS, Key=f"{PREFIX}/paystubs/E1.pdf")["Body"].read()
     text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
-    # Ada: week 45 42 h (2 overtime), week 46 8 h, at $50: 2,400 + 150
+    # Ada: week 45 2 x 21 h (2 overtime), week 46 8 h, at $50: 2,400 + 150
     assert "Ada Lovelace (E1)" in text
     assert "2026-11-02 to 2026-11-15" in text
     assert "$2,550.00" in text
@@ -214,3 +216,34 @@ def test_the_sample_events_run_in_the_workflow_order(s3, lambda_context):
     # THEN the samples fit together: the rollup and the report cover the three employees
     assert rolled["paystubs"]["count"] == 3
     assert reported["report"]["employees"] == 3
+
+
+def test_a_file_over_the_size_limit_fails_unread_and_writes_nothing(
+    s3, lambda_context, monkeypatch
+):
+    # GIVEN a size limit of 100 bytes, and a valid timesheet larger than that
+    limited = process_data.settings.model_copy(update={"max_file_bytes": 100})
+    monkeypatch.setattr(process_data, "settings", limited)
+    read = []
+    original = files.read
+    monkeypatch.setattr(
+        files, "read", lambda *args, **kwargs: read.append(original(*args, **kwargs)) or read[-1]
+    )
+    # WHEN ProcessData runs
+    with pytest.raises(InvalidPayrollFile) as raised:
+        process_data.handler(upload(s3, TIMESHEET), lambda_context)
+    # THEN it names the limit, read no more than one byte past it, and wrote nothing
+    assert "larger than the limit of 100 bytes (PAYROLL_MAX_FILE_BYTES)" in str(raised.value)
+    assert [len(data) for data in read] == [101]
+    assert keys(s3, PROCESSED) == []
+
+
+def test_the_rate_ceiling_comes_from_the_settings(s3, lambda_context, monkeypatch):
+    # GIVEN a ceiling of $45 an hour; Ada is paid $50 on lines 2, 4 and 5
+    limited = process_data.settings.model_copy(update={"max_hourly_rate": Decimal(45)})
+    monkeypatch.setattr(process_data, "settings", limited)
+    with pytest.raises(InvalidPayrollFile) as raised:
+        process_data.handler(upload(s3, TIMESHEET), lambda_context)
+    assert "line 2, column 6 (hourly_rate): above the ceiling of 45 an hour" in str(raised.value)
+    assert "line 5, column 6 (hourly_rate): above the ceiling" in str(raised.value)
+    assert "line 3, column 6" not in str(raised.value)  # Alan's $30 is within it

@@ -11,9 +11,17 @@ CSV = "text/csv; charset=utf-8"
 PDF = "application/pdf"
 
 
-def read(bucket: str, key: str, version_id: str | None = None) -> bytes:
+def read(
+    bucket: str, key: str, version_id: str | None = None, max_bytes: int | None = None
+) -> bytes:
+    """The object's bytes; with max_bytes, at most one byte more than that (enough to tell
+    that it is too large without holding all of it)."""
     extra = {"VersionId": version_id} if version_id else {}
-    return client("s3").get_object(Bucket=bucket, Key=key, **extra)["Body"].read()
+    body = client("s3").get_object(Bucket=bucket, Key=key, **extra)["Body"]
+    if max_bytes is None:
+        return body.read()
+    with body:
+        return body.read(max_bytes + 1)
 
 
 def write(bucket: str, key: str, body: bytes | str, content_type: str) -> None:

@@ -13,7 +13,7 @@ from payroll.dal import files
 from payroll.logic.earnings import WithholdingRates, compute_paystub
 from payroll.logic.paystub_pdf import render_paystub
 from payroll.logic.rollup import rollup_csv
-from payroll.logic.timesheet import by_employee, parse_timesheet
+from payroll.logic.timesheet import by_employee, read_processed
 from payroll.models import PaystubBatch
 from payroll.settings import UPLOAD_WORKERS, GeneratePaystubsSettings
 
@@ -32,7 +32,7 @@ def handler(event: dict, context: LambdaContext) -> dict:
     )
     period = (batch.period.start, batch.period.end)
     employees = by_employee(
-        parse_timesheet(files.read(settings.processed_data_bucket, batch.batch_key))
+        read_processed(files.read(settings.processed_data_bucket, batch.batch_key))
     )
 
     paystubs = []

@@ -24,11 +24,12 @@ MAX_BATCHES = 1000
 @instrumented
 def handler(event: dict, context: LambdaContext) -> dict:
     state = PayrollState.model_validate(event)
-    raw = files.read(state.bucket, state.key, state.version_id)
+    limits = settings.timesheet_limits
+    raw = files.read(state.bucket, state.key, state.version_id, max_bytes=limits.max_file_bytes)
     try:
-        entries = parse_timesheet(raw)
+        entries = parse_timesheet(raw, limits)
     except InvalidPayrollFile as error:
-        # The message names lines and columns, never the file's contents beyond one value.
+        # The message names lines and columns, never the file's contents.
         raise InvalidPayrollFile(f"s3://{state.bucket}/{state.key}: {error}") from None
 
     employees = by_employee(entries)

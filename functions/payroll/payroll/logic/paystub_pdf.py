@@ -1,7 +1,8 @@
 """One paystub as a one-page PDF, drawn straight onto a reportlab canvas.
 
-Thousands are drawn per run, so this draws with the canvas's primitives and the standard
-Helvetica fonts (nothing to embed) rather than laying out flowables.
+Thousands are drawn per run, so this draws with the canvas's primitives rather than laying out
+flowables, in DejaVu Sans (payroll.logic.fonts) so that any Latin, Greek or Cyrillic name shows
+as written.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from reportlab.lib.pagesizes import LETTER
 from reportlab.pdfgen.canvas import Canvas
 
 from payroll.logic.earnings import Paystub
+from payroll.logic.fonts import BOLD, REGULAR
 
 LEFT, RIGHT = 54, LETTER[0] - 54
 ROW = 15
@@ -29,29 +31,31 @@ def hours(amount: Decimal) -> str:
 def render_paystub(paystub: Paystub, employer: str = "Payroll") -> bytes:
     out = io.BytesIO()
     # Uncompressed pages: a paystub is small, and zlib would cost more time than it saves.
-    pdf = Canvas(out, pagesize=LETTER, pageCompression=0)
+    # The initial font too, or the standard Helvetica is listed in the page's resources.
+    pdf = Canvas(out, pagesize=LETTER, pageCompression=0, initialFontName=REGULAR)
     pdf.setTitle(f"Paystub {paystub.employee_id} {paystub.period_start}..{paystub.period_end}")
     pdf.setAuthor(employer)
 
     y = LETTER[1] - 72
-    pdf.setFont("Helvetica-Bold", 18)
+    pdf.setFont(BOLD, 18)
     pdf.drawString(LEFT, y, "Paystub")
-    pdf.setFont("Helvetica", 10)
+    pdf.setFont(REGULAR, 10)
     pdf.drawRightString(RIGHT, y, employer)
     y -= 28
     for label, value in (
         ("Employee", f"{paystub.employee_name} ({paystub.employee_id})"),
         ("Pay period", f"{paystub.period_start.isoformat()} to {paystub.period_end.isoformat()}"),
     ):
-        pdf.setFont("Helvetica-Bold", 10)
+        pdf.setFont(BOLD, 10)
         pdf.drawString(LEFT, y, f"{label}:")
-        pdf.setFont("Helvetica", 10)
+        pdf.setFont(REGULAR, 10)
         pdf.drawString(LEFT + 80, y, value)
         y -= ROW
 
     y -= 12
-    columns = (LEFT, LEFT + 110, LEFT + 190, LEFT + 270, LEFT + 350, RIGHT)
-    pdf.setFont("Helvetica-Bold", 10)
+    # DejaVu Sans is wider than Helvetica: 100 points between right-aligned columns.
+    columns = (LEFT, LEFT + 100, LEFT + 200, LEFT + 300, LEFT + 400, RIGHT)
+    pdf.setFont(BOLD, 10)
     pdf.drawString(columns[0], y, "Job code")
     for x, title in zip(
         columns[2:], ("Rate", "Regular hours", "Overtime hours", "Amount"), strict=True
@@ -60,7 +64,7 @@ def render_paystub(paystub: Paystub, employer: str = "Payroll") -> bytes:
     y -= 4
     pdf.line(LEFT, y, RIGHT, y)
     y -= ROW - 2
-    pdf.setFont("Helvetica", 10)
+    pdf.setFont(REGULAR, 10)
     for job in paystub.jobs:
         pdf.drawString(columns[0], y, job.job_code)
         pdf.drawRightString(columns[2], y, money(job.hourly_rate))
@@ -70,7 +74,7 @@ def render_paystub(paystub: Paystub, employer: str = "Payroll") -> bytes:
         y -= ROW
         if y < 260:  # many jobs: the summary below still has to fit on the page
             pdf.showPage()
-            pdf.setFont("Helvetica", 10)
+            pdf.setFont(REGULAR, 10)
             y = LETTER[1] - 72
 
     y -= 4
@@ -93,7 +97,7 @@ def render_paystub(paystub: Paystub, employer: str = "Payroll") -> bytes:
     y -= 4
     pdf.line(LEFT + 270, y, RIGHT, y)
     y -= ROW + 2
-    pdf.setFont("Helvetica-Bold", 12)
+    pdf.setFont(BOLD, 12)
     pdf.drawString(LEFT + 270, y, "Net pay")
     pdf.drawRightString(RIGHT, y, money(paystub.net_pay))
     pdf.showPage()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,16 +12,22 @@ from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import LETTER
-from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.styles import StyleSheet1, getSampleStyleSheet
 from reportlab.lib.units import inch
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.paragraph import Paragraph
 
+from common.spreadsheet import csv_writer
 from payroll.logic.earnings import PAY_FIGURES, PayFigures
+from payroll.logic.fonts import BOLD, REGULAR
 from payroll.logic.paystub_pdf import hours, money
 from payroll.logic.rollup import RollupRow
 
 CHART_BARS = 15
+CHART_FONT_SIZE = 7
+CHART_LABEL_WIDTH = 160  # the bars start 170 points in
+NAME_WIDTH = 1.9 * inch
 TABLE_ROWS_PER_CHUNK = 40  # small tables split across pages far faster than one huge one
 
 
@@ -48,28 +53,61 @@ def chart_bars(rows: Sequence[RollupRow]) -> list[tuple[str, Decimal]]:
     return bars
 
 
+def chart_amount(value: float) -> str:
+    """A value axis label: whole dollars with thousands separators."""
+    return f"${value:,.0f}"
+
+
+def _fitted(label: str, width: float) -> str:
+    """The label, shortened with an ellipsis if it is wider than the chart leaves for it."""
+    if stringWidth(label, REGULAR, CHART_FONT_SIZE) <= width:
+        return label
+    while label and stringWidth(label + "…", REGULAR, CHART_FONT_SIZE) > width:
+        label = label[:-1]
+    return label + "…"
+
+
+def _styles() -> StyleSheet1:
+    styles = getSampleStyleSheet()
+    for style in styles.byName.values():
+        style.fontName = BOLD if "Bold" in getattr(style, "fontName", "") else REGULAR
+    return styles
+
+
 def _chart(rows: Sequence[RollupRow]) -> Drawing:
     bars = chart_bars(rows)
     height = 40 + 18 * len(bars)
-    drawing = Drawing(6.5 * inch, height)
-    drawing.add(String(0, height - 12, "Gross pay by employee", fontName="Helvetica-Bold"))
+    drawing = Drawing(6.5 * inch, height, initialFontName=REGULAR)
+    drawing.add(String(0, height - 12, "Gross pay by employee", fontName=BOLD))
     chart = HorizontalBarChart()
     chart.x, chart.y = 170, 20
     chart.width, chart.height = 6.5 * inch - 190, height - 45
     # Largest bar at the top: the chart draws its first category at the bottom.
     chart.data = [[float(amount) for _, amount in reversed(bars)]]
-    chart.categoryAxis.categoryNames = [label[:30] for label, _ in reversed(bars)]
-    chart.categoryAxis.labels.fontSize = 7
+    chart.categoryAxis.categoryNames = [
+        _fitted(label, CHART_LABEL_WIDTH) for label, _ in reversed(bars)
+    ]
+    chart.categoryAxis.labels.fontName = REGULAR
+    chart.categoryAxis.labels.fontSize = CHART_FONT_SIZE
     chart.valueAxis.valueMin = 0
-    chart.valueAxis.labels.fontSize = 7
-    chart.valueAxis.labelTextFormat = "$%0.0f"
+    chart.valueAxis.labels.fontName = REGULAR
+    chart.valueAxis.labels.fontSize = CHART_FONT_SIZE
+    chart.valueAxis.labelTextFormat = chart_amount
     chart.bars[0].fillColor = colors.HexColor("#2b6cb0")
     drawing.add(chart)
     return drawing
 
 
+def _name_cell(name: str, style) -> str | Paragraph:
+    """The whole name: as plain text when it fits its column, else wrapped on more lines."""
+    if stringWidth(name, REGULAR, style.fontSize) <= NAME_WIDTH - 6:
+        return name
+    return Paragraph(escape(name), style)
+
+
 def render_report(rows: Sequence[RollupRow], run: str) -> bytes:
-    styles = getSampleStyleSheet()
+    styles = _styles()
+    name_style = styles["Normal"].clone("Name", fontSize=8, leading=9)
     summary = totals(rows)
     story: list = [
         Paragraph("Payroll report", styles["Title"]),
@@ -83,7 +121,7 @@ def render_report(rows: Sequence[RollupRow], run: str) -> bytes:
             )
         )
     figures = [
-        ("Employees", str(summary.employees)),
+        ("Employees", f"{summary.employees:,}"),
         ("Regular hours", hours(summary.regular_hours)),
         ("Overtime hours", hours(summary.overtime_hours)),
         ("Regular pay", money(summary.regular_pay)),
@@ -99,7 +137,8 @@ def render_report(rows: Sequence[RollupRow], run: str) -> bytes:
         TableStyle(
             [
                 ("ALIGN", (1, 0), (1, -1), "RIGHT"),
-                ("FONTNAME", (0, -1), (-1, -1), "Helvetica-Bold"),
+                ("FONTNAME", (0, 0), (-1, -1), REGULAR),
+                ("FONTNAME", (0, -1), (-1, -1), BOLD),
                 ("LINEABOVE", (0, -1), (-1, -1), 0.5, colors.black),
             ]
         )
@@ -111,7 +150,8 @@ def render_report(rows: Sequence[RollupRow], run: str) -> bytes:
     header = ("Employee", "Name", "Reg. hours", "OT hours", "Gross", "Withheld", "Net")
     style = TableStyle(
         [
-            ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+            ("FONTNAME", (0, 0), (-1, -1), REGULAR),
+            ("FONTNAME", (0, 0), (-1, 0), BOLD),
             ("FONTSIZE", (0, 0), (-1, -1), 8),
             ("ALIGN", (2, 0), (-1, -1), "RIGHT"),
             ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.black),
@@ -119,12 +159,12 @@ def render_report(rows: Sequence[RollupRow], run: str) -> bytes:
             ("TOPPADDING", (0, 0), (-1, -1), 1),
         ]
     )
-    widths = [0.9 * inch, 1.9 * inch, 0.75 * inch, 0.7 * inch, 0.85 * inch, 0.8 * inch, 0.85 * inch]
+    widths = [0.9 * inch, NAME_WIDTH, 0.75 * inch, 0.7 * inch, 0.85 * inch, 0.8 * inch, 0.85 * inch]
     for start in range(0, len(rows), TABLE_ROWS_PER_CHUNK):
         chunk = [
             (
                 row.employee_id,
-                row.employee_name[:32],
+                _name_cell(row.employee_name, name_style),
                 hours(row.regular_hours),
                 hours(row.overtime_hours),
                 money(row.gross_pay),
@@ -139,7 +179,12 @@ def render_report(rows: Sequence[RollupRow], run: str) -> bytes:
 
     out = io.BytesIO()
     SimpleDocTemplate(
-        out, pagesize=LETTER, title="Payroll report", leftMargin=54, rightMargin=54
+        out,
+        pagesize=LETTER,
+        title="Payroll report",
+        leftMargin=54,
+        rightMargin=54,
+        initialFontName=REGULAR,  # or each page names Helvetica in its resources
     ).build(story)
     return out.getvalue()
 
@@ -160,7 +205,7 @@ REPORT_CSV_HEADER = (
 def report_csv(rows: Sequence[RollupRow]) -> str:
     """Per-employee figures and a final TOTAL row."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out)
     writer.writerow(REPORT_CSV_HEADER)
     for row in rows:
         writer.writerow(

@@ -1,4 +1,8 @@
-"""rollup.csv: one row per paystub with every figure on it; what the report is made from."""
+"""rollup.csv: one row per paystub with every figure on it; what the report is made from.
+
+It is written spreadsheet-safe (common.spreadsheet): figures as numbers, text cells that could
+run as formulas behind a quote, which read_rollup takes off again.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from common.spreadsheet import csv_writer
 from payroll.logic.earnings import PayFigures, Paystub
+from payroll.logic.timesheet import unneutralised
 
 ROLLUP_HEADER = (
     "employee_id",
@@ -38,28 +44,28 @@ class RollupRow(PayFigures):
     job_codes: str
 
 
-def paystub_row(paystub: Paystub) -> tuple[str, ...]:
+def paystub_row(paystub: Paystub) -> tuple[str | Decimal, ...]:
     return (
         paystub.employee_id,
         paystub.employee_name,
         paystub.period_start.isoformat(),
         paystub.period_end.isoformat(),
         " ".join(sorted({job.job_code for job in paystub.jobs})),
-        str(paystub.regular_hours),
-        str(paystub.overtime_hours),
-        str(paystub.regular_pay),
-        str(paystub.overtime_pay),
-        str(paystub.gross_pay),
-        str(paystub.social_security),
-        str(paystub.medicare),
-        str(paystub.income_tax),
-        str(paystub.net_pay),
+        paystub.regular_hours,
+        paystub.overtime_hours,
+        paystub.regular_pay,
+        paystub.overtime_pay,
+        paystub.gross_pay,
+        paystub.social_security,
+        paystub.medicare,
+        paystub.income_tax,
+        paystub.net_pay,
     )
 
 
 def rollup_csv(paystubs: Iterable[Paystub], header: bool = True) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out)
     if header:
         writer.writerow(ROLLUP_HEADER)
     writer.writerows(paystub_row(paystub) for paystub in paystubs)
@@ -79,7 +85,7 @@ def read_rollup(text: str) -> list[RollupRow]:
     return [
         RollupRow(
             **{
-                name: Decimal(value) if name in AMOUNTS else value
+                name: Decimal(value) if name in AMOUNTS else unneutralised(value)
                 for name, value in row.items()
                 if name != "net_pay"
             }

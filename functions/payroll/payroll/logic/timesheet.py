@@ -1,8 +1,9 @@
 """Reading a raw timesheet file: validate all of it, then split it by employee and by batch.
 
 A raw file is a CSV with the header `employee_id,employee_name,date,job_code,hours,hourly_rate`
-and one row per job worked. Nothing is accepted until every line has been checked, so a bad
-file is rejected whole, with every fault named by line and column.
+and one row per job an employee worked on a day. Nothing is accepted until every line has been
+checked, so a bad file is rejected whole, with every fault named by line and column. Messages
+never repeat a cell's value: they are logged and notified, and cells hold personal data.
 """
 
 from __future__ import annotations
@@ -15,12 +16,31 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from common.spreadsheet import csv_writer
 from payroll.models import InvalidPayrollFile
 
 HEADER = ("employee_id", "employee_name", "date", "job_code", "hours", "hourly_rate")
 # Employee ids become S3 key parts: keep them to characters that need no escaping.
 EMPLOYEE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 MAX_ERRORS_REPORTED = 20
+MAX_HOURS_A_DAY = Decimal(24)
+# What the pay arithmetic (28 significant digits, amounts in cents) carries exactly, with room
+# for the overtime multiplier and a run's totals: larger or longer numbers are refused here,
+# not left to fail or round inside GeneratePaystubs.
+MAX_INTEGER_DIGITS = 12
+MAX_SIGNIFICANT_DIGITS = 28
+LARGEST_AMOUNT = Decimal(10) ** MAX_INTEGER_DIGITS
+# The spreadsheet-safe writer prefixes a quote to text starting with these; reading our own
+# files back takes it off again (common.spreadsheet).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True, slots=True)
+class TimesheetLimits:
+    """What a raw file may hold beyond its format: the settings of ProcessData."""
+
+    max_hourly_rate: Decimal
+    max_file_bytes: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,14 +52,14 @@ class TimesheetEntry:
     hours: Decimal
     hourly_rate: Decimal
 
-    def as_row(self) -> tuple[str, ...]:
+    def as_row(self) -> tuple[str | Decimal, ...]:
         return (
             self.employee_id,
             self.employee_name,
             self.date.isoformat(),
             self.job_code,
-            str(self.hours),
-            str(self.hourly_rate),
+            self.hours,
+            self.hourly_rate,
         )
 
 
@@ -47,28 +67,46 @@ def _where(line: int, column: int) -> str:
     return f"line {line}, column {column} ({HEADER[column - 1]})"
 
 
-def _amount(text: str, line: int, column: int, errors: list[str]) -> Decimal:
+def _lines(numbers: Sequence[int]) -> str:
+    shown = [str(number) for number in numbers]
+    return ", ".join(shown[:-1]) + " and " + shown[-1] if len(shown) > 1 else shown[0]
+
+
+def _amount(text: str, line: int, column: int, errors: list[tuple[int, str]]) -> Decimal:
     try:
         value = Decimal(text)
     except InvalidOperation:
-        errors.append(f"{_where(line, column)}: {text!r} is not a number")
-        return Decimal(0)
+        value = Decimal("NaN")
+    # Only a long text or an exponent can hold more digits than the arithmetic carries.
+    long = len(text) > MAX_INTEGER_DIGITS or "e" in text or "E" in text
     if not value.is_finite():
-        errors.append(f"{_where(line, column)}: {text!r} is not a number")
+        fault = "not a number"
+    elif long and value.adjusted() >= MAX_INTEGER_DIGITS:
+        fault = f"too large to compute with (more than {MAX_INTEGER_DIGITS} digits)"
+    elif long and len(value.as_tuple().digits) > MAX_SIGNIFICANT_DIGITS:
+        fault = f"more digits than payroll computes with ({MAX_SIGNIFICANT_DIGITS})"
     elif value < 0:
-        errors.append(f"{_where(line, column)}: {text!r} is negative")
-    return value
+        fault = "negative"
+    else:
+        return value
+    errors.append((line, f"{_where(line, column)}: {fault}"))
+    return Decimal(0)
 
 
-def _day(text: str, line: int, column: int, errors: list[str]) -> date:
+def _day(text: str, line: int, column: int, errors: list[tuple[int, str]]) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        errors.append(f"{_where(line, column)}: {text!r} is not a date (YYYY-MM-DD)")
+        errors.append((line, f"{_where(line, column)}: not a date (YYYY-MM-DD)"))
         return date.min
 
 
-def _text(data: bytes) -> str:
+def _text(data: bytes, limits: TimesheetLimits) -> str:
+    if len(data) > limits.max_file_bytes:
+        raise InvalidPayrollFile(
+            f"line 1, column 1: the file is larger than the limit of {limits.max_file_bytes:,} "
+            "bytes (PAYROLL_MAX_FILE_BYTES); split it into smaller files"
+        )
     if not data.strip():
         raise InvalidPayrollFile("line 1, column 1: the file is empty")
     try:
@@ -80,8 +118,10 @@ def _text(data: bytes) -> str:
             f"line {line}, column {column}: not a CSV text file (invalid UTF-8)"
         ) from None
     if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        raise InvalidPayrollFile(f"line {line}: not a CSV text file (binary data)")
+        at = text.index("\x00")
+        line = text.count("\n", 0, at) + 1
+        column = at - (text.rfind("\n", 0, at) + 1) + 1
+        raise InvalidPayrollFile(f"line {line}, column {column}: not a CSV text file (binary data)")
     return text
 
 
@@ -91,22 +131,23 @@ def _check_header(header: Sequence[str]) -> None:
         if column > len(found):
             raise InvalidPayrollFile(f"line 1, column {column}: header {expected!r} is missing")
         if found[column - 1] != expected:
-            raise InvalidPayrollFile(
-                f"line 1, column {column}: header should be {expected!r}, "
-                f"found {found[column - 1]!r}"
-            )
+            raise InvalidPayrollFile(f"line 1, column {column}: header should be {expected!r}")
     if len(found) > len(HEADER):
-        raise InvalidPayrollFile(
-            f"line 1, column {len(HEADER) + 1}: unexpected header {found[len(HEADER)]!r}"
-        )
+        raise InvalidPayrollFile(f"line 1, column {len(HEADER) + 1}: one column too many")
 
 
-def parse_timesheet(data: bytes) -> list[TimesheetEntry]:
+def _looks_neutralised(text: str) -> bool:
+    return text.startswith("'") and text[1:].startswith(_FORMULA_STARTS)
+
+
+def parse_timesheet(data: bytes, limits: TimesheetLimits) -> list[TimesheetEntry]:
     """Every entry of a raw file, or InvalidPayrollFile naming each bad line and column."""
-    reader = csv.reader(io.StringIO(_text(data), newline=""), strict=True)
-    errors: list[str] = []
+    reader = csv.reader(io.StringIO(_text(data, limits), newline=""), strict=True)
+    errors: list[tuple[int, str]] = []
     entries: list[TimesheetEntry] = []
     names: dict[str, tuple[str, int]] = {}
+    first_line_of: dict[tuple[str, date, str], int] = {}
+    days: dict[tuple[str, date], list[tuple[int, Decimal]]] = {}
     try:
         _check_header(next(reader))
         for row in reader:
@@ -114,47 +155,117 @@ def parse_timesheet(data: bytes) -> list[TimesheetEntry]:
             if not any(cell.strip() for cell in row):
                 continue  # blank lines carry nothing
             if len(row) != len(HEADER):
-                errors.append(f"line {line}: {len(row)} columns, expected {len(HEADER)}")
+                column = min(len(row), len(HEADER)) + 1
+                errors.append(
+                    (line, f"line {line}, column {column}: {len(row)} columns, expected 6")
+                )
                 continue
             employee_id, name, day, job_code, hours, rate = (cell.strip() for cell in row)
             if not EMPLOYEE_ID.fullmatch(employee_id):
                 errors.append(
-                    f"{_where(line, 1)}: {employee_id!r} is not an employee id "
-                    "(letters, digits, '.', '_' or '-')"
+                    (
+                        line,
+                        f"{_where(line, 1)}: not an employee id (letters, digits, '.', '_' or '-')",
+                    )
                 )
             if not name:
-                errors.append(f"{_where(line, 2)}: the name is empty")
-            elif employee_id in names and names[employee_id][0] != name:
-                # Names stay out of the message: it is logged and notified.
+                errors.append((line, f"{_where(line, 2)}: the name is empty"))
+            elif _looks_neutralised(name):
+                # Our CSV outputs write such a name the same way as a neutralised formula.
                 errors.append(
-                    f"{_where(line, 2)}: employee {employee_id} has another name on line "
-                    f"{names[employee_id][1]}"
+                    (line, f"{_where(line, 2)}: a quote before =, +, -, @, tab or return")
+                )
+            elif employee_id in names and names[employee_id][0] != name:
+                errors.append(
+                    (
+                        line,
+                        f"{_where(line, 2)}: another name than on line {names[employee_id][1]} "
+                        "for the same employee_id",
+                    )
                 )
             else:
                 names.setdefault(employee_id, (name, line))
             worked_on = _day(day, line, 3, errors)
             if not job_code:
-                errors.append(f"{_where(line, 4)}: the job code is empty")
-            entry = TimesheetEntry(
-                employee_id,
-                name,
-                worked_on,
-                job_code,
-                _amount(hours, line, 5, errors),
-                _amount(rate, line, 6, errors),
+                errors.append((line, f"{_where(line, 4)}: the job code is empty"))
+            elif _looks_neutralised(job_code):
+                errors.append(
+                    (line, f"{_where(line, 4)}: a quote before =, +, -, @, tab or return")
+                )
+            worked = _amount(hours, line, 5, errors)
+            hourly_rate = _amount(rate, line, 6, errors)
+            if hourly_rate > limits.max_hourly_rate:
+                errors.append(
+                    (
+                        line,
+                        f"{_where(line, 6)}: above the ceiling of "
+                        f"{limits.max_hourly_rate:,} an hour (PAYROLL_MAX_HOURLY_RATE)",
+                    )
+                )
+            work = (employee_id, worked_on, job_code)
+            if work in first_line_of and worked_on != date.min:
+                errors.append(
+                    (
+                        line,
+                        f"{_where(line, 4)}: repeats line {first_line_of[work]} "
+                        "(same employee_id, date and job_code)",
+                    )
+                )
+            else:
+                first_line_of.setdefault(work, line)
+            days.setdefault((employee_id, worked_on), []).append((line, worked))
+            entries.append(
+                TimesheetEntry(employee_id, name, worked_on, job_code, worked, hourly_rate)
             )
-            entries.append(entry)
     except StopIteration:
         raise InvalidPayrollFile("line 1, column 1: the file is empty") from None
     except csv.Error as error:
-        errors.append(f"line {reader.line_num}: not valid CSV ({error})")
+        # The csv module does not say where in the line; its reason names no cell value.
+        errors.append((reader.line_num, f"line {reader.line_num}: not valid CSV ({error})"))
+    for (_, worked_on), worked in days.items():
+        if worked_on != date.min and sum(hours for _, hours in worked) > MAX_HOURS_A_DAY:
+            lines = [line for line, _ in worked]
+            others = ""
+            if len(lines) > 1:
+                others = f" (with line{'s' if len(lines) > 2 else ''} {_lines(lines[:-1])})"
+            errors.append(
+                (
+                    lines[-1],
+                    f"{_where(lines[-1], 5)}: more than {MAX_HOURS_A_DAY} hours in one day "
+                    f"for one employee{others}",
+                )
+            )
     if not errors and not entries:
-        errors.append("line 2: the file has a header but no timesheet rows")
+        errors.append((2, "line 2, column 1: the file has a header but no timesheet rows"))
     if errors:
-        shown = "; ".join(errors[:MAX_ERRORS_REPORTED])
-        more = len(errors) - MAX_ERRORS_REPORTED
+        messages = [message for _, message in sorted(errors, key=lambda error: error[0])]
+        shown = "; ".join(messages[:MAX_ERRORS_REPORTED])
+        more = len(messages) - MAX_ERRORS_REPORTED
         raise InvalidPayrollFile(shown + (f"; and {more} more" if more > 0 else ""))
     return entries
+
+
+def unneutralised(cell: str) -> str:
+    """A text cell of a CSV this workflow wrote, as it was before the spreadsheet quote."""
+    return cell[1:] if _looks_neutralised(cell) else cell
+
+
+def read_processed(data: bytes) -> list[TimesheetEntry]:
+    """The entries of a processed file (to_csv), already validated by ProcessData."""
+    reader = csv.reader(io.StringIO(data.decode(), newline=""), strict=True)
+    if tuple(next(reader)) != HEADER:
+        raise ValueError("not a processed timesheet file")
+    return [
+        TimesheetEntry(
+            employee_id,
+            unneutralised(name),
+            date.fromisoformat(day),
+            unneutralised(job_code),
+            Decimal(hours),
+            Decimal(rate),
+        )
+        for employee_id, name, day, job_code, hours, rate in reader
+    ]
 
 
 def by_employee(entries: Iterable[TimesheetEntry]) -> dict[str, list[TimesheetEntry]]:
@@ -166,9 +277,10 @@ def by_employee(entries: Iterable[TimesheetEntry]) -> dict[str, list[TimesheetEn
 
 
 def to_csv(entries: Iterable[TimesheetEntry]) -> str:
-    """Entries as a timesheet CSV with the raw file's header (what processed files hold)."""
+    """Entries as a timesheet CSV with the raw file's header (what processed files hold), safe
+    to open in a spreadsheet."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out)
     writer.writerow(HEADER)
     writer.writerows(entry.as_row() for entry in entries)
     return out.getvalue()
