@@ -150,7 +150,12 @@ def _override(key: str, value: str) -> str:
 def local_config_overrides() -> dict[str, str]:
     """The parameter_overrides of samconfig.toml's local environment, by name."""
     config = tomllib.loads((PROJECT / "samconfig.toml").read_text())
-    text = config.get("local", {}).get("deploy", {}).get("parameters", {}).get("parameter_overrides", "")
+    text = (
+        config.get("local", {})
+        .get("deploy", {})
+        .get("parameters", {})
+        .get("parameter_overrides", "")
+    )
     return dict(item.split("=", 1) for item in shlex.split(text) if "=" in item)
 
 

@@ -55,7 +55,9 @@ def queued_attempt(table: str, communication_id: str, attempt: int, sender: str)
     return Attempt(Result.SENT, attempt, status=Status.SENT)
 
 
-def resend_attempt(table: str, communication_id: str, sender: str, manual_threshold: int) -> Attempt:
+def resend_attempt(
+    table: str, communication_id: str, sender: str, manual_threshold: int
+) -> Attempt:
     """The re-send endpoint's attempt: only a FAILED communication, once per attempt number;
     a refusal makes it FAILED again, or MANUAL once it failed manual_threshold times in all."""
     communication = communications.get(table, communication_id)

@@ -58,9 +58,9 @@ class NewCommunication(BaseModel):
 class SendRequest(BaseModel):
     """The queue's message: the seed's payload, plus the attempt it is for."""
 
-    primaryId: str = Field(min_length=1)  # noqa: N815 - the seed's field name
+    primaryId: str = Field(min_length=1)
     operation: Literal["send.communications"] = OPERATION
-    createdBy: str  # noqa: N815
+    createdBy: str
     created: str
     attempt: int = Field(1, ge=1)
 

@@ -79,9 +79,7 @@ def allowed(answer: dict) -> set[str]:
     }
 
 
-def test_a_service_token_opens_only_the_routes_its_scope_grants(
-    issuer, issuer_key, lambda_context
-):
+def test_a_service_token_opens_only_the_routes_its_scope_grants(issuer, issuer_key, lambda_context):
     # GIVEN the retry workflow's client-credentials token WHEN it asks for the re-send route
     answer = authorize_send(lambda_context, service_token(issuer_key))
     # THEN the re-send route is open to it, the operators' list is not
@@ -101,9 +99,7 @@ def test_a_service_token_opens_only_the_routes_its_scope_grants(
         {"scope": None},
     ],
 )
-def test_a_service_token_that_is_not_good_is_refused(
-    issuer, issuer_key, lambda_context, changes
-):
+def test_a_service_token_that_is_not_good_is_refused(issuer, issuer_key, lambda_context, changes):
     answer = authorize_send(lambda_context, service_token(issuer_key, **changes))
     assert allowed(answer) == set()
 

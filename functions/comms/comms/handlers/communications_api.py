@@ -64,7 +64,7 @@ def store_communication(communication: NewCommunication) -> Response[str]:
 @app.get("/communications/failed")
 @tracer.capture_method
 def failed_communications(
-    type: Annotated[str | None, Query()] = None,  # noqa: A002 - the query parameter's name
+    type: Annotated[str | None, Query()] = None,
     created_by: Annotated[str | None, Query(alias="createdBy")] = None,
     created_after: Annotated[str | None, Query(alias="createdAfter")] = None,
     limit: Annotated[int, Query()] = 20,
@@ -130,7 +130,11 @@ def resend_communication(communication_id: str) -> Response[str]:
         case Result.SKIPPED:
             return json_response(
                 HTTPStatus.CONFLICT,
-                {**answer, "message": "the communication is not failed", "status": str(attempt.status)},
+                {
+                    **answer,
+                    "message": "the communication is not failed",
+                    "status": str(attempt.status),
+                },
             )
         case _:
             return json_response(

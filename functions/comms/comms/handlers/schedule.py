@@ -28,7 +28,9 @@ def fired_at(event: dict) -> datetime:
 def start_batches(now: datetime) -> dict:
     window = window_start(now, window_seconds(settings.schedule))
     started = already = total = 0
-    for batch in batches(communications.all_failed_ids(settings.communications_table), settings.batch_size):
+    for batch in batches(
+        communications.all_failed_ids(settings.communications_table), settings.batch_size
+    ):
         total += len(batch)
         execution = start_execution(
             settings.state_machine_arn,

@@ -55,7 +55,9 @@ def key_id(private_key) -> str:
 @app.post("/sandbox/oauth2/token")
 @tracer.capture_method
 def issue_token() -> Response[str]:
-    form = {key: values[0] for key, values in parse_qs(app.current_event.decoded_body or "").items()}
+    form = {
+        key: values[0] for key, values in parse_qs(app.current_event.decoded_body or "").items()
+    }
     if form.get("grant_type") != "client_credentials":
         return _oauth_error(HTTPStatus.BAD_REQUEST, "unsupported_grant_type")
     presented = _basic_credentials(app.current_event.headers.get("Authorization")) or (
