@@ -9,13 +9,13 @@ import uuid
 
 import pytest
 import requests
-
 from e2e.comms.comms_e2e_kit import (
     HTTP_TIMEOUT,
     Notifications,
     emails_by_recipient,
     sms_by_number,
 )
+
 from stack import LOCAL_STACK_NAME
 from support.localcloud import client, wait_until
 from support.tokens import bearer, reviewer_token

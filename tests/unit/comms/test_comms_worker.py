@@ -137,6 +137,19 @@ def test_a_queue_failure_at_the_threshold_makes_it_manual(requeue, lambda_contex
     assert record("c-1")["status"] == "MANUAL"
 
 
+def test_an_attempt_the_worker_never_finished_is_tried_again(requeue, worker, lambda_context):
+    # GIVEN attempt 1 claimed but never finished (the worker crashed on every delivery, so the
+    # queue's redrive policy dead-lettered the message)
+    put_communication(status="SENDING", attempts=0, claimedAttempt=1)
+    boto3.client("ses").verify_email_identity(EmailAddress=SENDER)
+    # WHEN the requeue takes it THEN attempt 2 is queued and the worker can send it
+    requeue.handler(sqs_event(message(attempt=1)), lambda_context)
+    [next_attempt] = queued_messages(QUEUE)
+    assert next_attempt == message(attempt=2)
+    worker.handler(sqs_event(next_attempt), lambda_context)
+    assert record("c-1")["sent"] == 1 and emails_sent() == 1
+
+
 def test_a_sent_communication_is_not_requeued(requeue, lambda_context):
     put_communication(status="SENT", sent=1, attempts=1)
     requeue.handler(sqs_event(message(attempt=1)), lambda_context)

@@ -90,7 +90,8 @@ def mark_failed_attempt(
 
 
 def settle(table_name: str, communication_id: str, frm: Status, to: Status) -> bool:
-    """RETRYING -> FAILED or MANUAL once the queue attempts are spent (once)."""
+    """One status change, once: RETRYING -> FAILED or MANUAL once the queue attempts are
+    spent, SENDING -> RETRYING for an attempt the worker never finished."""
     return _conditional(
         lambda: table(table_name).update_item(
             Key={"id": communication_id},

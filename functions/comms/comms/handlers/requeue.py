@@ -32,6 +32,10 @@ def requeue_one(record: SQSRecord) -> str:
     communication = communications.get(table, request.primaryId)
     if communication is None or communication.get("sent") == 1:
         return "done"
+    if communication["status"] == Status.SENDING:
+        # Dead-lettered by the queue's redrive (the worker crashed mid-attempt, every delivery):
+        # it can be tried again, as the next attempt.
+        communications.settle(table, request.primaryId, Status.SENDING, Status.RETRYING)
     status = after_queue_failure(
         request.attempt, settings.max_queue_attempts, settings.manual_threshold
     )
