@@ -219,7 +219,7 @@ def test_the_resend_endpoint_accepts_the_workflows_service_token_only_for_resend
     name = f"{LOCAL_STACK_NAME}/comms/service-credentials"
     secret = json.loads(client("secretsmanager").get_secret_value(SecretId=name)["SecretString"])
     token = http.post(
-        secret["tokenUrl"],
+        f"{api}/sandbox/oauth2/token",
         data={"grant_type": "client_credentials", "scope": secret["scope"]},
         auth=(secret["clientId"], secret["clientSecret"]),
         timeout=HTTP_TIMEOUT,

@@ -25,11 +25,13 @@ class _Api(BaseHTTPRequestHandler):
     answers: list  # (status, body) for each re-send, in order; the last one repeats
     calls: list
     tokens_issued: int
+    token_paths: list
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
         self.rfile.read(length)
-        if self.path == "/token":
+        if self.path.endswith("/token"):
+            self.token_paths.append(self.path)
             type(self).tokens_issued += 1
             status, body = 200, {"access_token": "service-token", "expires_in": 3600}
         else:
@@ -48,7 +50,7 @@ class _Api(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def api_server(aws, monkeypatch):
-    _Api.answers, _Api.calls, _Api.tokens_issued = [(200, {})], [], 0
+    _Api.answers, _Api.calls, _Api.tokens_issued, _Api.token_paths = [(200, {})], [], 0, []
     server = HTTPServer(("127.0.0.1", 0), _Api)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_port}"
@@ -70,6 +72,15 @@ def test_a_sent_answer_is_sent(resend, api_server, lambda_context):
     outcome = resend.handler({"id": "c-1"}, lambda_context)
     assert outcome == {"id": "c-1", "outcome": "sent", "reason": ""}
     assert api_server.calls == [("/local/communications/c-1/send", "Bearer service-token")]
+
+
+def test_without_a_token_url_the_stacks_own_token_endpoint_is_asked(api_server, lambda_context):
+    boto3.client("secretsmanager").put_secret_value(
+        SecretId=CREDENTIALS_SECRET, SecretString=json.dumps(CLIENT)
+    )
+    resend = fresh("comms.handlers.resend")
+    assert resend.handler({"id": "c-1"}, lambda_context)["outcome"] == "sent"
+    assert api_server.token_paths == ["/local/sandbox/oauth2/token"]
 
 
 def test_the_token_is_fetched_once_and_reused(resend, api_server, lambda_context):

@@ -42,11 +42,18 @@ def session(retries: int) -> requests.Session:
 
 class ServiceToken:
     """A client-credentials access token, fetched from the token endpoint named in the secret
-    ({"clientId", "clientSecret", "tokenUrl", "scope"}) and reused until shortly before it
-    expires."""
+    ({"clientId", "clientSecret", "scope", "tokenUrl"}; without tokenUrl, default_token_url)
+    and reused until shortly before it expires."""
 
-    def __init__(self, secret_id: str, http: requests.Session, timeout_seconds: float):
+    def __init__(
+        self,
+        secret_id: str,
+        http: requests.Session,
+        timeout_seconds: float,
+        default_token_url: str,
+    ):
         self._secret_id = secret_id
+        self._default_token_url = default_token_url
         self._http = http
         self._timeout = timeout_seconds
         self._lock = threading.Lock()
@@ -65,7 +72,7 @@ class ServiceToken:
             client("secretsmanager").get_secret_value(SecretId=self._secret_id)["SecretString"]
         )
         answer = self._http.post(
-            secret["tokenUrl"],
+            secret.get("tokenUrl") or self._default_token_url,
             data={"grant_type": "client_credentials", "scope": secret["scope"]},
             auth=(secret["clientId"], secret["clientSecret"]),
             timeout=self._timeout,
@@ -81,7 +88,9 @@ class ResendApi:
         self._url = api_url.rstrip("/")
         self._http = session(retries)
         self._timeout = timeout_seconds
-        self.token = ServiceToken(secret_id, self._http, timeout_seconds)
+        # The stack's own token endpoint (local and dev stages) unless the secret names one.
+        own_token_url = f"{self._url}/sandbox/oauth2/token"
+        self.token = ServiceToken(secret_id, self._http, timeout_seconds, own_token_url)
 
     def resend(self, communication_id: str) -> dict[str, Any]:
         """{"id", "outcome": sent | failed | manual | skipped, "reason"}; ResendFailed when
