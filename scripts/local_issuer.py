@@ -118,6 +118,27 @@ def publish(s3, key: rsa.RSAPrivateKey | None = None) -> None:
     )
 
 
+SIGNING_KEY_SECRET = "local-issuer/signing-key"  # noqa: S105 - a secret's name
+
+
+def store_signing_key(secretsmanager, key: rsa.RSAPrivateKey | None = None) -> None:
+    """Put the issuer's private key in the local cloud's Secrets Manager, for the stack's local
+    token endpoint (service tokens); it never leaves this machine's local cloud."""
+    pem = (
+        (key or signing_key())
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        .decode()
+    )
+    try:
+        secretsmanager.put_secret_value(SecretId=SIGNING_KEY_SECRET, SecretString=pem)
+    except secretsmanager.exceptions.ResourceNotFoundException:
+        secretsmanager.create_secret(Name=SIGNING_KEY_SECRET, SecretString=pem)
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)

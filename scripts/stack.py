@@ -12,9 +12,11 @@ The Makefile and the tests both come through here, so there is one way to build 
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 import time
+import tomllib
 from functools import cache
 from pathlib import Path
 
@@ -117,6 +119,8 @@ def deploy_local(
         s3.create_bucket(Bucket=LOCAL_ARTIFACT_BUCKET)
     # The staff authorizer trusts the local issuer's keys, published where the stack looks.
     local_issuer.publish(s3)
+    # Its private key, for the local-only token endpoint that signs service tokens.
+    local_issuer.store_signing_key(local_client("secretsmanager"))
     started = time.monotonic()
     args = ["deploy", "--config-file", str(PROJECT / "samconfig.toml"), "--config-env", "local"]
     args += ["--stack-name", stack_name]
@@ -124,12 +128,35 @@ def deploy_local(
         args += ["--template-file", str(build_dir / "template.yaml")]
     # Links and URLs the stack builds (ApiUrl, emailed links) must name this instance's port.
     local_cloud_url = _local_aws()["AWS_ENDPOINT_URL"]
-    overrides = {"Stage": "local", "LocalCloudUrl": local_cloud_url, **(parameter_overrides or {})}
-    args += ["--parameter-overrides", *[f"{key}={value}" for key, value in overrides.items()]]
+    # Given on the command line, overrides replace samconfig's: start from the local env's.
+    overrides = {
+        **local_config_overrides(),
+        "Stage": "local",
+        "LocalCloudUrl": local_cloud_url,
+        **(parameter_overrides or {}),
+    }
+    args += ["--parameter-overrides", *[_override(key, value) for key, value in overrides.items()]]
     say(f"sam deploy {stack_name} into the local cloud")
     sam(*args, **_local_aws())
     say(f"deployed in {time.monotonic() - started:.1f} s")
     return outputs(stack_name)
+
+
+def _override(key: str, value: str) -> str:
+    # sam reads Key=Value, with a value that holds spaces in double quotes: rate(1 minute).
+    return f'{key}="{value}"' if any(c.isspace() for c in value) else f"{key}={value}"
+
+
+def local_config_overrides() -> dict[str, str]:
+    """The parameter_overrides of samconfig.toml's local environment, by name."""
+    config = tomllib.loads((PROJECT / "samconfig.toml").read_text())
+    text = (
+        config.get("local", {})
+        .get("deploy", {})
+        .get("parameters", {})
+        .get("parameter_overrides", "")
+    )
+    return dict(item.split("=", 1) for item in shlex.split(text) if "=" in item)
 
 
 def outputs(stack_name: str = LOCAL_STACK_NAME) -> dict[str, str]:

@@ -22,9 +22,20 @@ TEST_DOUBLES = {
     "PreScreeningSandboxCreditBureauFunction",
     "ApprovalDoubleFunction",
     "ApprovalDoubleIdempotencyTable",
+    "CommsTokenEndpointFunction",
 }
-TEST_DOUBLE_ROUTES = {("/sandbox/credit-bureau/reports", "post"), ("/double", "post")}
-STAFF_ROUTES = {("/reviews", "get"), ("/reviews/{applicationId}", "post")}
+TEST_DOUBLE_ROUTES = {
+    ("/sandbox/credit-bureau/reports", "post"),
+    ("/double", "post"),
+    ("/sandbox/oauth2/token", "post"),
+}
+STAFF_ROUTES = {
+    ("/reviews", "get"),
+    ("/reviews/{applicationId}", "post"),
+    ("/communications", "post"),
+    ("/communications/failed", "get"),
+    ("/communications/{id}/send", "post"),
+}
 
 
 @cache

@@ -28,6 +28,9 @@ class AuthorizerSettings(FunctionSettings):
     context_claims: tuple[str, ...] = Field(("org",), alias="AUTHORIZER_CONTEXT_CLAIMS")
     # "METHOD /path" (path may end in /*) -> the roles any one of which may call it.
     route_roles: dict[str, tuple[str, ...]] = Field(alias="AUTHORIZER_ROUTE_ROLES")
+    # Service (client-credentials) tokens carry no audience and no roles: OAuth scope -> the
+    # roles it grants, e.g. {"comms/resend": ["comms-service"]}. Empty: none accepted.
+    service_scope_roles: dict[str, tuple[str, ...]] = Field({}, alias="AUTHORIZER_SERVICE_SCOPE_ROLES")
 
     @field_validator("role_claims", "context_claims", mode="before")
     @classmethod
@@ -36,7 +39,7 @@ class AuthorizerSettings(FunctionSettings):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
-    @field_validator("route_roles", mode="before")
+    @field_validator("route_roles", "service_scope_roles", mode="before")
     @classmethod
     def _json(cls, value):
         return json.loads(value) if isinstance(value, str) else value

@@ -3,6 +3,10 @@
 A good token is a JWT signed with one of the issuer's keys (RS256), from the configured issuer,
 for the configured audience, not expired and not before its nbf, with a subject. Anything else
 is an InvalidToken naming why (for the log; the caller only ever sees 403).
+
+A service's client-credentials token (Cognito's access token) has no audience: it is good with
+`token_use: access`, a `client_id` and a `scope`, and its roles are those its scopes grant
+(SERVICE_SCOPE_ROLES); without such a mapping none is accepted.
 """
 
 from __future__ import annotations
@@ -56,6 +60,8 @@ def verify(
     key = signing_key(str(header.get("kid", "")))
     if key is None:
         raise InvalidToken(f"no issuer key with id {header.get('kid')!r}")
+    if config.service_scope_roles and _is_service_token(token):
+        return _service_caller(token, key, config)
     try:
         claims = jwt.decode(
             token,
@@ -71,3 +77,28 @@ def verify(
     return Caller(
         subject=str(claims["sub"]), roles=roles_in(claims, config.role_claims), claims=claims
     )
+
+
+def _is_service_token(token: str) -> bool:
+    # Only routes the decision; the signature and every claim are verified after it.
+    unverified = jwt.decode(token, options={"verify_signature": False})
+    return "aud" not in unverified and "client_id" in unverified
+
+
+def _service_caller(token: str, key: jwt.PyJWK, config: Settings) -> Caller:
+    try:
+        claims = jwt.decode(
+            token,
+            key=key,
+            algorithms=list(config.algorithms),
+            issuer=config.issuer,
+            leeway=config.leeway_seconds,
+            options={"require": ["exp", "iss", "sub", "client_id", "scope"], "verify_aud": False},
+        )
+    except jwt.PyJWTError as error:
+        raise InvalidToken(f"{type(error).__name__}: {error}") from None
+    if claims.get("token_use") != "access":
+        raise InvalidToken("a token without audience must be an access token")
+    scopes = str(claims["scope"]).split()
+    roles = {role for scope in scopes for role in config.service_scope_roles.get(scope, ())}
+    return Caller(subject=str(claims["client_id"]), roles=frozenset(roles), claims=claims)

@@ -1,0 +1,37 @@
+"""The provider: SES for email, SNS SMS for sms. Its refusals are ProviderRefused carrying the
+provider's error code only (its messages can quote addresses and numbers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from common.aws import client
+
+
+class ProviderRefused(Exception):
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+def send(communication: dict[str, Any], sender_email: str) -> str:
+    """Send one communication; the provider's message id."""
+    try:
+        if communication["type"] == "email":
+            answer = client("ses").send_email(
+                Source=sender_email,
+                Destination={"ToAddresses": [communication["recipient"]]},
+                Message={
+                    "Subject": {"Data": communication.get("subject") or "", "Charset": "UTF-8"},
+                    "Body": {"Text": {"Data": communication["body"], "Charset": "UTF-8"}},
+                },
+            )
+        else:
+            answer = client("sns").publish(
+                PhoneNumber=communication["recipient"], Message=communication["body"]
+            )
+    except ClientError as error:
+        raise ProviderRefused(error.response["Error"]["Code"]) from None
+    return answer["MessageId"]

@@ -1,0 +1,56 @@
+"""The communications queue's worker: one send attempt per message, claimed once.
+
+A provider refusal puts the message in the dead-letter queue, where it waits the requeue TTL
+(its delay) before the requeue function takes it back; the message itself is then done. Any
+other error fails the record, so SQS redelivers it (and its redrive policy dead-letters it).
+"""
+
+from __future__ import annotations
+
+import json
+
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from common.observability import instrumented, logger
+from common.settings import load_settings
+from comms.attempts import Result, queued_attempt
+from comms.dal import queues
+from comms.models import SendRequest
+from comms.settings import WorkerSettings
+
+settings = load_settings(WorkerSettings)
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def send_one(record: SQSRecord) -> str:
+    request = SendRequest.model_validate(json.loads(record.body))
+    attempt = queued_attempt(
+        settings.communications_table, request.primaryId, request.attempt, settings.sender_email
+    )
+    logger.info(
+        "attempt",
+        extra={
+            "id": request.primaryId,
+            "attempt": request.attempt,
+            "result": str(attempt.result),
+            "reason": attempt.reason,
+        },
+    )
+    if attempt.result is Result.REFUSED:
+        queues.enqueue(
+            settings.dead_letter_queue_url, request, delay_seconds=settings.requeue_ttl_seconds
+        )
+    return str(attempt.result)
+
+
+@instrumented
+def handler(event: dict, context: LambdaContext) -> dict:
+    return process_partial_response(
+        event=event, record_handler=send_one, processor=processor, context=context
+    )

@@ -1,0 +1,66 @@
+"""Reading the local cloud's provider stores and the notification subscription (comms e2e,
+demo and benchmark)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import Counter
+
+import requests
+
+from support.localcloud import client, endpoint
+
+HTTP_TIMEOUT = 30
+
+
+def emails_by_recipient() -> Counter:
+    """How many emails SES sent to each address (the local SES store)."""
+    answer = requests.get(f"{endpoint()}/_aws/ses", timeout=HTTP_TIMEOUT)
+    answer.raise_for_status()
+    counts: Counter = Counter()
+    for message in answer.json().get("messages", []):
+        for address in message.get("Destination", {}).get("ToAddresses", []):
+            counts[address] += 1
+    return counts
+
+
+def sms_by_number() -> Counter:
+    """How many SMS SNS sent to each number (the local SNS store)."""
+    answer = requests.get(f"{endpoint()}/_aws/sns/sms-messages", timeout=HTTP_TIMEOUT)
+    answer.raise_for_status()
+    counts: Counter = Counter()
+    for number, messages in answer.json().get("sms_messages", {}).items():
+        counts[number] += len(messages)
+    return counts
+
+
+class Notifications:
+    """An SQS queue subscribed to the notifications topic: what a subscriber receives."""
+
+    def __init__(self, topic_arn: str):
+        self.sqs = client("sqs")
+        name = f"comms-notifications-{uuid.uuid4().hex[:8]}"
+        self.url = self.sqs.create_queue(QueueName=name)["QueueUrl"]
+        arn = self.sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        self.subscription = client("sns").subscribe(
+            TopicArn=topic_arn, Protocol="sqs", Endpoint=arn, ReturnSubscriptionArn=True
+        )["SubscriptionArn"]
+        self.received: list[dict] = []
+
+    def poll(self) -> list[dict]:
+        """Every notification so far: {"subject", "message"}."""
+        got = self.sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        for message in got.get("Messages", []):
+            envelope = json.loads(message["Body"])
+            self.received.append(
+                {"subject": envelope.get("Subject"), "message": json.loads(envelope["Message"])}
+            )
+            self.sqs.delete_message(QueueUrl=self.url, ReceiptHandle=message["ReceiptHandle"])
+        return self.received
+
+    def close(self) -> None:
+        client("sns").unsubscribe(SubscriptionArn=self.subscription)
+        self.sqs.delete_queue(QueueUrl=self.url)

@@ -1,0 +1,79 @@
+"""The schedule's function: FAILED communications in batches of 20, one execution per batch,
+none started twice in one window."""
+
+import json
+
+import boto3
+import pytest
+
+from unit.comms.comms_testkit import fresh, put_communication
+
+
+@pytest.fixture
+def schedule(aws):
+    boto3.client("stepfunctions").create_state_machine(
+        name="comms",
+        definition=json.dumps(
+            {"StartAt": "Wait", "States": {"Wait": {"Type": "Pass", "End": True}}}
+        ),
+        roleArn="arn:aws:iam::123456789012:role/sfn",
+    )
+    return fresh("comms.handlers.schedule")
+
+
+def executions() -> list[dict]:
+    sfn = boto3.client("stepfunctions")
+    arn = "arn:aws:states:us-east-1:123456789012:stateMachine:comms"
+    found = sfn.list_executions(stateMachineArn=arn)["executions"]
+    return [
+        json.loads(sfn.describe_execution(executionArn=e["executionArn"])["input"]) for e in found
+    ]
+
+
+def fired(at: str) -> dict:
+    return {"detail-type": "Scheduled Event", "source": "aws.events", "time": at}
+
+
+def test_failed_communications_start_one_execution_per_batch_of_twenty(schedule, lambda_context):
+    # GIVEN 45 failed communications, one sent and one MANUAL
+    for index in range(45):
+        put_communication(
+            id=f"c-{index:02d}",
+            status="FAILED",
+            attempts=3,
+            created=f"2026-11-29T10:{index:02d}:00.000Z",
+        )
+    put_communication(id="sent", status="SENT", sent=1)
+    put_communication(id="manual", status="MANUAL", attempts=5)
+    # WHEN the rule fires
+    summary = schedule.handler(fired("2026-11-29T12:15:00Z"), lambda_context)
+    # THEN three executions hold every failed one once, ids only
+    assert summary == {"communications": 45, "started": 3, "alreadyStarted": 0}
+    batches = executions()
+    assert sorted(len(execution["communicationIds"]) for execution in batches) == [5, 20, 20]
+    ids = sorted(i for execution in batches for i in execution["communicationIds"])
+    assert ids == [f"c-{index:02d}" for index in range(45)]
+
+
+def test_a_second_firing_in_the_same_window_starts_nothing(schedule, lambda_context):
+    for index in range(25):
+        put_communication(id=f"c-{index:02d}", status="FAILED", attempts=3)
+    schedule.handler(fired("2026-11-29T12:15:00Z"), lambda_context)
+    schedule.handler(fired("2026-11-29T12:29:59Z"), lambda_context)
+    # (Step Functions answers a repeated name with the same execution, or ExecutionAlreadyExists)
+    assert len(executions()) == 2
+    # AND the next window starts the batches again (still FAILED: the retry had not sent them)
+    schedule.handler(fired("2026-11-29T12:30:00Z"), lambda_context)
+    assert len(executions()) == 4
+
+
+def test_nothing_failed_starts_nothing(schedule, lambda_context):
+    summary = schedule.handler(fired("2026-11-29T12:15:00Z"), lambda_context)
+    assert summary == {"communications": 0, "started": 0, "alreadyStarted": 0}
+
+
+def test_the_sample_event_runs(schedule, lambda_context):
+    from support.events import sample_event
+
+    put_communication(status="FAILED", attempts=3)
+    assert schedule.handler(sample_event("comms-schedule"), lambda_context)["started"] == 1
