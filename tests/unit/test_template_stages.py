@@ -24,7 +24,12 @@ TEST_DOUBLES = {
     "ApprovalDoubleIdempotencyTable",
 }
 TEST_DOUBLE_ROUTES = {("/sandbox/credit-bureau/reports", "post"), ("/double", "post")}
-STAFF_ROUTES = {("/reviews", "get"), ("/reviews/{applicationId}", "post")}
+STAFF_ROUTES = {
+    ("/reviews", "get"),
+    ("/reviews/{applicationId}", "post"),
+    ("/reports", "post"),
+    ("/reports/{id}", "get"),
+}
 
 
 @cache
