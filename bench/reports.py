@@ -177,6 +177,7 @@ def load_year(outputs: dict, organisation: str) -> int:
 
 
 def main() -> None:
+    sys.stdout.reconfigure(line_buffering=True)  # progress shows while it runs
     os.environ.update(_aws_environment())
     outputs = stack.outputs()
     organisation = f"bench-{uuid.uuid4().hex[:6]}"
