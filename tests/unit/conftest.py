@@ -50,6 +50,16 @@ UNIT_ENVIRONMENT = {
     "AUTHORIZER_ROUTE_ROLES": (
         '{"GET /reviews": ["reviewer"], "POST /reviews/*": ["reviewer", "lead"]}'
     ),
+    # reports
+    "REPORTS_STATE_MACHINE_ARN": f"{STATE_MACHINES}:reports",
+    "REPORTS_REPORTS_TABLE": "reports",
+    "REPORTS_PROSPECT_ACTIVITY_TABLE": "prospect-activity",
+    "REPORTS_BUCKET": "reports",
+    "REPORTS_TOPIC_ARN": f"arn:aws:sns:us-east-1:{ACCOUNT}:reports",
+    "REPORTS_SENDER_EMAIL": "reports@example.com",
+    "REPORTS_MAX_RANGE_DAYS": "1096",
+    "REPORTS_LINK_EXPIRY_SECONDS": "3600",
+    "REPORTS_S3_ADDRESSING_STYLE": "path",
 }
 os.environ.update(UNIT_ENVIRONMENT)
 

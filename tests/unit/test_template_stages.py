@@ -35,6 +35,8 @@ STAFF_ROUTES = {
     ("/communications", "post"),
     ("/communications/failed", "get"),
     ("/communications/{id}/send", "post"),
+    ("/reports", "post"),
+    ("/reports/{id}", "get"),
 }
 
 

@@ -30,7 +30,9 @@ class AuthorizerSettings(FunctionSettings):
     route_roles: dict[str, tuple[str, ...]] = Field(alias="AUTHORIZER_ROUTE_ROLES")
     # Service (client-credentials) tokens carry no audience and no roles: OAuth scope -> the
     # roles it grants, e.g. {"comms/resend": ["comms-service"]}. Empty: none accepted.
-    service_scope_roles: dict[str, tuple[str, ...]] = Field({}, alias="AUTHORIZER_SERVICE_SCOPE_ROLES")
+    service_scope_roles: dict[str, tuple[str, ...]] = Field(
+        {}, alias="AUTHORIZER_SERVICE_SCOPE_ROLES"
+    )
 
     @field_validator("role_claims", "context_claims", mode="before")
     @classmethod

@@ -163,7 +163,9 @@ def test_the_token_endpoint_issues_a_token_the_authorizer_takes_for_the_resend_r
             "AUTHORIZER_TOKEN_ISSUER": ISSUER,
             "AUTHORIZER_TOKEN_AUDIENCE": "serverless-workflows",
             "AUTHORIZER_JWKS_URL": f"{ISSUER}/.well-known/jwks.json",
-            "AUTHORIZER_ROUTE_ROLES": '{"POST /communications/*/send": ["operator", "comms-service"]}',
+            "AUTHORIZER_ROUTE_ROLES": json.dumps(
+                {"POST /communications/*/send": ["operator", "comms-service"]}
+            ),
             "AUTHORIZER_SERVICE_SCOPE_ROLES": '{"comms/resend": ["comms-service"]}',
         }
     )

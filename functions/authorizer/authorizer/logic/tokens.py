@@ -85,7 +85,7 @@ def _is_service_token(token: str) -> bool:
     return "aud" not in unverified and "client_id" in unverified
 
 
-def _service_caller(token: str, key: jwt.PyJWK, config: Settings) -> Caller:
+def _service_caller(token: str, key: jwt.PyJWK, config: AuthorizerSettings) -> Caller:
     try:
         claims = jwt.decode(
             token,

@@ -1,0 +1,89 @@
+"""POST /reports starts a report of the caller's organisation (202, its id); GET /reports/{id}
+answers its status, its sub-reports' progress and, once done, its row count and download link."""
+
+import uuid
+from http import HTTPStatus
+
+from aws_lambda_powertools.event_handler import Response
+
+from common import stepfunctions
+from common.http import api_handler, json_response, problem, rest_api
+from common.observability import logger
+from common.settings import load_settings
+from reports.dal import reports, storage
+from reports.logic.ranges import days_in, sub_report_count
+from reports.logic.status import describe_report
+from reports.models import ReportRequest
+from reports.settings import ReportsApiSettings
+
+settings = load_settings(ReportsApiSettings)
+app = rest_api()
+
+
+def _caller_organisation() -> str | None:
+    # The StaffAuthorizer passes the token's org claim in the request context.
+    authorizer = app.current_event.request_context.authorizer or {}
+    organisation = authorizer.get("org")
+    return str(organisation) if organisation else None
+
+
+@app.post("/reports")
+def request_report(request: ReportRequest) -> Response[str]:
+    if request.organisation_id != _caller_organisation():
+        # Authenticated, but not for this organisation: the report holds its prospects' data.
+        return problem(HTTPStatus.FORBIDDEN, "you may only request your own organisation's reports")
+    if days_in(request.first_day, request.last_day) > settings.max_range_days:
+        return problem(
+            HTTPStatus.BAD_REQUEST,
+            "invalid request",
+            [f"to: the range is longer than {settings.max_range_days} days"],
+        )
+    total = sub_report_count(request.first_day, request.last_day, request.sub_range_days)
+    if total > settings.max_sub_reports:
+        return problem(
+            HTTPStatus.BAD_REQUEST,
+            "invalid request",
+            [
+                f"subRangeDays: the range makes over {settings.max_sub_reports} sub-reports; "
+                "ask for longer sub-ranges"
+            ],
+        )
+    report_id = str(uuid.uuid4())
+    job = {
+        "reportId": report_id,
+        "organisationId": request.organisation_id,
+        "from": request.first_day.isoformat(),
+        "to": request.last_day.isoformat(),
+        "subRangeDays": request.sub_range_days,
+    }
+    # The email stays in the table: never in the execution's input or history.
+    reports.create(
+        settings.reports_table, {**job, "email": request.email, "subReportsTotal": total}
+    )
+    stepfunctions.start_execution(settings.state_machine_arn, report_id, job)
+    logger.info("report requested", extra={"report_id": report_id, "sub_reports": total})
+    return json_response(HTTPStatus.ACCEPTED, {"id": report_id, "status": f"/reports/{report_id}"})
+
+
+@app.get("/reports/<report_id>")
+def get_report(report_id: str) -> Response[str]:
+    try:
+        uuid.UUID(report_id)
+    except ValueError:
+        return problem(HTTPStatus.NOT_FOUND, "no such report")
+    record = reports.get(settings.reports_table, report_id)
+    # Another organisation's report is answered as unknown: its existence is not disclosed.
+    if record is None or record["organisationId"] != _caller_organisation():
+        return problem(HTTPStatus.NOT_FOUND, "no such report")
+    link = None
+    if record["status"] == "SUCCEEDED":
+        link = storage.download_link(
+            settings.bucket,
+            record["objectKey"],
+            settings.link_expiry_seconds,
+            settings.s3_addressing_style,
+        )
+    return json_response(HTTPStatus.OK, describe_report(record, link))
+
+
+handler = api_handler(app)

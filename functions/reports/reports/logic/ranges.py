@@ -1,0 +1,42 @@
+"""Date-range splitting: the requested days as half-open sub-ranges covering them exactly once."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from pydantic import BaseModel
+
+
+class SubRange(BaseModel):
+    """Days [start, end): start included, end excluded."""
+
+    index: int
+    start: date
+    end: date
+
+
+def days_in(first: date, last: date) -> int:
+    """How many days the inclusive range first..last holds."""
+    return (last - first).days + 1
+
+
+def split_date_range(first: date, last: date, days: int) -> list[SubRange]:
+    """The inclusive range first..last as consecutive half-open sub-ranges of `days` days (the
+    last one shorter when the range does not divide evenly). Each day falls in exactly one."""
+    if days < 1:
+        raise ValueError("a sub-range holds at least one day")
+    if last < first:
+        raise ValueError("the range ends before it starts")
+    end = last + timedelta(days=1)
+    step = timedelta(days=days)
+    ranges = []
+    start = first
+    while start < end:
+        stop = min(start + step, end)
+        ranges.append(SubRange(index=len(ranges), start=start, end=stop))
+        start = stop
+    return ranges
+
+
+def sub_report_count(first: date, last: date, days: int) -> int:
+    return -(-days_in(first, last) // days)

@@ -1,0 +1,81 @@
+"""The workflow's inputs and outputs."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+# A practical address check (one @, a dotted domain, no spaces): SES checks the rest.
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+
+
+class ReportRequest(BaseModel):
+    """The body of POST /reports: the inclusive days from..to of one organisation."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    organisation_id: str = Field(
+        alias="organisationId", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$"
+    )
+    first_day: date = Field(alias="from")
+    last_day: date = Field(alias="to")
+    email: str = Field(max_length=254)
+    sub_range_days: int = Field(default=7, alias="subRangeDays", ge=1, le=366)
+
+    @field_validator("first_day", "last_day", mode="before")
+    @classmethod
+    def _iso_day(cls, value):
+        # Only YYYY-MM-DD: pydantic would also take timestamps and numbers as dates.
+        if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError("must be a date as YYYY-MM-DD")
+        return value
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        if not _EMAIL.match(value):
+            raise ValueError("must be an email address")
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ReportRequest:
+        if self.first_day > self.last_day:
+            raise ValueError("from must not be after to")
+        return self
+
+
+class ReportJob(BaseModel):
+    """The state machine's input: no personal data (the email stays in the reports table)."""
+
+    report_id: str = Field(alias="reportId")
+    organisation_id: str = Field(alias="organisationId")
+    first_day: date = Field(alias="from")
+    last_day: date = Field(alias="to")
+    sub_range_days: int = Field(alias="subRangeDays", ge=1)
+
+
+class SubReportTask(BaseModel):
+    report_id: str = Field(alias="reportId")
+    organisation_id: str = Field(alias="organisationId")
+    index: int = Field(ge=0)
+    start: date
+    end: date
+
+
+class MergeTask(BaseModel):
+    report_id: str = Field(alias="reportId")
+    organisation_id: str = Field(alias="organisationId")
+    total: int = Field(ge=0)
+
+
+class NotifyTask(BaseModel):
+    report_id: str = Field(alias="reportId")
+    row_count: int = Field(alias="rowCount", ge=0)
+    key: str
+
+
+class FailureTask(BaseModel):
+    report_id: str = Field(alias="reportId")
+    error: dict = Field(default_factory=dict)

@@ -1,0 +1,63 @@
+"""Realistic prospect activity for the reports workflow: uneven days (quiet weekends, busy
+launches, empty days), rows on midnight boundaries, loaded into the ProspectActivity table.
+
+The demo, the end-to-end tests and the benchmark load their data through here.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+
+CHANNELS = ("web", "email", "event", "chat", "referral")
+EVENT_TYPES = ("page_view", "form_submitted", "email_opened", "webinar_joined", "call_booked")
+COUNTRIES = ("GB", "US", "DE", "FR", "IN", "BR", "NG", "JP")
+FIRST_NAMES = ("Ada", "Bram", "Chen", "Dara", "Emeka", "Fatima", "Goran", "Hana", "Ines", "Jon")
+LAST_NAMES = ("Okafor", "Smith", "Novak", "Silva", "Tanaka", "Müller", "Dubois", "Patel")
+
+
+def sample_activity(
+    organisation_id: str, first: date, last: date, mean_per_day: float, seed: int = 1
+) -> Iterator[dict]:
+    """Activity on every day first..last (inclusive); day sizes vary around mean_per_day, some
+    days are empty, and each day's first and last rows sit on its midnight boundaries."""
+    rng = random.Random(f"{organisation_id}:{seed}")  # noqa: S311 (sample data, not secrets)
+    number = 0
+    day = first
+    while day <= last:
+        weight = 0.3 if day.weekday() >= 5 else rng.choice((0.0, 0.5, 1.0, 1.0, 1.5, 3.0))
+        count = int(rng.expovariate(1.0) * mean_per_day * weight) if weight else 0
+        midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        seconds = sorted(rng.randrange(1, 86399) for _ in range(max(count - 2, 0)))
+        if count >= 2:
+            seconds = [0, *seconds, 86399]
+        elif count == 1:
+            seconds = [0]
+        for second in seconds:
+            number += 1
+            prospect = rng.randrange(1, 5000)
+            first_name, last_name = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            at = (midnight + timedelta(seconds=second)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            yield {
+                "organisationId": organisation_id,
+                "occurredKey": f"{at}#{organisation_id}-{number:08d}",
+                "occurredAt": at,
+                "prospectId": f"{organisation_id}-p{prospect:05d}",
+                "prospectName": f"{first_name} {last_name}",
+                "prospectEmail": f"{first_name}.{last_name}.{prospect}@example.com".lower(),
+                "channel": rng.choice(CHANNELS),
+                "eventType": rng.choice(EVENT_TYPES),
+                "country": rng.choice(COUNTRIES),
+            }
+        day += timedelta(days=1)
+
+
+def load(table, items) -> int:
+    """Write the items with a boto3 Table's batch writer; how many were written."""
+    count = 0
+    with table.batch_writer() as batch:
+        for item in items:
+            batch.put_item(Item=item)
+            count += 1
+    return count
