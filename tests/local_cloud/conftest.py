@@ -68,6 +68,9 @@ def lambda_function(local_cloud) -> Iterator[Callable[..., str]]:
             Role=ROLE,
             Handler=handler,
             Code={"ZipFile": zip_sources(files)},
+            # Lambda's default of 3 s is shorter than a cold start on a loaded 2-core machine;
+            # tests about timeouts set their own.
+            Timeout=config.pop("Timeout", 30),
             **config,
         )
         created.append(name)
