@@ -91,7 +91,7 @@ def api_handler(app: APIGatewayRestResolver) -> Callable[[dict, LambdaContext], 
     echoes in X-Correlation-Id."""
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-    @tracer.capture_lambda_handler
+    @tracer.capture_lambda_handler(capture_response=False, capture_error=False)
     def handler(event: dict, context: LambdaContext) -> dict:
         answer = app.resolve(event, context)
         correlation_id = logger.get_correlation_id()

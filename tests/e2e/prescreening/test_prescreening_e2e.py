@@ -3,6 +3,7 @@ local REST API, records on the Kinesis stream, the reviews API resuming real tas
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from datetime import UTC, datetime
@@ -239,7 +240,15 @@ def test_a_malformed_record_is_rejected_with_its_reason_and_the_rest_proceed(out
     body = wait_until(rejected, 30, what="the rejected record")
     assert "applicant: Field required" in body["reason"]
     assert "product: Input should be 'credit_card' or 'personal_loan'" in body["reason"]
-    assert body["data"]  # the record as it arrived (base64), so nothing is lost
+    # AND the queue holds a pointer to the record, kept with its reason, never the record
+    assert "data" not in body
+    kept = json.loads(
+        client("s3")
+        .get_object(Bucket=body["record"]["bucket"], Key=body["record"]["key"])["Body"]
+        .read()
+    )
+    assert json.loads(base64.b64decode(kept["data"])) == json.loads(malformed)
+    assert kept["reason"] == body["reason"]
 
 
 def test_a_referral_is_decided_through_the_reviews_api(outputs, api, reviewer):
@@ -264,11 +273,14 @@ def test_a_referral_is_decided_through_the_reviews_api(outputs, api, reviewer):
     assert execution.output == {
         "applicationId": application_id,
         "decision": "decline",
-        "reasons": ["decline on review", "income not evidenced"],
+        "reasons": ["decline on review"],
         "reviewedBy": "rita",
     }
-    found = requests.get(f"{api}/applications/{application_id}", timeout=HTTP_TIMEOUT).json()
+    status = requests.get(f"{api}/applications/{application_id}", timeout=HTTP_TIMEOUT)
+    found = status.json()
     assert (found["decision"], found["reviewedBy"]) == ("decline", "rita")
+    # AND the reviewer's note stays with staff: not in the public status
+    assert "income not evidenced" not in status.text
     # AND a second answer finds nothing left to decide
     again = requests.post(
         f"{api}/reviews/{application_id}",

@@ -18,7 +18,8 @@ from prescreening.settings import ApplicationsApiSettings
 settings = load_settings(ApplicationsApiSettings)
 app = rest_api()
 
-# What GET may show: status and decision, never personal data.
+# What GET may show: status and decision (or the step that failed and its error's name), never
+# personal data, the stored record or a reviewer's note.
 PUBLIC_FIELDS = (
     "applicationId",
     "status",
@@ -31,6 +32,8 @@ PUBLIC_FIELDS = (
     "termMonths",
     "receivedAt",
     "decidedAt",
+    "failure",
+    "failedAt",
 )
 
 

@@ -41,10 +41,11 @@ def pending_reviews() -> Response[str]:
 @app.post("/reviews/<application_id>")
 @tracer.capture_method
 def decide_review(application_id: str, verdict: ReviewVerdict) -> Response[str]:
-    reasons = [f"{verdict.outcome.value} on review", *([verdict.note] if verdict.note else [])]
+    # The note stays in the applications table for staff: never in the execution, the
+    # published decision or the public status.
     decision = {
         "outcome": verdict.outcome.value,
-        "reasons": reasons,
+        "reasons": [f"{verdict.outcome.value} on review"],
         "reviewedBy": verdict.reviewer,
     }
     table = settings.applications_table
@@ -65,6 +66,8 @@ def decide_review(application_id: str, verdict: ReviewVerdict) -> Response[str]:
         return problem(HTTPStatus.CONFLICT, "no review is pending for this application")
     if answered.delivery is Delivery.TASK_GONE:
         return problem(HTTPStatus.CONFLICT, "the review is no longer pending (it timed out)")
+    if verdict.note:
+        applications.note_review(table, application_id, verdict.note)
     logger.info(
         "review decided",
         extra={"application_id": application_id, "outcome": verdict.outcome.value},
