@@ -242,12 +242,13 @@ def test_a_bad_timesheet_fails_the_run_notifies_the_error_and_writes_nothing(
 
     # THEN the run fails naming the line and column
     assert execution.status == "FAILED"
-    assert "line 4, column 5 (hours): 'thirty' is not a number" in execution.cause
+    assert "line 4, column 5 (hours): (value withheld) is not a number" in execution.cause
     assert "GeneratePaystubs" not in execution.states_entered()
-    # AND the error notification says the same
+    # AND the error notification says the same, never the value or a stack trace
     message = notification_about(notifications, key)
-    assert message["Subject"].startswith("[ERROR]")
+    assert message["Subject"] == "[ERROR]: ProcessData failed"
     assert "line 4, column 5 (hours)" in message["Message"]
+    assert "thirty" not in message["Message"] and "stackTrace" not in message["Message"]
     # AND no processed file, paystub or report was written
     stem = key.removesuffix(".csv")
     assert listed(stack_outputs["ProcessedDataBucketName"], stem) == []

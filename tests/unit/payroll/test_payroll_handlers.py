@@ -87,11 +87,19 @@ def test_process_data_on_a_bad_file_fails_naming_the_line_and_writes_nothing(s3,
     # WHEN ProcessData runs
     with pytest.raises(InvalidPayrollFile) as raised:
         process_data.handler(state, lambda_context)
-    # THEN the error names the file, line and column, and nothing was written
-    assert f"s3://{RAW}/{KEY}: line 4, column 5 (hours): 'eight' is not a number" in str(
+    # THEN the error names the file, line and column, never the value, and nothing was written
+    assert f"s3://{RAW}/{KEY}: line 4, column 5 (hours): (value withheld) is not a number" in str(
         raised.value
     )
+    assert "eight" not in str(raised.value)
     assert keys(s3, PROCESSED) == []
+
+
+def test_a_refused_file_s_message_withholds_every_quoted_value():
+    message = "line 2, column 2 (name): \"O'Brien\" is bad; line 1, column 1: found 'x'"
+    assert process_data.file_faults(message) == (
+        "line 2, column 2 (name): (value withheld) is bad; line 1, column 1: found (value withheld)"
+    )
 
 
 def test_a_paystub_batch_writes_each_pdf_and_its_rollup_part(s3, lambda_context):
