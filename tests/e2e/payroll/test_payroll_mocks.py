@@ -68,6 +68,8 @@ def test_happy_path_runs_every_task_and_notifies_success(payroll_machine):
         "GeneratePaystubs",
         "GeneratePaystubBatch",
         "GeneratePaystubBatch",
+        "FindFailedBatches",
+        "DidEveryBatchSucceed",
         "CollectRollup",
         "GenerateReport",
         "NotifySuccess",
@@ -94,7 +96,6 @@ def test_happy_path_runs_every_task_and_notifies_success(payroll_machine):
     ("case", "failed_task", "error", "cause_part"),
     [
         ("ProcessDataFails", "ProcessData", "InvalidPayrollFile", "line 3, column 5 (hours)"),
-        ("GeneratePaystubsFails", "GeneratePaystubs", "Lambda.Unknown", "Lambda.Unknown"),
         ("CollectRollupFails", "CollectRollup", "NoSuchKey", "NoSuchKey"),
         ("GenerateReportFails", "GenerateReport", "ValueError", "ValueError"),
     ],
@@ -171,3 +172,29 @@ def test_every_task_waits_at_least_as_long_as_its_function_may_run():
     for name, task in tasks.items():
         function = resource_properties(f"Payroll{name}Function")
         assert task["TimeoutSeconds"] >= function["Timeout"], name
+
+
+def test_a_failed_paystub_batch_is_named_and_the_others_finish(payroll_machine):
+    # GIVEN one paystub batch of two failing
+    # WHEN the run starts
+    execution = run_test_case(payroll_machine, "OnePaystubBatchFails", RUN)
+
+    # THEN both batches ran, and the [ERROR] notification names the one without paystubs
+    entered = execution.states_entered()
+    assert entered.count("GeneratePaystubBatch") == 2
+    assert entered[-2:] == ["NotifyFailure", "PayrollFailed"]
+    assert "CollectRollup" not in entered
+    published = sns_parameters(execution, "NotifyFailure")
+    assert published["Subject"] == "[ERROR]: GeneratePaystubs failed"
+    batches = [f"timesheets/week/20261120T100000000000Z/batches/{n:05d}.csv" for n in range(2)]
+    named = [key for key in batches if key in published["Message"]]
+    assert len(named) == 1
+    assert execution.status == "FAILED" and execution.error == "PayrollRunFailed"
+
+
+def test_every_paystub_batch_failing_names_them_all(payroll_machine):
+    execution = run_test_case(payroll_machine, "GeneratePaystubsFails", RUN)
+    published = sns_parameters(execution, "NotifyFailure")
+    assert "batches/00000.csv" in published["Message"]
+    assert "batches/00001.csv" in published["Message"]
+    assert "stackTrace" not in published["Message"]

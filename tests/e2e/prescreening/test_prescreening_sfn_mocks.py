@@ -184,7 +184,11 @@ def test_a_failing_step_marks_the_application_failed_naming_the_step_not_the_cau
 
 def test_publishing_the_decision_is_retried(state_machine):
     execution = run(state_machine, "prescreeningPublishRecovers")
-    published = [e for e in execution.events("TaskScheduled") if "TopicArn" in json.dumps(e)]
+    published = [
+        e
+        for e in execution.events("TaskScheduled")
+        if e["taskScheduledEventDetails"]["resourceType"] == "sns"
+    ]
     assert len(published) == 3
     [message] = {
         json.dumps(json.loads(e["taskScheduledEventDetails"]["parameters"])["Message"])
@@ -202,7 +206,11 @@ def test_a_decision_that_cannot_be_published_fails_the_run_and_keeps_the_decisio
 ):
     execution = run_test_case(state_machine, "prescreeningPublishFails", INPUT, timeout=90)
     assert execution.status == "FAILED"
-    published = [e for e in execution.events("TaskScheduled") if "TopicArn" in json.dumps(e)]
+    published = [
+        e
+        for e in execution.events("TaskScheduled")
+        if e["taskScheduledEventDetails"]["resourceType"] == "sns"
+    ]
     assert len(published) == 4  # the attempt and three retries
     entered = execution.states_entered()
     assert entered[-3:] == ["PublishDecisionFailed", "RecordFailure", "ScreeningFailed"]
