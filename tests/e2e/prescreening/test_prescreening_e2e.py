@@ -316,3 +316,23 @@ def test_an_unreachable_bureau_refers_the_application(outputs, api, reviewer):
     )
     assert answer.status_code == 200
     assert wait_for_screening(outputs, application_id).output["decision"] == "approve"
+
+
+def test_a_step_that_fails_leaves_the_application_failed_naming_the_step(outputs, api):
+    # GIVEN an execution started for an application whose record was never stored (its
+    # ValidateApplication fails on that input)
+    application_id = new_id("unstored")
+    client("stepfunctions").start_execution(
+        stateMachineArn=outputs["PreScreeningStateMachineArn"],
+        name=f"PreScreening-{application_id}",
+        input=json.dumps({"applicationId": application_id}),
+    )
+    # WHEN it runs
+    execution = wait_for_screening(outputs, application_id)
+    # THEN it fails, and the application is visibly failed with the step and the error's name
+    assert execution.status == "FAILED"
+    assert execution.error == "ScreeningFailed"
+    found = requests.get(f"{api}/applications/{application_id}", timeout=HTTP_TIMEOUT).json()
+    assert found["status"] == "failed"
+    assert found["failure"] == {"state": "ValidateApplication", "error": "ApplicationNotFound"}
+    assert "Traceback" not in json.dumps(found)

@@ -218,7 +218,7 @@ def test_no_marker_reaches_a_log_a_history_a_queue_a_message_or_an_answer(
     published = wait_until(both_published, 60, what="both published decisions")
 
     # THEN no marker is in any log group, execution history, queue, message or answer
-    found = {}
+    found, read = {}, {}
     for where, texts in (
         ("log group", every_log_line(since_millis)),
         ("execution", every_execution_history(stack_outputs, started)),
@@ -226,7 +226,12 @@ def test_no_marker_reaches_a_log_a_history_a_queue_a_message_or_an_answer(
         ("sns message", {"subscribed queue": "\n".join(published)}),
         ("api answer", {"answers": "\n".join(answers)}),
     ):
+        read[where] = "\n".join(texts.values())
         for name, text in texts.items():
             if hits := markers_in(text):
                 found[f"{where} {name}"] = hits
     assert found == {}
+    # AND the places read did hold these runs (a scan of nothing would find nothing)
+    for where in ("log group", "execution", "api answer"):
+        assert ids["approve"] in read[where], where
+    assert broken["applicationId"] in read["queue"]
