@@ -41,6 +41,11 @@ def _template() -> dict:
     return yaml.load(text, Loader=_CloudFormationLoader)  # noqa: S506 - a SafeLoader subclass
 
 
+def load_template() -> dict:
+    """The whole template (short-form tags as their plain values)."""
+    return _template()
+
+
 def resource_properties(logical_id: str) -> dict:
     return _template()["Resources"][logical_id]["Properties"]
 

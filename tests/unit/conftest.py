@@ -27,6 +27,7 @@ UNIT_ENVIRONMENT = {
     "PRESCREENING_REJECTED_APPLICATIONS_QUEUE_URL": (
         f"https://sqs.us-east-1.amazonaws.com/{ACCOUNT}/rejected"
     ),
+    "PRESCREENING_REJECTED_APPLICATIONS_BUCKET": "rejected-applications",
     "PRESCREENING_APPLICATION_STREAM_NAME": "applications",
     "PRESCREENING_APPLICATIONS_TABLE": "applications",
     "PRESCREENING_SCREENING_LOG_TABLE": "screening-log",

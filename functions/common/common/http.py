@@ -105,7 +105,7 @@ def api_handler(
     echoes in X-Correlation-Id. `retry_safe`: the routes' common.idempotency.RetrySafe."""
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-    @tracer.capture_lambda_handler
+    @tracer.capture_lambda_handler(capture_response=False, capture_error=False)
     def handler(event: dict, context: LambdaContext) -> dict:
         if retry_safe is not None:
             retry_safe.register(context)

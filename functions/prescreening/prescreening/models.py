@@ -154,6 +154,13 @@ class ReviewVerdict(Model):
 # --- the state machine's task inputs ------------------------------------------------------------
 
 
+class ApplicationRef(Model):
+    """What the state machine carries of an application: its id (the claim check); each task
+    reads the record itself from the applications table."""
+
+    application_id: Annotated[str, Field(pattern=APPLICATION_ID_PATTERN)]
+
+
 class DecideRequest(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
     application_id: str = Field(alias="applicationId")

@@ -10,6 +10,8 @@ from common.settings import FunctionSettings
 class TriggerSettings(FunctionSettings):
     state_machine_arn: str = Field(alias="PRESCREENING_STATE_MACHINE_ARN")
     rejected_queue_url: str = Field(alias="PRESCREENING_REJECTED_APPLICATIONS_QUEUE_URL")
+    rejected_bucket: str = Field(alias="PRESCREENING_REJECTED_APPLICATIONS_BUCKET")
+    applications_table: str = Field(alias="PRESCREENING_APPLICATIONS_TABLE")
 
 
 class ApplicationsApiSettings(FunctionSettings):
@@ -20,7 +22,7 @@ class ApplicationsApiSettings(FunctionSettings):
 
 
 class ApplicationsSettings(FunctionSettings):
-    """Reviews API, Validate."""
+    """Reviews API, Validate, the identity and affordability checks."""
 
     applications_table: str = Field(alias="PRESCREENING_APPLICATIONS_TABLE")
 
@@ -39,6 +41,7 @@ class ApplicationsAndLogSettings(FunctionSettings):
 
 
 class CreditCheckSettings(FunctionSettings):
+    applications_table: str = Field(alias="PRESCREENING_APPLICATIONS_TABLE")
     # The bureau's report endpoint; empty means the stack's own sandbox bureau.
     credit_bureau_url: str = Field("", alias="PRESCREENING_CREDIT_BUREAU_URL")
     sandbox_credit_bureau_url: str = Field("", alias="PRESCREENING_SANDBOX_CREDIT_BUREAU_URL")

@@ -250,10 +250,11 @@ def test_a_bad_timesheet_fails_the_run_notifies_the_error_and_writes_nothing(
     assert "line 4, column 5 (hours): not a number" in execution.cause
     assert "thirty" not in execution.cause
     assert "GeneratePaystubs" not in execution.states_entered()
-    # AND the error notification says the same
+    # AND the error notification says the same, never the value or a stack trace
     message = notification_about(notifications, key)
-    assert message["Subject"].startswith("[ERROR]")
+    assert message["Subject"] == "[ERROR]: ProcessData failed"
     assert "line 4, column 5 (hours)" in message["Message"]
+    assert "thirty" not in message["Message"] and "stackTrace" not in message["Message"]
     # AND no processed file, paystub or report was written
     stem = key.removesuffix(".csv")
     assert listed(stack_outputs["ProcessedDataBucketName"], stem) == []

@@ -11,7 +11,9 @@ import json
 
 import pytest
 
+from support.localcloud import PROJECT
 from support.sfn_mocks import create_mocked_state_machine, run_test_case
+from support.template import resource_properties
 
 pytestmark = pytest.mark.localcloud
 
@@ -66,6 +68,8 @@ def test_happy_path_runs_every_task_and_notifies_success(payroll_machine):
         "GeneratePaystubs",
         "GeneratePaystubBatch",
         "GeneratePaystubBatch",
+        "FindFailedBatches",
+        "DidEveryBatchSucceed",
         "CollectRollup",
         "GenerateReport",
         "NotifySuccess",
@@ -92,9 +96,8 @@ def test_happy_path_runs_every_task_and_notifies_success(payroll_machine):
     ("case", "failed_task", "error", "cause_part"),
     [
         ("ProcessDataFails", "ProcessData", "InvalidPayrollFile", "line 3, column 5 (hours)"),
-        ("GeneratePaystubsFails", "GeneratePaystubs", "Lambda.Unknown", "paystub batch failed"),
-        ("CollectRollupFails", "CollectRollup", "NoSuchKey", "a rollup part is missing"),
-        ("GenerateReportFails", "GenerateReport", "ValueError", "not a rollup.csv"),
+        ("CollectRollupFails", "CollectRollup", "NoSuchKey", "NoSuchKey"),
+        ("GenerateReportFails", "GenerateReport", "ValueError", "ValueError"),
     ],
 )
 def test_a_failed_task_sends_the_error_notification_and_fails_the_run(
@@ -104,23 +107,26 @@ def test_a_failed_task_sends_the_error_notification_and_fails_the_run(
     # WHEN the run starts
     execution = run_test_case(payroll_machine, case, RUN)
 
-    # THEN the failure is caught into the [ERROR] notification carrying the cause
+    # THEN the failure is caught into the [ERROR] notification naming the step and the error
+    # (a bad file: where it is wrong), never a stack trace
     entered = execution.states_entered()
     assert entered[-2:] == ["NotifyFailure", "PayrollFailed"]
     assert failed_task in entered
     assert "NotifySuccess" not in entered
     published = sns_parameters(execution, "NotifyFailure")
-    assert published["Subject"].startswith("[ERROR]")
+    assert published["Subject"] == f"[ERROR]: {failed_task} failed"
+    assert f"failed in {failed_task}: {error}" in published["Message"]
     assert cause_part in published["Message"]
-    # AND the run fails with the task's cause; the task's own error is in the caught state
+    assert "stackTrace" not in published["Message"] and "File " not in published["Message"]
+    # AND the run fails saying the same; the task's own error is in the caught state
     assert execution.status == "FAILED"
     assert execution.error == "PayrollRunFailed"
-    assert cause_part in execution.cause
+    assert execution.cause == published["Message"]
     assert caught_error(execution) == error
 
 
-def test_generate_report_timeout_is_retried(payroll_machine):
-    # GIVEN GenerateReport timing out once, then answering
+def test_generate_report_timing_out_in_its_function_is_tried_once_more(payroll_machine):
+    # GIVEN GenerateReport's function timing out once (that invocation is over), then answering
     # WHEN the run starts
     execution = run_test_case(payroll_machine, "GenerateReportTimeoutRetried", RUN, timeout=90)
 
@@ -129,24 +135,66 @@ def test_generate_report_timeout_is_retried(payroll_machine):
     failed_attempts = [
         event
         for event in execution.events("TaskFailed")
-        if event["taskFailedEventDetails"]["error"] == "States.Timeout"
+        if event["taskFailedEventDetails"]["error"] == "Sandbox.Timedout"
     ]
     assert len(failed_attempts) == 1
     assert execution.states_entered()[-2:] == ["GenerateReport", "NotifySuccess"]
 
 
-def test_generate_report_timing_out_every_time_fails_after_two_retries(payroll_machine):
-    # GIVEN GenerateReport timing out on every attempt
+def test_a_state_timeout_of_generate_report_is_not_retried(payroll_machine):
+    # GIVEN GenerateReport's state timing out (its function may still be running)
     # WHEN the run starts
     execution = run_test_case(payroll_machine, "GenerateReportTimesOutEveryTime", RUN, timeout=90)
 
-    # THEN it was tried three times (two retries), then the failure was notified
+    # THEN no second run is started beside it: the failure is notified
     timeouts = [
         event
         for event in execution.events("TaskFailed")
         if event["taskFailedEventDetails"]["error"] == "States.Timeout"
     ]
-    assert len(timeouts) == 3
+    assert len(timeouts) == 1
     assert execution.status == "FAILED"
     assert caught_error(execution) == "States.Timeout"
     assert execution.states_entered()[-2:] == ["NotifyFailure", "PayrollFailed"]
+
+
+def test_every_task_waits_at_least_as_long_as_its_function_may_run():
+    # The state's timeout below the function's would retry beside a run still going.
+    definition = json.loads((PROJECT / "statemachine" / "payroll.asl.json").read_text())
+    tasks = {
+        "ProcessData": definition["States"]["ProcessData"],
+        "GeneratePaystubs": definition["States"]["GeneratePaystubs"]["ItemProcessor"]["States"][
+            "GeneratePaystubBatch"
+        ],
+        "CollectRollup": definition["States"]["CollectRollup"],
+        "GenerateReport": definition["States"]["GenerateReport"],
+    }
+    for name, task in tasks.items():
+        function = resource_properties(f"Payroll{name}Function")
+        assert task["TimeoutSeconds"] >= function["Timeout"], name
+
+
+def test_a_failed_paystub_batch_is_named_and_the_others_finish(payroll_machine):
+    # GIVEN one paystub batch of two failing
+    # WHEN the run starts
+    execution = run_test_case(payroll_machine, "OnePaystubBatchFails", RUN)
+
+    # THEN both batches ran, and the [ERROR] notification names the one without paystubs
+    entered = execution.states_entered()
+    assert entered.count("GeneratePaystubBatch") == 2
+    assert entered[-2:] == ["NotifyFailure", "PayrollFailed"]
+    assert "CollectRollup" not in entered
+    published = sns_parameters(execution, "NotifyFailure")
+    assert published["Subject"] == "[ERROR]: GeneratePaystubs failed"
+    batches = [f"timesheets/week/20261120T100000000000Z/batches/{n:05d}.csv" for n in range(2)]
+    named = [key for key in batches if key in published["Message"]]
+    assert len(named) == 1
+    assert execution.status == "FAILED" and execution.error == "PayrollRunFailed"
+
+
+def test_every_paystub_batch_failing_names_them_all(payroll_machine):
+    execution = run_test_case(payroll_machine, "GeneratePaystubsFails", RUN)
+    published = sns_parameters(execution, "NotifyFailure")
+    assert "batches/00000.csv" in published["Message"]
+    assert "batches/00001.csv" in published["Message"]
+    assert "stackTrace" not in published["Message"]

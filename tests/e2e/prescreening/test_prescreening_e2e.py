@@ -3,6 +3,7 @@ local REST API, records on the Kinesis stream, the reviews API resuming real tas
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 import uuid
@@ -242,7 +243,15 @@ def test_a_malformed_record_is_rejected_with_its_reason_and_the_rest_proceed(out
     body = wait_until(rejected, 30, what="the rejected record")
     assert "applicant: Field required" in body["reason"]
     assert "product: Input should be 'credit_card' or 'personal_loan'" in body["reason"]
-    assert body["data"]  # the record as it arrived (base64), so nothing is lost
+    # AND the queue holds a pointer to the record, kept with its reason, never the record
+    assert "data" not in body
+    kept = json.loads(
+        client("s3")
+        .get_object(Bucket=body["record"]["bucket"], Key=body["record"]["key"])["Body"]
+        .read()
+    )
+    assert json.loads(base64.b64decode(kept["data"])) == json.loads(malformed)
+    assert kept["reason"] == body["reason"]
 
 
 def test_a_referral_is_decided_through_the_reviews_api(outputs, api, reviewer):
@@ -277,11 +286,14 @@ def test_a_referral_is_decided_through_the_reviews_api(outputs, api, reviewer):
     assert execution.output == {
         "applicationId": application_id,
         "decision": "decline",
-        "reasons": ["decline on review", "income not evidenced"],
+        "reasons": ["decline on review"],
         "reviewedBy": "rita",
     }
-    found = requests.get(f"{api}/applications/{application_id}", timeout=HTTP_TIMEOUT).json()
+    status = requests.get(f"{api}/applications/{application_id}", timeout=HTTP_TIMEOUT)
+    found = status.json()
     assert (found["decision"], found["reviewedBy"]) == ("decline", "rita")
+    # AND the reviewer's note stays with staff: not in the public status
+    assert "income not evidenced" not in status.text
     # AND a second answer finds nothing left to decide
     again = requests.post(
         f"{api}/reviews/{application_id}",
@@ -320,8 +332,10 @@ def test_an_unreachable_bureau_refers_the_application(outputs, api, reviewer):
 
 
 def screenings_of(outputs: dict, requested_amount: float, since: datetime) -> list[str]:
-    """Names of the executions started since `since` for applications of this amount."""
+    """Names of the executions started since `since` for applications of this amount (an
+    execution carries only the application id: the amount is read from the stored record)."""
     sfn = client("stepfunctions")
+    dynamodb = client("dynamodb")
     machine = outputs["PreScreeningStateMachineArn"]
     found = []
     for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=machine):
@@ -329,7 +343,15 @@ def screenings_of(outputs: dict, requested_amount: float, since: datetime) -> li
             if execution["startDate"] < since:
                 continue
             described = sfn.describe_execution(executionArn=execution["executionArn"])
-            if json.loads(described["input"]).get("requestedAmount") == requested_amount:
+            application_id = json.loads(described["input"]).get("applicationId")
+            if not application_id:
+                continue
+            item = dynamodb.get_item(
+                TableName=outputs["ApplicationsTableName"],
+                Key={"applicationId": {"S": application_id}},
+            ).get("Item", {})
+            amount = item.get("record", {}).get("M", {}).get("requestedAmount", {}).get("N")
+            if amount is not None and float(amount) == requested_amount:
                 found.append(execution["name"])
     return found
 
@@ -368,3 +390,23 @@ def test_a_client_cannot_choose_an_application_id(api):
     )
     assert chosen.status_code == 400, chosen.text
     assert chosen.json()["errors"][0].startswith("applicationId:")
+
+
+def test_a_step_that_fails_leaves_the_application_failed_naming_the_step(outputs, api):
+    # GIVEN an execution started for an application whose record was never stored (its
+    # ValidateApplication fails on that input)
+    application_id = new_id("unstored")
+    client("stepfunctions").start_execution(
+        stateMachineArn=outputs["PreScreeningStateMachineArn"],
+        name=f"PreScreening-{application_id}",
+        input=json.dumps({"applicationId": application_id}),
+    )
+    # WHEN it runs
+    execution = wait_for_screening(outputs, application_id)
+    # THEN it fails, and the application is visibly failed with the step and the error's name
+    assert execution.status == "FAILED"
+    assert execution.error == "ScreeningFailed"
+    found = requests.get(f"{api}/applications/{application_id}", timeout=HTTP_TIMEOUT).json()
+    assert found["status"] == "failed"
+    assert found["failure"] == {"state": "ValidateApplication", "error": "ApplicationNotFound"}
+    assert "Traceback" not in json.dumps(found)

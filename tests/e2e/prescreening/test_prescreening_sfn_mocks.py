@@ -7,12 +7,12 @@ import json
 
 import pytest
 
-from prescreening.sandbox import sample_application
 from support.localcloud import Execution
 from support.sfn_mocks import create_mocked_state_machine, run_test_case
 
 pytestmark = pytest.mark.localcloud
-INPUT = sample_application("approve", "mock-0001")
+# The claim check: an execution carries the application's id, never its record.
+INPUT = {"applicationId": "mock-0001"}
 MAIN_PATH = [
     "ValidateApplication",
     "IsApplicationValid",
@@ -33,6 +33,7 @@ def state_machine(local_cloud) -> str:
         {
             "ReviewTimeoutHours": "1",
             "DecisionsTopicArn": "arn:aws:sns:us-east-1:000000000000:prescreening-decisions",
+            "ApplicationsTableName": "prescreening-applications",
         },
     )
 
@@ -150,3 +151,66 @@ def test_review_timeout_declines_with_its_reason(state_machine):
         "outcome": "decline",
         "reasons": ["review timed out"],
     }
+
+
+def test_every_check_is_given_the_id_only(state_machine):
+    execution = run(state_machine, "prescreeningApprove")
+    for function in ("IdentityCheck", "CreditCheck", "AffordabilityCheck"):
+        [scheduled] = scheduled_for(execution, f"{function}FunctionArn")
+        assert scheduled["Payload"] == {"applicationId": "mock-0001"}, function
+
+
+def test_a_failing_step_marks_the_application_failed_naming_the_step_not_the_cause(
+    state_machine,
+):
+    # GIVEN Decide crashes (its cause holds a stack trace)
+    execution = run_test_case(state_machine, "prescreeningDecideFails", INPUT, timeout=90)
+    # THEN the application is marked failed with the step and the error's name, then the
+    # execution fails (so the failed-executions alarm sees it)
+    assert execution.status == "FAILED"
+    assert execution.error == "ScreeningFailed"
+    assert "stackTrace" not in (execution.cause or "")
+    [marked] = [
+        json.loads(event["taskScheduledEventDetails"]["parameters"])
+        for event in execution.events("TaskScheduled")
+        if event["taskScheduledEventDetails"]["resourceType"] == "dynamodb"
+    ]
+    assert marked["Key"] == {"applicationId": {"S": "mock-0001"}}
+    assert marked["ExpressionAttributeValues"][":failure"] == {
+        "M": {"state": {"S": "Decide"}, "error": {"S": "KeyError"}}
+    }
+    assert "stackTrace" not in json.dumps(marked)
+
+
+def test_publishing_the_decision_is_retried(state_machine):
+    execution = run(state_machine, "prescreeningPublishRecovers")
+    published = [
+        e
+        for e in execution.events("TaskScheduled")
+        if e["taskScheduledEventDetails"]["resourceType"] == "sns"
+    ]
+    assert len(published) == 3
+    [message] = {
+        json.dumps(json.loads(e["taskScheduledEventDetails"]["parameters"])["Message"])
+        for e in published
+    }
+    assert json.loads(message) == {
+        "applicationId": "mock-0001",
+        "decision": "approve",
+        "reasons": ["all checks passed"],
+    }
+
+
+def test_a_decision_that_cannot_be_published_fails_the_run_and_keeps_the_decision(
+    state_machine,
+):
+    execution = run_test_case(state_machine, "prescreeningPublishFails", INPUT, timeout=90)
+    assert execution.status == "FAILED"
+    published = [
+        e
+        for e in execution.events("TaskScheduled")
+        if e["taskScheduledEventDetails"]["resourceType"] == "sns"
+    ]
+    assert len(published) == 4  # the attempt and three retries
+    entered = execution.states_entered()
+    assert entered[-3:] == ["PublishDecisionFailed", "RecordFailure", "ScreeningFailed"]

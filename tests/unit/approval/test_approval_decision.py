@@ -220,3 +220,41 @@ def test_the_request_returns_when_the_links_expire(aws, lambda_context):
     assert result["calculationId"] == "calc-1"
     assert before + 600 <= result["expires"] <= int(time.time()) + 600
     assert json.dumps(result).find(TOKEN) == -1
+
+
+def test_a_retried_approval_state_sends_no_second_email_and_hands_over_its_token(
+    aws, lambda_context
+):
+    # GIVEN an approval requested, its email sent
+    handler = fresh("approval.handlers.request_approval").handler
+    handler(approval_task(), lambda_context)
+    before = len(sent_emails())
+    first = stored()
+    # WHEN the Approval state runs again in the same execution (a retry, a new task token)
+    handler({**approval_task(), "taskToken": "TASK-TOKEN-retry"}, lambda_context)
+    # THEN no second email is sent, the approval is not reset, and the new token is the one kept
+    assert len(sent_emails()) == before
+    again = stored()
+    assert again["taskToken"]["S"] == "TASK-TOKEN-retry"
+    assert (again["expires"], again["emailedAt"]) == (first["expires"], first["emailedAt"])
+
+
+def test_an_email_that_could_not_be_sent_is_sent_by_the_retry(aws, lambda_context, monkeypatch):
+    # GIVEN SES fails the first attempt
+    module = fresh("approval.handlers.request_approval")
+    send = module.mail.send
+    calls = []
+
+    def failing_once(**message):
+        calls.append(message)
+        if len(calls) == 1:
+            raise RuntimeError("SES unavailable")
+        return send(**message)
+
+    monkeypatch.setattr(module.mail, "send", failing_once)
+    with pytest.raises(RuntimeError):
+        module.handler(approval_task(), lambda_context)
+    assert "emailedAt" not in stored()
+    # WHEN the state retries THEN the email goes out, once
+    module.handler({**approval_task(), "taskToken": "TASK-TOKEN-retry"}, lambda_context)
+    assert len(calls) == 2 and len(sent_emails()) == 1

@@ -96,6 +96,13 @@ def test_process_data_on_a_bad_file_fails_naming_the_line_and_writes_nothing(s3,
     assert keys(s3, PROCESSED) == []
 
 
+def test_a_refused_file_s_message_withholds_every_quoted_value():
+    message = "line 2, column 2 (name): \"O'Brien\" is bad; line 1, column 1: found 'x'"
+    assert process_data.file_faults(message) == (
+        "line 2, column 2 (name): (value withheld) is bad; line 1, column 1: found (value withheld)"
+    )
+
+
 def test_a_paystub_batch_writes_each_pdf_and_its_rollup_part(s3, lambda_context):
     # GIVEN the processed data of a run
     state = process_data.handler(upload(s3, TIMESHEET), lambda_context)

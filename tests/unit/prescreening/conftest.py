@@ -26,6 +26,10 @@ def aws():
         create_table("PreScreeningApplicationsTable", os.environ["PRESCREENING_APPLICATIONS_TABLE"])
         create_table("PreScreeningLogTable", os.environ["PRESCREENING_SCREENING_LOG_TABLE"])
         create_table("PreScreeningIdempotencyTable", os.environ["PRESCREENING_IDEMPOTENCY_TABLE"])
+
+        boto3.client("s3").create_bucket(
+            Bucket=os.environ["PRESCREENING_REJECTED_APPLICATIONS_BUCKET"]
+        )
         queue_url = boto3.client("sqs").create_queue(QueueName="rejected")["QueueUrl"]
         assert queue_url == os.environ["PRESCREENING_REJECTED_APPLICATIONS_QUEUE_URL"]
         boto3.client("kinesis").create_stream(

@@ -10,11 +10,11 @@ import pytest
 import requests
 from aws_lambda_powertools.utilities import parameters
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
 from common import stepfunctions
 from common.aws import client
 from prescreening.dal import applications
+from prescreening.dal.applications import ApplicationNotFound
 from prescreening.dal.bureau import CreditBureauUnavailable
 from prescreening.handlers import (
     affordability_check,
@@ -31,9 +31,18 @@ from prescreening.handlers import (
     validate,
 )
 from prescreening.models import InvalidApplication
+from prescreening.sandbox import sample_application
 from support.events import sample_event
 
 APPLICATIONS = "applications"
+
+
+@pytest.fixture
+def stored(aws) -> dict:
+    """The sample events' application, stored as the trigger stores it (the claim check)."""
+    application = sample_application("approve", "app-sample-0001")
+    applications.store_record(APPLICATIONS, application)
+    return application
 
 
 def body_of(response: dict) -> dict:
@@ -150,7 +159,7 @@ def test_post_application_lists_what_is_invalid(aws, lambda_context):
     ]
 
 
-def test_get_application_shows_status_and_decision_but_no_personal_data(aws, lambda_context):
+def test_get_application_shows_status_and_decision_but_no_personal_data(stored, lambda_context):
     # GIVEN an application that was screened and decided
     validate.handler(sample_event("prescreening-validate"), lambda_context)
     record_decision.handler(sample_event("prescreening-record-decision"), lambda_context)
@@ -167,6 +176,7 @@ def test_get_application_shows_status_and_decision_but_no_personal_data(aws, lam
         ["all checks passed"],
     )
     assert "applicant" not in found and "taskToken" not in found
+    assert stored["applicant"]["name"] not in response["body"]
 
 
 def test_get_unknown_application_is_404(aws, lambda_context):
@@ -198,6 +208,13 @@ def test_a_review_is_listed_then_decided_once(aws, lambda_context, monkeypatch):
     assert first["statusCode"] == 200 and body_of(first)["reviewedBy"] == "rita"
     assert second["statusCode"] == 409
     assert resumed == ["sample-task-token"]
+    # AND the reviewer's note is kept for staff, never in the public status
+    note = json.loads(sample_event("prescreening-reviews-api-post")["body"]).get("note")
+    assert note and applications.get(APPLICATIONS, "app-sample-0001")["reviewNote"] == note
+    status = applications_api.handler(
+        sample_event("prescreening-applications-api-get"), lambda_context
+    )
+    assert note not in status["body"]
     assert (
         body_of(reviews_api.handler(sample_event("prescreening-reviews-api-get"), lambda_context))[
             "reviews"
@@ -341,19 +358,35 @@ def test_the_sandbox_bureau_plays_down_for_999_ids(lambda_context):
 # --- state machine tasks ---------------------------------------------------------------------
 
 
-def test_validate_returns_the_application_and_marks_it_screening(aws, lambda_context):
+def test_validate_reads_the_stored_application_and_returns_only_its_id(stored, lambda_context):
+    # GIVEN the execution carries the id only WHEN validate runs
     result = validate.handler(sample_event("prescreening-validate"), lambda_context)
-    assert result["validation"] == {"valid": True, "reasons": []}
-    assert result["application"]["applicationId"] == "app-sample-0001"
+    # THEN it answers with the id and the validation, never the record
+    assert result == {
+        "applicationId": "app-sample-0001",
+        "validation": {"valid": True, "reasons": []},
+    }
     assert applications.get(APPLICATIONS, "app-sample-0001")["status"] == "screening"
 
 
-def test_validate_refuses_input_that_is_no_application(aws, lambda_context):
-    with pytest.raises(InvalidApplication, match="applicant: Field required"):
-        validate.handler({"applicationId": "x"}, lambda_context)
+def test_validate_refuses_input_that_is_no_reference(aws, lambda_context):
+    with pytest.raises(InvalidApplication, match="applicationId: Field required"):
+        validate.handler({"applicant": {"name": "x"}}, lambda_context)
 
 
-def test_checks_answer_for_the_sample_application(lambda_context):
+def test_validate_of_an_id_with_no_stored_application_fails_naming_the_id(aws, lambda_context):
+    with pytest.raises(ApplicationNotFound, match="never-stored"):
+        validate.handler({"applicationId": "never-stored"}, lambda_context)
+
+
+def test_a_stored_record_that_is_no_application_fails_naming_fields_not_values(aws, lambda_context):
+    applications.store_record(APPLICATIONS, {"applicationId": "app-bad", "applicant": "MARKER"})
+    with pytest.raises(InvalidApplication) as raised:
+        validate.handler({"applicationId": "app-bad"}, lambda_context)
+    assert "MARKER" not in str(raised.value)
+
+
+def test_checks_answer_for_the_sample_application(stored, lambda_context):
     assert (
         identity_check.handler(sample_event("prescreening-identity-check"), lambda_context)[
             "verified"
@@ -366,16 +399,16 @@ def test_checks_answer_for_the_sample_application(lambda_context):
 
 
 @pytest.fixture
-def bureau_credentials():
-    """The bureau's API key in (moto's) Secrets Manager, where the template's secret holds it."""
-    with mock_aws():
-        parameters.clear_caches()
-        secrets = boto3.client("secretsmanager")
-        secrets.create_secret(
-            Name=os.environ["PRESCREENING_CREDIT_BUREAU_SECRET_ARN"], SecretString="key-one"
-        )
-        yield secrets
-        parameters.clear_caches()
+def bureau_credentials(stored):
+    """The bureau's API key in (moto's) Secrets Manager, where the template's secret holds it,
+    beside the stored application the check reads."""
+    parameters.clear_caches()
+    secrets = boto3.client("secretsmanager")
+    secrets.create_secret(
+        Name=os.environ["PRESCREENING_CREDIT_BUREAU_SECRET_ARN"], SecretString="key-one"
+    )
+    yield secrets
+    parameters.clear_caches()
 
 
 class BureauAnswer:

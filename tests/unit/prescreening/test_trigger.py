@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from common import stepfunctions
-from prescreening.dal import executions
+from prescreening.dal import applications, executions
 from prescreening.handlers import trigger
 from prescreening.sandbox import sample_application
 
@@ -96,8 +96,31 @@ def test_poison_records_go_to_the_rejected_queue_with_their_reason(aws, lambda_c
     assert set(rejected) == {"49590000", "49590001"}
     assert rejected["49590000"]["reason"][0].startswith("input: Invalid JSON")
     assert rejected["49590001"]["reason"] == ["applicant.nationalId: Field required"]
-    # AND the record's data is kept as it arrived
-    assert base64.b64decode(rejected["49590000"]["data"]) == b"{not json"
+    # AND the queue holds a pointer, never the record (it may be personal data)
+    assert "data" not in rejected["49590001"]
+    assert incomplete["applicant"]["name"] not in json.dumps(rejected["49590001"])
+    # AND the record is kept as it arrived, with its reason, where the pointer says
+    pointer = rejected["49590000"]["record"]
+    kept = json.loads(
+        boto3.client("s3").get_object(Bucket=pointer["bucket"], Key=pointer["key"])["Body"].read()
+    )
+    assert base64.b64decode(kept["data"]) == b"{not json"
+    assert kept["reason"] == rejected["49590000"]["reason"]
+
+
+def test_the_execution_carries_the_id_and_the_record_is_stored_once(aws, lambda_context):
+    # GIVEN an application, then a second record of the same id with other data
+    first = sample_application("approve", "app-claim")
+    second = sample_application("decline", "app-claim")
+    # WHEN the trigger handles both
+    trigger.handler(kinesis_event(record_of(first), record_of(second)), lambda_context)
+    # THEN the execution's input is the id alone (the claim check)
+    sfn = boto3.client("stepfunctions")
+    [execution] = executions_started(aws["state_machine"])
+    described = sfn.describe_execution(executionArn=execution["executionArn"])
+    assert json.loads(described["input"]) == {"applicationId": "app-claim"}
+    # AND the first record is the one stored
+    assert applications.record_of("applications", "app-claim") == first
 
 
 def test_throttling_fails_only_that_record(aws, lambda_context, monkeypatch):

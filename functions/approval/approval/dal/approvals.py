@@ -44,8 +44,53 @@ def _decided(decision: Decision) -> ApprovalStatus:
 
 
 def save(table_name: str, approval: PendingApproval) -> None:
-    # A retried Approval state asks again with a new token: the newest request wins.
-    table(table_name).put_item(Item=_item(approval))
+    """Keep the request. A retried Approval state (same execution) only hands over its new
+    task token: the approval is not reset, so a decision taken meanwhile stands and the links
+    already emailed keep working."""
+    approvals = table(table_name)
+    try:
+        approvals.put_item(
+            Item=_item(approval),
+            ConditionExpression="attribute_not_exists(calculationId) OR executionArn <> :arn",
+            ExpressionAttributeValues={":arn": approval.execution_arn},
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+        approvals.update_item(
+            Key={"calculationId": approval.calculation_id},
+            UpdateExpression="SET taskToken = :token",
+            ConditionExpression="#status = :pending",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={
+                ":token": approval.task_token,
+                ":pending": ApprovalStatus.PENDING.value,
+            },
+        )
+
+
+def claim_email(table_name: str, calculation_id: str, at: str) -> bool:
+    """Take the right to send the approval email (once per calculation): True if this call
+    took it, False if it was sent already."""
+    try:
+        table(table_name).update_item(
+            Key={"calculationId": calculation_id},
+            UpdateExpression="SET emailedAt = :at",
+            ConditionExpression="attribute_not_exists(emailedAt)",
+            ExpressionAttributeValues={":at": at},
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def release_email(table_name: str, calculation_id: str) -> None:
+    """The email could not be sent: let the next attempt send it."""
+    table(table_name).update_item(
+        Key={"calculationId": calculation_id}, UpdateExpression="REMOVE emailedAt"
+    )
 
 
 def find(table_name: str, calculation_id: str) -> PendingApproval | None:

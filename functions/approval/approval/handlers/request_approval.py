@@ -4,6 +4,7 @@ The state waits (waitForTaskToken) until a confirmed link sends the decision, or
 """
 
 import time
+from datetime import UTC, datetime
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -34,19 +35,31 @@ def handler(event: dict, context: LambdaContext) -> dict:
         task_token=task.task_token,
     )
     approvals.save(settings.requests_table, approval)
+    # The email goes once, whatever the retries: claimed by a conditional write before sending.
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    if not approvals.claim_email(settings.requests_table, approval.calculation_id, now):
+        logger.info(
+            "approval email already sent: task token handed over",
+            extra={"calculation_id": approval.calculation_id},
+        )
+        return {"calculationId": approval.calculation_id, "expires": approval.expires}
     key = link_key(settings.link_key_secret)
     api_url = str(settings.api_url)
     approve, reject = (
         links.issue(key, approval.calculation_id, decision, approval.expires).url(api_url)
         for decision in (Decision.APPROVE, Decision.REJECT)
     )
-    message_id = mail.send(
-        sender=settings.sender_email,
-        recipient=settings.approver_email,
-        subject=f"Approval needed: calculation {approval.calculation_id}",
-        text=pages.email_text(approval, approve, reject),
-        html=pages.email_html(approval, approve, reject),
-    )
+    try:
+        message_id = mail.send(
+            sender=settings.sender_email,
+            recipient=settings.approver_email,
+            subject=f"Approval needed: calculation {approval.calculation_id}",
+            text=pages.email_text(approval, approve, reject),
+            html=pages.email_html(approval, approve, reject),
+        )
+    except Exception:
+        approvals.release_email(settings.requests_table, approval.calculation_id)
+        raise
     logger.info(
         "approval requested",
         extra={"calculation_id": approval.calculation_id, "message_id": message_id},

@@ -19,7 +19,7 @@ from authorizer.dal.jwks import KeySet
 from authorizer.logic.routes import routes_for
 from authorizer.logic.tokens import InvalidToken, bearer_token, verify
 from authorizer.settings import AuthorizerSettings
-from common.observability import logger, tracer
+from common.observability import instrumented, logger
 from common.settings import load_settings
 
 settings = load_settings(AuthorizerSettings)
@@ -27,8 +27,7 @@ key_set = KeySet(settings.jwks_url, settings.jwks_cache_seconds)
 ANONYMOUS = "anonymous"
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@instrumented
 def handler(event: dict, context: LambdaContext) -> dict:
     request = APIGatewayAuthorizerTokenEvent(event)
     token = bearer_token(request.authorization_token)

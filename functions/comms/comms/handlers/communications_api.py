@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from common.errors import field_errors
 from common.http import api_handler, json_response, problem, rest_api
-from common.observability import logger, tracer
+from common.observability import logger, traced
 from common.settings import load_settings
 from comms.attempts import Result, resend_attempt
 from comms.dal import communications, queues
@@ -36,7 +36,7 @@ def _caller() -> str:
 
 
 @app.post("/communications")
-@tracer.capture_method
+@traced
 def store_communication(communication: NewCommunication) -> Response[str]:
     created_by = _caller()
     if not created_by:
@@ -62,7 +62,7 @@ def store_communication(communication: NewCommunication) -> Response[str]:
 
 
 @app.get("/communications/failed")
-@tracer.capture_method
+@traced
 def failed_communications(
     type: Annotated[str | None, Query()] = None,
     created_by: Annotated[str | None, Query(alias="createdBy")] = None,
@@ -106,7 +106,7 @@ def failed_communications(
 
 
 @app.post("/communications/<communication_id>/send")
-@tracer.capture_method
+@traced
 def resend_communication(communication_id: str) -> Response[str]:
     attempt = resend_attempt(
         settings.communications_table,

@@ -21,7 +21,7 @@ from aws_lambda_powertools.utilities import parameters
 from cryptography.hazmat.primitives import serialization
 
 from common.http import api_handler, json_response, rest_api
-from common.observability import logger, tracer
+from common.observability import logger, traced
 from common.settings import load_settings
 from comms.settings import TokenEndpointSettings
 
@@ -53,7 +53,7 @@ def key_id(private_key) -> str:
 
 
 @app.post("/sandbox/oauth2/token")
-@tracer.capture_method
+@traced
 def issue_token() -> Response[str]:
     form = {
         key: values[0] for key, values in parse_qs(app.current_event.decoded_body or "").items()

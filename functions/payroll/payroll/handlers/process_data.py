@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from math import ceil
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -16,6 +17,16 @@ from payroll.settings import UPLOAD_WORKERS, ProcessDataSettings
 
 settings = load_settings(ProcessDataSettings)
 
+# A value the message quotes ('thirty', "O'Brien"): a cell of the file, so maybe personal data.
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'" + r'|"(?:[^"\\]|\\.)*"')
+
+
+def file_faults(message: str) -> str:
+    """A refused file's message as it may be shown: where (line, column, field) and what is
+    wrong, every quoted cell value withheld."""
+    return _QUOTED.sub("(value withheld)", message)
+
+
 # At most this many Map items: their keys and results stay far below the 256 KB state limit
 # (about 70 + 100 bytes each), however many employees a file has; batches grow instead.
 MAX_BATCHES = 1000
@@ -29,8 +40,12 @@ def handler(event: dict, context: LambdaContext) -> dict:
     try:
         entries = parse_timesheet(raw, limits)
     except InvalidPayrollFile as error:
-        # The message names lines and columns, never the file's contents.
-        raise InvalidPayrollFile(f"s3://{state.bucket}/{state.key}: {error}") from None
+        # Where the file is wrong (line, column, field), never a value: the message reaches the
+        # execution's history and the [ERROR] notification. The parser quotes no cell; any
+        # quoted value a future message carried would still be withheld here.
+        faults = file_faults(str(error))
+        logger.warning("timesheet refused", extra={"key": state.key, "faults": faults})
+        raise InvalidPayrollFile(f"s3://{state.bucket}/{state.key}: {faults}") from None
 
     employees = by_employee(entries)
     prefix = run_prefix(state.key, state.uploaded_at)

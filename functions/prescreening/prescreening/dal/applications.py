@@ -1,5 +1,7 @@
-"""The applications table: each application's status and decision, never personal data.
+"""The applications table: each application's status and decision, and the application itself
+(the claim check: the state machine carries only the id, each task reads the record here).
 
+The record sits under `record`, never returned by the status endpoint (see PUBLIC_FIELDS there).
 A referral waiting for a person carries reviewQueue = "PENDING" (a sparse index, PendingReviews,
 lists exactly those) and the task token that resumes its execution.
 """
@@ -10,10 +12,13 @@ import contextlib
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
+from pydantic import ValidationError
 
 from common.aws import table
 from common.dynamodb import from_item, to_item
+from common.errors import field_errors
 from prescreening.dal.screening_log import now
+from prescreening.models import Application, InvalidApplication
 
 PENDING_REVIEWS_INDEX = "PendingReviews"
 PENDING = "PENDING"
@@ -23,6 +28,46 @@ class Status:
     SCREENING = "screening"
     AWAITING_REVIEW = "awaiting_review"
     DECIDED = "decided"
+    FAILED = "failed"
+
+
+class ApplicationNotFound(Exception):
+    """No record is stored under the id the execution was started with."""
+
+
+RECORD = "record"
+
+
+def store_record(table_name: str, application: dict[str, Any]) -> None:
+    """Keep the application once: a duplicate stream record leaves the first copy."""
+    table(table_name).update_item(
+        Key={"applicationId": application["applicationId"]},
+        UpdateExpression="SET #record = if_not_exists(#record, :record)",
+        ExpressionAttributeNames={"#record": RECORD},
+        ExpressionAttributeValues={":record": to_item(application)},
+    )
+
+
+def stored_application(table_name: str, application_id: str) -> Application:
+    """The stored application, checked again (a record must never reach a check unparsed)."""
+    try:
+        return Application.model_validate(record_of(table_name, application_id))
+    except ValidationError as error:
+        # Field paths only: the values are personal data.
+        raise InvalidApplication("; ".join(field_errors(error))) from None
+
+
+def record_of(table_name: str, application_id: str) -> dict[str, Any]:
+    """The stored application (JSON form) of an id."""
+    item = table(table_name).get_item(
+        Key={"applicationId": application_id},
+        ProjectionExpression="#record",
+        ExpressionAttributeNames={"#record": RECORD},
+        ConsistentRead=True,
+    )
+    if RECORD not in item.get("Item", {}):
+        raise ApplicationNotFound(f"no stored application for id {application_id}")
+    return from_item(item["Item"][RECORD])
 
 
 def _set(values: dict[str, Any], remove: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -92,6 +137,15 @@ def release_review(table_name: str, application_id: str) -> None:
             & Attr("reviewQueue").not_exists(),
             ExpressionAttributeValues={":pending": PENDING},
         )
+
+
+def note_review(table_name: str, application_id: str, note: str) -> None:
+    """The reviewer's note, for staff only (the status endpoint never shows it)."""
+    table(table_name).update_item(
+        Key={"applicationId": application_id},
+        UpdateExpression="SET reviewNote = :note",
+        ExpressionAttributeValues={":note": note},
+    )
 
 
 def record_decision(table_name: str, application_id: str, decision: dict[str, Any]) -> None:

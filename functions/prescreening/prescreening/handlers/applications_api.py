@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from common.errors import field_errors
 from common.http import api_handler, json_response, problem, rest_api
 from common.idempotency import RetrySafe
-from common.observability import logger, tracer
+from common.observability import logger, traced
 from common.settings import load_settings
 from prescreening.dal import applications, stream
 from prescreening.models import Application, new_application_id
@@ -21,7 +21,8 @@ settings = load_settings(ApplicationsApiSettings)
 app = rest_api()
 retry_safe = RetrySafe(settings.idempotency_table)
 
-# What GET may show: status and decision, never personal data.
+# What GET may show: status and decision (or the step that failed and its error's name), never
+# personal data, the stored record or a reviewer's note.
 PUBLIC_FIELDS = (
     "applicationId",
     "status",
@@ -34,11 +35,13 @@ PUBLIC_FIELDS = (
     "termMonths",
     "receivedAt",
     "decidedAt",
+    "failure",
+    "failedAt",
 )
 
 
 @app.post("/applications")
-@tracer.capture_method
+@traced
 def submit_application(body: Annotated[dict[str, Any], Body()]) -> Response[str]:
     # The id is the service's (random, unguessable): a client cannot pick one that collides
     # with someone else's. A client that retries sends an Idempotency-Key instead.
@@ -69,7 +72,7 @@ def accept(application: Application) -> tuple[HTTPStatus, dict]:
 
 
 @app.get("/applications/<application_id>")
-@tracer.capture_method
+@traced
 def application_status(application_id: str) -> Response[str]:
     found = applications.get(settings.applications_table, application_id)
     if found is None:

@@ -10,17 +10,18 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from common.observability import instrumented, logger
 from common.settings import load_settings
-from prescreening.dal import bureau
+from prescreening.dal import applications, bureau
 from prescreening.logic import credit
-from prescreening.models import Application
+from prescreening.models import ApplicationRef
 from prescreening.settings import CreditCheckSettings
 
 settings = load_settings(CreditCheckSettings)
 
 
-@event_parser(model=Application)
+@event_parser(model=ApplicationRef)
 @instrumented
-def handler(application: Application, context: LambdaContext) -> dict:
+def handler(ref: ApplicationRef, context: LambdaContext) -> dict:
+    application = applications.stored_application(settings.applications_table, ref.application_id)
     applicant = application.applicant
     report = bureau.fetch_report(
         settings.bureau_url,

@@ -24,7 +24,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from common.errors import field_errors
-from common.observability import instrumented, logger, tracer
+from common.observability import instrumented, logger, traced
 from common.settings import load_settings
 from prescreening.dal import executions, screening_log
 from prescreening.dal.screening_log import LogType
@@ -103,7 +103,7 @@ def log_entry(change: ExecutionStatusChange) -> dict[str, Any]:
     )
 
 
-@tracer.capture_method
+@traced
 def log_status_change(record: SQSRecord) -> str:
     try:
         change = ExecutionStatusChangeEvent.model_validate_json(record.body).detail

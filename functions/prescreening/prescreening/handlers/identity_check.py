@@ -6,14 +6,19 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from common.observability import instrumented, logger
-from prescreening.dal import sanctions
+from common.settings import load_settings
+from prescreening.dal import applications, sanctions
 from prescreening.logic import identity
-from prescreening.models import Application
+from prescreening.models import ApplicationRef
+from prescreening.settings import ApplicationsSettings
+
+settings = load_settings(ApplicationsSettings)
 
 
-@event_parser(model=Application)
+@event_parser(model=ApplicationRef)
 @instrumented
-def handler(application: Application, context: LambdaContext) -> dict:
+def handler(ref: ApplicationRef, context: LambdaContext) -> dict:
+    application = applications.stored_application(settings.applications_table, ref.application_id)
     result = identity.check_identity(application.applicant, sanctions.sanctioned_people())
     logger.info(
         "identity checked",

@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler import Response
 
 from common import stepfunctions
 from common.http import api_handler, caller_subject, json_response, problem, rest_api
-from common.observability import logger, tracer
+from common.observability import logger, traced
 from common.settings import load_settings
 from common.stepfunctions import AnswerNotDelivered, Delivery
 from prescreening.dal import applications
@@ -27,7 +27,7 @@ LISTED_FIELDS = ("applicationId", "product", "requestedAmount", "termMonths", "r
 
 
 @app.get("/reviews")
-@tracer.capture_method
+@traced
 def pending_reviews() -> Response[str]:
     pending = [
         {
@@ -40,15 +40,16 @@ def pending_reviews() -> Response[str]:
 
 
 @app.post("/reviews/<application_id>")
-@tracer.capture_method
+@traced
 def decide_review(application_id: str, verdict: ReviewVerdict) -> Response[str]:
     reviewer = caller_subject(app)
     if reviewer is None:  # the route deployed without its authorizer: refuse, record nothing
         return problem(HTTPStatus.UNAUTHORIZED, "a reviewer's token is required")
-    reasons = [f"{verdict.outcome.value} on review", *([verdict.note] if verdict.note else [])]
+    # The note stays in the applications table for staff: never in the execution, the
+    # published decision or the public status.
     decision = {
         "outcome": verdict.outcome.value,
-        "reasons": reasons,
+        "reasons": [f"{verdict.outcome.value} on review"],
         "reviewedBy": reviewer,
     }
     table = settings.applications_table
@@ -69,6 +70,8 @@ def decide_review(application_id: str, verdict: ReviewVerdict) -> Response[str]:
         return problem(HTTPStatus.CONFLICT, "no review is pending for this application")
     if answered.delivery is Delivery.TASK_GONE:
         return problem(HTTPStatus.CONFLICT, "the review is no longer pending (it timed out)")
+    if verdict.note:
+        applications.note_review(table, application_id, verdict.note)
     logger.info(
         "review decided",
         extra={"application_id": application_id, "outcome": verdict.outcome.value},

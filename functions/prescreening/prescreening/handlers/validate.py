@@ -1,4 +1,8 @@
-"""Validate: is the execution's input an application we can screen? Marks it as screening."""
+"""Validate: is the stored application one we can screen? Marks it as screening.
+
+The execution carries only the application's id (the claim check); the record is read from the
+applications table, where the trigger stored it.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +16,7 @@ from common.observability import instrumented, logger
 from common.settings import load_settings
 from prescreening.dal import applications
 from prescreening.logic import validation
-from prescreening.logic.masking import masked_application
-from prescreening.models import Application, InvalidApplication
+from prescreening.models import ApplicationRef, InvalidApplication
 from prescreening.settings import ApplicationsSettings
 
 settings = load_settings(ApplicationsSettings)
@@ -22,10 +25,11 @@ settings = load_settings(ApplicationsSettings)
 @instrumented
 def handler(event: dict, context: LambdaContext) -> dict:
     try:
-        application = Application.model_validate(event)
+        ref = ApplicationRef.model_validate(event)
     except ValidationError as error:
-        # Field paths only: the values may be personal data.
+        # Field paths only: a producer may have put a whole record here.
         raise InvalidApplication("; ".join(field_errors(error))) from None
+    application = applications.stored_application(settings.applications_table, ref.application_id)
     result = validation.validate(application, datetime.now(UTC).date())
     applications.mark_screening(
         settings.applications_table,
@@ -38,6 +42,6 @@ def handler(event: dict, context: LambdaContext) -> dict:
     )
     logger.info(
         "application validated",
-        extra={"application": masked_application(application.to_json()), "valid": result.valid},
+        extra={"application_id": application.application_id, "valid": result.valid},
     )
-    return {"application": application.to_json(), "validation": result.to_json()}
+    return {"applicationId": application.application_id, "validation": result.to_json()}

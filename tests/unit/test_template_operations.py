@@ -1,0 +1,117 @@
+"""Nothing lost, nothing unseen: every dead-letter place keeps what a replay needs and raises an
+alarm, every state machine's failures raise one, every log group has a retention."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from support.localcloud import PROJECT
+from support.template import load_template
+
+RESOURCES = load_template()["Resources"]
+
+
+def of_type(kind: str) -> dict[str, dict]:
+    return {name: r for name, r in RESOURCES.items() if r["Type"] == kind}
+
+
+def referenced(value) -> str:
+    """The logical id a !GetAtt X.Arn / !Ref X names (short forms are read as plain values)."""
+    return (value if isinstance(value, str) else value[0]).split(".")[0]
+
+
+def dead_letter_places() -> set[str]:
+    """Queues that receive what something else gave up on."""
+    places = set()
+    for resource in RESOURCES.values():
+        properties = resource.get("Properties", {})
+        if "RedrivePolicy" in properties:
+            places.add(referenced(properties["RedrivePolicy"]["deadLetterTargetArn"]))
+        if "DeadLetterQueue" in properties:
+            places.add(referenced(properties["DeadLetterQueue"]["TargetArn"]))
+        for event in properties.get("Events", {}).values():
+            failure = event.get("Properties", {}).get("DestinationConfig", {}).get("OnFailure")
+            if failure:
+                places.add(referenced(failure["Destination"]))
+        for target in properties.get("Targets", []):
+            if "DeadLetterConfig" in target:
+                places.add(referenced(target["DeadLetterConfig"]["Arn"]))
+    return places
+
+
+def alarms() -> list[dict]:
+    return [r["Properties"] for r in of_type("AWS::CloudWatch::Alarm").values()]
+
+
+def test_every_dead_letter_place_raises_an_alarm_to_the_operations_topic():
+    places = dead_letter_places() | {"PreScreeningRejectedApplicationsQueue"}
+    assert len(places) >= 5
+    watched = {
+        referenced(alarm["Dimensions"][0]["Value"])
+        for alarm in alarms()
+        if alarm.get("Namespace") == "AWS/SQS"
+    }
+    assert places <= watched
+    for alarm in alarms():
+        assert alarm["AlarmActions"] == ["OperationsTopic"]
+    assert load_template()["Outputs"]["OperationsTopicArn"]["Value"] == "OperationsTopic"
+
+
+def test_every_event_bridge_target_has_a_dead_letter_queue():
+    for rule in of_type("AWS::Events::Rule").values():
+        for target in rule["Properties"]["Targets"]:
+            assert "DeadLetterConfig" in target
+
+
+def test_the_stream_keeps_records_long_after_the_trigger_gives_up_on_them():
+    stream = RESOURCES["PreScreeningApplicationStream"]["Properties"]
+    trigger = RESOURCES["PreScreeningTriggerFunction"]["Properties"]["Events"]
+    max_age_hours = (
+        trigger["PreScreeningApplicationStream"]["Properties"]["MaximumRecordAgeInSeconds"] / 3600
+    )
+    # Days to replay a batch from its failure-queue pointer.
+    assert stream["RetentionPeriodHours"] >= max_age_hours + 72
+
+
+@pytest.mark.parametrize("machine", sorted(of_type("AWS::Serverless::StateMachine")))
+def test_every_state_machine_alarms_on_failures_and_logs_errors_without_data(machine):
+    watched = [
+        json.dumps(alarm)
+        for alarm in alarms()
+        if "ExecutionsFailed" in json.dumps(alarm) and f'"{machine}"' in json.dumps(alarm)
+    ]
+    assert watched, machine
+    logging = RESOURCES[machine]["Properties"]["Logging"]
+    assert (logging["Level"], logging["IncludeExecutionData"]) == ("ERROR", False)
+
+
+def test_every_log_group_has_the_retention_parameter():
+    groups = of_type("AWS::Logs::LogGroup")
+    named = {
+        group["Properties"]["LogGroupName"]: group["Properties"]["RetentionInDays"]
+        for group in groups.values()
+    }
+    for function in of_type("AWS::Serverless::Function"):
+        assert named.get(f"/aws/lambda/${{{function}}}") == "LogRetentionDays", function
+    assert set(named.values()) == {"LogRetentionDays"}
+
+
+@pytest.mark.parametrize("workflow", ["payroll", "prescreening", "approval"])
+def test_every_task_calling_sns_dynamodb_or_a_function_retries_with_jitter(workflow):
+    definition = json.loads((PROJECT / "statemachine" / f"{workflow}.asl.json").read_text())
+
+    def tasks(states: dict):
+        for name, state in states.items():
+            if state["Type"] == "Task":
+                yield name, state
+            for branch in state.get("Branches", []):
+                yield from tasks(branch["States"])
+            if "ItemProcessor" in state:
+                yield from tasks(state["ItemProcessor"]["States"])
+
+    for name, task in tasks(definition["States"]):
+        retries = [r for r in task.get("Retry", []) if r.get("MaxAttempts", 3) > 0]
+        assert retries, f"{workflow}.{name} has no Retry"
+        assert any(r.get("JitterStrategy") == "FULL" for r in retries), f"{workflow}.{name}"
