@@ -68,6 +68,7 @@ class ApprovalStatus(StrEnum):
     APPROVED = "APPROVED"
     REJECTED = "REJECTED"
     TIMED_OUT = "TIMED_OUT"
+    FAILED = "FAILED"  # set by the workflow's RecordFailure, with failureReason
 
 
 class PendingApproval(BaseModel):

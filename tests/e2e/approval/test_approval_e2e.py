@@ -8,16 +8,14 @@ import re
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
-from html import unescape
-from urllib.parse import urljoin
 
 import pytest
 import requests
 
-from support.localcloud import Execution, client, endpoint, wait_for_execution, wait_until
+from support.approval import HTTP_TIMEOUT, confirm, email_for, emails_about, start, status_of
+from support.localcloud import Execution, client, wait_for_execution, wait_until
 
 pytestmark = pytest.mark.localcloud
-HTTP_TIMEOUT = 30
 
 
 @pytest.fixture(scope="module")
@@ -25,42 +23,17 @@ def api(stack_outputs) -> str:
     return stack_outputs["ApiUrl"]
 
 
-def start(api: str, body: dict) -> dict:
-    response = requests.post(f"{api}/calculations", json=body, timeout=HTTP_TIMEOUT)
-    assert response.status_code == 202, response.text
-    return response.json()
-
-
-def email_for(calculation_id: str, timeout: float = 30) -> dict[str, str]:
-    """The approve and reject links of the approval email for this calculation."""
-
-    def sent():
-        messages = requests.get(f"{endpoint()}/_aws/ses", timeout=HTTP_TIMEOUT).json()["messages"]
-        return next((m for m in messages if calculation_id in m["Subject"]), None)
-
-    message = wait_until(sent, timeout, interval=0.2, what=f"the email for {calculation_id}")
-    text = message["Body"]["text_part"]
-    return {
-        "approve": re.search(r"^Approve: (\S+)$", text, re.M).group(1),
-        "reject": re.search(r"^Reject:\s+(\S+)$", text, re.M).group(1),
-        "text": text,
-        "to": message["Destination"]["ToAddresses"],
-    }
-
-
-def confirm(link: str) -> requests.Response:
-    """What an approver does: open the link (GET page), then press its button (POST form)."""
-    page = requests.get(link, timeout=HTTP_TIMEOUT)
-    assert page.status_code == 200, page.text
-    action = re.search(r"<form method='post' action='([^']+)'>", page.text).group(1)
-    fields = dict(re.findall(r"<input type='hidden' name='(\w+)' value='([^']*)'>", page.text))
-    return requests.post(urljoin(link, unescape(action)), data=fields, timeout=HTTP_TIMEOUT)
-
-
-def status_of(api: str, calculation_id: str) -> dict:
-    response = requests.get(f"{api}/calculations/{calculation_id}", timeout=HTTP_TIMEOUT)
-    assert response.status_code == 200, response.text
-    return response.json()
+def approval_record(stack_outputs, calculation_id: str) -> dict:
+    """The calculation's item in the approvals table (DynamoDB's typed form), or {}."""
+    return (
+        client("dynamodb")
+        .get_item(
+            TableName=stack_outputs["ApprovalRequestsTableName"],
+            Key={"calculationId": {"S": calculation_id}},
+            ConsistentRead=True,
+        )
+        .get("Item", {})
+    )
 
 
 def still_running(execution_arn: str) -> bool:
@@ -100,12 +73,15 @@ def test_an_approved_calculation_finishes_with_its_result(api, stack_outputs):
         "sum": 247,
         "doubled": 494,
     }
-    assert output["approvedBy"] == stack_outputs["ApprovalApproverEmail"]
     assert output["approvedAt"]
-    # AND the API reports it, without the approver's email (anyone holding the id may ask)
+    # AND who approved is kept in the approvals table, never in the execution or the API answer
+    approver = stack_outputs["ApprovalApproverEmail"]
+    assert approval_record(stack_outputs, started["id"])["decidedBy"]["S"] == approver
+    described = client("stepfunctions").describe_execution(executionArn=execution.arn)
+    assert approver not in json.dumps([described, execution.history], default=str)
     reported = status_of(api, started["id"])
-    assert reported["result"] == {k: v for k, v in output.items() if k != "approvedBy"}
-    assert stack_outputs["ApprovalApproverEmail"] not in json.dumps(reported)
+    assert reported["result"] == output
+    assert approver not in json.dumps(reported)
 
 
 def test_the_email_carries_signed_links_never_the_task_token(api):
@@ -140,11 +116,12 @@ def test_a_rejected_calculation_ends_in_rejected_with_its_details(api, stack_out
     assert execution.states_entered()[-1] == "Rejected"
     output = execution.output
     assert (output["status"], output["sum"], output["doubled"]) == ("REJECTED", 30, 60)
-    assert output["rejectedBy"] == stack_outputs["ApprovalApproverEmail"]
+    assert "rejectedBy" not in output
+    assert approval_record(stack_outputs, started["id"])["status"]["S"] == "REJECTED"
     assert status_of(api, started["id"])["status"] == "REJECTED"
 
 
-def test_invalid_input_ends_in_default_response_saying_what_was_wrong(api):
+def test_invalid_input_ends_in_default_response_saying_what_was_wrong(api, stack_outputs):
     started = start(api, {"x": "125", "z": 1})
     execution = wait_for_execution(started["executionArn"])
     assert execution.states_entered()[-1] == "DefaultResponse"
@@ -154,6 +131,9 @@ def test_invalid_input_ends_in_default_response_saying_what_was_wrong(api):
         "x: Input should be a valid integer",
         "y: Field required",
     ]
+    # AND its record in the approvals table ends FAILED with the reason
+    record = approval_record(stack_outputs, started["id"])
+    assert (record["status"]["S"], record["failureReason"]["S"]) == ("FAILED", "INVALID_INPUT")
 
 
 def test_a_sum_over_250_ends_in_default_response_without_retries(api):
@@ -278,3 +258,60 @@ def test_a_retried_post_with_the_same_idempotency_key_starts_one_execution(api, 
     )
     assert other.status_code == 422, other.text
     assert calculations_started_with(stack_outputs, {**body, "x": body["x"] + 1}, since) == []
+
+
+@pytest.fixture
+def third_party_answering_500(stack_outputs):
+    """The /double double made to fail for real: its idempotency table (where it records each
+    token it answers) is deleted, so every request gets a 500; the table is put back after."""
+    functions = client("lambda")
+    tables = [
+        variables["APPROVAL_DOUBLE_IDEMPOTENCY_TABLE"]
+        for page in functions.get_paginator("list_functions").paginate()
+        for function in page["Functions"]
+        if "APPROVAL_DOUBLE_IDEMPOTENCY_TABLE"
+        in (variables := function.get("Environment", {}).get("Variables", {}))
+    ]
+    [name] = set(tables)
+    dynamodb = client("dynamodb")
+    shape = dynamodb.describe_table(TableName=name)["Table"]
+    dynamodb.delete_table(TableName=name)
+    yield
+    dynamodb.create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=shape["AttributeDefinitions"],
+        KeySchema=shape["KeySchema"],
+    )
+
+
+def test_a_third_party_answering_500_is_retried_then_the_calculation_is_recorded_failed(
+    api, stack_outputs, third_party_answering_500
+):
+    # GIVEN a third party that answers 500 to everything
+    # WHEN a calculation is posted
+    started = start(api, {"x": 40, "y": 2})
+    execution = wait_for_execution(started["executionArn"], timeout=90)
+    # THEN Calculate was retried (three attempts, each told "/double answered 500")
+    assert scheduled(execution, "Calculate") == 3
+    failures = [e["taskFailedEventDetails"] for e in execution.events("TaskFailed")]
+    assert [f["error"] for f in failures] == ["ThirdPartyUnavailable"] * 3
+    assert all("/double answered 500" in f["cause"] for f in failures)
+    # AND the calculation ends in its final, visible state: FAILED with the reason, in the
+    # execution's output, the approvals table and the status answer
+    assert execution.states_entered()[-3:] == [
+        "CalculationFailed",
+        "RecordFailure",
+        "DefaultResponse",
+    ]
+    assert (execution.output["status"], execution.output["reason"]) == (
+        "FAILED",
+        "CALCULATION_FAILED",
+    )
+    record = approval_record(stack_outputs, started["id"])
+    assert (record["status"]["S"], record["failureReason"]["S"]) == ("FAILED", "CALCULATION_FAILED")
+    assert record["failedAt"]["S"]
+    reported = status_of(api, started["id"])
+    assert (reported["status"], reported["result"]["reason"]) == ("FAILED", "CALCULATION_FAILED")
+    # AND no approval email went out for it
+    assert emails_about(started["id"]) == []

@@ -94,12 +94,14 @@ def release_email(table_name: str, calculation_id: str) -> None:
 
 
 def find(table_name: str, calculation_id: str) -> PendingApproval | None:
+    """The approval asked for this calculation; None if none was (a calculation that failed
+    before its approval has only its failure recorded: status, failureReason)."""
     item = (
         table(table_name)
         .get_item(Key={"calculationId": calculation_id}, ConsistentRead=True)
         .get("Item")
     )
-    return _approval(item) if item else None
+    return _approval(item) if item and "approver" in item else None
 
 
 def claim(

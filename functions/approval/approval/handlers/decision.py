@@ -71,8 +71,10 @@ def confirm(calculation_id: str) -> Response[str]:
         return checked
     link, pending = checked
     # The approver is whoever the email went to: the signed link stands for them.
+    # Who decided stays in the approvals table: the execution (its history, its output) gets
+    # the decision and its time, never the approver's email.
     decided_by, decided_at = pending.approver, datetime.now(UTC).isoformat(timespec="seconds")
-    output = {"decision": link.decision.outcome, "decidedBy": decided_by, "decidedAt": decided_at}
+    output = {"decision": link.decision.outcome, "decidedAt": decided_at}
     table = settings.requests_table
     try:
         answered = stepfunctions.answer_claimed_task(
