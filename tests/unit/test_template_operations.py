@@ -35,6 +35,8 @@ def dead_letter_places() -> set[str]:
             failure = event.get("Properties", {}).get("DestinationConfig", {}).get("OnFailure")
             if failure:
                 places.add(referenced(failure["Destination"]))
+            if "Arn" in event.get("Properties", {}).get("DeadLetterConfig", {}):
+                places.add(referenced(event["Properties"]["DeadLetterConfig"]["Arn"]))
         for target in properties.get("Targets", []):
             if "DeadLetterConfig" in target:
                 places.add(referenced(target["DeadLetterConfig"]["Arn"]))
@@ -59,10 +61,23 @@ def test_every_dead_letter_place_raises_an_alarm_to_the_operations_topic():
     assert load_template()["Outputs"]["OperationsTopicArn"]["Value"] == "OperationsTopic"
 
 
+# SAM events that become EventBridge rules with the function or state machine as their target.
+RULE_EVENTS = {"Schedule", "EventBridgeRule", "CloudWatchEvent"}
+
+
 def test_every_event_bridge_target_has_a_dead_letter_queue():
     for rule in of_type("AWS::Events::Rule").values():
         for target in rule["Properties"]["Targets"]:
             assert "DeadLetterConfig" in target
+    rule_events = {
+        f"{name}.{event_name}": event["Properties"]
+        for name, resource in RESOURCES.items()
+        for event_name, event in resource.get("Properties", {}).get("Events", {}).items()
+        if event["Type"] in RULE_EVENTS
+    }
+    assert "CommsScheduleFunction.Retry" in rule_events
+    for name, event in rule_events.items():
+        assert "Arn" in event.get("DeadLetterConfig", {}), name
 
 
 def test_the_stream_keeps_records_long_after_the_trigger_gives_up_on_them():
