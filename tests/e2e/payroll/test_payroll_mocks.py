@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from support.localcloud import PROJECT
+from support.localcloud import PROJECT, client
 from support.sfn_mocks import create_mocked_state_machine, run_test_case
 from support.template import resource_properties
 
@@ -21,10 +21,17 @@ RUN = {"bucket": "raw", "key": "timesheets/week.csv", "uploadedAt": "2026-11-20T
 TOPIC = "arn:aws:sns:us-east-1:000000000000:payroll-mock-tests"
 
 
+# MarkPaystubsPartial is not mocked: it writes into this real bucket.
+PAYSTUBS_BUCKET = "payroll-mock-tests-paystubs"
+
+
 @pytest.fixture(scope="module")
 def payroll_machine(local_cloud) -> str:
+    client("s3").create_bucket(Bucket=PAYSTUBS_BUCKET)
     return create_mocked_state_machine(
-        "PayrollMockTests", "payroll.asl.json", {"PayrollNotificationsTopicArn": TOPIC}
+        "PayrollMockTests",
+        "payroll.asl.json",
+        {"PayrollNotificationsTopicArn": TOPIC, "PaystubsBucketName": PAYSTUBS_BUCKET},
     )
 
 
@@ -190,6 +197,14 @@ def test_a_failed_paystub_batch_is_named_and_the_others_finish(payroll_machine):
     named = [key for key in batches if key in published["Message"]]
     assert len(named) == 1
     assert execution.status == "FAILED" and execution.error == "PayrollRunFailed"
+    # AND beside the other batch's paystubs, _PARTIAL.json marks the run failed, naming the batch
+    assert entered[-3:] == ["MarkPaystubsPartial", "NotifyFailure", "PayrollFailed"]
+    marker = client("s3").get_object(
+        Bucket=PAYSTUBS_BUCKET, Key="timesheets/week/20261120T100000000000Z/paystubs/_PARTIAL.json"
+    )
+    run_status = json.loads(marker["Body"].read())
+    assert run_status["run"] == execution.arn.rsplit(":", 1)[-1]
+    assert (run_status["status"], run_status["failedBatches"]) == ("FAILED", named)
 
 
 def test_every_paystub_batch_failing_names_them_all(payroll_machine):
