@@ -21,10 +21,10 @@ from pypdf import PdfReader
 
 import stack as stack_tool
 from support.localcloud import client, wait_for_execution, wait_until
+from support.payroll import HEADER, timesheet, upload_and_wait
 
 pytestmark = pytest.mark.localcloud
 
-HEADER = "employee_id,employee_name,date,job_code,hours,hourly_rate"
 # Four employees over two ISO weeks (Mon 2 Nov - Sun 15 Nov 2026); E1 and E3 work overtime.
 ROWS = [
     ("E1", "Ada Lovelace", "2026-11-02", "DEV", "24", "50"),
@@ -92,10 +92,6 @@ def money(amount: Decimal) -> str:
     return f"${amount:,.2f}"
 
 
-def timesheet(rows) -> bytes:
-    return ("\n".join([HEADER, *(",".join(row) for row in rows)]) + "\n").encode()
-
-
 def read(bucket: str, key: str) -> bytes:
     return client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
 
@@ -151,20 +147,6 @@ def notification_about(queue_url: str, text: str, timeout: float = 60) -> dict:
         return next((body for body in seen if text in body["Message"]), None)
 
     return wait_until(arrived, timeout, interval=0.2, what=f"a notification about {text}")
-
-
-def upload_and_wait(outputs: dict[str, str], key: str, body: bytes, timeout: float = 120):
-    """Upload to the raw-data bucket; the execution it started, once it has ended."""
-    s3, sfn = client("s3"), client("stepfunctions")
-    s3.put_object(Bucket=outputs["RawDataBucketName"], Key=key, Body=body)
-    token = key.split("/")[1]  # each test's key holds a unique token; so does its run's name
-
-    def started():
-        executions = sfn.list_executions(stateMachineArn=outputs["PayrollStateMachineArn"])
-        return [e for e in executions["executions"] if token in e["name"]]
-
-    runs = wait_until(started, 30, interval=0.2, what=f"a payroll run for {key}")
-    return runs, wait_for_execution(runs[0]["executionArn"], timeout)
 
 
 def test_an_uploaded_timesheet_becomes_paystubs_a_rollup_and_a_report(stack_outputs, notifications):
