@@ -1,0 +1,67 @@
+"""In AWS stages the stack's customer-managed key (rotated) encrypts every store that can hold
+personal data, and its log groups; the key policy gives wildcards to the account root alone;
+every function and state machine may use the key, and only that key. The local stage keeps its
+default encryption (the local cloud has no KMS to speak of)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from support.template import load_template
+
+TEMPLATE = load_template()
+RESOURCES = TEMPLATE["Resources"]
+STORES = {
+    "AWS::DynamoDB::Table": "SSESpecification",
+    "AWS::S3::Bucket": "BucketEncryption",
+    "AWS::SQS::Queue": "KmsMasterKeyId",
+    "AWS::Kinesis::Stream": "StreamEncryption",
+    "AWS::Logs::LogGroup": "KmsKeyId",
+}
+
+
+def of_type(*kinds: str) -> dict[str, dict]:
+    return {name: r for name, r in RESOURCES.items() if r["Type"] in kinds}
+
+
+def test_the_key_exists_in_aws_stages_only_and_rotates():
+    key = RESOURCES["DataKey"]
+    assert TEMPLATE["Conditions"]["UsesCustomerKey"] == ["IsLocal"]  # !Not [!Condition IsLocal]
+    assert key["Type"] == "AWS::KMS::Key"
+    assert key["Condition"] == "UsesCustomerKey"
+    assert key["Properties"]["EnableKeyRotation"] is True
+
+
+def test_only_the_account_root_is_given_wildcard_actions():
+    statements = RESOURCES["DataKey"]["Properties"]["KeyPolicy"]["Statement"]
+    for statement in statements:
+        actions = (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
+        principal = json.dumps(statement["Principal"])
+        assert statement["Effect"] == "Allow"
+        assert principal != '"*"' and '"AWS": "*"' not in principal
+        if any("*" in action for action in actions):
+            assert ":root" in principal, statement["Sid"]
+        else:
+            assert "Condition" in statement, statement["Sid"]  # services: this account only
+
+
+@pytest.mark.parametrize("store", sorted(of_type(*STORES)))
+def test_every_store_and_log_group_is_encrypted_with_the_key_in_aws_stages(store):
+    resource = RESOURCES[store]
+    setting = json.dumps(resource["Properties"][STORES[resource["Type"]]])
+    assert "UsesCustomerKey" in setting and "DataKey" in setting, setting
+
+
+def test_the_functions_and_state_machines_may_use_the_key_and_only_it():
+    policy = RESOURCES["DataKeyUsePolicy"]
+    assert policy["Condition"] == "UsesCustomerKey"
+    [statement] = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert sorted(statement["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey"]
+    assert statement["Resource"] == "DataKey.Arn"
+    roles = json.dumps(policy["Properties"]["Roles"])
+    for name in of_type("AWS::Serverless::Function", "AWS::Serverless::StateMachine"):
+        assert f'"{name}Role"' in roles, name
