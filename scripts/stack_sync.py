@@ -218,7 +218,8 @@ def _link_entries(target: Path, source: Path, built: Path) -> None:
         }
     )
     for entry in target.iterdir():
-        if entry.name not in wanted or os.readlink(entry) != str(wanted[entry.name]):
+        # Only links are ours: the interpreter writes __pycache__ beside top-level modules.
+        if entry.is_symlink() and os.readlink(entry) != str(wanted.get(entry.name, "")):
             entry.unlink()
     for name, path in wanted.items():
         link = target / name
@@ -517,7 +518,7 @@ def _wait_updated(lam, name: str, timeout: float = 60) -> None:
             raise RuntimeError(f"the update of {name} failed")
         if time.monotonic() > deadline:
             raise TimeoutError(f"{name} still updating after {timeout} s")
-        time.sleep(0.02)
+        time.sleep(0.05)
 
 
 def print_outcome(outcome: Outcome) -> None:
