@@ -110,9 +110,11 @@ class Watcher:
         deadline = time.monotonic() + DEADLINE_S
         while (remaining := deadline - time.monotonic()) > 0:
             try:
-                line = self.lines.get(timeout=remaining)
+                line = self.lines.get(timeout=min(remaining, 1))
             except queue.Empty:
-                break
+                if self.process.poll() is not None and self.lines.empty():
+                    break  # it exited: nothing more will come
+                continue
             if text in line:
                 return line
         raise TimeoutError(f"make watch said nothing with {text!r} in {DEADLINE_S} s")

@@ -208,22 +208,23 @@ def _link_entries(target: Path, source: Path, built: Path) -> None:
     rest of what the build holds (the installed requirements)."""
     target.mkdir(parents=True, exist_ok=True)
     wanted: dict[str, Path] = {}
-    if built.is_dir():
-        wanted.update({entry.name: entry for entry in built.iterdir()})
-    wanted.update(
-        {
-            entry.name: entry
-            for entry in source.iterdir()
-            if entry.name not in stack_plan.IGNORED_NAMES and entry.name != stack_plan.REQUIREMENTS
-        }
-    )
+    for folder in (built, source):  # the source's entries win
+        if folder.is_dir():
+            wanted.update(
+                {
+                    entry.name: entry
+                    for entry in folder.iterdir()
+                    if entry.name not in stack_plan.IGNORED_NAMES
+                    and not (folder == source and entry.name == stack_plan.REQUIREMENTS)
+                }
+            )
     for entry in target.iterdir():
         # Only links are ours: the interpreter writes __pycache__ beside top-level modules.
         if entry.is_symlink() and os.readlink(entry) != str(wanted.get(entry.name, "")):
             entry.unlink()
     for name, path in wanted.items():
         link = target / name
-        if not link.is_symlink():
+        if not link.is_symlink() and not link.exists():
             link.symlink_to(path)
 
 

@@ -92,7 +92,11 @@ def watch(sync: stack_sync.StackSync) -> None:
                     changes.queue.get(timeout=SETTLE_S)
                 except queue.Empty:
                     break
-            outcomes = sync.bring_in_step(report_since(saved))
+            try:
+                outcomes = sync.bring_in_step(report_since(saved))
+            except Exception as error:  # say it, and keep watching: the next save may fix it
+                print(f"[watch] error: {type(error).__name__}: {error}", flush=True)
+                continue
             if any(isinstance(outcome.action, stack_plan.Deploy) for outcome in outcomes):
                 schedule()  # the template may name new folders
     finally:

@@ -60,9 +60,11 @@ class Watcher:
         deadline = time.monotonic() + timeout
         while (remaining := deadline - time.monotonic()) > 0:
             try:
-                line = self.lines.get(timeout=remaining)
+                line = self.lines.get(timeout=min(remaining, 1))
             except queue.Empty:
-                break
+                if self.process.poll() is not None and self.lines.empty():
+                    break  # it exited: nothing more will come
+                continue
             self.seen.append(line)
             if text in line:
                 return line
