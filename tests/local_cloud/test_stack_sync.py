@@ -157,12 +157,18 @@ def test_make_watch_keeps_the_stack_in_step_with_what_is_saved(app):
     # (put back as deployed: nothing to do)
     app.edit(asl, '"edited": "${Unknown}"', '"edited": true')
 
-    # WHEN the template changes
-    app.edit("template.yaml", "Default: goodbye", "Default: farewell")
+    # WHEN the template changes (a substitution becomes a literal)
+    app.edit("template.yaml", "Farewell: !Ref Farewell", 'Farewell: "see you"')
     # THEN the watcher deploys it, and everything runs what the working tree holds
     app.watcher.wait_for("deployed (sam build + sam deploy)", timeout=WATCH_DEADLINE_S)
     assert app.greet() == {"greeting": "bonjour v2"}
-    assert app.run() == {"greeting": "bonjour v2", "farewell": "farewell", "edited": True}
+    assert app.run() == {"greeting": "bonjour v2", "farewell": "see you", "edited": True}
+
+    # WHEN the definition changes after that deploy
+    app.edit(asl, '"edited": true', '"edited": "again"')
+    # THEN it is filled with the substitutions the new deploy has
+    app.watcher.wait_for(f"{asl}: GreetStateMachine updated")
+    assert app.run() == {"greeting": "bonjour v2", "farewell": "see you", "edited": "again"}
 
 
 def test_make_invokes_sync_does_nothing_when_nothing_changed_and_the_least_otherwise(app):
