@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import json
 import os
 import sys
@@ -64,6 +65,18 @@ class Unresolvable(Exception):
 
 
 # --- where things are ------------------------------------------------------------------------
+
+
+@functools.cache
+def client(service: str):
+    """One client per service and process: make watch pays botocore's import and the service
+    model once, before the first save (see warm_up), not at every change."""
+    return stack.local_client(service)
+
+
+def warm_up() -> None:
+    for service in ("lambda", "stepfunctions", "cloudformation"):
+        client(service)
 
 
 def local_cloud_home() -> Path:
@@ -172,7 +185,7 @@ def record_deploy(
 
 
 def _stack_resources(stack_name: str, sources: Sources) -> tuple[dict, dict]:
-    cloudformation = stack.local_client("cloudformation")
+    cloudformation = client("cloudformation")
     resources = cloudformation.describe_stack_resources(StackName=stack_name)["StackResources"]
     physical, types = {}, {}
     layer_ids = {
@@ -249,9 +262,9 @@ class Resolver:
 
     def _parameter(self, name: str) -> str | None:
         if self._parameters is None:
-            described = stack.local_client("cloudformation").describe_stacks(
-                StackName=self._stack_name
-            )["Stacks"][0]
+            described = client("cloudformation").describe_stacks(StackName=self._stack_name)[
+                "Stacks"
+            ][0]
             self._parameters = {
                 p["ParameterKey"]: p.get("ResolvedValue", p["ParameterValue"])
                 for p in described.get("Parameters", [])
@@ -282,9 +295,9 @@ class Resolver:
             if physical.startswith("arn:"):
                 return physical
             if kind == "AWS::Lambda::Function":
-                return stack.local_client("lambda").get_function_configuration(
-                    FunctionName=physical
-                )["FunctionArn"]
+                return client("lambda").get_function_configuration(FunctionName=physical)[
+                    "FunctionArn"
+                ]
         raise Unresolvable(f"Fn::GetAtt {name}.{attribute}")
 
     def value(self, value) -> str:
@@ -432,7 +445,7 @@ class StackSync:
             Path(record.build_dir) / functions[0],
             layer=False,
         )
-        lam = stack.local_client("lambda")
+        lam = client("lambda")
 
         def update(function: str) -> None:
             name = record.physical[function]
@@ -453,7 +466,7 @@ class StackSync:
             Path(record.build_dir) / layer / "python",
             layer=True,
         )
-        lam = stack.local_client("lambda")
+        lam = client("lambda")
         # arn:aws:lambda:<region>:<account>:layer:<name>:<version>
         layer_arn, _, _ = record.physical[layer].rpartition(":")
         published = lam.publish_layer_version(
@@ -486,7 +499,7 @@ class StackSync:
                 key: resolver.value(value) for key, value in source.substitutions.items()
             }
         definition = stack_plan.substitute(text, record.substitutions[name], uri)
-        stack.local_client("stepfunctions").update_state_machine(
+        client("stepfunctions").update_state_machine(
             stateMachineArn=record.physical[name], definition=definition
         )
         self._save(record, lambda f: f.definitions.__setitem__(uri, stack_plan.bytes_hash(data)))

@@ -115,6 +115,7 @@ def main(argv: list[str]) -> int:
     outcomes = sync.bring_in_step(stack_sync.print_outcome)
     if not outcomes:
         print("[watch] the local stack is in step with the working tree", flush=True)
+    stack_sync.warm_up()
     try:
         watch(sync)
     except KeyboardInterrupt:
