@@ -151,7 +151,7 @@ def execution_enters(copy: Copy, marker: str) -> None:
     while time.monotonic() < deadline:
         events = sfn.get_execution_history(executionArn=arn)["events"]
         entered = [
-            e["stateEnteredEventDetails"]["name"] for e in events if "stateEntered" in e["type"]
+            e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e
         ]
         if entered:
             if entered[0] != marker:
@@ -161,8 +161,16 @@ def execution_enters(copy: Copy, marker: str) -> None:
     raise TimeoutError(f"{arn} entered no state in {DEADLINE_S} s")
 
 
+class Rows(list):
+    """The figures, each also printed as it is measured (a later failure keeps them)."""
+
+    def append(self, row: tuple[str, float, float | None]) -> None:
+        super().append(row)
+        print(f"[loop] {row[0]}: {row[1]:.2f} s", flush=True)
+
+
 def main() -> None:
-    rows: list[tuple[str, float, float | None]] = []
+    rows = Rows()
     port = free_port()
     os.environ["LOCAL_CLOUD_PORT"] = str(port)
     with tempfile.TemporaryDirectory(prefix="loop-bench-") as temp:
