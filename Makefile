@@ -15,7 +15,7 @@ export LOCAL_CLOUD_PORT
 LOCAL_AWS := AWS_ENDPOINT_URL=http://127.0.0.1:$(LOCAL_CLOUD_PORT) AWS_ACCESS_KEY_ID=test \
 	AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1
 
-.PHONY: help setup up down build deploy-local demo unit test bench lint deploy invoke token inspect clean
+.PHONY: help setup up down build deploy-local demo unit test bench lint deploy invoke watch token inspect clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -85,9 +85,14 @@ checkov: $(CHECKOV)/.installed
 deploy: setup ## Deploy to real AWS (--config-env dev)
 	@$(PY) scripts/stack.py deploy dev
 
-invoke: deploy-local ## Invoke a deployed function: make invoke FN=<logical id> EVENT=events/x.json
+# invoke and watch start the local cloud themselves when it is not running, and then do only
+# what changed since the last deploy (scripts/stack_sync.py): nothing, most of the time.
+invoke: $(VENV)/.installed $(WHEELS)/.installed ## Invoke a function of the local stack: make invoke FN=<logical id> EVENT=events/x.json
 	@test -n "$(FN)" || { echo "usage: make invoke FN=<logical id> EVENT=events/<file>.json"; exit 2; }
 	@$(LOCAL_AWS) $(PY) scripts/invoke.py $(FN) $(EVENT)
+
+watch: $(VENV)/.installed $(WHEELS)/.installed ## Keep the local stack in step with the working tree as you save
+	@$(LOCAL_AWS) $(PY) scripts/watch.py
 
 # Claims beyond subject and roles: ORG=..., or CLAIMS="name=value ..." for any other.
 token: setup ## A staff token for the local stack: make token ROLE=reviewer USER=rita [ORG=acme]

@@ -20,10 +20,6 @@ import tomllib
 from functools import cache
 from pathlib import Path
 
-import boto3
-
-import local_issuer
-
 PROJECT = Path(__file__).resolve().parent.parent
 LOCAL_STACK_NAME = "serverless-workflows-local"
 LOCAL_ARTIFACT_BUCKET = "sam-artifacts-local"
@@ -59,13 +55,20 @@ def sam_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     }
 
 
+class SamError(Exception):
+    """sam build or sam deploy failed (its own output says why)."""
+
+
 def sam(*args: str, template: Path | None = None, build_dir: Path | None = None, **env) -> None:
     command = [str(Path(sys.executable).parent / "sam"), *args]
     if template:
         command += ["--template-file", str(template)]
     if build_dir:
         command += ["--build-dir", str(build_dir)]
-    subprocess.run(command, cwd=PROJECT, env=sam_env(env), check=True)
+    try:
+        subprocess.run(command, cwd=PROJECT, env=sam_env(env), check=True)
+    except subprocess.CalledProcessError as error:
+        raise SamError(f"sam {args[0]} failed (exit status {error.returncode})") from None
 
 
 def default_build_dir() -> Path | None:
@@ -83,10 +86,22 @@ def build(template: Path | None = None, build_dir: Path | None = None) -> None:
     sam(*args, template=template, build_dir=build_dir)
 
 
+def local_endpoint() -> str:
+    return f"http://127.0.0.1:{os.environ.get('LOCAL_CLOUD_PORT', '4566')}"
+
+
+def start_local_cloud() -> None:
+    """make up: start the local cloud (or find it running) and make the issuer's key."""
+    import local_issuer  # jwt and cryptography: imported only when they are needed
+
+    cloud = [sys.executable, str(PROJECT / "localstack" / "cloud.py"), "up"]
+    subprocess.run(cloud, check=True)
+    local_issuer.signing_key()
+
+
 def _local_aws() -> dict[str, str]:
-    port = os.environ.get("LOCAL_CLOUD_PORT", "4566")
     return {
-        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+        "AWS_ENDPOINT_URL": local_endpoint(),
         "AWS_ACCESS_KEY_ID": "test",
         "AWS_SECRET_ACCESS_KEY": "test",
         "AWS_DEFAULT_REGION": "us-east-1",
@@ -95,8 +110,12 @@ def _local_aws() -> dict[str, str]:
 
 
 def local_client(service: str):
+    # botocore's client, not boto3's: the same API without boto3's transfer manager, whose
+    # import is a third of what `make invoke` spends when nothing changed.
+    import botocore.session
+
     env = _local_aws()
-    return boto3.client(
+    return botocore.session.get_session().create_client(
         service,
         endpoint_url=env["AWS_ENDPOINT_URL"],
         region_name=env["AWS_REGION"],
@@ -111,8 +130,20 @@ def deploy_local(
     build_dir: Path | None = None,
     parameter_overrides: dict[str, str] | None = None,
 ) -> dict[str, str]:
-    """Build, then deploy into the local cloud; returns the stack's outputs by name."""
+    """Build, then deploy into the local cloud; returns the stack's outputs by name.
+
+    What the deploy was made from is recorded (stack_sync), so make invoke and make watch know
+    what the stack runs."""
+    import local_issuer
+    import stack_sync  # it builds on this module
+
     build_dir = build_dir or default_build_dir()
+    if template is not None and build_dir is None:
+        # Another application's build never replaces the project's own.
+        build_dir = template.resolve().parent / ".aws-sam" / "build"
+    overrides = local_overrides(parameter_overrides)
+    source_template = (template or PROJECT / "template.yaml").resolve()
+    taken = stack_sync.snapshot(source_template, stack_name, overrides)
     build(template, build_dir)
     s3 = local_client("s3")
     if LOCAL_ARTIFACT_BUCKET not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
@@ -126,20 +157,27 @@ def deploy_local(
     args += ["--stack-name", stack_name]
     if build_dir:
         args += ["--template-file", str(build_dir / "template.yaml")]
-    # Links and URLs the stack builds (ApiUrl, emailed links) must name this instance's port.
-    local_cloud_url = _local_aws()["AWS_ENDPOINT_URL"]
-    # Given on the command line, overrides replace samconfig's: start from the local env's.
-    overrides = {
-        **local_config_overrides(),
-        "Stage": "local",
-        "LocalCloudUrl": local_cloud_url,
-        **(parameter_overrides or {}),
-    }
     args += ["--parameter-overrides", *[_override(key, value) for key, value in overrides.items()]]
     say(f"sam deploy {stack_name} into the local cloud")
     sam(*args, **_local_aws())
     say(f"deployed in {time.monotonic() - started:.1f} s")
+    stack_sync.record_deploy(
+        stack_name, source_template, (build_dir or PROJECT / ".aws-sam" / "build").resolve(), taken
+    )
     return outputs(stack_name)
+
+
+def local_overrides(parameter_overrides: dict[str, str] | None = None) -> dict[str, str]:
+    """The parameters a local deploy passes: samconfig's local ones, the stage, this instance's
+    address, then the caller's."""
+    # Given on the command line, overrides replace samconfig's: start from the local env's.
+    return {
+        **local_config_overrides(),
+        "Stage": "local",
+        # Links and URLs the stack builds (ApiUrl, emailed links) must name this instance's port.
+        "LocalCloudUrl": local_endpoint(),
+        **(parameter_overrides or {}),
+    }
 
 
 def _override(key: str, value: str) -> str:

@@ -1,0 +1,5 @@
+from greeting import WORD
+
+
+def handler(event, context):
+    return {"greeting": f"{WORD} v1"}

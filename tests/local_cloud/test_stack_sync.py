@@ -1,0 +1,190 @@
+"""make watch and make invoke's sync on a copy of a small application: a changed function, a
+changed layer and a changed ASL file go live without CloudFormation; a changed template
+deploys. The copy is edited, never the repository."""
+
+from __future__ import annotations
+
+import json
+import queue
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import stack_sync
+from stack_plan import UpdateCode
+from support.localcloud import PROJECT, client, wait_for_execution
+
+FIXTURE = Path(__file__).parent / "fixture_sync"
+WATCH_DEADLINE_S = 300  # the first line comes after a full deploy on a loaded machine
+
+
+class Watcher:
+    """scripts/watch.py as a user runs it, its output read line by line with deadlines."""
+
+    def __init__(self, app: Path, stack_name: str) -> None:
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-u",
+                str(PROJECT / "scripts" / "watch.py"),
+                "--template",
+                str(app / "template.yaml"),
+                "--stack-name",
+                stack_name,
+                "--build-dir",
+                str(app / ".aws-sam" / "build"),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.put(line.rstrip())
+
+    def wait_for(self, text: str, timeout: float = 60) -> str:
+        """The next line holding text; every line before it is kept in seen."""
+        deadline = time.monotonic() + timeout
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:
+                line = self.lines.get(timeout=min(remaining, 1))
+            except queue.Empty:
+                if self.process.poll() is not None and self.lines.empty():
+                    break  # it exited: nothing more will come
+                continue
+            self.seen.append(line)
+            if text in line:
+                return line
+        raise TimeoutError(f"no line with {text!r} in {timeout} s; it said: {self.seen[-20:]}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+@dataclass
+class App:
+    root: Path
+    stack_name: str
+    watcher: Watcher
+
+    def edit(self, relative: str, old: str, new: str) -> None:
+        path = self.root / relative
+        text = path.read_text()
+        assert old in text
+        path.write_text(text.replace(old, new))
+
+    def physical(self, logical_id: str) -> str:
+        return client("cloudformation").describe_stack_resource(
+            StackName=self.stack_name, LogicalResourceId=logical_id
+        )["StackResourceDetail"]["PhysicalResourceId"]
+
+    def greet(self) -> dict:
+        response = client("lambda").invoke(FunctionName=self.physical("GreetFunction"))
+        return json.loads(response["Payload"].read())
+
+    def run(self) -> dict:
+        arn = client("stepfunctions").start_execution(
+            stateMachineArn=self.physical("GreetStateMachine"), input="{}"
+        )["executionArn"]
+        execution = wait_for_execution(arn, timeout=60)
+        assert execution.status == "SUCCEEDED", execution.cause
+        return execution.output
+
+
+@pytest.fixture(scope="module")
+def app(local_cloud, tmp_path_factory) -> Iterator[App]:
+    """A copy of the fixture application, deployed and watched."""
+    root = tmp_path_factory.mktemp("sync") / "app"
+    shutil.copytree(FIXTURE, root)
+    stack_name = f"local-cloud-sync-{uuid.uuid4().hex[:8]}"
+    watcher = Watcher(root, stack_name)
+    try:
+        watcher.wait_for("watching", timeout=WATCH_DEADLINE_S)
+        yield App(root, stack_name, watcher)
+    finally:
+        watcher.stop()
+        client("cloudformation").delete_stack(StackName=stack_name)
+
+
+def test_make_watch_keeps_the_stack_in_step_with_what_is_saved(app):
+    # GIVEN the watcher started on a stack never deployed: its first act was a real deploy
+    assert any(
+        "nothing deployed from this working tree yet: deployed" in x for x in app.watcher.seen
+    )
+    assert app.greet() == {"greeting": "hello v1"}
+    assert app.run() == {"greeting": "hello v1", "farewell": "goodbye"}
+
+    # WHEN the function's code is saved
+    app.edit("greet/greet.py", "v1", "v2")
+    # THEN the watcher says its new code is live, and the next invoke runs it
+    line = app.watcher.wait_for("greet/: new code live in GreetFunction")
+    assert "s after the save" in line
+    assert app.greet() == {"greeting": "hello v2"}
+
+    # WHEN the layer's code is saved
+    app.edit("layer/greeting/__init__.py", "hello", "bonjour")
+    # THEN the functions using it run it, the state machine's task included
+    app.watcher.wait_for("layer/: new GreetingLayer live in 1 functions")
+    assert app.greet() == {"greeting": "bonjour v2"}
+    assert app.run()["greeting"] == "bonjour v2"
+
+    # WHEN the definition is saved with a new field
+    asl = "statemachine/greet.asl.json"
+    app.edit(asl, '"farewell": "${Farewell}"', '"farewell": "${Farewell}", "edited": true')
+    # THEN the state machine is updated with the stack's substitutions; the next run uses it
+    app.watcher.wait_for(f"{asl}: GreetStateMachine updated")
+    assert app.run() == {"greeting": "bonjour v2", "farewell": "goodbye", "edited": True}
+
+    # WHEN a definition names a substitution the template does not define
+    app.edit(asl, '"edited": true', '"edited": "${Unknown}"')
+    # THEN the watcher names it, and the state machine keeps its definition
+    assert "${Unknown}" in app.watcher.wait_for("error:")
+    assert app.run()["edited"] is True
+    # (put back as deployed: nothing to do)
+    app.edit(asl, '"edited": "${Unknown}"', '"edited": true')
+
+    # WHEN the template changes (a substitution becomes a literal)
+    app.edit("template.yaml", "Farewell: !Ref Farewell", 'Farewell: "see you"')
+    # THEN the watcher deploys it, and everything runs what the working tree holds
+    app.watcher.wait_for("deployed (sam build + sam deploy)", timeout=WATCH_DEADLINE_S)
+    assert app.greet() == {"greeting": "bonjour v2"}
+    assert app.run() == {"greeting": "bonjour v2", "farewell": "see you", "edited": True}
+
+    # WHEN the definition changes after that deploy
+    app.edit(asl, '"edited": true', '"edited": "again"')
+    # THEN it is filled with the substitutions the new deploy has
+    app.watcher.wait_for(f"{asl}: GreetStateMachine updated")
+    assert app.run() == {"greeting": "bonjour v2", "farewell": "see you", "edited": "again"}
+
+
+def test_make_invokes_sync_does_nothing_when_nothing_changed_and_the_least_otherwise(app):
+    sync = stack_sync.StackSync(app.root / "template.yaml", app.stack_name)
+    # GIVEN the stack in step (the watcher is, or this catches up)
+    sync.bring_in_step()
+
+    # WHEN make invoke's sync runs with nothing changed THEN it does nothing
+    assert sync.plan() == []
+
+    # WHEN a function changes (whether the watcher or this sync sees it first)
+    marker = uuid.uuid4().hex[:8]
+    greet = app.root / "greet" / "greet.py"
+    greet.write_text(re.sub(r" v\w+", f" v{marker}", greet.read_text()))
+    outcomes = sync.bring_in_step()
+
+    # THEN at most its code was updated, and the function runs it
+    assert all(isinstance(outcome.action, UpdateCode) for outcome in outcomes)
+    assert app.greet()["greeting"].endswith(f" v{marker}")

@@ -1,0 +1,105 @@
+"""The parts of scripts/stack_sync.py that need no local cloud: hot-reload overlays and the
+evaluation of DefinitionSubstitutions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import stack_sync
+from stack_plan import Fingerprint, Sources
+
+
+@pytest.fixture
+def function_folders(tmp_path: Path) -> tuple[Path, Path]:
+    """A function's source folder and what sam build made of it."""
+    source, built = tmp_path / "src", tmp_path / "build"
+    (source / "orders").mkdir(parents=True)
+    (source / "orders" / "app.py").write_text("VERSION = 'working tree'\n")
+    (source / "requirements.txt").write_text("reportlab==5.1.0\n")
+    (built / "orders").mkdir(parents=True)
+    (built / "orders" / "app.py").write_text("VERSION = 'built'\n")
+    (built / "reportlab").mkdir()
+    (built / "requirements.txt").write_text("reportlab==5.1.0\n")
+    (built / "__pycache__").mkdir()
+    return source, built
+
+
+def test_an_overlay_shows_the_sources_beside_the_built_dependencies(tmp_path, function_folders):
+    source, built = function_folders
+
+    # WHEN the overlay is made
+    overlay = stack_sync.make_overlay(tmp_path / "live" / "orders", source, built, layer=False)
+
+    # THEN the package is the working tree's, the dependencies the build's
+    assert (overlay / "orders").resolve() == (source / "orders").resolve()
+    assert (overlay / "orders" / "app.py").read_text() == "VERSION = 'working tree'\n"
+    assert (overlay / "reportlab").resolve() == (built / "reportlab").resolve()
+    assert (overlay / "requirements.txt").resolve() == (built / "requirements.txt").resolve()
+    assert not (overlay / "__pycache__").exists()
+
+
+def test_a_layers_overlay_is_its_python_folder(tmp_path, function_folders):
+    source, built = function_folders
+    overlay = stack_sync.make_overlay(tmp_path / "live" / "shared", source, built, layer=True)
+    assert (overlay / "python" / "orders" / "app.py").read_text() == "VERSION = 'working tree'\n"
+
+
+def test_refreshing_follows_new_files_and_keeps_what_the_interpreter_wrote(
+    tmp_path, function_folders
+):
+    # GIVEN an overlay in use: the interpreter wrote its cache in it
+    source, built = function_folders
+    overlay = stack_sync.make_overlay(tmp_path / "live" / "orders", source, built, layer=False)
+    (overlay / "__pycache__").mkdir()
+    (overlay / "__pycache__" / "x.cpython-313.pyc").write_bytes(b"\0")
+
+    # WHEN a top-level module is added and a dependency goes away, then it is refreshed
+    (source / "helpers.py").write_text("X = 1\n")
+    (built / "reportlab").rmdir()
+    stack_sync.make_overlay(overlay, source, built, layer=False)
+
+    # THEN the links follow, and the cache is left alone
+    assert (overlay / "helpers.py").read_text() == "X = 1\n"
+    assert not (overlay / "reportlab").is_symlink()
+    assert (overlay / "__pycache__" / "x.cpython-313.pyc").exists()
+
+
+def record(physical: dict[str, str], types: dict[str, str]) -> stack_sync.Record:
+    return stack_sync.Record(
+        "template.yaml", "build", Fingerprint(""), Sources({}, {}, {}, {}), physical, types, {}
+    )
+
+
+def test_substitutions_are_evaluated_as_cloudformation_does():
+    # GIVEN a deployed stack's resources and parameters
+    resolver = stack_sync.Resolver(
+        "orders-local",
+        record(
+            {"OrdersTopic": "arn:aws:sns:us-east-1:000000000000:orders", "OrdersTable": "t-1"},
+            {"OrdersTopic": "AWS::SNS::Topic", "OrdersTable": "AWS::DynamoDB::Table"},
+        ),
+    )
+    resolver._parameters = {"Hours": "72"}
+
+    # THEN each intrinsic a DefinitionSubstitutions may hold has its deployed value
+    assert resolver.value({"Ref": "OrdersTopic"}) == "arn:aws:sns:us-east-1:000000000000:orders"
+    assert resolver.value({"Ref": "OrdersTable"}) == "t-1"
+    assert resolver.value({"Ref": "Hours"}) == "72"
+    assert resolver.value({"Ref": "AWS::StackName"}) == "orders-local"
+    assert resolver.value({"Fn::GetAtt": ["OrdersTopic", "Arn"]}).endswith(":orders")
+    assert resolver.value({"Fn::Sub": "${AWS::StackName}-${Hours}h"}) == "orders-local-72h"
+    assert resolver.value(10) == "10"
+    assert resolver.value(True) == "true"
+
+
+def test_what_cannot_be_evaluated_here_is_left_to_a_deploy():
+    resolver = stack_sync.Resolver("s", record({"T": "t-1"}, {"T": "AWS::DynamoDB::Table"}))
+    resolver._parameters = {}
+    with pytest.raises(stack_sync.Unresolvable):
+        resolver.value({"Fn::GetAtt": ["T", "StreamArn"]})
+    with pytest.raises(stack_sync.Unresolvable):
+        resolver.value({"Ref": "Missing"})
+    with pytest.raises(stack_sync.Unresolvable):
+        resolver.value({"Fn::Join": ["-", ["a", "b"]]})
