@@ -3,8 +3,8 @@
 Uploads one raw timesheet of 10,000 employees (two weeks each) to the deployed stack's raw-data
 bucket and times the run from upload to the execution's end. In the same run it draws the same
 paystubs with reportlab alone (no S3, no Lambda, no Step Functions) for the baseline, and
-samples the local cloud's memory (RSS summed over the LocalStack process group, which holds its
-Lambda handler processes) throughout.
+samples the local cloud's memory (PSS, and RSS, summed over the LocalStack process group, which
+holds its Lambda handler processes) throughout.
 
     LOCAL_CLOUD_PORT=4571 python bench/payroll.py     # the stack must be deployed there
 """
@@ -95,32 +95,43 @@ def s3_put_rate(bucket: str, count: int = 1000, workers: int = 10) -> float:
 
 
 class PeakMemory:
-    """Samples the RSS of a process group from /proc until stopped; keeps the peak."""
+    """Samples the memory of a process group from /proc until stopped; keeps the peaks of two
+    sums: PSS (each shared page split between the processes sharing it: what the group really
+    holds) and RSS (shared pages counted in every process: Lambda workers forked from one parent
+    share most of theirs)."""
 
     def __init__(self, pid: int, interval: float = 0.2):
         self.group = os.getpgid(pid)
         self.interval = interval
-        self.peak = 0
+        self.peak = 0  # PSS
+        self.peak_rss = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def rss(self) -> int:
-        page = os.sysconf("SC_PAGE_SIZE")
-        total = 0
+    def sample(self) -> tuple[int, int]:
+        """(PSS, RSS) in bytes, summed over the group."""
+        pss = rss = 0
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
                 continue
             try:
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                if int(fields[2]) == self.group:  # fields: state, ppid, pgrp, ...
-                    total += int((entry / "statm").read_text().split()[1]) * page
+                if int(fields[2]) != self.group:  # fields: state, ppid, pgrp, ...
+                    continue
+                for line in (entry / "smaps_rollup").read_text().splitlines()[1:]:
+                    name, _, value = line.partition(":")
+                    if name == "Pss":
+                        pss += int(value.split()[0]) * 1024
+                    elif name == "Rss":
+                        rss += int(value.split()[0]) * 1024
             except (OSError, IndexError, ValueError):
                 continue  # the process ended while being read
-        return total
+        return pss, rss
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, self.rss())
+            pss, rss = self.sample()
+            self.peak, self.peak_rss = max(self.peak, pss), max(self.peak_rss, rss)
             self._stop.wait(self.interval)
 
     def __enter__(self) -> PeakMemory:
@@ -178,7 +189,8 @@ def main() -> None:
         ("ratio end to end / raw", f"{ratio:.2f}", f"goal >= {GOAL_RATIO}"),
         ("local cloud S3 PUT/s (same run, 10 threads)", f"{s3_ceiling:.1f}", ""),
         ("paystubs/s bound by S3 (2 PUTs each)", f"{s3_ceiling / 2:.1f}", ""),
-        ("local cloud peak memory (RSS)", f"{memory.peak / 2**20:.0f} MiB", ""),
+        ("local cloud peak memory (PSS)", f"{memory.peak / 2**20:.0f} MiB", "goal <= 1536 MiB"),
+        ("local cloud peak memory (RSS summed)", f"{memory.peak_rss / 2**20:.0f} MiB", ""),
     ]
     print(f"\nPayroll benchmark ({EMPLOYEES} employees)")
     for name, value, goal in rows:

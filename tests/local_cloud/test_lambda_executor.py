@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import re
 import tempfile
 import threading
@@ -308,3 +309,104 @@ def test_invocations_and_errors_are_counted_in_cloudwatch(runtime_function):
 
     wait_until(lambda: total("Invocations") == 3, timeout=20, what="3 invocations counted")
     assert total("Errors") == 1
+
+
+# Handler processes fork from a zygote that has imported boto3, pydantic and Powertools; what a
+# function sees must still be its own: its variables, its modules, its code folder.
+ISOLATION = """
+import os, sys
+import {module}
+
+def handler(event, context):
+    parent = open(f"/proc/{{os.getppid()}}/cmdline", "rb").read().decode(errors="replace")
+    return {{
+        "pid": os.getpid(),
+        "forked": "zygote.py" in parent,
+        "environment": dict(os.environ),
+        "value": {module}.VALUE,
+        "module_from": {module}.__file__,
+        "modules": sorted(sys.modules),
+        "cwd": os.getcwd(),
+        "path": sys.path[:1],
+    }}
+"""
+
+
+def test_forked_handlers_see_only_their_own_variables_modules_and_code(runtime_function):
+    # GIVEN two functions with a module of the same name and a variable each
+    first = runtime_function(
+        {"app.py": ISOLATION.format(module="rules"), "rules.py": "VALUE = 'first'\n"},
+        Environment={"Variables": {"FIRST_ONLY": "1"}},
+    )
+    second = runtime_function(
+        {
+            "app.py": ISOLATION.format(module="rules"),
+            "rules.py": "VALUE = 'second'\n",
+            "second_helper.py": "",
+        },
+        Environment={"Variables": {"SECOND_ONLY": "2"}},
+    )
+
+    # WHEN both are invoked
+    one, error_one = invoke(first)
+    two, error_two = invoke(second)
+
+    # THEN both ran in processes forked from the pre-loaded parent
+    assert (error_one, error_two) == (None, None)
+    assert one["forked"] and two["forked"]
+    # AND each saw its own variables only, its own module and its own code folder
+    assert one["environment"]["FIRST_ONLY"] == "1" and "SECOND_ONLY" not in one["environment"]
+    assert two["environment"]["SECOND_ONLY"] == "2" and "FIRST_ONLY" not in two["environment"]
+    assert not any(name.startswith("_LOCAL_CLOUD") for name in one["environment"])
+    assert (one["value"], two["value"]) == ("first", "second")
+    assert one["cwd"] == one["environment"]["LAMBDA_TASK_ROOT"] == one["path"][0]
+    assert two["cwd"] == two["environment"]["LAMBDA_TASK_ROOT"] == two["path"][0]
+    assert one["module_from"].startswith(one["cwd"])
+    assert two["module_from"].startswith(two["cwd"])
+    assert "second_helper" not in one["modules"]
+
+
+def test_a_function_bundling_a_preloaded_package_gets_its_own_copy(runtime_function):
+    # GIVEN a function whose code bundles its own "jmespath" (the zygote has imported the
+    # runtime's, with boto3; on Lambda the function's code comes first on the import path)
+    name = runtime_function(
+        {
+            "app.py": ISOLATION.format(module="jmespath"),
+            "jmespath/__init__.py": "VALUE = 'bundled'\n",
+        }
+    )
+
+    # WHEN it is invoked
+    result, error = invoke(name)
+
+    # THEN it imported its own copy, in a fresh interpreter
+    assert error is None
+    assert result["value"] == "bundled"
+    assert result["forked"] is False
+
+
+def test_a_timed_out_forked_handler_is_killed_and_reaped(runtime_function):
+    # GIVEN a forked 1 s function that sleeps when asked
+    source = """
+    import os, time
+    def handler(event, context):
+        time.sleep(event.get("sleep", 0))
+        return os.getpid()
+    """
+    name = runtime_function({"app.py": source}, Timeout=1)
+    first_pid, _ = invoke(name)
+
+    # WHEN an invocation runs past the timeout
+    result, _ = invoke(name, {"sleep": 30})
+
+    # THEN the process that ran it is gone (killed and reaped, not left a zombie)
+    assert result["errorType"] == "Sandbox.Timedout"
+    wait_until(
+        lambda: not os.path.exists(f"/proc/{first_pid}"),
+        timeout=10,
+        what=f"process {first_pid} to be gone",
+    )
+    # AND the next invocation runs in a new process
+    next_pid, error = invoke(name)
+    assert error is None
+    assert next_pid != first_pid

@@ -2,9 +2,11 @@
 execution environment, kept warm between invocations as LocalStack decides.
 
 LocalStack owns the environment's life cycle (one environment per concurrent invocation,
-keep-alive, shutdown); this executor owns the process: it starts the function's interpreter on
-bootstrap.py, hands it invocations over a pipe, enforces the function's timeout, and collects
-each invocation's stdout and stderr as its logs.
+keep-alive, shutdown); this executor owns the process: it forks it from a zygote (a runtime's
+interpreter that has already imported the AWS SDK, pydantic and Powertools: children share those
+pages and start in milliseconds) or starts the function's interpreter on bootstrap.py, hands it
+invocations over a pipe, enforces the function's timeout, and collects each invocation's stdout
+and stderr as its logs.
 """
 
 from __future__ import annotations
@@ -14,12 +16,15 @@ import contextlib
 import json
 import logging
 import os
+import queue
 import select
 import signal
+import socket
 import subprocess
 import threading
 import time
 from pathlib import Path
+from typing import ClassVar
 
 from localstack.services.lambda_.invocation.lambda_models import FunctionVersion, InvocationResult
 from localstack.services.lambda_.invocation.runtime_executor import (
@@ -32,12 +37,48 @@ from localstack import config
 LOG = logging.getLogger(__name__)
 
 BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
+ZYGOTE = Path(__file__).with_name("zygote.py")
 STARTUP_DEADLINE_S = 30
+STOP_DEADLINE_S = 10
+# A zygote none of whose handler processes lived for this long is stopped (the next function of
+# its runtime and layers starts another).
+ZYGOTE_IDLE_S = 600
 # What a handler process may inherit from the host; the rest of its environment is the
 # function's own, as LocalStack computed it.
 HOST_VARIABLES = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")
 # Lambda's limit on a synchronous response ("6 MB"), as the figure its error message names.
 MAX_RESPONSE_BYTES = 6291556
+# What a zygote imports before forking handler processes: the heavy modules nearly every
+# handler imports, from the runtime (boto3) and its layers (pydantic, Powertools). Third-party
+# only: a project module could read the function's settings as it imports.
+PRELOADED_MODULES = [
+    "boto3",
+    "botocore.client",
+    "pydantic",
+    "aws_lambda_powertools",
+    "aws_lambda_powertools.event_handler",
+    "aws_lambda_powertools.utilities.batch",
+    "aws_lambda_powertools.utilities.data_classes",
+    "aws_lambda_powertools.utilities.idempotency",
+    "aws_lambda_powertools.utilities.parameters",
+    "aws_lambda_powertools.utilities.parser",
+    "aws_lambda_powertools.utilities.typing",
+]
+# Variables those modules (or the interpreter) read while importing: functions share a zygote
+# only when their values are the same. Found by recording os.environ reads during the imports.
+STARTUP_VARIABLES = (
+    "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "HOME",
+    "LANG",
+    "LC_ALL",
+    "LC_CTYPE",
+    "POWERTOOLS_DEBUG",
+    "POWERTOOLS_TRACE_MIDDLEWARES",
+    "PYDANTIC_DISABLE_PLUGINS",
+    "PYTHONTZPATH",
+    "TZ",
+)
 
 
 def runtimes_dir() -> Path:
@@ -64,44 +105,267 @@ def interpreter_for(runtime: str | None) -> Path:
     return python
 
 
+class ForkedProcess:
+    """A handler process forked by a zygote, with the part of Popen's interface used here. The
+    zygote is its parent: it reaps it and reports how it ended."""
+
+    def __init__(self, zygote: Zygote, pid: int):
+        self.zygote = zygote
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            self.returncode = self.zygote.exit_status(self.pid)
+        return self.returncode
+
+    def send_signal(self, sig: int) -> None:
+        if self.poll() is None:  # not reaped yet, so the pid is still this process's
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, sig)
+
+    def wait(self, timeout: float = STOP_DEADLINE_S) -> int | None:
+        deadline = time.monotonic() + timeout
+        while self.poll() is None and time.monotonic() < deadline:
+            self.zygote.wait_for_exit(self.pid, deadline - time.monotonic())
+        return self.returncode
+
+
+class Zygote:
+    """A runtime's interpreter that has imported PRELOADED_MODULES from the runtime and one set
+    of layers, and forks handler processes for every function with those layers (zygote.py).
+
+    Functions share a zygote only when their values of STARTUP_VARIABLES (read while those
+    modules import) are the same. A function gets a fresh interpreter instead when its code
+    folder holds a module of a name the zygote loaded (its own copy must win, as on Lambda), or
+    when LOCAL_CLOUD_LAMBDA_FORK=0."""
+
+    _lock = threading.Lock()
+    _running: ClassVar[dict[tuple, Zygote]] = {}
+
+    @classmethod
+    def for_function(
+        cls, python: Path, layers: list[str], code_dir: str, env: dict[str, str]
+    ) -> Zygote | None:
+        if os.environ.get("LOCAL_CLOUD_LAMBDA_FORK", "1") == "0":
+            return None
+        startup = {name: env[name] for name in STARTUP_VARIABLES if name in env}
+        key = (str(python), tuple(layers), tuple(sorted(startup.items())))
+        with cls._lock:
+            cls._stop_idle(keep=key)
+            zygote = cls._running.get(key)
+            if zygote is None or not zygote.alive():
+                try:
+                    zygote = cls(python, layers, startup)
+                except LambdaRuntimeException as error:
+                    LOG.warning("no zygote for %s: %s; fresh interpreters instead", key, error)
+                    return None
+                cls._running[key] = zygote
+            if zygote.shadowed_by(code_dir):
+                return None
+            with zygote._changed:
+                zygote._reserved += 1  # not idle until spawn() has run
+        return zygote
+
+    @classmethod
+    def _stop_idle(cls, keep: tuple) -> None:
+        """Stop zygotes no process of which has lived for a while (a test's own layer, an old
+        layer version): each holds its imports' memory."""
+        idle_since = time.monotonic() - ZYGOTE_IDLE_S
+        for key, zygote in list(cls._running.items()):
+            if key != keep and zygote.idle_since(idle_since):
+                del cls._running[key]
+                zygote.stop()
+
+    def __init__(self, python: Path, layers: list[str], startup: dict[str, str]):
+        self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        env = {key: os.environ[key] for key in HOST_VARIABLES if key in os.environ}
+        env = {key: value for key, value in env.items() if key not in STARTUP_VARIABLES}
+        env.update(startup)
+        self.process = subprocess.Popen(
+            [
+                str(python),
+                "-I",
+                "-u",
+                str(ZYGOTE),
+                str(theirs.fileno()),
+                json.dumps(layers),
+                json.dumps(PRELOADED_MODULES),
+            ],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            pass_fds=(theirs.fileno(),),
+        )
+        theirs.close()
+        self._spawn_lock = threading.Lock()
+        self._spawned: queue.Queue[int | None] = queue.Queue()
+        self._exits: dict[int, int] = {}
+        self._children: set[int] = set()
+        self._reserved = 0
+        self._last_exit = time.monotonic()
+        self._changed = threading.Condition()
+        self._gone = False
+        self._control.settimeout(STARTUP_DEADLINE_S)
+        try:
+            ready = json.loads(self._control.recv(1 << 20) or b"{}")
+        except (TimeoutError, OSError, ValueError):
+            ready = {}
+        if ready.get("type") != "ready":
+            self.stop()
+            raise LambdaRuntimeException(f"zygote {python} did not start")
+        self._control.settimeout(None)
+        self.modules = frozenset(ready["modules"])
+        self._shadowing: dict[str, bool] = {}
+        threading.Thread(target=self._read, daemon=True, name="lambda-zygote").start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                message = self._control.recv(1 << 16)
+            except OSError:
+                break
+            if not message:
+                break
+            message = json.loads(message)
+            if message["type"] == "spawned":
+                self._spawned.put(message["pid"])
+            elif message["type"] == "exited":
+                with self._changed:
+                    self._exits[message["pid"]] = message["status"]
+                    self._children.discard(message["pid"])
+                    self._last_exit = time.monotonic()
+                    self._changed.notify_all()
+        with self._changed:
+            self._gone = True
+            self._changed.notify_all()
+        self._spawned.put(None)
+
+    def alive(self) -> bool:
+        return not self._gone and self.process.poll() is None
+
+    def shadowed_by(self, code_dir: str) -> bool:
+        """Whether the function's code holds a module of a name this zygote imported."""
+        if code_dir not in self._shadowing:
+            names = set()
+            with contextlib.suppress(OSError):
+                for entry in os.scandir(code_dir):
+                    if entry.is_dir() or entry.name.endswith((".py", ".pyc", ".so")):
+                        names.add(entry.name.partition(".")[0])
+            self._shadowing[code_dir] = bool(names & self.modules)
+        return self._shadowing[code_dir]
+
+    def spawn(self, env: dict[str, str], fds: tuple[int, int, int]) -> ForkedProcess:
+        try:
+            with self._spawn_lock:
+                try:
+                    message = json.dumps({"env": env}).encode()
+                    socket.send_fds(self._control, [message], list(fds))
+                except OSError as error:
+                    raise LambdaRuntimeException(f"zygote unreachable: {error}") from error
+                try:
+                    pid = self._spawned.get(timeout=STARTUP_DEADLINE_S)
+                except queue.Empty:
+                    self.stop()  # a late answer would be taken for the next request's
+                    pid = None
+            if pid is None:
+                raise LambdaRuntimeException("zygote did not fork a handler process")
+            with self._changed:
+                if pid not in self._exits:
+                    self._children.add(pid)
+        finally:
+            with self._changed:
+                self._reserved -= 1
+        return ForkedProcess(self, pid)
+
+    def idle_since(self, moment: float) -> bool:
+        """Whether none of its handler processes has lived since that moment."""
+        with self._changed:
+            return not self._children and not self._reserved and self._last_exit < moment
+
+    def exit_status(self, pid: int) -> int | None:
+        with self._changed:
+            if pid in self._exits:
+                return self._exits.pop(pid)
+            if self._gone:
+                # Orphaned: init reaps it; gone is all that can be known.
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    return -signal.SIGKILL
+        return None
+
+    def wait_for_exit(self, pid: int, timeout: float) -> None:
+        with self._changed:
+            if self._gone:  # nothing will report it: look again shortly
+                self._changed.wait(min(max(timeout, 0), 0.05))
+            else:
+                self._changed.wait_for(lambda: pid in self._exits or self._gone, max(timeout, 0))
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):
+            self._control.close()
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+
+
 class HandlerProcess:
-    """One interpreter running bootstrap.py, and the pipes to it."""
+    """One handler process (forked from its runtime's zygote, or a fresh interpreter running
+    bootstrap.py), and the pipes to it."""
 
     def __init__(self, python: Path, code_dir: str, layers: list[str], env: dict[str, str]):
         request_read, self._request_write = os.pipe()
         self._response_read, response_write = os.pipe()
-        env = {
-            **env,
-            "LAMBDA_TASK_ROOT": code_dir,
-            "_LOCAL_CLOUD_LAYERS": json.dumps(layers),
-            "_LOCAL_CLOUD_REQUEST_FD": str(request_read),
-            "_LOCAL_CLOUD_RESPONSE_FD": str(response_write),
-        }
-        # -I: no PYTHONPATH, no user site, no script folder: the handler sees its artifact,
-        # its layers and the runtime's boto3, never the emulator's packages.
-        self.process = subprocess.Popen(
-            [str(python), "-I", "-u", str(BOOTSTRAP)],
-            cwd=code_dir,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            pass_fds=(request_read, response_write),
-        )
-        os.close(request_read)
-        os.close(response_write)
+        log_read, log_write = os.pipe()
+        env = {**env, "LAMBDA_TASK_ROOT": code_dir, "_LOCAL_CLOUD_LAYERS": json.dumps(layers)}
+        fds = (request_read, response_write, log_write)
+        try:
+            zygote = Zygote.for_function(python, layers, code_dir, env)
+            if zygote is not None:
+                self.process = zygote.spawn(env, fds)
+            else:
+                self.process = self._fresh(python, code_dir, env, fds)
+        except BaseException:
+            for fd in (log_read, self._request_write, self._response_read):
+                os.close(fd)
+            raise
+        finally:
+            for fd in fds:
+                os.close(fd)
+        self._logs_stream = open(log_read, "rb")  # noqa: SIM115 (closed by the reader thread)
         self._buffer = b""
         self._logs = bytearray()
         self._logs_changed = threading.Condition()
         self._reader = threading.Thread(target=self._read_logs, daemon=True)
         self._reader.start()
 
+    @staticmethod
+    def _fresh(python: Path, code_dir: str, env: dict[str, str], fds) -> subprocess.Popen:
+        request_read, response_write, log_write = fds
+        env = {
+            **env,
+            "_LOCAL_CLOUD_REQUEST_FD": str(request_read),
+            "_LOCAL_CLOUD_RESPONSE_FD": str(response_write),
+        }
+        # -I: no PYTHONPATH, no user site, no script folder: the handler sees its artifact,
+        # its layers and the runtime's boto3, never the emulator's packages.
+        return subprocess.Popen(
+            [str(python), "-I", "-u", str(BOOTSTRAP)],
+            cwd=code_dir,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log_write,
+            stderr=log_write,
+            pass_fds=(request_read, response_write),
+        )
+
     def _read_logs(self) -> None:
-        stream = self.process.stdout
-        while chunk := stream.read1(65536):
-            with self._logs_changed:
-                self._logs += chunk
-                self._logs_changed.notify_all()
+        with self._logs_stream as stream:
+            while chunk := stream.read1(65536):
+                with self._logs_changed:
+                    self._logs += chunk
+                    self._logs_changed.notify_all()
         with self._logs_changed:
             self._logs_changed.notify_all()
 
