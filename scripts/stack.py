@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 import tomllib
+import zipfile
 from functools import cache
 from pathlib import Path
 
@@ -143,15 +144,19 @@ def deploy_local(
 
 
 def shared_code_template(build_dir: Path) -> Path:
-    """The built template, with the functions SAM built as one (same code, same requirements)
-    all pointing at the first one's folder; returns its path, beside the built template.
+    """The built template for a local deploy, every function's and layer's code in a zip made
+    here, once per build SAM made (functions SAM built as one share one zip); returns its path,
+    beside the built template.
 
-    sam build copies one build's output into a folder per function, and sam deploy zips every
-    folder it is given (the slow part of packaging: payroll's five functions are five zips of
-    the same 28 MB). SAM names the upload after the folder's content hash and skips a folder it
-    has zipped already, so pointing them at one folder uploads the very same object, under the
-    same key, once. A group is only shared when its folders hold the same files (names and
-    sizes), so a partial or stale build is deployed as it is.
+    sam build copies one build's output into a folder per function, and sam deploy compresses
+    every folder it is given, even one whose zip it has just uploaded: payroll's five functions
+    were five deflations of the same 28 MB, the slowest part of a local deploy. Given a zip, sam
+    deploy uploads it as it is, and skips an upload whose content is already there. The zips
+    are stored, not compressed (the local cloud unpacks them on the same disk), and made the same
+    from the same files (fixed dates, sorted names), so an unchanged function keeps its S3 key
+    and a redeploy leaves it alone. Only local deploys use this; AWS gets SAM's own packaging.
+    A group is only shared when its folders hold the same files (names and sizes), so a partial
+    or stale build is deployed as it is.
     """
     built = build_dir / "template.yaml"
     first_of = {}
@@ -159,8 +164,18 @@ def shared_code_template(build_dir: Path) -> Path:
         functions = [name for name in group.get("functions", []) if (build_dir / name).is_dir()]
         if len(functions) > 1 and _same_files(build_dir, functions):
             first_of.update(dict.fromkeys(functions[1:], functions[0]))
+    zips: dict[str, str] = {}
+    lines = []
+    for line in built.read_text().splitlines(True):
+        key, _, value = line.partition(":")
+        folder = value.strip()
+        if key.strip() in ("CodeUri", "ContentUri") and folder and (build_dir / folder).is_dir():
+            source = first_of.get(folder, folder)
+            if source not in zips:
+                zips[source] = _stored_zip(build_dir / source).name
+            line = f"{key}: {zips[source]}\n"
+        lines.append(line)
     shared = build_dir / "template.shared-code.yaml"
-    lines = [_shared_code_uri(line, first_of) for line in built.read_text().splitlines(True)]
     shared.write_text("".join(lines))
     return shared
 
@@ -186,11 +201,18 @@ def _same_files(build_dir: Path, functions: list[str]) -> bool:
     return all(listing(name) == first for name in functions[1:])
 
 
-def _shared_code_uri(line: str, first_of: dict[str, str]) -> str:
-    key, _, value = line.partition(":")
-    if key.strip() == "CodeUri" and value.strip() in first_of:
-        return f"{key}: {first_of[value.strip()]}\n"
-    return line
+def _stored_zip(folder: Path) -> Path:
+    """folder as folder.zip beside it: every file, uncompressed, with a fixed date and its
+    permissions, in name order, so the same files always make the same bytes."""
+    target = folder.with_name(f"{folder.name}.zip")
+    files = sorted(path for path in folder.rglob("*") if path.is_file())
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as archive:
+        for path in files:
+            info = zipfile.ZipInfo(str(path.relative_to(folder)), date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = (path.stat().st_mode & 0xFFFF) << 16
+            info.create_system = 3  # Unix, so the permissions above are read back
+            archive.writestr(info, path.read_bytes())
+    return target
 
 
 def _override(key: str, value: str) -> str:
