@@ -113,7 +113,7 @@ def main() -> None:
     try:
         stack.build()
         first = timed(stack.deploy_local)
-        rows.append(("first deploy of the stack, fresh cloud", first, 60.0, "s"))
+        rows.append(("first deploy of the stack, fresh cloud", first, 30.0, "s"))
 
         touched = PROJECT / "functions" / "health" / "health" / "app.py"
         original = touched.read_text()

@@ -41,10 +41,14 @@ def install_mock_configs() -> dict:
     target = combined_mock_config_path()
     target.parent.mkdir(parents=True, exist_ok=True)
     previous = target.stat().st_mtime if target.exists() else 0
-    target.write_text(json.dumps(merged, indent=2))
+    # Written aside and renamed over: tests in parallel workers install it while LocalStack
+    # reads it, and must never see it half-written.
+    written = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    written.write_text(json.dumps(merged, indent=2))
     # LocalStack caches the file by its mtime in whole seconds: make every write a new second.
     stamp = max(time.time(), previous + 1)
-    os.utime(target, (stamp, stamp))
+    os.utime(written, (stamp, stamp))
+    os.replace(written, target)
     return merged
 
 
