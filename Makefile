@@ -59,11 +59,12 @@ unit: $(VENV)/.installed ## The unit tests alone (moto, in-process; no local clo
 	@$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
 # make test runs the tests in this many parallel workers against one local cloud, each test file
-# on one worker (its module fixtures and shared state stay together); TEST_WORKERS=0: one process.
+# on one worker (its module fixtures stay together), each workflow's end-to-end folder too (its
+# tests share the workflow's state; tests/conftest.py); TEST_WORKERS=0: one process.
 TEST_WORKERS ?= 2
 
 test: up ## Run every test (unit, local cloud, end to end)
-	@$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	@$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 bench: deploy-local ## Benchmarks (all, or BENCH="localcloud payroll")
 	@$(PY) bench/run.py $(BENCH)

@@ -3,7 +3,10 @@
 `make test` runs the tests in parallel workers (pytest-xdist, one file per worker at a time)
 against one local cloud: the first worker to need the cloud or the stack starts or deploys it
 while holding a file lock; the others wait on the lock and reuse what it left (the stack's
-outputs in a file of this run's temporary folder).
+outputs in a file of this run's temporary folder). Test files that change what a workflow's
+other tests rely on (a deleted topic or table, the submission throttle's burst, the SES sender's
+verification, the comms schedule's failed list) run one after another on one worker: each
+workflow's end-to-end folder, with its privacy test, is one unit of scheduling.
 """
 
 from __future__ import annotations
@@ -43,6 +46,35 @@ def once_per_run[T](tmp_path_factory, name: str, make: Callable[[], T]) -> T:
         value = make()
         result.write_text(json.dumps(value))
         return value
+
+
+# The privacy tests' files, by the workflow whose shared state they use.
+PRIVACY_TESTS_OF = {
+    "test_no_personal_data_anywhere.py": "prescreening",
+    "test_payroll_keeps_pay_private.py": "payroll",
+    "test_approval_keeps_the_approver_private.py": "approval",
+    "test_reports_and_comms_keep_people_private.py": "comms",
+}
+
+
+def scheduling_unit(nodeid: str) -> str:
+    """What must stay on one worker: a workflow's end-to-end tests, or else one test file."""
+    path = nodeid.split("::", 1)[0]
+    parts = path.split("/")
+    if parts[:2] == ["tests", "e2e"] and len(parts) > 3:
+        workflow = PRIVACY_TESTS_OF.get(parts[-1], parts[2]) if parts[2] == "privacy" else parts[2]
+        return f"tests/e2e/{workflow}"
+    return path
+
+
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class WorkflowScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return scheduling_unit(nodeid)
+
+    return WorkflowScheduling(config, log)
 
 
 @pytest.fixture(scope="session")
