@@ -1,8 +1,9 @@
 """Failed-communications retry on the local cloud: one schedule firing over COUNT failed emails,
 against a plain loop of the same sends, side by side in one run.
 
-  - end to end: COUNT FAILED emails in the table; the schedule function invoked once (as the
-    rule invokes it) starts one execution per batch of 20; each item POSTs the re-send endpoint
+  - end to end: COUNT (COMMS_BENCH_COUNT, 2,000 by default) FAILED emails in the table; the
+    schedule function invoked once, asynchronously as the rule invokes it, starts one execution
+    per batch of 20; each item POSTs the re-send endpoint
     through API Gateway and the authorizer, which sends through SES; until every sent flag is 1;
   - plain loop: the same number of SES SendEmail calls, one after another, from this process.
 Then every recipient is counted in the local SES store: each must have exactly one email.
