@@ -42,6 +42,7 @@ import stack  # noqa: E402
 from support.localcloud import endpoint  # noqa: E402
 
 ROWS = int(os.environ.get("BENCH_REPORTS_ROWS", "200000"))
+LOAD_WRITERS = int(os.environ.get("BENCH_REPORTS_LOAD_WRITERS", "4"))
 MERGE_SIZES_MB = (16, 128)
 TIMEOUT = 30
 
@@ -169,9 +170,10 @@ def load_year(outputs: dict, organisation: str) -> int:
     items = prospect_activity.sample_activity(organisation, first, last, mean * ROWS / trial)
     table = boto3.resource("dynamodb").Table(outputs["ProspectActivityTableName"])
     started = time.perf_counter()
-    loaded = prospect_activity.load(table, items)
+    loaded = prospect_activity.load(table, items, writers=LOAD_WRITERS)
     print(
         f"loaded {loaded} rows of {organisation} over 2025 in {time.perf_counter() - started:.0f} s"
+        f" ({LOAD_WRITERS} writers)"
     )
     return loaded
 

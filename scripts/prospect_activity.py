@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from datetime import UTC, date, datetime, timedelta
 
 CHANNELS = ("web", "email", "event", "chat", "referral")
@@ -53,11 +54,48 @@ def sample_activity(
         day += timedelta(days=1)
 
 
-def load(table, items) -> int:
-    """Write the items with a boto3 Table's batch writer; how many were written."""
+def load(table, items, *, writers: int = 1, chunk: int = 1000) -> int:
+    """Write the items with batch writers; how many were written.
+
+    With writers > 1, that many threads each write chunks of the items through its own Table
+    (boto3 resources are not thread-safe): a client spends about as long building and signing
+    a BatchWriteItem as the table takes to store it, so one writer leaves the table idle half
+    the time.
+    """
+    if writers <= 1:
+        return _write(table, items)
+    import boto3
+
+    def write(rows: list[dict]) -> int:
+        return _write(boto3.resource("dynamodb").Table(table.name), rows)
+
+    count = 0
+    with ThreadPoolExecutor(writers) as pool:
+        pending = set()
+        for rows in _chunks(items, chunk):
+            if len(pending) >= 2 * writers:  # bounded: the items may be a long generator
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                count += sum(future.result() for future in done)
+            pending.add(pool.submit(write, rows))
+        count += sum(future.result() for future in pending)
+    return count
+
+
+def _write(table, items) -> int:
     count = 0
     with table.batch_writer() as batch:
         for item in items:
             batch.put_item(Item=item)
             count += 1
     return count
+
+
+def _chunks(items, size: int) -> Iterator[list[dict]]:
+    rows: list[dict] = []
+    for item in items:
+        rows.append(item)
+        if len(rows) == size:
+            yield rows
+            rows = []
+    if rows:
+        yield rows

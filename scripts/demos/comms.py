@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from datetime import UTC, datetime
 
 import boto3
 import requests
@@ -36,6 +37,7 @@ def run(outputs: dict[str, str]) -> None:
     table = boto3.resource("dynamodb").Table(outputs["CommunicationsTableName"])
     sender = outputs["CommsSenderEmail"]
 
+    started = datetime.now(UTC).isoformat(timespec="seconds")
     ses.delete_identity(Identity=sender)
     print(f"SES sender {sender} not verified: emails will be refused")
     ids = []
@@ -59,8 +61,12 @@ def run(outputs: dict[str, str]) -> None:
             lambda cid=communication_id: _status(table, cid)["status"] == "FAILED",
             f"{communication_id} FAILED",
         )
+    # This run's own, whatever else is FAILED on the stack (the list is paginated).
     listed = requests.get(
-        f"{api}/communications/failed", params={"type": "email"}, headers=operator, timeout=TIMEOUT
+        f"{api}/communications/failed",
+        params={"type": "email", "createdBy": "ops", "createdAfter": started, "limit": 100},
+        headers=operator,
+        timeout=TIMEOUT,
     ).json()["communications"]
     for item in listed:
         if item["id"] in ids:

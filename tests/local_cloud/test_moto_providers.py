@@ -211,3 +211,62 @@ def test_batch_write_item_answers_only_the_unprocessed_items(table):
     answer = dynamodb.batch_write_item(RequestItems={table: requests})
     assert keys(answer) == {"UnprocessedItems"}
     assert answer["UnprocessedItems"] == {}
+
+
+@pytest.mark.parametrize("forward", [True, False])
+def test_dynamodb_query_pages_through_one_partition_in_key_order(local_cloud, forward):
+    # GIVEN a table of two partitions keyed by time, and an independent ordering of one of them
+    dynamodb = client("dynamodb")
+    name = f"activity-{uuid.uuid4().hex[:6]}"
+    dynamodb.create_table(
+        TableName=name,
+        AttributeDefinitions=[
+            {"AttributeName": "org", "AttributeType": "S"},
+            {"AttributeName": "at", "AttributeType": "S"},
+        ],
+        KeySchema=[
+            {"AttributeName": "org", "KeyType": "HASH"},
+            {"AttributeName": "at", "KeyType": "RANGE"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    keys = {
+        org: [f"2025-01-{day:02d}T{hour:02d}" for day in (1, 2, 3) for hour in range(0, 24, 3)]
+        for org in ("acme", "globex")
+    }
+    for org, ats in keys.items():
+        for start in range(0, len(ats), 25):
+            dynamodb.batch_write_item(
+                RequestItems={
+                    name: [
+                        {"PutRequest": {"Item": {"org": {"S": org}, "at": {"S": at}}}}
+                        for at in ats[start : start + 25]
+                    ]
+                }
+            )
+
+    # WHEN one organisation's day 2 (BETWEEN is inclusive) is read in pages of 3
+    query = {
+        "TableName": name,
+        "KeyConditionExpression": "org = :org AND #at BETWEEN :from AND :to",
+        "ExpressionAttributeNames": {"#at": "at"},
+        "ExpressionAttributeValues": {
+            ":org": {"S": "acme"},
+            ":from": {"S": "2025-01-02"},
+            ":to": {"S": "2025-01-03"},
+        },
+        "Limit": 3,
+        "ScanIndexForward": forward,
+    }
+    read = []
+    while True:
+        page = dynamodb.query(**query)
+        read += [item["at"]["S"] for item in page["Items"]]
+        if "LastEvaluatedKey" not in page:
+            break
+        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    # THEN every key of that day once, in key order, and nothing of the other organisation
+    expected = sorted(at for at in keys["acme"] if "2025-01-02" <= at <= "2025-01-03")
+    assert read == (expected if forward else expected[::-1])
+    assert len(read) == 8

@@ -215,3 +215,31 @@ def test_every_stage_is_throttled_and_the_submissions_more_so():
     )
     paths = {(setting["ResourcePath"], setting["HttpMethod"]) for setting in settings}
     assert paths == {("/*", "*"), ("/~1applications", "POST"), ("/~1calculations", "POST")}
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_the_stacks_own_pool_puts_the_users_organisation_in_the_token(stage):
+    stack = rendered(stage)
+    resources = stack.cfn["Resources"]
+    pool = resources["StaffUserPool"]["Properties"]
+    client = resources["StaffUserPoolClient"]["Properties"]
+    # the organisation attribute, turned into the `org` claim by the trigger before each token
+    assert {"Name": "org", "AttributeDataType": "String", "Mutable": True}.items() <= (
+        next(a for a in pool["Schema"] if a["Name"] == "org").items()
+    )
+    assert pool["LambdaConfig"]["PreTokenGeneration"] == {
+        "Fn::GetAtt": ["StaffOrganisationClaimFunction", "Arn"]
+    }
+    function = resources["StaffOrganisationClaimFunction"]["Properties"]
+    assert function["Handler"] == "authorizer.handlers.organisation_claim.handler"
+    assert {"StaffOrganisationClaimFunction", "StaffOrganisationClaimPermission"} <= (
+        stack.resources()
+    )
+    # users read their organisation but cannot change it (only an administrator can)
+    assert "custom:org" in client["ReadAttributes"]
+    assert "custom:org" not in client["WriteAttributes"]
+
+
+def test_the_local_stage_has_no_organisation_trigger():
+    # the local issuer puts `org` in its tokens itself (make token ... ORG=...)
+    assert "StaffOrganisationClaimFunction" not in rendered("local").resources()
