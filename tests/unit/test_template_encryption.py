@@ -49,11 +49,17 @@ def test_only_the_account_root_is_given_wildcard_actions():
             assert "Condition" in statement, statement["Sid"]  # services: this account only
 
 
+# Conditions that imply UsesCustomerKey (they need an AWS stage).
+AWS_ONLY_CONDITIONS = {"CreatesUserPool"}
+
+
 @pytest.mark.parametrize("store", sorted(of_type(*STORES)))
 def test_every_store_and_log_group_is_encrypted_with_the_key_in_aws_stages(store):
     resource = RESOURCES[store]
     setting = json.dumps(resource["Properties"][STORES[resource["Type"]]])
-    assert "UsesCustomerKey" in setting and "DataKey" in setting, setting
+    # A resource that exists only in AWS stages (where the key is) names the key directly.
+    only_in_aws = resource.get("Condition") in AWS_ONLY_CONDITIONS
+    assert "DataKey" in setting and ("UsesCustomerKey" in setting or only_in_aws), setting
 
 
 def test_the_functions_and_state_machines_may_use_the_key_and_only_it():
