@@ -54,6 +54,16 @@ def sample_activity(
         day += timedelta(days=1)
 
 
+def busy_day(organisation_id: str, day: date, mean_per_day: float) -> list[dict]:
+    """One day's sample activity that has some: the first seed that fills the day (the sample
+    leaves some days empty, as real activity does)."""
+    return next(
+        rows
+        for seed in range(1, 1000)
+        if (rows := list(sample_activity(organisation_id, day, day, mean_per_day, seed)))
+    )
+
+
 def load(table, items, *, writers: int = 1, chunk: int = 1000) -> int:
     """Write the items with batch writers; how many were written.
 

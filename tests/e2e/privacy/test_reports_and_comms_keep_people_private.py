@@ -41,8 +41,7 @@ def test_no_prospect_or_requester_reaches_a_log_history_queue_message_or_answer(
         aws_secret_access_key="test",
     ).Table(stack_outputs["ProspectActivityTableName"])
     # GIVEN a day of activity by prospects with a marker name and email
-    items = list(prospect_activity.sample_activity(organisation, DAY, DAY, 6))
-    assert items
+    items = prospect_activity.busy_day(organisation, DAY, 6)
     for item in items:
         item.update(prospectName=markers[0], prospectEmail=markers[1])
     prospect_activity.load(table, items)
