@@ -7,7 +7,9 @@
   process, one object put to S3 (what one background job would do): rows per second, and the
   ratio of the two (goal >= 0.25);
 - MergeSubReports' own code run in a child process over parts of two sizes: its peak resident
-  memory (goal: flat, under 128 MB).
+  memory (goal: flat, under 128 MB). The child is the function as deployed: the local cloud's
+  python3.13 runtime over the built function and layer (the tools' environment holds more, such
+  as awscrt, which boto3's transfers would pick up).
 
   LOCAL_CLOUD_PORT=4578 python bench/reports.py     # the stack must be deployed there
 """
@@ -24,6 +26,15 @@ from datetime import date
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
+# The merge function as the local cloud runs it: sam build's output and the runtime's interpreter.
+BUILT = PROJECT / ".aws-sam" / "build"
+LAMBDA_PYTHON = (
+    Path(os.environ.get("LOCAL_CLOUD_HOME", PROJECT / ".local-cloud"))
+    / "runtimes"
+    / "python3.13"
+    / "bin"
+    / "python"
+)
 # This file shares its name with the workflow package: its own folder must not shadow it.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != PROJECT / "bench"]
 sys.path[:0] = [
@@ -141,14 +152,14 @@ def merge_peak_mb(bucket: str, size_mb: int) -> tuple[int, float]:
         **os.environ,
         **_aws_environment(),
         "PYTHONPATH": os.pathsep.join(
-            [str(PROJECT / "functions" / "reports"), str(PROJECT / "functions" / "common")]
+            [str(BUILT / "ReportsMergeSubReportsFunction"), str(BUILT / "CommonLayer" / "python")]
         ),
         "REPORTS_BUCKET": bucket,
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_SERVICE_NAME": "reports",
     }
     result = subprocess.run(
-        [sys.executable, "-c", MERGE_CHILD, report_id, str(count)],
+        [str(LAMBDA_PYTHON), "-c", MERGE_CHILD, report_id, str(count)],
         env=env,
         capture_output=True,
         text=True,
