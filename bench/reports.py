@@ -50,22 +50,11 @@ import requests  # noqa: E402
 import local_issuer  # noqa: E402
 import prospect_activity  # noqa: E402
 import stack  # noqa: E402
-from support.localcloud import endpoint  # noqa: E402
 
 ROWS = int(os.environ.get("BENCH_REPORTS_ROWS", "200000"))
 LOAD_WRITERS = int(os.environ.get("BENCH_REPORTS_LOAD_WRITERS", "4"))
 MERGE_SIZES_MB = (16, 128)
 TIMEOUT = 30
-
-
-def _aws_environment() -> dict[str, str]:
-    return {
-        "AWS_ENDPOINT_URL": endpoint(),
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_REGION": "us-east-1",
-    }
 
 
 def end_to_end(outputs: dict, organisation: str) -> tuple[int, float]:
@@ -150,7 +139,7 @@ def merge_peak_mb(bucket: str, size_mb: int) -> tuple[int, float]:
         )
     env = {
         **os.environ,
-        **_aws_environment(),
+        **stack.local_aws(),
         "PYTHONPATH": os.pathsep.join(
             [str(BUILT / "ReportsMergeSubReportsFunction"), str(BUILT / "CommonLayer" / "python")]
         ),
@@ -191,7 +180,7 @@ def load_year(outputs: dict, organisation: str) -> int:
 
 def main() -> None:
     sys.stdout.reconfigure(line_buffering=True)  # progress shows while it runs
-    os.environ.update(_aws_environment())
+    os.environ.update(stack.local_aws())
     outputs = stack.outputs()
     organisation = f"bench-{uuid.uuid4().hex[:6]}"
     loaded = load_year(outputs, organisation)

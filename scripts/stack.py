@@ -100,7 +100,8 @@ def start_local_cloud() -> None:
     local_issuer.signing_key()
 
 
-def _local_aws() -> dict[str, str]:
+def local_aws() -> dict[str, str]:
+    """The environment that points an AWS client (sam, boto3) at the local cloud."""
     return {
         "AWS_ENDPOINT_URL": local_endpoint(),
         "AWS_ACCESS_KEY_ID": "test",
@@ -115,7 +116,7 @@ def local_client(service: str):
     # import is a third of what `make invoke` spends when nothing changed.
     import botocore.session
 
-    env = _local_aws()
+    env = local_aws()
     return botocore.session.get_session().create_client(
         service,
         endpoint_url=env["AWS_ENDPOINT_URL"],
@@ -160,7 +161,7 @@ def deploy_local(
     args += ["--template-file", str(built)]
     args += ["--parameter-overrides", *[_override(key, value) for key, value in overrides.items()]]
     say(f"sam deploy {stack_name} into the local cloud")
-    sam(*args, **_local_aws())
+    sam(*args, **local_aws())
     say(f"deployed in {time.monotonic() - started:.1f} s")
     stack_sync.record_deploy(
         stack_name, source_template, (build_dir or PROJECT / ".aws-sam" / "build").resolve(), taken

@@ -38,6 +38,17 @@ def client(service: str, **config):
     )
 
 
+def resource(service: str):
+    """A boto3 resource for the local cloud (never real AWS, whatever the environment says)."""
+    return boto3.resource(
+        service,
+        endpoint_url=endpoint(),
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+
+
 def zip_sources(files: dict[str, str]) -> bytes:
     """A deployment package from {path in the zip: source text}."""
     buffer = io.BytesIO()

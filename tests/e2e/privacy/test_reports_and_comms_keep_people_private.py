@@ -11,12 +11,11 @@ import time
 import uuid
 from datetime import date
 
-import boto3
 import pytest
 import requests
 
 import prospect_activity
-from support.localcloud import client, endpoint, wait_for_execution, wait_until
+from support.localcloud import client, resource, wait_for_execution, wait_until
 from support.privacy import everywhere, markers_found, queue_on_every_topic
 from support.tokens import bearer, reviewer_token
 
@@ -33,13 +32,7 @@ def test_no_prospect_or_requester_reaches_a_log_history_queue_message_or_answer(
         "zqxmarker.prospect@example.com",
         "zqxmarker.requester@example.com",
     ]
-    table = boto3.resource(
-        "dynamodb",
-        endpoint_url=endpoint(),
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    ).Table(stack_outputs["ProspectActivityTableName"])
+    table = resource("dynamodb").Table(stack_outputs["ProspectActivityTableName"])
     # GIVEN a day of activity by prospects with a marker name and email
     items = prospect_activity.busy_day(organisation, DAY, 6)
     for item in items:

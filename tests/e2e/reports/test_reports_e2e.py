@@ -11,12 +11,11 @@ import uuid
 from collections import Counter
 from datetime import date
 
-import boto3
 import pytest
 import requests
 
 import prospect_activity
-from support.localcloud import client, endpoint, wait_for_execution, wait_until
+from support.localcloud import client, endpoint, resource, wait_for_execution, wait_until
 from support.tokens import bearer, reviewer_token
 
 pytestmark = pytest.mark.localcloud
@@ -31,13 +30,7 @@ def api(stack_outputs) -> str:
 
 @pytest.fixture(scope="module")
 def activity_table(stack_outputs):
-    dynamodb = boto3.resource(
-        "dynamodb",
-        endpoint_url=endpoint(),
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
+    dynamodb = resource("dynamodb")
     return dynamodb.Table(stack_outputs["ProspectActivityTableName"])
 
 
