@@ -62,21 +62,36 @@ def verify(
         raise InvalidToken(f"no issuer key with id {header.get('kid')!r}")
     if config.service_scope_roles and _is_service_token(token):
         return _service_caller(token, key, config)
-    try:
-        claims = jwt.decode(
-            token,
-            key=key,
-            algorithms=list(config.algorithms),
-            audience=config.audience,
-            issuer=config.issuer,
-            leeway=config.leeway_seconds,
-            options={"require": ["exp", "iss", "aud", "sub"]},
-        )
-    except jwt.PyJWTError as error:
-        raise InvalidToken(f"{type(error).__name__}: {error}") from None
+    claims = _verified_claims(
+        token, key, config, audience=config.audience, required=["exp", "iss", "aud", "sub"]
+    )
     return Caller(
         subject=str(claims["sub"]), roles=roles_in(claims, config.role_claims), claims=claims
     )
+
+
+def _verified_claims(
+    token: str,
+    key: jwt.PyJWK,
+    config: AuthorizerSettings,
+    *,
+    audience: str | None,
+    required: list[str],
+) -> dict:
+    """The token's claims, once its signature, algorithm, issuer, times, `audience` (None: a
+    service token, which has none) and `required` claims are checked."""
+    try:
+        return jwt.decode(
+            token,
+            key=key,
+            algorithms=list(config.algorithms),
+            audience=audience,
+            issuer=config.issuer,
+            leeway=config.leeway_seconds,
+            options={"require": required, "verify_aud": audience is not None},
+        )
+    except jwt.PyJWTError as error:
+        raise InvalidToken(f"{type(error).__name__}: {error}") from None
 
 
 def _is_service_token(token: str) -> bool:
@@ -86,17 +101,9 @@ def _is_service_token(token: str) -> bool:
 
 
 def _service_caller(token: str, key: jwt.PyJWK, config: AuthorizerSettings) -> Caller:
-    try:
-        claims = jwt.decode(
-            token,
-            key=key,
-            algorithms=list(config.algorithms),
-            issuer=config.issuer,
-            leeway=config.leeway_seconds,
-            options={"require": ["exp", "iss", "sub", "client_id", "scope"], "verify_aud": False},
-        )
-    except jwt.PyJWTError as error:
-        raise InvalidToken(f"{type(error).__name__}: {error}") from None
+    claims = _verified_claims(
+        token, key, config, audience=None, required=["exp", "iss", "sub", "client_id", "scope"]
+    )
     if claims.get("token_use") != "access":
         raise InvalidToken("a token without audience must be an access token")
     scopes = str(claims["scope"]).split()
