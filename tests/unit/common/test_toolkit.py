@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from common import stepfunctions
 from common.aws import client
+from common.batch import sqs_batch_handler
 from common.dynamodb import from_item, write_all
 from common.errors import field_errors
 from common.http import api_handler, json_response, rest_api
@@ -114,6 +115,42 @@ def test_no_nan_ever_leaves_an_api(lambda_context):
         500,
         {"message": "internal error; try again later"},
     )
+
+
+# --- SQS batches -------------------------------------------------------------------------------
+
+
+def sqs_message(message_id: str, body: str) -> dict:
+    return {
+        "messageId": message_id,
+        "receiptHandle": f"handle-{message_id}",
+        "body": body,
+        "attributes": {"ApproximateReceiveCount": "1"},
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:toolkit",
+        "awsRegion": "us-east-1",
+    }
+
+
+def test_a_batch_retries_only_the_messages_that_failed(lambda_context):
+    # GIVEN a function whose record handler fails on one message of three
+    handled = []
+
+    def handle_one(record) -> str:
+        if record.body == "bad":
+            raise ValueError("cannot handle it")
+        handled.append(record.body)
+        return record.body
+
+    batch_handler = sqs_batch_handler(handle_one)
+    event = {"Records": [sqs_message("m1", "a"), sqs_message("m2", "bad"), sqs_message("m3", "c")]}
+    # WHEN the batch arrives
+    response = batch_handler(event, lambda_context)
+    # THEN the others are handled and only the failed message is reported for redelivery
+    assert handled == ["a", "c"]
+    assert response == {"batchItemFailures": [{"itemIdentifier": "m2"}]}
 
 
 # --- Step Functions -----------------------------------------------------------------------------

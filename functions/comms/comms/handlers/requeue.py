@@ -7,15 +7,10 @@ from __future__ import annotations
 
 import json
 
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from common.observability import instrumented, logger
+from common.batch import sqs_batch_handler
+from common.observability import logger
 from common.settings import load_settings
 from comms.dal import communications, queues
 from comms.logic.outcomes import after_queue_failure
@@ -23,7 +18,6 @@ from comms.models import SendRequest, Status
 from comms.settings import RequeueSettings
 
 settings = load_settings(RequeueSettings)
-processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def requeue_one(record: SQSRecord) -> str:
@@ -51,8 +45,4 @@ def requeue_one(record: SQSRecord) -> str:
     return str(status)
 
 
-@instrumented
-def handler(event: dict, context: LambdaContext) -> dict:
-    return process_partial_response(
-        event=event, record_handler=requeue_one, processor=processor, context=context
-    )
+handler = sqs_batch_handler(requeue_one)

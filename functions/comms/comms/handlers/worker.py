@@ -9,15 +9,10 @@ from __future__ import annotations
 
 import json
 
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from common.observability import instrumented, logger
+from common.batch import sqs_batch_handler
+from common.observability import logger
 from common.settings import load_settings
 from comms.attempts import Result, queued_attempt
 from comms.dal import queues
@@ -25,7 +20,6 @@ from comms.models import SendRequest
 from comms.settings import WorkerSettings
 
 settings = load_settings(WorkerSettings)
-processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def send_one(record: SQSRecord) -> str:
@@ -49,8 +43,4 @@ def send_one(record: SQSRecord) -> str:
     return str(attempt.result)
 
 
-@instrumented
-def handler(event: dict, context: LambdaContext) -> dict:
-    return process_partial_response(
-        event=event, record_handler=send_one, processor=processor, context=context
-    )
+handler = sqs_batch_handler(send_one)

@@ -13,18 +13,13 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from common.batch import sqs_batch_handler
 from common.errors import field_errors
-from common.observability import instrumented, logger, traced
+from common.observability import logger, traced
 from common.settings import load_settings
 from prescreening.dal import executions, screening_log
 from prescreening.dal.screening_log import LogType
@@ -62,9 +57,6 @@ class ExecutionStatusChangeEvent(EventBridgeModel):
 
 class UnreadableStatusChange(Exception):
     """A queued message that is not a status-change event (says where, never the content)."""
-
-
-processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def _iso(epoch_millis: int | None) -> str | None:
@@ -119,8 +111,4 @@ def log_status_change(record: SQSRecord) -> str:
     return entry["entry"]
 
 
-@instrumented
-def handler(event: dict, context: LambdaContext) -> dict:
-    return process_partial_response(
-        event=event, record_handler=log_status_change, processor=processor, context=context
-    )
+handler = sqs_batch_handler(log_status_change)
