@@ -15,6 +15,7 @@ when there are field errors), whatever the API and whatever went wrong.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 from decimal import Decimal
 from http import HTTPStatus
@@ -59,6 +60,17 @@ def problem(status: HTTPStatus | int, message: str, errors: list[str] | None = N
     if errors:
         body["errors"] = errors
     return json_response(status, body)
+
+
+def require_uuid(value: str, what: str) -> str:
+    """`value`, when it is a UUID (the random ids an API hands out); otherwise the route answers
+    404 "no such <what>", as for an id it does not know: a malformed id names nothing."""
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        # A plain ServiceError: Powertools answers a NotFoundError as an unknown route.
+        raise ServiceError(HTTPStatus.NOT_FOUND, f"no such {what}") from None
+    return value
 
 
 def caller_subject(app: APIGatewayRestResolver) -> str | None:

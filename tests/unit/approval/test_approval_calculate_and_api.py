@@ -157,4 +157,7 @@ def test_an_unknown_calculation_is_a_404(calculations_api, lambda_context, calcu
         api("GET", f"/calculations/{calculation_id}", resource="/calculations/{id}"),
         lambda_context,
     )
-    assert response["statusCode"] == 404
+    assert (response["statusCode"], json.loads(response["body"])) == (
+        404,
+        {"message": "no such calculation"},
+    )

@@ -15,7 +15,7 @@ from common.aws import client
 from common.batch import sqs_batch_handler
 from common.dynamodb import from_item, write_all
 from common.errors import field_errors
-from common.http import api_handler, json_response, rest_api
+from common.http import api_handler, json_response, require_uuid, rest_api
 from common.masking import ERASE, keep_last, masked
 from common.settings import FunctionSettings, SettingsError, load_settings
 from common.stepfunctions import AnswerNotDelivered, Delivery
@@ -58,6 +58,12 @@ app = rest_api()
 @app.post("/things")
 def add_thing(thing: _Thing):
     return json_response(201, {"name": thing.name, "count": thing.count})
+
+
+@app.get("/orders/<order_id>")
+def get_order(order_id: str):
+    require_uuid(order_id, "order")
+    return json_response(200, {"id": order_id})
 
 
 @app.get("/nan")
@@ -106,6 +112,23 @@ def test_an_unknown_route_is_a_404_in_the_same_shape(lambda_context):
     assert answer(request("GET", "/nowhere"), lambda_context) == (
         404,
         {"message": "no such resource"},
+    )
+
+
+def test_a_malformed_id_is_answered_as_unknown(lambda_context):
+    # GIVEN a route over random ids WHEN asked for one that is not a UUID
+    # THEN 404 naming what was asked for, in the one error shape (not a 400: it names nothing)
+    assert answer(request("GET", "/orders/not-an-id"), lambda_context) == (
+        404,
+        {"message": "no such order"},
+    )
+
+
+def test_a_well_formed_id_reaches_the_route(lambda_context):
+    order_id = "0b0c4f7e-5c1a-4e39-9a57-2f1f1c0d9e11"
+    assert answer(request("GET", f"/orders/{order_id}"), lambda_context) == (
+        200,
+        {"id": order_id},
     )
 
 

@@ -126,6 +126,21 @@ def test_get_sample_and_another_organisations_report(aws, lambda_context):
     assert reports_api.handler(event, lambda_context)["statusCode"] == 404
 
 
+def test_a_malformed_report_id_is_an_unknown_report(lambda_context):
+    from reports.handlers import reports_api
+
+    # GIVEN an id that is not a UUID (the API hands out only UUIDs)
+    event = sample_event("reports-reports-api-get")
+    event["path"] = "/reports/not-a-uuid"
+    event["pathParameters"] = {"id": "not-a-uuid"}
+    # WHEN it is asked for  THEN the report is unknown, in the one error shape
+    answer = reports_api.handler(event, lambda_context)
+    assert (answer["statusCode"], json.loads(answer["body"])) == (
+        404,
+        {"message": "no such report"},
+    )
+
+
 def _seed(rows_per_day: dict[date, int], organisation: str = "acme") -> list[dict]:
     items, number = [], 0
     for day, count in rows_per_day.items():

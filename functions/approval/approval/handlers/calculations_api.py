@@ -13,7 +13,7 @@ from approval.dal import approvals
 from approval.logic.status import describe_calculation
 from approval.settings import CalculationsApiSettings
 from common import stepfunctions
-from common.http import api_handler, json_response, problem, rest_api
+from common.http import api_handler, json_response, problem, require_uuid, rest_api
 from common.idempotency import RetrySafe
 from common.observability import logger
 from common.settings import load_settings
@@ -48,10 +48,7 @@ def start(request: dict[str, Any]) -> tuple[HTTPStatus, dict]:
 
 @app.get("/calculations/<calculation_id>")
 def get_calculation(calculation_id: str) -> Response[str]:
-    try:
-        uuid.UUID(calculation_id)
-    except ValueError:
-        return problem(HTTPStatus.NOT_FOUND, "no such calculation")
+    require_uuid(calculation_id, "calculation")
     execution = stepfunctions.describe_execution(
         stepfunctions.execution_arn(settings.state_machine_arn, calculation_id)
     )

@@ -7,7 +7,7 @@ from http import HTTPStatus
 from aws_lambda_powertools.event_handler import Response
 
 from common import stepfunctions
-from common.http import api_handler, json_response, problem, rest_api
+from common.http import api_handler, json_response, problem, require_uuid, rest_api
 from common.observability import logger
 from common.settings import load_settings
 from reports.dal import reports, storage
@@ -67,10 +67,7 @@ def request_report(request: ReportRequest) -> Response[str]:
 
 @app.get("/reports/<report_id>")
 def get_report(report_id: str) -> Response[str]:
-    try:
-        uuid.UUID(report_id)
-    except ValueError:
-        return problem(HTTPStatus.NOT_FOUND, "no such report")
+    require_uuid(report_id, "report")
     record = reports.get(settings.reports_table, report_id)
     # Another organisation's report is answered as unknown: its existence is not disclosed.
     if record is None or record["organisationId"] != _caller_organisation():
