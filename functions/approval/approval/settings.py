@@ -4,46 +4,51 @@ from __future__ import annotations
 
 from pydantic import Field, HttpUrl
 
-from common.settings import FunctionSettings
+from common.settings import FunctionSettings, env_names
 
 
-class CalculationsApiSettings(FunctionSettings):
-    state_machine_arn: str = Field(alias="APPROVAL_STATE_MACHINE_ARN")
-    requests_table: str = Field(alias="APPROVAL_REQUESTS_TABLE")
+class ApprovalSettings(FunctionSettings, alias_generator=env_names("APPROVAL_")):
+    """Each field is read from the variable APPROVAL_<FIELD NAME>."""
+
+
+class CalculationsApiSettings(ApprovalSettings):
+    state_machine_arn: str
+    requests_table: str
     # Calculations' Idempotency-Keys and their first answers.
-    idempotency_table: str = Field(alias="APPROVAL_IDEMPOTENCY_TABLE")
+    idempotency_table: str
 
 
-class ValidationSettings(FunctionSettings):
+class ValidationSettings(ApprovalSettings):
     # The template's ApprovalTimeoutSeconds: the default and the most a request may ask for.
-    approval_timeout_seconds: int = Field(alias="APPROVAL_TIMEOUT_SECONDS", ge=1)
+    timeout_seconds: int = Field(ge=1)
 
 
-class CalculateSettings(FunctionSettings):
-    # Empty means "the stack's own /double": the third party lives in this stack by default.
-    double_api_url: str = Field(default="", alias="APPROVAL_DOUBLE_API_URL")
-    own_api_url: HttpUrl = Field(alias="APPROVAL_API_URL")
-    double_api_timeout_seconds: float = Field(
-        default=5.0, alias="APPROVAL_DOUBLE_API_TIMEOUT_SECONDS"
-    )
+class CalculateSettings(ApprovalSettings):
+    # Empty means "the stack's own /double" (under api_url): the third party lives in this stack
+    # by default.
+    double_api_url: str = ""
+    api_url: HttpUrl
+    double_api_timeout_seconds: float = 5.0
 
     @property
     def double_url(self) -> str:
-        return self.double_api_url or f"{str(self.own_api_url).rstrip('/')}/double"
+        return self.double_api_url or f"{str(self.api_url).rstrip('/')}/double"
 
 
-class DoubleSettings(FunctionSettings):
-    idempotency_table: str = Field(alias="APPROVAL_DOUBLE_IDEMPOTENCY_TABLE")
+class DoubleSettings(ApprovalSettings):
+    double_idempotency_table: str
 
 
-class RequestApprovalSettings(FunctionSettings):
-    requests_table: str = Field(alias="APPROVAL_REQUESTS_TABLE")
-    link_key_secret: str = Field(alias="APPROVAL_LINK_KEY_SECRET")
-    api_url: HttpUrl = Field(alias="APPROVAL_API_URL")
-    sender_email: str = Field(alias="APPROVAL_SENDER_EMAIL")
-    approver_email: str = Field(alias="APPROVAL_APPROVER_EMAIL")
+class DecisionSettings(ApprovalSettings):
+    """Taking a decision through an approval link: the request it answers, the links' key."""
+
+    requests_table: str
+    link_key_secret: str
 
 
-class DecisionSettings(FunctionSettings):
-    requests_table: str = Field(alias="APPROVAL_REQUESTS_TABLE")
-    link_key_secret: str = Field(alias="APPROVAL_LINK_KEY_SECRET")
+class RequestApprovalSettings(DecisionSettings):
+    """Sending the links needs what taking their decision does, and where to send them."""
+
+    api_url: HttpUrl
+    sender_email: str
+    approver_email: str

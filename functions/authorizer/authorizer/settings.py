@@ -3,36 +3,36 @@
 from __future__ import annotations
 
 import json
+from typing import ClassVar
 
 from pydantic import Field, field_validator
 
-from common.settings import FunctionSettings
+from common.settings import FunctionSettings, env_names
 
 
-class AuthorizerSettings(FunctionSettings):
+class AuthorizerSettings(FunctionSettings, alias_generator=env_names("AUTHORIZER_")):
+    """Each field is read from the variable AUTHORIZER_<FIELD NAME>."""
+
     # Who issues the tokens and for whom: a token from another issuer or for another audience
     # is refused.
-    issuer: str = Field(alias="AUTHORIZER_TOKEN_ISSUER", min_length=1)
-    audience: str = Field(alias="AUTHORIZER_TOKEN_AUDIENCE", min_length=1)
+    token_issuer: str = Field(min_length=1)
+    token_audience: str = Field(min_length=1)
     # The issuer's public keys (JWKS), fetched over HTTP and kept for jwks_cache_seconds.
-    jwks_url: str = Field(alias="AUTHORIZER_JWKS_URL", min_length=1)
-    jwks_cache_seconds: float = Field(600, gt=0, alias="AUTHORIZER_JWKS_CACHE_SECONDS")
-    algorithms: tuple[str, ...] = ("RS256",)
+    jwks_url: str = Field(min_length=1)
+    jwks_cache_seconds: float = Field(600, gt=0)
+    # Not a setting: the issuers this API trusts sign with RS256.
+    algorithms: ClassVar[tuple[str, ...]] = ("RS256",)
     # Seconds of clock difference tolerated on exp and nbf.
-    leeway_seconds: float = Field(30, ge=0, alias="AUTHORIZER_TOKEN_LEEWAY_SECONDS")
+    token_leeway_seconds: float = Field(30, ge=0)
     # Claims holding the caller's roles: the local issuer's "roles", Cognito's groups.
-    role_claims: tuple[str, ...] = Field(
-        ("roles", "cognito:groups"), alias="AUTHORIZER_ROLE_CLAIMS"
-    )
+    role_claims: tuple[str, ...] = ("roles", "cognito:groups")
     # Claims passed on to the endpoint (requestContext.authorizer), besides subject and roles.
-    context_claims: tuple[str, ...] = Field(("org",), alias="AUTHORIZER_CONTEXT_CLAIMS")
+    context_claims: tuple[str, ...] = ("org",)
     # "METHOD /path" (path may end in /*) -> the roles any one of which may call it.
-    route_roles: dict[str, tuple[str, ...]] = Field(alias="AUTHORIZER_ROUTE_ROLES")
+    route_roles: dict[str, tuple[str, ...]]
     # Service (client-credentials) tokens carry no audience and no roles: OAuth scope -> the
     # roles it grants, e.g. {"comms/resend": ["comms-service"]}. Empty: none accepted.
-    service_scope_roles: dict[str, tuple[str, ...]] = Field(
-        {}, alias="AUTHORIZER_SERVICE_SCOPE_ROLES"
-    )
+    service_scope_roles: dict[str, tuple[str, ...]] = Field(default_factory=dict)
 
     @field_validator("role_claims", "context_claims", mode="before")
     @classmethod

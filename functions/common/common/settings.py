@@ -2,11 +2,19 @@
 
 Each field's alias is the variable's name, so a missing or malformed variable fails the
 function's first import (its init phase) with that name, instead of its first AWS call.
+
+A workflow names its variables' prefix once, on its own base model:
+
+    class PayrollSettings(FunctionSettings, alias_generator=env_names("PAYROLL_")): ...
+
+and each field of its functions' models is then read from the prefix and the field's name in
+upper case (`paystubs_bucket` <- `PAYROLL_PAYSTUBS_BUCKET`).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -17,6 +25,11 @@ class FunctionSettings(BaseModel):
     """Base of every function's settings model: fields aliased to their variable's name."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+def env_names(prefix: str) -> Callable[[str], str]:
+    """An alias generator: each field's variable is `<prefix><FIELD NAME>`."""
+    return lambda field_name: prefix + field_name.upper()
 
 
 class SettingsError(RuntimeError):

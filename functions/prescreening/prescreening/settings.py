@@ -4,54 +4,49 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from common.settings import FunctionSettings
+from common.settings import FunctionSettings, env_names
 
 
-class TriggerSettings(FunctionSettings):
-    state_machine_arn: str = Field(alias="PRESCREENING_STATE_MACHINE_ARN")
-    rejected_queue_url: str = Field(alias="PRESCREENING_REJECTED_APPLICATIONS_QUEUE_URL")
-    rejected_bucket: str = Field(alias="PRESCREENING_REJECTED_APPLICATIONS_BUCKET")
-    applications_table: str = Field(alias="PRESCREENING_APPLICATIONS_TABLE")
+class PreScreeningSettings(FunctionSettings, alias_generator=env_names("PRESCREENING_")):
+    """Each field is read from the variable PRESCREENING_<FIELD NAME>."""
 
 
-class ApplicationsApiSettings(FunctionSettings):
-    application_stream: str = Field(alias="PRESCREENING_APPLICATION_STREAM_NAME")
-    applications_table: str = Field(alias="PRESCREENING_APPLICATIONS_TABLE")
-    # Submissions' Idempotency-Keys and their first answers.
-    idempotency_table: str = Field(alias="PRESCREENING_IDEMPOTENCY_TABLE")
+class ApplicationsSettings(PreScreeningSettings):
+    """Reviews API, Validate, the identity and affordability checks; and the base of every
+    function that reads or writes applications."""
+
+    applications_table: str
 
 
-class ApplicationsSettings(FunctionSettings):
-    """Reviews API, Validate, the identity and affordability checks."""
-
-    applications_table: str = Field(alias="PRESCREENING_APPLICATIONS_TABLE")
-
-
-class ScreeningLogSettings(FunctionSettings):
+class ScreeningLogSettings(PreScreeningSettings):
     """Decide, the execution log."""
 
-    screening_log_table: str = Field(alias="PRESCREENING_SCREENING_LOG_TABLE")
+    screening_log_table: str
 
 
-class ApplicationsAndLogSettings(FunctionSettings):
+class ApplicationsAndLogSettings(ApplicationsSettings, ScreeningLogSettings):
     """Request review, record decision."""
 
-    applications_table: str = Field(alias="PRESCREENING_APPLICATIONS_TABLE")
-    screening_log_table: str = Field(alias="PRESCREENING_SCREENING_LOG_TABLE")
+
+class TriggerSettings(ApplicationsSettings):
+    state_machine_arn: str
+    rejected_applications_queue_url: str
+    rejected_applications_bucket: str
 
 
-class CreditCheckSettings(FunctionSettings):
-    applications_table: str = Field(alias="PRESCREENING_APPLICATIONS_TABLE")
+class ApplicationsApiSettings(ApplicationsSettings):
+    application_stream_name: str
+    # Submissions' Idempotency-Keys and their first answers.
+    idempotency_table: str
+
+
+class CreditCheckSettings(ApplicationsSettings):
     # The bureau's report endpoint; empty means the stack's own sandbox bureau.
-    credit_bureau_url: str = Field("", alias="PRESCREENING_CREDIT_BUREAU_URL")
-    sandbox_credit_bureau_url: str = Field("", alias="PRESCREENING_SANDBOX_CREDIT_BUREAU_URL")
-    credit_bureau_timeout_seconds: float = Field(
-        5.0, gt=0, alias="PRESCREENING_CREDIT_BUREAU_TIMEOUT_SECONDS"
-    )
+    credit_bureau_url: str = ""
+    sandbox_credit_bureau_url: str = ""
+    credit_bureau_timeout_seconds: float = Field(5.0, gt=0)
     # The Secrets Manager secret whose value is the bureau's API key (the sandbox ignores it).
-    credit_bureau_secret_arn: str = Field(
-        min_length=1, alias="PRESCREENING_CREDIT_BUREAU_SECRET_ARN"
-    )
+    credit_bureau_secret_arn: str = Field(min_length=1)
 
     @model_validator(mode="after")
     def a_bureau(self) -> CreditCheckSettings:

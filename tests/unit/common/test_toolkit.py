@@ -17,7 +17,7 @@ from common.dynamodb import from_item, write_all
 from common.errors import field_errors
 from common.http import api_handler, json_response, require_uuid, rest_api
 from common.masking import ERASE, keep_last, masked
-from common.settings import FunctionSettings, SettingsError, load_settings
+from common.settings import FunctionSettings, SettingsError, env_names, load_settings
 from common.stepfunctions import AnswerNotDelivered, Delivery
 from support.template import create_table
 
@@ -41,6 +41,41 @@ def test_an_invalid_variable_is_named_but_its_value_never_shown(monkeypatch):
     monkeypatch.setenv("TOOLKIT_SIZE", "secret-value")
     with pytest.raises(SettingsError, match="TOOLKIT_SIZE") as raised:
         load_settings(_Settings)
+    assert "secret-value" not in str(raised.value)
+
+
+class _WorkflowSettings(FunctionSettings, alias_generator=env_names("TOOLKIT_")):
+    """A workflow's base: its prefix, named once."""
+
+
+class _StepSettings(_WorkflowSettings):
+    queue_url: str
+    batch_size: int = Field(10, ge=1)
+
+
+def test_a_workflow_prefix_names_each_field_s_variable(monkeypatch):
+    # GIVEN a function's model under a workflow base with the TOOLKIT_ prefix
+    monkeypatch.setenv("TOOLKIT_QUEUE_URL", "https://queue")
+    monkeypatch.setenv("TOOLKIT_BATCH_SIZE", "25")
+    # WHEN it is loaded
+    settings = load_settings(_StepSettings)
+    # THEN each field is read from the prefix and its name in upper case
+    assert (settings.queue_url, settings.batch_size) == ("https://queue", 25)
+
+
+def test_a_missing_prefixed_variable_is_named_in_full(monkeypatch):
+    # GIVEN the workflow's variable for a required field is not set
+    monkeypatch.delenv("TOOLKIT_QUEUE_URL", raising=False)
+    # WHEN the model is loaded THEN the error names the variable, prefix included
+    with pytest.raises(SettingsError, match="TOOLKIT_QUEUE_URL: Field required"):
+        load_settings(_StepSettings)
+
+
+def test_an_invalid_prefixed_variable_is_named_but_its_value_never_shown(monkeypatch):
+    monkeypatch.setenv("TOOLKIT_QUEUE_URL", "https://queue")
+    monkeypatch.setenv("TOOLKIT_BATCH_SIZE", "secret-value")
+    with pytest.raises(SettingsError, match="TOOLKIT_BATCH_SIZE") as raised:
+        load_settings(_StepSettings)
     assert "secret-value" not in str(raised.value)
 
 

@@ -149,7 +149,9 @@ def test_throttling_fails_only_that_record(aws, lambda_context, monkeypatch):
 
 def test_a_record_that_cannot_be_rejected_is_retried_not_lost(aws, lambda_context, monkeypatch):
     # GIVEN the rejected queue is unreachable
-    gone = trigger.settings.model_copy(update={"rejected_queue_url": aws["queue_url"] + "-gone"})
+    gone = trigger.settings.model_copy(
+        update={"rejected_applications_queue_url": aws["queue_url"] + "-gone"}
+    )
     monkeypatch.setattr(trigger, "settings", gone)
     # WHEN a poison record arrives with a good one
     good = record_of(sample_application("approve", "app-good"))

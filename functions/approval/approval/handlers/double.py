@@ -30,7 +30,7 @@ from common.settings import load_settings
 
 settings = load_settings(DoubleSettings)
 app = rest_api()
-persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table)
+persistence = DynamoDBPersistenceLayer(table_name=settings.double_idempotency_table)
 once_per_token = IdempotencyConfig(
     event_key_jmespath="taskToken",
     # The same token with a different number is a broken client, not a repeat.

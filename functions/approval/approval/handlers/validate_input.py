@@ -12,6 +12,6 @@ settings = load_settings(ValidationSettings)
 
 @instrumented
 def handler(event: dict, context: LambdaContext) -> dict:
-    validation = validate_request(event, max_timeout_seconds=settings.approval_timeout_seconds)
+    validation = validate_request(event, max_timeout_seconds=settings.timeout_seconds)
     logger.info("input checked", extra={"valid": validation.valid, "problems": validation.problems})
     return validation.as_output()

@@ -63,7 +63,7 @@ def verify(
     if config.service_scope_roles and _is_service_token(token):
         return _service_caller(token, key, config)
     claims = _verified_claims(
-        token, key, config, audience=config.audience, required=["exp", "iss", "aud", "sub"]
+        token, key, config, audience=config.token_audience, required=["exp", "iss", "aud", "sub"]
     )
     return Caller(
         subject=str(claims["sub"]), roles=roles_in(claims, config.role_claims), claims=claims
@@ -86,8 +86,8 @@ def _verified_claims(
             key=key,
             algorithms=list(config.algorithms),
             audience=audience,
-            issuer=config.issuer,
-            leeway=config.leeway_seconds,
+            issuer=config.token_issuer,
+            leeway=config.token_leeway_seconds,
             options={"require": required, "verify_aud": audience is not None},
         )
     except jwt.PyJWTError as error:

@@ -19,8 +19,8 @@ settings = load_settings(ResendSettings)
 api = ResendApi(
     settings.api_url,
     settings.service_credentials_secret,
-    timeout_seconds=settings.timeout_seconds,
-    retries=settings.retries,
+    timeout_seconds=settings.resend_timeout_seconds,
+    retries=settings.resend_retries,
 )
 
 

@@ -26,14 +26,14 @@ def fired_at(event: dict) -> datetime:
 
 
 def start_batches(now: datetime) -> dict:
-    window = window_start(now, window_seconds(settings.schedule))
+    window = window_start(now, window_seconds(settings.retry_schedule))
     started = already = total = 0
     for batch in batches(
-        communications.all_failed_ids(settings.communications_table), settings.batch_size
+        communications.all_failed_ids(settings.communications_table), settings.retry_batch_size
     ):
         total += len(batch)
         execution = start_execution(
-            settings.state_machine_arn,
+            settings.retry_state_machine_arn,
             execution_name(window, batch),
             {"communicationIds": batch, "window": window.isoformat()},
         )

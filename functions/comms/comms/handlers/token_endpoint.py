@@ -75,24 +75,29 @@ def issue_token() -> Response[str]:
     if not asked <= allowed:
         return _oauth_error(HTTPStatus.BAD_REQUEST, "invalid_scope")
     private_key = serialization.load_pem_private_key(
-        parameters.get_secret(settings.signing_key_secret, max_age=300).encode(), password=None
+        parameters.get_secret(settings.token_signing_key_secret, max_age=300).encode(),
+        password=None,
     )
     now = int(time.time())
     claims = {
-        "iss": settings.issuer,
+        "iss": settings.token_issuer,
         "sub": client["clientId"],
         "client_id": client["clientId"],
         "scope": " ".join(sorted(asked)),
         "token_use": "access",
         "iat": now,
         "nbf": now,
-        "exp": now + settings.lifetime_seconds,
+        "exp": now + settings.token_lifetime_seconds,
     }
     token = jwt.encode(claims, private_key, algorithm="RS256", headers={"kid": key_id(private_key)})
     logger.info("token issued", extra={"client_id": client["clientId"]})
     return json_response(
         HTTPStatus.OK,
-        {"access_token": token, "token_type": "Bearer", "expires_in": settings.lifetime_seconds},
+        {
+            "access_token": token,
+            "token_type": "Bearer",
+            "expires_in": settings.token_lifetime_seconds,
+        },
     )
 
 

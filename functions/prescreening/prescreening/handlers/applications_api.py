@@ -62,7 +62,7 @@ def submit_application(body: Annotated[dict[str, Any], Body()]) -> Response[str]
 
 
 def accept(application: Application) -> tuple[HTTPStatus, dict]:
-    stream.put_application(settings.application_stream, application.to_json())
+    stream.put_application(settings.application_stream_name, application.to_json())
     logger.info("application accepted", extra={"application_id": application.application_id})
     return HTTPStatus.ACCEPTED, {
         "applicationId": application.application_id,

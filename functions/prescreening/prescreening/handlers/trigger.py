@@ -50,8 +50,8 @@ def start_screening(record: KinesisStreamRecord) -> str:
     except ValidationError as error:
         reasons = field_errors(error)
         rejected.reject(
-            settings.rejected_bucket,
-            settings.rejected_queue_url,
+            settings.rejected_applications_bucket,
+            settings.rejected_applications_queue_url,
             record.kinesis.data,
             reasons,
             _source(record),

@@ -32,7 +32,9 @@ def handler(event: dict, context: LambdaContext) -> dict:
 def generate(task: SubReportTask) -> int:
     # One sub-range is a bounded slice (days, not years): its part is built in memory.
     out = io.StringIO()
-    items = activity_between(settings.activity_table, task.organisation_id, task.start, task.end)
+    items = activity_between(
+        settings.prospect_activity_table, task.organisation_id, task.start, task.end
+    )
     rows = write_rows(out, items)
     storage.put_part(
         settings.bucket, storage.part_key(task.report_id, task.index), out.getvalue().encode(), rows

@@ -25,7 +25,7 @@ def handler(event: dict, context: LambdaContext) -> dict:
 
 
 def merge(part_keys: list[str], key: str) -> int:
-    upload = storage.StreamingUpload(settings.bucket, key, settings.part_bytes, metadata={})
+    upload = storage.StreamingUpload(settings.bucket, key, settings.merge_part_bytes, metadata={})
     try:
         # A generator: each part is opened only when the previous one is written.
         parts = (storage.read_part(settings.bucket, part) for part in part_keys)
