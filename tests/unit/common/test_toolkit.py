@@ -29,21 +29,6 @@ class _Settings(FunctionSettings):
     size: int = Field(alias="TOOLKIT_SIZE", ge=1)
 
 
-def test_a_missing_variable_is_named_at_load(monkeypatch):
-    monkeypatch.setenv("TOOLKIT_SIZE", "3")
-    monkeypatch.delenv("TOOLKIT_TABLE", raising=False)
-    with pytest.raises(SettingsError, match="TOOLKIT_TABLE: Field required"):
-        load_settings(_Settings)
-
-
-def test_an_invalid_variable_is_named_but_its_value_never_shown(monkeypatch):
-    monkeypatch.setenv("TOOLKIT_TABLE", "t")
-    monkeypatch.setenv("TOOLKIT_SIZE", "secret-value")
-    with pytest.raises(SettingsError, match="TOOLKIT_SIZE") as raised:
-        load_settings(_Settings)
-    assert "secret-value" not in str(raised.value)
-
-
 class _WorkflowSettings(FunctionSettings, alias_generator=env_names("TOOLKIT_")):
     """A workflow's base: its prefix, named once."""
 
@@ -51,6 +36,14 @@ class _WorkflowSettings(FunctionSettings, alias_generator=env_names("TOOLKIT_"))
 class _StepSettings(_WorkflowSettings):
     queue_url: str
     batch_size: int = Field(10, ge=1)
+
+
+# Each way of naming a variable (its alias, or the workflow's prefix and the field's name): the
+# model, a required variable, and a number variable.
+NAMINGS = [
+    pytest.param(_Settings, "TOOLKIT_TABLE", "TOOLKIT_SIZE", id="alias"),
+    pytest.param(_StepSettings, "TOOLKIT_QUEUE_URL", "TOOLKIT_BATCH_SIZE", id="prefix"),
+]
 
 
 def test_a_workflow_prefix_names_each_field_s_variable(monkeypatch):
@@ -63,19 +56,24 @@ def test_a_workflow_prefix_names_each_field_s_variable(monkeypatch):
     assert (settings.queue_url, settings.batch_size) == ("https://queue", 25)
 
 
-def test_a_missing_prefixed_variable_is_named_in_full(monkeypatch):
-    # GIVEN the workflow's variable for a required field is not set
-    monkeypatch.delenv("TOOLKIT_QUEUE_URL", raising=False)
-    # WHEN the model is loaded THEN the error names the variable, prefix included
-    with pytest.raises(SettingsError, match="TOOLKIT_QUEUE_URL: Field required"):
-        load_settings(_StepSettings)
+@pytest.mark.parametrize(("model", "required", "number"), NAMINGS)
+def test_a_missing_variable_is_named_in_full_at_load(monkeypatch, model, required, number):
+    # GIVEN the variable of a required field is not set
+    monkeypatch.setenv(number, "3")
+    monkeypatch.delenv(required, raising=False)
+    # WHEN the model is loaded THEN the error names the variable in full
+    with pytest.raises(SettingsError, match=f"{required}: Field required"):
+        load_settings(model)
 
 
-def test_an_invalid_prefixed_variable_is_named_but_its_value_never_shown(monkeypatch):
-    monkeypatch.setenv("TOOLKIT_QUEUE_URL", "https://queue")
-    monkeypatch.setenv("TOOLKIT_BATCH_SIZE", "secret-value")
-    with pytest.raises(SettingsError, match="TOOLKIT_BATCH_SIZE") as raised:
-        load_settings(_StepSettings)
+@pytest.mark.parametrize(("model", "required", "number"), NAMINGS)
+def test_an_invalid_variable_is_named_but_its_value_never_shown(
+    monkeypatch, model, required, number
+):
+    monkeypatch.setenv(required, "t")
+    monkeypatch.setenv(number, "secret-value")
+    with pytest.raises(SettingsError, match=number) as raised:
+        load_settings(model)
     assert "secret-value" not in str(raised.value)
 
 
