@@ -144,9 +144,9 @@ def execution_enters(copy: Copy, marker: str) -> None:
     machine = stack.local_client("cloudformation").describe_stack_resource(
         StackName=stack.LOCAL_STACK_NAME, LogicalResourceId=ASL_MACHINE
     )["StackResourceDetail"]["PhysicalResourceId"]
-    arn = sfn.start_execution(stateMachineArn=machine, input='{"communicationIds": []}')[
-        "executionArn"
-    ]
+    arn = sfn.start_execution(
+        stateMachineArn=machine, input='{"communicationIds": [], "itemConcurrency": 1}'
+    )["executionArn"]
     deadline = time.monotonic() + DEADLINE_S
     while time.monotonic() < deadline:
         events = sfn.get_execution_history(executionArn=arn)["events"]

@@ -77,7 +77,7 @@ def run(outputs: dict[str, str]) -> None:
     execution = sfn.start_execution(
         stateMachineArn=outputs["CommsRetryStateMachineArn"],
         name=f"Comms-demo-{uuid.uuid4().hex[:12]}",
-        input=json.dumps({"communicationIds": ids}),
+        input=json.dumps({"communicationIds": ids, "itemConcurrency": len(ids)}),
     )["executionArn"]
     described = _wait(
         lambda: (d := sfn.describe_execution(executionArn=execution))["status"] != "RUNNING" and d,

@@ -59,6 +59,14 @@ def start_execution(
     return Execution(started["executionArn"], started=True)
 
 
+def any_running(state_machine_arn: str) -> bool:
+    """Whether an execution of the state machine is still running."""
+    found = client("stepfunctions").list_executions(
+        stateMachineArn=state_machine_arn, statusFilter="RUNNING", maxResults=1
+    )
+    return bool(found["executions"])
+
+
 def describe_execution(arn: str) -> dict[str, Any] | None:
     try:
         return client("stepfunctions").describe_execution(executionArn=arn)

@@ -47,6 +47,8 @@ class ScheduleSettings(CommunicationsSettings):
     # The rule's schedule expression, e.g. "rate(15 minutes)": one window per firing.
     retry_schedule: str
     retry_batch_size: int = Field(20, ge=1, le=1000)
+    # The re-send function's reserved concurrency: what a whole round may ask for at once.
+    resend_concurrency: int = Field(ge=1)
 
 
 class ResendSettings(CommsSettings):

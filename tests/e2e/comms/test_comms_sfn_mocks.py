@@ -10,7 +10,7 @@ import pytest
 from support.sfn_mocks import create_mocked_state_machine, run_test_case
 
 pytestmark = pytest.mark.localcloud
-INPUT = {"communicationIds": ["c-1"], "window": "2026-11-29T12:15:00+00:00"}
+INPUT = {"communicationIds": ["c-1"], "itemConcurrency": 10, "window": "2026-11-29T12:15:00+00:00"}
 
 
 @pytest.fixture(scope="module")

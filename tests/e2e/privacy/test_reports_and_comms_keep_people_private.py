@@ -125,7 +125,7 @@ def test_no_recipient_subject_or_body_reaches_a_log_history_queue_message_or_ans
         # WHEN the retry workflow is run over them (as the schedule starts it)
         execution = client("stepfunctions").start_execution(
             stateMachineArn=stack_outputs["CommsRetryStateMachineArn"],
-            input=json.dumps({"communicationIds": ids}),
+            input=json.dumps({"communicationIds": ids, "itemConcurrency": 2}),
         )
         wait_for_execution(execution["executionArn"], 120)
         caught = wait_until(

@@ -6,7 +6,13 @@ from datetime import UTC, datetime
 import pytest
 
 from comms.logic import cursor
-from comms.logic.batching import batches, execution_name, window_seconds, window_start
+from comms.logic.batching import (
+    batches,
+    execution_name,
+    item_concurrency,
+    window_seconds,
+    window_start,
+)
 from comms.logic.outcomes import after_queue_failure, after_resend_failure, summary
 from comms.models import Status
 
@@ -15,6 +21,20 @@ def test_batches_are_of_twenty_and_the_last_holds_the_rest():
     sizes = [len(batch) for batch in batches(range(45), 20)]
     assert sizes == [20, 20, 5]
     assert list(batches([], 20)) == []
+
+
+@pytest.mark.parametrize(
+    ("batch_count", "expected"),
+    [(1, 10), (3, 3), (10, 1), (100, 1), (0, 10)],
+)
+def test_a_round_asks_for_the_resend_concurrency_and_at_least_one_item_per_batch(
+    batch_count, expected
+):
+    assert item_concurrency(10, batch_count, 20) == expected
+
+
+def test_a_batch_never_asks_for_more_items_than_it_holds():
+    assert item_concurrency(50, 1, 20) == 20
 
 
 @pytest.mark.parametrize(

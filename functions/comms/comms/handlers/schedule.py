@@ -1,5 +1,7 @@
 """The scheduled rule's function: every FAILED communication, in batches, one retry execution
-per batch, named by the schedule window and the batch so a repeat firing starts nothing new."""
+per batch, named by the schedule window and the batch so a repeat firing starts nothing new.
+A firing while the previous round still runs starts nothing: that round's communications stay
+FAILED until it reaches them, so a new round would queue every one of them again behind it."""
 
 from __future__ import annotations
 
@@ -9,9 +11,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from common.observability import instrumented, logger
 from common.settings import load_settings
-from common.stepfunctions import start_execution
+from common.stepfunctions import any_running, start_execution
 from comms.dal import communications
-from comms.logic.batching import batches, execution_name, window_seconds, window_start
+from comms.logic.batching import (
+    batches,
+    execution_name,
+    item_concurrency,
+    window_seconds,
+    window_start,
+)
 from comms.settings import ScheduleSettings
 
 settings = load_settings(ScheduleSettings)
@@ -26,20 +34,36 @@ def fired_at(event: dict) -> datetime:
 
 
 def start_batches(now: datetime) -> dict:
+    if any_running(settings.retry_state_machine_arn):
+        return {
+            "previousRoundRunning": True,
+            "communications": 0,
+            "started": 0,
+            "alreadyStarted": 0,
+        }
     window = window_start(now, window_seconds(settings.retry_schedule))
-    started = already = total = 0
-    for batch in batches(
-        communications.all_failed_ids(settings.communications_table), settings.retry_batch_size
-    ):
-        total += len(batch)
+    size = settings.retry_batch_size
+    this_round = list(batches(communications.all_failed_ids(settings.communications_table), size))
+    concurrency = item_concurrency(settings.resend_concurrency, len(this_round), size)
+    started = already = 0
+    for batch in this_round:
         execution = start_execution(
             settings.retry_state_machine_arn,
             execution_name(window, batch),
-            {"communicationIds": batch, "window": window.isoformat()},
+            {
+                "communicationIds": batch,
+                "itemConcurrency": concurrency,
+                "window": window.isoformat(),
+            },
         )
         started += execution.started
         already += not execution.started
-    return {"communications": total, "started": started, "alreadyStarted": already}
+    return {
+        "previousRoundRunning": False,
+        "communications": sum(len(batch) for batch in this_round),
+        "started": started,
+        "alreadyStarted": already,
+    }
 
 
 @instrumented

@@ -22,6 +22,14 @@ def batches[T](items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield batch
 
 
+def item_concurrency(resend_concurrency: int, batch_count: int, batch_size: int) -> int:
+    """How many of its items each of a round's executions re-sends at once: the round as a whole
+    asks for about as many re-sends as the re-send function may run, never fewer than one per
+    execution. (Every item past that waits out a throttled invoke and tries again: a round of
+    100 batches at 10 each would keep 990 items retrying for 10 slots.)"""
+    return max(1, min(batch_size, resend_concurrency // max(batch_count, 1)))
+
+
 def window_seconds(schedule: str) -> int:
     """The period of a rate(...) expression, in seconds."""
     match = RATE.match(schedule.strip())
