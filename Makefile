@@ -84,7 +84,8 @@ $(CHECKOV)/.installed: requirements-checkov.txt
 
 .PHONY: checkov
 checkov: $(CHECKOV)/.installed
-	@$(CHECKOV)/bin/checkov --quiet --compact --skip-download -f template.yaml \
+	@$(CHECKOV)/bin/checkov --quiet --compact --skip-download \
+		$(foreach t,template.yaml $(wildcard functions/*/template.yaml),-f $(t)) \
 		--config-file .checkov.yaml
 
 deploy: setup ## Deploy to real AWS (--config-env dev)

@@ -98,9 +98,7 @@ def main() -> None:
     ses = client("ses")
     ses.verify_email_identity(EmailAddress=sender)
     run = uuid.uuid4().hex[:8]
-    schedule_function = client("cloudformation").describe_stack_resource(
-        StackName=stack.LOCAL_STACK_NAME, LogicalResourceId="CommsScheduleFunction"
-    )["StackResourceDetail"]["PhysicalResourceId"]
+    schedule_function = stack.physical_id("CommsScheduleFunction")
 
     # Plain loop: the same sends, one after another.
     started = time.perf_counter()

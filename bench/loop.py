@@ -141,9 +141,7 @@ def add_marker_state(copy: Copy, marker: str) -> None:
 
 def execution_enters(copy: Copy, marker: str) -> None:
     sfn = stack.local_client("stepfunctions")
-    machine = stack.local_client("cloudformation").describe_stack_resource(
-        StackName=stack.LOCAL_STACK_NAME, LogicalResourceId=ASL_MACHINE
-    )["StackResourceDetail"]["PhysicalResourceId"]
+    machine = stack.physical_id(ASL_MACHINE)
     arn = sfn.start_execution(
         stateMachineArn=machine, input='{"communicationIds": [], "itemConcurrency": 1}'
     )["executionArn"]

@@ -141,7 +141,10 @@ def merge_peak_mb(bucket: str, size_mb: int) -> tuple[int, float]:
         **os.environ,
         **stack.local_aws(),
         "PYTHONPATH": os.pathsep.join(
-            [str(BUILT / "ReportsMergeSubReportsFunction"), str(BUILT / "CommonLayer" / "python")]
+            [
+                str(BUILT / "ReportsWorkflow" / "ReportsMergeSubReportsFunction"),
+                str(BUILT / "CommonLayer" / "python"),
+            ]
         ),
         "REPORTS_BUCKET": bucket,
         "POWERTOOLS_TRACE_DISABLED": "true",

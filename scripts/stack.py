@@ -3,7 +3,7 @@
     python scripts/stack.py build
     python scripts/stack.py deploy-local       # the 'local' samconfig environment
     python scripts/stack.py deploy dev         # real AWS: dev | staging | prod
-    python scripts/stack.py validate
+    python scripts/stack.py validate           # template.yaml and every nested template
     python scripts/stack.py outputs
 
 The Makefile and the tests both come through here, so there is one way to build and deploy.
@@ -197,24 +197,35 @@ def shared_code_template(build_dir: Path) -> Path:
     A group is only shared when its folders hold the same files (names and sizes), so a partial
     or stale build is deployed as it is.
     """
-    built = build_dir / "template.yaml"
     first_of = {}
     for group in _build_definitions(build_dir):
         functions = [name for name in group.get("functions", []) if (build_dir / name).is_dir()]
         if len(functions) > 1 and _same_files(build_dir, functions):
             first_of.update(dict.fromkeys(functions[1:], functions[0]))
-    zips: dict[str, str] = {}
+    return _with_stored_zips(build_dir / "template.yaml", build_dir, first_of, {})
+
+
+def _with_stored_zips(
+    built: Path, build_dir: Path, first_of: dict[str, str], zips: dict[str, Path]
+) -> Path:
+    # One built template (the root's, or a nested application's below it) with its code as zips.
+    here = built.parent
     lines = []
     for line in built.read_text().splitlines(True):
         key, _, value = line.partition(":")
-        folder = value.strip()
-        if key.strip() in ("CodeUri", "ContentUri") and folder and (build_dir / folder).is_dir():
-            source = first_of.get(folder, folder)
-            if source not in zips:
-                zips[source] = _stored_zip(build_dir / source).name
-            line = f"{key}: {zips[source]}\n"
+        value = value.strip()
+        if key.strip() in ("CodeUri", "ContentUri") and value and (here / value).is_dir():
+            source = first_of.get(str((here / value).relative_to(build_dir)))
+            folder = build_dir / source if source else here / value
+            if folder not in zips:
+                zips[folder] = _stored_zip(folder)
+            line = f"{key}: {os.path.relpath(zips[folder], here)}\n"
+        elif key.strip() == "Location" and (here / value).is_file():
+            # A nested application's built template: its code as zips too.
+            nested = _with_stored_zips(here / value, build_dir, first_of, zips)
+            line = f"{key}: {nested.relative_to(here)}\n"
         lines.append(line)
-    shared = build_dir / "template.shared-code.yaml"
+    shared = built.with_name("template.shared-code.yaml")
     shared.write_text("".join(lines))
     return shared
 
@@ -271,6 +282,26 @@ def local_config_overrides() -> dict[str, str]:
     return dict(item.split("=", 1) for item in shlex.split(text) if "=" in item)
 
 
+def physical_id(logical_id: str, stack_name: str = LOCAL_STACK_NAME) -> str:
+    """A resource's physical id by its logical id, in the stack or one of its nested stacks
+    (each workflow is a nested application: functions/<workflow>/template.yaml)."""
+    cloudformation = local_client("cloudformation")
+    stacks = [stack_name]
+    while stacks:
+        resources = cloudformation.describe_stack_resources(StackName=stacks.pop(0))
+        for resource in resources["StackResources"]:
+            if resource["LogicalResourceId"] == logical_id:
+                return resource["PhysicalResourceId"]
+            if resource["ResourceType"] == "AWS::CloudFormation::Stack":
+                stacks.append(resource["PhysicalResourceId"])
+    raise KeyError(f"no resource {logical_id} in {stack_name} or its nested stacks")
+
+
+def templates() -> list[Path]:
+    """template.yaml and the workflows' nested templates it composes."""
+    return [PROJECT / "template.yaml", *sorted(PROJECT.glob("functions/*/template.yaml"))]
+
+
 def outputs(stack_name: str = LOCAL_STACK_NAME) -> dict[str, str]:
     stack = local_client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"][0]
     return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
@@ -287,7 +318,8 @@ def main(argv: list[str]) -> None:
             build()
             sam("deploy", "--config-env", env)
         case ["validate"]:
-            sam("validate", "--lint")
+            for template in templates():
+                sam("validate", "--lint", template=template)
         case ["outputs"]:
             for key, value in outputs().items():
                 print(f"{key:32} {value}")

@@ -10,16 +10,19 @@ Pure (files in, decisions out; no AWS), so the rules are unit-tested on their ow
 - a state machine's ASL file changed -> UpdateStateMachine for that state machine;
 - nothing changed -> nothing.
 
-`Sources` is what the template says about where code and definitions live; it is read from
-template.yaml at deploy time and kept with the record of what was deployed, so the check that
-runs before every `make invoke` hashes files and never parses the template.
+`Sources` is what the templates say about where code and definitions live: template.yaml and
+every nested application it composes (each workflow's functions/<workflow>/template.yaml). It
+is read at deploy time and kept with the record of what was deployed, so the check that runs
+before every `make invoke` hashes files and never parses a template.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -44,12 +47,26 @@ class StateMachineSource:
 @dataclass(frozen=True)
 class Sources:
     """Where each function's code, each layer's content and each state machine's ASL live
-    (paths relative to the project), as the template says."""
+    (paths relative to the project), as the templates say."""
 
     functions: dict[str, str]  # function logical id -> CodeUri
     function_layers: dict[str, list[str]]  # function logical id -> layer logical ids
     layers: dict[str, str]  # layer logical id -> ContentUri
     state_machines: dict[str, StateMachineSource]
+    templates: list[str] = field(default_factory=list)  # the nested templates it was read from
+    # Logical id -> the nested applications holding it, outermost first ("PayrollWorkflow");
+    # a resource of the root template has no entry.
+    stacks: dict[str, str] = field(default_factory=dict)
+
+    def stack_of(self, name: str) -> str | None:
+        """The logical id of the nested application (stack) holding a resource; None: the root."""
+        path = self.stacks.get(name)
+        return path.rsplit("/", 1)[-1] if path else None
+
+    def build_path(self, name: str) -> str:
+        """Where sam build puts a function or layer: <application>/.../<logical id>."""
+        path = self.stacks.get(name)
+        return f"{path}/{name}" if path else name
 
     def folders(self) -> list[str]:
         return sorted({*self.functions.values(), *self.layers.values()})
@@ -71,22 +88,41 @@ class Sources:
         machines = {
             name: StateMachineSource(**source) for name, source in data["state_machines"].items()
         }
-        return cls(data["functions"], data["function_layers"], data["layers"], machines)
+        return cls(
+            data["functions"],
+            data["function_layers"],
+            data["layers"],
+            machines,
+            data.get("templates", []),
+            data.get("stacks", {}),
+        )
 
 
-def _folder(uri: str) -> str:
-    return uri.strip("/").removeprefix("./") + "/"
+def _path(folder: str, uri: str) -> str:
+    """A path a template in folder names, relative to the project."""
+    return posixpath.normpath(posixpath.join(folder, uri))
 
 
-def _refs(items: list) -> list[str]:
-    return [item["Ref"] for item in items if isinstance(item, dict) and "Ref" in item]
+def _folder(uri: str, folder: str = "") -> str:
+    return _path(folder, uri.strip("/")) + "/"
 
 
-def sources_of(template: dict) -> Sources:
-    """Sources from a parsed SAM template (intrinsics in their long form, as samcli parses)."""
+def _refs(items: list, passed: dict[str, str]) -> list[str]:
+    # A nested template's layer is its parameter: the layer the parent passed in it.
+    refs = [item["Ref"] for item in items if isinstance(item, dict) and "Ref" in item]
+    return [passed.get(ref, ref) for ref in refs]
+
+
+def sources_of(
+    template: dict, folder: str = "", stack: str = "", passed: dict[str, str] | None = None
+) -> Sources:
+    """Sources from one parsed SAM template (intrinsics in their long form, as samcli parses)
+    in `folder` of the project, deployed as the nested application `stack` ("" for the root),
+    given the layers its parameters receive (parameter -> layer logical id)."""
+    passed = passed or {}
     resources = template.get("Resources", {})
     global_function = template.get("Globals", {}).get("Function", {})
-    global_layers = _refs(global_function.get("Layers", []))
+    global_layers = _refs(global_function.get("Layers", []), passed)
     functions, function_layers, layers, machines = {}, {}, {}, {}
     for name, resource in resources.items():
         kind = resource.get("Type")
@@ -94,20 +130,79 @@ def sources_of(template: dict) -> Sources:
         if kind == "AWS::Serverless::Function":
             code_uri = properties.get("CodeUri", global_function.get("CodeUri"))
             if isinstance(code_uri, str):  # an S3 location is not in the working tree
-                functions[name] = _folder(code_uri)
+                functions[name] = _folder(code_uri, folder)
                 # SAM adds a function's own Layers to the Globals' ones.
-                function_layers[name] = global_layers + _refs(properties.get("Layers", []))
+                function_layers[name] = global_layers + _refs(properties.get("Layers", []), passed)
         elif kind == "AWS::Serverless::LayerVersion":
             content_uri = properties.get("ContentUri")
             if isinstance(content_uri, str):
-                layers[name] = _folder(content_uri)
+                layers[name] = _folder(content_uri, folder)
         elif kind == "AWS::Serverless::StateMachine":
             definition_uri = properties.get("DefinitionUri")
             if isinstance(definition_uri, str):
                 machines[name] = StateMachineSource(
-                    definition_uri, dict(properties.get("DefinitionSubstitutions", {}))
+                    _path(folder, definition_uri),
+                    dict(properties.get("DefinitionSubstitutions", {})),
                 )
-    return Sources(functions, function_layers, layers, machines)
+    stacks = dict.fromkeys([*functions, *layers, *machines], stack) if stack else {}
+    return Sources(functions, function_layers, layers, machines, [], stacks)
+
+
+@dataclass(frozen=True)
+class NestedApplication:
+    name: str  # its logical id in the parent template
+    template: str  # relative to the parent template's folder
+    layers: dict[str, str]  # its parameter -> the parent's layer passed in it (!Ref Layer)
+
+
+def nested_applications(template: dict, passed: dict[str, str] | None = None):
+    """The AWS::Serverless::Applications of a parsed template whose Location is a file in the
+    working tree (one from the Serverless Application Repository or S3 is not)."""
+    passed = passed or {}
+    resources = template.get("Resources", {})
+    layers = {
+        name for name, r in resources.items() if r.get("Type") == "AWS::Serverless::LayerVersion"
+    }
+    for name, resource in resources.items():
+        properties = resource.get("Properties", {})
+        location = properties.get("Location")
+        if resource.get("Type") != "AWS::Serverless::Application" or not isinstance(location, str):
+            continue
+        if "://" in location:
+            continue
+        given = {}
+        for parameter, value in (properties.get("Parameters") or {}).items():
+            ref = value.get("Ref") if isinstance(value, dict) else None
+            if ref in layers:
+                given[parameter] = ref
+            elif ref in passed:
+                given[parameter] = passed[ref]
+        yield NestedApplication(name, location, given)
+
+
+def read_sources(template: Path, parse: Callable[[str], dict]) -> Sources:
+    """Sources of a template and of every nested application it composes, at any depth: each
+    template's paths are resolved from its own folder, then made relative to the root
+    template's folder (the project)."""
+    root = template.parent
+    found = Sources({}, {}, {}, {})
+    pending = [("", "", "", {})]  # (template relative to root, folder, stack, passed layers)
+    while pending:
+        relative, folder, stack, passed = pending.pop(0)
+        document = parse((root / relative if relative else template).read_text())
+        one = sources_of(document, folder, stack, passed)
+        found.functions.update(one.functions)
+        found.function_layers.update(one.function_layers)
+        found.layers.update(one.layers)
+        found.state_machines.update(one.state_machines)
+        found.stacks.update(one.stacks)
+        for nested in nested_applications(document, passed):
+            path = _path(folder, nested.template)
+            if (root / path).is_file():
+                found.templates.append(path)
+                inner = f"{stack}/{nested.name}" if stack else nested.name
+                pending.append((path, posixpath.dirname(path), inner, nested.layers))
+    return found
 
 
 # --- hashes ----------------------------------------------------------------------------------
@@ -144,10 +239,10 @@ def file_hash(path: Path) -> str:
 
 
 def deploy_inputs_hash(files: list[Path], settings: dict[str, str]) -> str:
-    """What a deploy reads beside the code: the template, samconfig.toml, the parameters."""
+    """What a deploy reads beside the code: the templates, samconfig.toml, the parameters."""
     digest = hashlib.sha256()
     for path in files:
-        digest.update(path.name.encode() + b"\0" + file_hash(path).encode())
+        digest.update(path.as_posix().encode() + b"\0" + file_hash(path).encode())
     digest.update(json.dumps(settings, sort_keys=True).encode())
     return digest.hexdigest()
 
@@ -214,7 +309,7 @@ def plan(
     if deployed is None or sources is None:
         return [Deploy("nothing deployed from this working tree yet")]
     if deployed.deploy_inputs != current.deploy_inputs:
-        return [Deploy("template.yaml, samconfig.toml or the deploy's parameters changed")]
+        return [Deploy("a template, samconfig.toml or the deploy's parameters changed")]
     actions: list[Action] = []
     for folder in sources.folders():
         before, now = deployed.folders.get(folder), current.folders.get(folder)
@@ -251,7 +346,7 @@ def substitute(definition: str, values: dict[str, str], where: str) -> str:
     if missing:
         raise DefinitionError(
             f"{where} uses {', '.join('${' + m + '}' for m in missing)}, which its state "
-            "machine's DefinitionSubstitutions in template.yaml do not define (add them there: "
+            "machine's DefinitionSubstitutions in its template do not define (add them there: "
             "a template change deploys)"
         )
     try:

@@ -18,9 +18,10 @@ says what to do:
 - the shared layer's code changed: a layer version made the same way (PublishLayerVersion
   with the hot-reload bucket), given to every function that uses the layer;
 - a state machine's ASL changed: UpdateStateMachine with the file's text, its
-  DefinitionSubstitutions resolved against the deployed stack as CloudFormation resolved them;
-- the template, samconfig.toml, the deploy's parameters or a requirements.txt changed: a real
-  deploy (sam build + sam deploy), which records anew.
+  DefinitionSubstitutions resolved against the deployed stack holding it (the root's or a
+  workflow's nested stack) as CloudFormation resolved them;
+- a template (the root's or a nested application's), samconfig.toml, the deploy's parameters or
+  a requirements.txt changed: a real deploy (sam build + sam deploy), which records anew.
 
 Only the local cloud has the hot-reload bucket; nothing here touches the template or AWS.
 """
@@ -116,8 +117,10 @@ class Record:
     build_dir: str
     fingerprint: Fingerprint
     sources: Sources
-    physical: dict[str, str]  # logical id -> physical id, for functions, layers, state machines
-    types: dict[str, str]  # logical id -> resource type
+    # Logical id -> physical id and resource type, of the root stack's resources and its nested
+    # stacks' (logical ids are unique across the templates).
+    physical: dict[str, str]
+    types: dict[str, str]
     substitutions: dict[str, dict[str, str]]  # state machine -> resolved values, once known
 
     def to_json(self) -> dict:
@@ -151,22 +154,25 @@ def _write_json(path: Path, data: dict) -> None:
     os.replace(file.name, path)
 
 
-def deploy_inputs(template: Path, stack_name: str, overrides: dict[str, str]) -> str:
-    return stack_plan.deploy_inputs_hash(
-        [template, PROJECT / "samconfig.toml"], {"stack": stack_name, "overrides": overrides}
-    )
+def deploy_inputs(
+    template: Path, stack_name: str, overrides: dict[str, str], nested: list[str]
+) -> str:
+    """The hash of what a deploy reads beside the code: the template, the nested templates it
+    composes (paths relative to its folder), samconfig.toml and the parameters."""
+    files = [template, *(template.parent / path for path in nested), PROJECT / "samconfig.toml"]
+    return stack_plan.deploy_inputs_hash(files, {"stack": stack_name, "overrides": overrides})
 
 
 def read_sources(template: Path) -> Sources:
     from samcli.yamlhelper import yaml_parse  # SAM's own reader: short-form tags as intrinsics
 
-    return stack_plan.sources_of(yaml_parse(template.read_text()))
+    return stack_plan.read_sources(template, yaml_parse)
 
 
 def snapshot(template: Path, stack_name: str, overrides: dict[str, str]) -> tuple:
     """What a deploy is about to be made from: taken before sam build reads the files."""
     sources = read_sources(template)
-    inputs = deploy_inputs(template, stack_name, overrides)
+    inputs = deploy_inputs(template, stack_name, overrides, sources.templates)
     return sources, stack_plan.fingerprint(template.parent, sources, inputs)
 
 
@@ -185,8 +191,18 @@ def record_deploy(
 
 
 def _stack_resources(stack_name: str, sources: Sources) -> tuple[dict, dict]:
+    """Logical id -> physical id and type, through the stack and its nested stacks."""
     cloudformation = client("cloudformation")
-    resources = cloudformation.describe_stack_resources(StackName=stack_name)["StackResources"]
+    resources, stacks = [], [stack_name]
+    while stacks:
+        found = cloudformation.describe_stack_resources(StackName=stacks.pop(0))["StackResources"]
+        resources += found
+        stacks += [
+            resource["PhysicalResourceId"]
+            for resource in found
+            if resource["ResourceType"] == "AWS::CloudFormation::Stack"
+            and resource.get("PhysicalResourceId")
+        ]
     physical, types = {}, {}
     layer_ids = {
         resource["LogicalResourceId"]: name
@@ -253,23 +269,24 @@ def make_overlay(overlay: Path, source: Path, built: Path, layer: bool) -> Path:
 
 
 class Resolver:
-    """Evaluates the intrinsics DefinitionSubstitutions use against the deployed stack."""
+    """Evaluates the intrinsics DefinitionSubstitutions use against the deployed stack that
+    holds the state machine: the root stack, or a nested one (its name or ARN)."""
 
     def __init__(self, stack_name: str, record: Record) -> None:
-        self._stack_name = stack_name
+        self._stack = stack_name
+        self._stack_name = _stack_name(stack_name)
         self._record = record
         self._parameters: dict[str, str] | None = None
 
-    def _parameter(self, name: str) -> str | None:
+    def parameters(self) -> dict[str, str]:
         if self._parameters is None:
-            described = client("cloudformation").describe_stacks(StackName=self._stack_name)[
-                "Stacks"
-            ][0]
+            described = client("cloudformation").describe_stacks(StackName=self._stack)["Stacks"][0]
             self._parameters = {
-                p["ParameterKey"]: p.get("ResolvedValue", p["ParameterValue"])
+                # An empty value comes back with no ParameterValue at all.
+                p["ParameterKey"]: p.get("ResolvedValue", p.get("ParameterValue", ""))
                 for p in described.get("Parameters", [])
             }
-        return self._parameters.get(name)
+        return self._parameters
 
     def ref(self, name: str) -> str:
         pseudo = {
@@ -281,12 +298,13 @@ class Resolver:
         }
         if name in pseudo:
             return pseudo[name]
+        # The stack's own parameters first: a nested stack's parameter may share its name with
+        # a resource of another stack (its CommonLayer parameter, the root's CommonLayer).
+        if name in self.parameters():
+            return self.parameters()[name]
         if name in self._record.physical:
             return self._record.physical[name]
-        value = self._parameter(name)
-        if value is None:
-            raise Unresolvable(f"Ref {name}")
-        return value
+        raise Unresolvable(f"Ref {name}")
 
     def get_att(self, name: str, attribute: str) -> str:
         physical = self._record.physical.get(name)
@@ -324,6 +342,12 @@ class Resolver:
             return self.ref(name)
 
         return stack_plan._PLACEHOLDER.sub(one, text)
+
+
+def _stack_name(stack: str) -> str:
+    """A stack's name from its name or its ARN (a nested stack's physical id):
+    arn:aws:cloudformation:<region>:<account>:stack/<name>/<id>."""
+    return stack.split(":", 5)[5].split("/")[1] if stack.startswith("arn:") else stack
 
 
 # --- bringing the stack in step --------------------------------------------------------------
@@ -371,7 +395,8 @@ class StackSync:
         return record if record.template == str(self.template) else None
 
     def current(self, record: Record | None) -> Fingerprint:
-        inputs = deploy_inputs(self.template, self.stack_name, stack.local_overrides())
+        nested = record.sources.templates if record else []
+        inputs = deploy_inputs(self.template, self.stack_name, stack.local_overrides(), nested)
         if record is None:
             return Fingerprint(inputs)
         return stack_plan.fingerprint(self.root, record.sources, inputs)
@@ -442,7 +467,7 @@ class StackSync:
         overlay = make_overlay(
             sync_dir(self.stack_name) / "live" / "code" / _slug(folder),
             self.root / folder,
-            Path(record.build_dir) / functions[0],
+            Path(record.build_dir) / record.sources.build_path(functions[0]),
             layer=False,
         )
         lam = client("lambda")
@@ -463,7 +488,7 @@ class StackSync:
         overlay = make_overlay(
             sync_dir(self.stack_name) / "live" / "layers" / layer,
             self.root / folder,
-            Path(record.build_dir) / layer / "python",
+            Path(record.build_dir) / record.sources.build_path(layer) / "python",
             layer=True,
         )
         lam = client("lambda")
@@ -494,7 +519,8 @@ class StackSync:
         data = (self.root / uri).read_bytes()
         text = data.decode()
         if name not in record.substitutions:
-            resolver = Resolver(self.stack_name, record)
+            nested = record.sources.stack_of(name)
+            resolver = Resolver(record.physical[nested] if nested else self.stack_name, record)
             record.substitutions[name] = {
                 key: resolver.value(value) for key, value in source.substitutions.items()
             }

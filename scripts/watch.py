@@ -48,12 +48,15 @@ class Changes(FileSystemEventHandler):
 
 
 def watched_folders(sync: stack_sync.StackSync) -> dict[Path, bool]:
-    """Folder -> recursive: the code and layer folders, the ASL files' folders, the template's."""
+    """Folder -> recursive: the code and layer folders, the ASL files' folders, the template's
+    and its nested templates'."""
     folders = {sync.root: False}
     record = sync.record()
     if record:
         for folder in record.sources.folders():
             folders[sync.root / folder] = True
+        for template in record.sources.templates:
+            folders.setdefault((sync.root / template).parent, False)
         for machine in record.sources.state_machines.values():
             folders.setdefault((sync.root / machine.definition_uri).parent, False)
     return {folder: recursive for folder, recursive in folders.items() if folder.is_dir()}

@@ -1,6 +1,7 @@
-"""make watch and make invoke's sync on a copy of a small application: a changed function, a
-changed layer and a changed ASL file go live without CloudFormation; a changed template
-deploys. The copy is edited, never the repository."""
+"""make watch and make invoke's sync on a copy of a small application split as the project is (a
+root template with the shared layer, a workflow as a nested application): a changed function, a
+changed layer and a changed ASL file go live without CloudFormation, the ASL filled from its
+nested stack; a changed nested template deploys. The copy is edited, never the repository."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+import stack
 import stack_sync
 from stack_plan import UpdateCode
 from support.localcloud import PROJECT, client, wait_for_execution
@@ -88,9 +90,7 @@ class App:
         path.write_text(text.replace(old, new))
 
     def physical(self, logical_id: str) -> str:
-        return client("cloudformation").describe_stack_resource(
-            StackName=self.stack_name, LogicalResourceId=logical_id
-        )["StackResourceDetail"]["PhysicalResourceId"]
+        return stack.physical_id(logical_id, self.stack_name)
 
     def greet(self) -> dict:
         response = client("lambda").invoke(FunctionName=self.physical("GreetFunction"))
@@ -157,8 +157,8 @@ def test_make_watch_keeps_the_stack_in_step_with_what_is_saved(app):
     # (put back as deployed: nothing to do)
     app.edit(asl, '"edited": "${Unknown}"', '"edited": true')
 
-    # WHEN the template changes (a substitution becomes a literal)
-    app.edit("template.yaml", "Farewell: !Ref Farewell", 'Farewell: "see you"')
+    # WHEN the nested template changes (a substitution becomes a literal)
+    app.edit("greeter/template.yaml", "Farewell: !Ref Farewell", 'Farewell: "see you"')
     # THEN the watcher deploys it, and everything runs what the working tree holds
     app.watcher.wait_for("deployed (sam build + sam deploy)", timeout=WATCH_DEADLINE_S)
     assert app.greet() == {"greeting": "bonjour v2"}
@@ -178,6 +178,10 @@ def test_make_invokes_sync_does_nothing_when_nothing_changed_and_the_least_other
 
     # WHEN make invoke's sync runs with nothing changed THEN it does nothing
     assert sync.plan() == []
+    # AND make invoke finds the nested stack's function by its logical id
+    record = sync.record()
+    assert record.types["GreetFunction"] == "AWS::Lambda::Function"
+    assert record.physical["GreetFunction"] == app.physical("GreetFunction")
 
     # WHEN a function changes (whether the watcher or this sync sees it first)
     marker = uuid.uuid4().hex[:8]

@@ -1,9 +1,13 @@
 """template.yaml as test data: unit tests build their moto resources from the template's own
-definitions, so a schema change cannot drift away from its tests."""
+definitions, so a schema change cannot drift away from its tests.
+
+The application is the root template.yaml and the workflows' nested templates
+(functions/<workflow>/template.yaml) it composes; tests read them as one template."""
 
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 
 import boto3
 import yaml
@@ -35,14 +39,46 @@ def _plain(loader: yaml.SafeLoader, suffix: str, node: yaml.Node):
 _CloudFormationLoader.add_multi_constructor("!", _plain)
 
 
+def read_template(path: Path) -> dict:
+    """One template file (short-form tags as their plain values)."""
+    return yaml.load(path.read_text(), Loader=_CloudFormationLoader)  # noqa: S506 - a SafeLoader subclass
+
+
+@cache
+def template_paths() -> tuple[Path, ...]:
+    """template.yaml, then the nested templates its AWS::Serverless::Application resources name."""
+    root = PROJECT / "template.yaml"
+    nested = [
+        root.parent / resource["Properties"]["Location"]
+        for resource in read_template(root)["Resources"].values()
+        if resource["Type"] == "AWS::Serverless::Application"
+    ]
+    return (root, *nested)
+
+
+def merged(documents: list[dict]) -> dict:
+    """Templates as one: each section's entries together, the first template's where names meet
+    (the root's parameters, conditions, globals and outputs; a nested template's parameter that
+    passes a shared resource down adds nothing)."""
+    result: dict = {}
+    for document in documents:
+        for section, value in document.items():
+            if isinstance(value, dict):
+                entries = result.setdefault(section, {})
+                for name, entry in value.items():
+                    entries.setdefault(name, entry)
+            else:
+                result.setdefault(section, value)
+    return result
+
+
 @cache
 def _template() -> dict:
-    text = (PROJECT / "template.yaml").read_text()
-    return yaml.load(text, Loader=_CloudFormationLoader)  # noqa: S506 - a SafeLoader subclass
+    return merged([read_template(path) for path in template_paths()])
 
 
 def load_template() -> dict:
-    """The whole template (short-form tags as their plain values)."""
+    """The whole application as one template (short-form tags as their plain values)."""
     return _template()
 
 

@@ -100,18 +100,164 @@ def test_sources_say_where_each_function_layer_and_definition_lives(app):
     assert stack_plan.Sources.from_json(json.loads(json.dumps(found.to_json()))) == found
 
 
-def test_the_projects_own_template_names_every_workflow():
-    # WHEN the project's template is read
-    found = stack_plan.sources_of(yaml_parse((PROJECT / "template.yaml").read_text()))
+NESTED_ROOT = """
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Hours: {Type: String, Default: "72"}
+Resources:
+  SharedLayer:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: shared/}
+  HealthFunction:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: health/, Handler: app.handler, Layers: [!Ref SharedLayer]}
+  OrdersWorkflow:
+    Type: AWS::Serverless::Application
+    Properties:
+      Location: workflows/orders/template.yaml
+      Parameters: {Layer: !Ref SharedLayer, OrdersHours: !Ref Hours}
+  CatalogueApp:
+    Type: AWS::Serverless::Application
+    Properties:
+      Location:
+        ApplicationId: arn:aws:serverlessrepo:us-east-1:000000000000:applications/catalogue
+        SemanticVersion: 1.0.0
+"""
+
+NESTED_ORDERS = """
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Layer: {Type: String}
+  OrdersHours: {Type: String}
+Globals:
+  Function:
+    Layers: [!Ref Layer]
+Resources:
+  OrdersTakeFunction:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: ../../orders/, Handler: orders.take.handler}
+  OrdersStateMachine:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      DefinitionUri: ../../statemachine/orders.asl.json
+      DefinitionSubstitutions:
+        TakeArn: !GetAtt OrdersTakeFunction.Arn
+        Hours: !Ref OrdersHours
+  OrdersAuditApp:
+    Type: AWS::Serverless::Application
+    Properties: {Location: audit/template.yaml, Parameters: {AuditLayer: !Ref Layer}}
+"""
+
+NESTED_AUDIT = """
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  AuditLayer: {Type: String}
+Resources:
+  OrdersAuditFunction:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: ./code, Handler: app.handler, Layers: [!Ref AuditLayer]}
+"""
+
+
+@pytest.fixture
+def split_app(tmp_path: Path) -> Path:
+    """An application split per workflow: a root template composing a nested application, which
+    composes one of its own."""
+    for relative, text in {
+        "template.yaml": NESTED_ROOT,
+        "workflows/orders/template.yaml": NESTED_ORDERS,
+        "workflows/orders/audit/template.yaml": NESTED_AUDIT,
+        "workflows/orders/audit/code/app.py": "def handler(e, c):\n    return 1\n",
+        "orders/orders/take.py": "def handler(e, c):\n    return 1\n",
+        "health/app.py": "def handler(e, c):\n    return 1\n",
+        "shared/shared/__init__.py": "",
+        "statemachine/orders.asl.json": '{"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}',
+    }.items():
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text(text)
+    return tmp_path
+
+
+def split_fingerprint(app: Path, found: stack_plan.Sources) -> stack_plan.Fingerprint:
+    files = [app / "template.yaml", *(app / template for template in found.templates)]
+    return stack_plan.fingerprint(app, found, stack_plan.deploy_inputs_hash(files, {}))
+
+
+def test_nested_applications_sources_are_read_from_their_own_folders(split_app):
+    # WHEN an application split into nested ones is read
+    found = stack_plan.read_sources(split_app / "template.yaml", yaml_parse)
+
+    # THEN every template's paths are relative to the project, whatever folder the template is in
+    assert found.functions == {
+        "HealthFunction": "health/",
+        "OrdersTakeFunction": "orders/",
+        "OrdersAuditFunction": "workflows/orders/audit/code/",
+    }
+    assert found.layers == {"SharedLayer": "shared/"}
+    machine = found.state_machines["OrdersStateMachine"]
+    assert machine.definition_uri == "statemachine/orders.asl.json"
+    assert machine.substitutions == {
+        "TakeArn": {"Fn::GetAtt": ["OrdersTakeFunction", "Arn"]},
+        "Hours": {"Ref": "OrdersHours"},
+    }
+    # AND a layer passed down as a parameter is the root's layer, at any depth
+    assert found.functions_using("SharedLayer") == [
+        "HealthFunction",
+        "OrdersAuditFunction",
+        "OrdersTakeFunction",
+    ]
+    # AND each nested resource knows its stack, and where sam build puts it
+    assert found.templates == [
+        "workflows/orders/template.yaml",
+        "workflows/orders/audit/template.yaml",
+    ]
+    assert found.stack_of("OrdersStateMachine") == "OrdersWorkflow"
+    assert found.stack_of("OrdersAuditFunction") == "OrdersAuditApp"
+    assert found.stack_of("HealthFunction") is None
+    assert (
+        found.build_path("OrdersAuditFunction")
+        == "OrdersWorkflow/OrdersAuditApp/OrdersAuditFunction"
+    )
+    assert found.build_path("SharedLayer") == "SharedLayer"
+    assert stack_plan.Sources.from_json(json.loads(json.dumps(found.to_json()))) == found
+
+
+def test_a_nested_templates_change_deploys_and_its_code_is_hot(split_app):
+    # GIVEN a deployed split application
+    found = stack_plan.read_sources(split_app / "template.yaml", yaml_parse)
+    deployed = split_fingerprint(split_app, found)
+
+    # WHEN a nested function's code changes THEN only it gets new code
+    (split_app / "orders" / "orders" / "take.py").write_text("X = 2\n")
+    assert plan(deployed, found, split_fingerprint(split_app, found)) == [
+        UpdateCode("orders/", ("OrdersTakeFunction",))
+    ]
+
+    # WHEN a template two levels down changes THEN a real deploy
+    audit = split_app / "workflows" / "orders" / "audit" / "template.yaml"
+    audit.write_text(NESTED_AUDIT.replace("app.handler", "app.main"))
+    assert [type(a) for a in plan(deployed, found, split_fingerprint(split_app, found))] == [Deploy]
+
+
+def test_the_projects_own_templates_name_every_workflow():
+    # WHEN the project's template and the nested templates it composes are read
+    found = stack_plan.read_sources(PROJECT / "template.yaml", yaml_parse)
 
     # THEN every function is found with the CommonLayer, and every state machine's ASL file
     assert found.functions["HealthFunction"] == "functions/health/"
+    assert found.functions["PayrollStartFunction"] == "functions/payroll/"
+    assert found.functions["CommsScheduleFunction"] == "functions/comms/"
     assert all(layers == ["CommonLayer"] for layers in found.function_layers.values())
     assert found.layers == {"CommonLayer": "functions/common/"}
+    workflows = ("payroll", "prescreening", "approval", "comms", "reports")
     assert {m.definition_uri for m in found.state_machines.values()} == {
-        f"statemachine/{name}.asl.json"
-        for name in ("payroll", "prescreening", "approval", "comms", "reports")
+        f"statemachine/{name}.asl.json" for name in workflows
     }
+    assert sorted(found.templates) == sorted(
+        f"functions/{name}/template.yaml" for name in workflows
+    )
+    # AND each state machine is in its workflow's nested stack
+    assert all(found.stack_of(name) for name in found.state_machines)
     for folder in found.folders():
         assert (PROJECT / folder).is_dir()
 
@@ -204,7 +350,7 @@ def test_a_template_change_deploys(app):
     (app / "template.yaml").write_text(TEMPLATE.replace('Default: "72"', 'Default: "24"'))
     (app / "report" / "report" / "app.py").write_text("X = 2\n")
     assert plan(deployed, sources(app), fingerprint(app)) == [
-        Deploy("template.yaml, samconfig.toml or the deploy's parameters changed")
+        Deploy("a template, samconfig.toml or the deploy's parameters changed")
     ]
 
 

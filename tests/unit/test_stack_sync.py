@@ -94,6 +94,71 @@ def test_substitutions_are_evaluated_as_cloudformation_does():
     assert resolver.value(True) == "true"
 
 
+def test_a_nested_stacks_substitutions_use_its_own_parameters_and_name():
+    # GIVEN a state machine in a nested stack whose parameter shares its name with a root resource
+    nested = "arn:aws:cloudformation:us-east-1:000000000000:stack/app-OrdersWorkflow-1A2B/0f1e"
+    resolver = stack_sync.Resolver(
+        nested,
+        record(
+            {
+                "SharedLayer": "arn:aws:lambda:us-east-1:000000000000:layer:shared:1",
+                "OrdersWorkflow": nested,
+                "OrdersTakeFunction": "arn:aws:lambda:us-east-1:000000000000:function:take",
+                "OrdersTable": "app-orders",
+            },
+            {
+                "SharedLayer": "AWS::Lambda::LayerVersion",
+                "OrdersWorkflow": "AWS::CloudFormation::Stack",
+                "OrdersTakeFunction": "AWS::Lambda::Function",
+                "OrdersTable": "AWS::DynamoDB::Table",
+            },
+        ),
+    )
+    resolver._parameters = {"SharedLayer": "passed-in", "OrdersHours": "48"}
+
+    # THEN a Ref is the nested stack's parameter first, then any stack's resource
+    assert resolver.value({"Ref": "SharedLayer"}) == "passed-in"
+    assert resolver.value({"Ref": "OrdersHours"}) == "48"
+    assert resolver.value({"Ref": "OrdersTable"}) == "app-orders"
+    assert resolver.value({"Fn::GetAtt": ["OrdersTakeFunction", "Arn"]}).endswith(":take")
+    # AND the stack's name is the nested stack's, not its ARN
+    assert resolver.value({"Ref": "AWS::StackName"}) == "app-OrdersWorkflow-1A2B"
+    assert resolver.value({"Fn::Sub": "${AWS::StackName}/${OrdersHours}"}) == (
+        "app-OrdersWorkflow-1A2B/48"
+    )
+
+
+class FakeCloudFormation:
+    def __init__(self, parameters: list[dict]) -> None:
+        self.parameters = parameters
+        self.described: list[str] = []
+
+    def describe_stacks(self, StackName: str) -> dict:
+        self.described.append(StackName)
+        return {"Stacks": [{"StackName": StackName, "Parameters": self.parameters}]}
+
+
+def test_a_nested_stacks_parameters_are_read_once_from_that_stack(monkeypatch):
+    # GIVEN a nested stack whose parameters include an empty one (described with no value)
+    nested = "arn:aws:cloudformation:us-east-1:000000000000:stack/app-PayrollWorkflow-9F/1"
+    cloudformation = FakeCloudFormation(
+        [
+            {"ParameterKey": "Stage", "ParameterValue": "local"},
+            {"ParameterKey": "DataKey"},
+            {"ParameterKey": "Secret", "ParameterValue": "/x", "ResolvedValue": "resolved"},
+        ]
+    )
+    monkeypatch.setattr(stack_sync, "client", lambda service: cloudformation)
+    resolver = stack_sync.Resolver(nested, record({}, {}))
+
+    # WHEN its parameters are referenced
+    values = [resolver.value({"Ref": name}) for name in ("Stage", "DataKey", "Secret")]
+
+    # THEN they are the nested stack's, described once
+    assert values == ["local", "", "resolved"]
+    assert cloudformation.described == [nested]
+
+
 def test_what_cannot_be_evaluated_here_is_left_to_a_deploy():
     resolver = stack_sync.Resolver("s", record({"T": "t-1"}, {"T": "AWS::DynamoDB::Table"}))
     resolver._parameters = {}

@@ -63,11 +63,20 @@ def test_every_store_and_log_group_is_encrypted_with_the_key_in_aws_stages(store
 
 
 def test_the_functions_and_state_machines_may_use_the_key_and_only_it():
-    policy = RESOURCES["DataKeyUsePolicy"]
-    assert policy["Condition"] == "UsesCustomerKey"
-    [statement] = policy["Properties"]["PolicyDocument"]["Statement"]
-    assert sorted(statement["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey"]
-    assert statement["Resource"] == "DataKey.Arn"
-    roles = json.dumps(policy["Properties"]["Roles"])
+    # The root's policy names the root's roles; each workflow's template has its own for its own.
+    policies = {
+        name: resource
+        for name, resource in RESOURCES.items()
+        if name.endswith("DataKeyUsePolicy") and resource["Type"] == "AWS::IAM::ManagedPolicy"
+    }
+    assert "DataKeyUsePolicy" in policies and len(policies) == 6
+    roles = ""
+    for policy in policies.values():
+        assert policy["Condition"] == "UsesCustomerKey"
+        [statement] = policy["Properties"]["PolicyDocument"]["Statement"]
+        assert sorted(statement["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey"]
+        # The key itself: the root's DataKey, passed to each workflow as DataKeyArn.
+        assert statement["Resource"] in ("DataKey.Arn", "DataKeyArn")
+        roles += json.dumps(policy["Properties"]["Roles"])
     for name in of_type("AWS::Serverless::Function", "AWS::Serverless::StateMachine"):
         assert f'"{name}Role"' in roles, name

@@ -12,7 +12,7 @@ from samtranslator.parser import parser
 from samtranslator.translator.translator import Translator
 from samtranslator.yaml_helper import yaml_parse
 
-from support.localcloud import PROJECT
+from support.template import merged, template_paths
 
 REAL_SERVICES = {
     "PreScreeningCreditBureauUrl": "https://bureau.example.com/reports",
@@ -40,22 +40,27 @@ STAFF_ROUTES = {
 }
 
 
-@cache
-def _translated() -> tuple[dict, dict]:
-    """(the SAM template, its CloudFormation translation)."""
-    text = (PROJECT / "template.yaml").read_text()
-    template, sam_template = yaml_parse(text), yaml_parse(text)
+def _translate(text: str) -> dict:
+    sam_template = yaml_parse(text)
     for resource in sam_template["Resources"].values():
         properties = resource.get("Properties", {})
         for uri in ("CodeUri", "ContentUri", "DefinitionUri"):
             if isinstance(properties.get(uri), str):  # as 'sam package' would have uploaded it
                 properties[uri] = f"s3://artifacts/{properties[uri]}"
-    translated = Translator(
+        if isinstance(properties.get("Location"), str):  # a nested template, likewise
+            properties["Location"] = f"https://artifacts.s3.amazonaws.com/{properties['Location']}"
+    return Translator(
         managed_policy_map={},
         sam_parser=parser.Parser(),
         boto_session=boto3.Session(region_name="us-east-1"),
     ).translate(sam_template=sam_template, parameter_values={})
-    return template, translated
+
+
+@cache
+def _translated() -> tuple[dict, dict]:
+    """(the SAM templates as one, their CloudFormation translations as one)."""
+    texts = [path.read_text() for path in template_paths()]
+    return merged([yaml_parse(text) for text in texts]), merged([_translate(t) for t in texts])
 
 
 class Rendered:

@@ -45,7 +45,8 @@ def machine_of(asl_file: Path) -> dict:
         resource["Properties"]
         for resource in resources.values()
         if resource["Type"] == "AWS::Serverless::StateMachine"
-        and resource["Properties"].get("DefinitionUri") == f"statemachine/{asl_file.name}"
+        # (relative to the template that holds it: ../../statemachine/ from a workflow's own)
+        and Path(resource["Properties"].get("DefinitionUri", "")).name == asl_file.name
     ]
     return machine
 

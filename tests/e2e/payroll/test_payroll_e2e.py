@@ -273,9 +273,7 @@ def test_the_same_object_announced_again_starts_no_second_run(stack_outputs):
     first = wait_until(runs, 30, interval=0.2, what="the first run")
 
     # WHEN the same object is announced twice more (S3 delivers at least once)
-    trigger = client("cloudformation").describe_stack_resource(
-        StackName=stack_tool.LOCAL_STACK_NAME, LogicalResourceId="PayrollStartFunction"
-    )["StackResourceDetail"]["PhysicalResourceId"]
+    trigger = stack_tool.physical_id("PayrollStartFunction")
     announcement = {
         "Records": [
             {
