@@ -479,7 +479,7 @@ class StackSync:
             )
             _wait_updated(lam, name)
 
-        _each(update, functions)
+        _each(update, functions, record)
         self._save(record, lambda f: f.folders.__setitem__(folder, hashes))
 
     def update_layer(self, folder: str, layer: str, functions: tuple[str, ...]) -> None:
@@ -510,7 +510,7 @@ class StackSync:
             lam.update_function_configuration(FunctionName=name, Layers=arns)
             _wait_updated(lam, name)
 
-        _each(update, functions)
+        _each(update, functions, record)
         self._save(record, lambda f: f.folders.__setitem__(folder, hashes))
 
     def update_state_machine(self, name: str, uri: str) -> None:
@@ -541,9 +541,13 @@ def _names(functions: tuple[str, ...]) -> str:
     return f"{len(functions)} functions ({functions[0]}, ...)"
 
 
-def _each(update: Callable[[str], None], functions: tuple[str, ...]) -> None:
-    with ThreadPoolExecutor(max_workers=min(PARALLEL_UPDATES, len(functions))) as pool:
-        for future in [pool.submit(update, function) for function in functions]:
+def _each(update: Callable[[str], None], functions: tuple[str, ...], record: Record) -> None:
+    # A function whose Condition left it out of this stage (none deployed) has nothing to update.
+    deployed = [function for function in functions if function in record.physical]
+    if not deployed:
+        return
+    with ThreadPoolExecutor(max_workers=min(PARALLEL_UPDATES, len(deployed))) as pool:
+        for future in [pool.submit(update, function) for function in deployed]:
             future.result()
 
 

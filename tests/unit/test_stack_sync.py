@@ -4,6 +4,7 @@ evaluation of DefinitionSubstitutions."""
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -168,3 +169,19 @@ def test_what_cannot_be_evaluated_here_is_left_to_a_deploy():
         resolver.value({"Ref": "Missing"})
     with pytest.raises(stack_sync.Unresolvable):
         resolver.value({"Fn::Join": ["-", ["a", "b"]]})
+
+
+def test_a_function_its_condition_left_out_of_the_stage_is_not_updated():
+    # GIVEN a layer used by two functions, one of which this stage does not create
+    record = SimpleNamespace(physical={"HealthFunction": "stack-HealthFunction-1a2b"})
+    updated = []
+    # WHEN the layer's functions are updated
+    stack_sync._each(updated.append, ("HealthFunction", "StaffOrganisationClaimFunction"), record)
+    # THEN only the deployed one is
+    assert updated == ["HealthFunction"]
+
+
+def test_nothing_to_update_when_no_function_is_deployed():
+    stack_sync._each(
+        lambda name: pytest.fail(name), ("OnlyInAwsFunction",), SimpleNamespace(physical={})
+    )
