@@ -17,21 +17,20 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(PROJECT / "scripts")]
+sys.path[:0] = [str(PROJECT / "scripts"), str(PROJECT / "tests")]
 
 import stack  # noqa: E402
+from support.watcher import Watcher  # noqa: E402
 
 HEALTH = Path("functions/health/health/app.py")
 HEALTH_ANSWER = '{"status": "ok", "stage": settings.stage}'
@@ -86,42 +85,11 @@ class Copy:
         file.write_text(text.replace(old, new, 1))
 
 
-class Watcher:
-    """make watch in the copy, its lines read as they come."""
-
-    def __init__(self, copy: Copy) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-u", "scripts/watch.py"],
-            cwd=copy.root,
-            env=copy.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self.lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-        self.wait_for("watching")
-
-    def _read(self) -> None:
-        for line in self.process.stdout:
-            self.lines.put(line.rstrip())
-
-    def wait_for(self, text: str) -> str:
-        deadline = time.monotonic() + DEADLINE_S
-        while (remaining := deadline - time.monotonic()) > 0:
-            try:
-                line = self.lines.get(timeout=min(remaining, 1))
-            except queue.Empty:
-                if self.process.poll() is not None and self.lines.empty():
-                    break  # it exited: nothing more will come
-                continue
-            if text in line:
-                return line
-        raise TimeoutError(f"make watch said nothing with {text!r} in {DEADLINE_S} s")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
+def start_watcher(copy: Copy) -> Watcher:
+    """make watch in the copy, once it says it is watching."""
+    watcher = Watcher(Path("scripts/watch.py"), cwd=copy.root, env=copy.env)
+    watcher.wait_for("watching", DEADLINE_S)
+    return watcher
 
 
 def live_after(line: str) -> float:
@@ -214,18 +182,18 @@ def main() -> None:
                 ("ASL changed -> sync, next execution uses it", time.perf_counter() - started, 2.0)
             )
 
-            watcher = Watcher(copy)
+            watcher = start_watcher(copy)
             try:
                 marker = uuid.uuid4().hex[:8]
                 copy.edit(HEALTH, '"edit": "', f'"edit": "{marker}-')
-                line = watcher.wait_for("new code live")
+                line = watcher.wait_for("new code live", DEADLINE_S)
                 rows.append(("make watch: code saved -> live", live_after(line), 2.0))
                 seconds, output = copy.make(*INVOKE)
                 assert marker in output, f"the watched code did not run:\n{output}"
 
                 marker = f"Bench{uuid.uuid4().hex[:8]}"
                 add_marker_state(copy, marker)
-                line = watcher.wait_for("updated")
+                line = watcher.wait_for("updated", DEADLINE_S)
                 rows.append(
                     ("make watch: ASL saved -> state machine updated", live_after(line), 2.0)
                 )

@@ -6,13 +6,8 @@ nested stack; a changed nested template deploys. The copy is edited, never the r
 from __future__ import annotations
 
 import json
-import queue
 import re
 import shutil
-import subprocess
-import sys
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,57 +19,22 @@ import stack
 import stack_sync
 from stack_plan import UpdateCode
 from support.localcloud import PROJECT, client, wait_for_execution
+from support.watcher import Watcher
 
 FIXTURE = Path(__file__).parent / "fixture_sync"
 WATCH_DEADLINE_S = 300  # the first line comes after a full deploy on a loaded machine
 
 
-class Watcher:
-    """scripts/watch.py as a user runs it, its output read line by line with deadlines."""
-
-    def __init__(self, app: Path, stack_name: str) -> None:
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-u",
-                str(PROJECT / "scripts" / "watch.py"),
-                "--template",
-                str(app / "template.yaml"),
-                "--stack-name",
-                stack_name,
-                "--build-dir",
-                str(app / ".aws-sam" / "build"),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.seen: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        for line in self.process.stdout:
-            self.lines.put(line.rstrip())
-
-    def wait_for(self, text: str, timeout: float = 60) -> str:
-        """The next line holding text; every line before it is kept in seen."""
-        deadline = time.monotonic() + timeout
-        while (remaining := deadline - time.monotonic()) > 0:
-            try:
-                line = self.lines.get(timeout=min(remaining, 1))
-            except queue.Empty:
-                if self.process.poll() is not None and self.lines.empty():
-                    break  # it exited: nothing more will come
-                continue
-            self.seen.append(line)
-            if text in line:
-                return line
-        raise TimeoutError(f"no line with {text!r} in {timeout} s; it said: {self.seen[-20:]}")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
+def start_watcher(app: Path, stack_name: str) -> Watcher:
+    return Watcher(
+        PROJECT / "scripts" / "watch.py",
+        "--template",
+        str(app / "template.yaml"),
+        "--stack-name",
+        stack_name,
+        "--build-dir",
+        str(app / ".aws-sam" / "build"),
+    )
 
 
 @dataclass
@@ -111,7 +71,7 @@ def app(local_cloud, tmp_path_factory) -> Iterator[App]:
     root = tmp_path_factory.mktemp("sync") / "app"
     shutil.copytree(FIXTURE, root)
     stack_name = f"local-cloud-sync-{uuid.uuid4().hex[:8]}"
-    watcher = Watcher(root, stack_name)
+    watcher = start_watcher(root, stack_name)
     try:
         watcher.wait_for("watching", timeout=WATCH_DEADLINE_S)
         yield App(root, stack_name, watcher)
