@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from support.localcloud import client, wait_until
+
+# Enough concurrent writers, for long enough, that an update applied as read-then-write loses one.
+WRITERS = 16
+ROUNDS = 8
 
 
 def test_dynamodb_table_with_a_stream(local_cloud):
@@ -270,3 +275,46 @@ def test_dynamodb_query_pages_through_one_partition_in_key_order(local_cloud, fo
     expected = sorted(at for at in keys["acme"] if "2025-01-02" <= at <= "2025-01-03")
     assert read == (expected if forward else expected[::-1])
     assert len(read) == 8
+
+
+def test_concurrent_updates_of_one_item_all_apply(table):
+    # GIVEN many writers adding to one item's set at once (sub-reports recording their progress)
+    dynamodb = client("dynamodb", max_pool_connections=WRITERS)
+
+    def add(index: int) -> None:
+        dynamodb.update_item(
+            TableName=table,
+            Key={"id": {"S": "report-1"}},
+            UpdateExpression="ADD done :index",
+            ExpressionAttributeValues={":index": {"SS": [str(index)]}},
+        )
+
+    # WHEN each adds its own index
+    with ThreadPoolExecutor(WRITERS) as pool:
+        list(pool.map(add, range(ROUNDS * WRITERS)))
+    # THEN every one is in the set: DynamoDB applies each update to an item atomically
+    item = dynamodb.get_item(TableName=table, Key={"id": {"S": "report-1"}}, ConsistentRead=True)
+    assert len(item["Item"]["done"]["SS"]) == ROUNDS * WRITERS
+
+
+def test_of_concurrent_conditional_puts_exactly_one_succeeds(table):
+    # GIVEN many writers claiming the same key at once (an idempotency record, a claim)
+    dynamodb = client("dynamodb", max_pool_connections=WRITERS)
+
+    def claim(round_and_writer: tuple[int, int]) -> bool:
+        round_, writer = round_and_writer
+        try:
+            dynamodb.put_item(
+                TableName=table,
+                Item={"id": {"S": f"claim-{round_}"}, "writer": {"N": str(writer)}},
+                ConditionExpression="attribute_not_exists(id)",
+            )
+            return True
+        except dynamodb.exceptions.ConditionalCheckFailedException:
+            return False
+
+    # WHEN every writer claims each key of several rounds
+    with ThreadPoolExecutor(WRITERS) as pool:
+        won = list(pool.map(claim, [(r, w) for r in range(ROUNDS) for w in range(WRITERS)]))
+    # THEN each key was won exactly once
+    assert sum(won) == ROUNDS
