@@ -36,8 +36,7 @@ def _wait_for(api: str, application_id: str, statuses: set[str]) -> dict:
     deadline = time.monotonic() + DEADLINE_S
     while True:
         found = _status(api, application_id)
-        # (a record may exist a moment before its status is written)
-        if found and found.get("status") in statuses:
+        if found and found["status"] in statuses:
             return found
         if time.monotonic() > deadline:
             raise TimeoutError(f"{application_id} not {statuses} after {DEADLINE_S} s: {found}")

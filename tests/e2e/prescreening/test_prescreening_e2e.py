@@ -154,8 +154,19 @@ def test_an_application_posted_over_http_is_decided_logged_and_published(outputs
     del application["applicationId"]
     # WHEN it is posted
     application_id = submit(api, application)
+    # THEN from GET's first answer of 200 on, each carries the status it has reached
+    statuses = []
+
+    def decided() -> bool:
+        answer = requests.get(f"{api}/applications/{application_id}", timeout=HTTP_TIMEOUT)
+        if answer.status_code == 200:
+            statuses.append(answer.json().get("status"))
+        return statuses[-1:] == ["decided"]
+
+    wait_until(decided, 60, interval=0.02, what=f"{application_id} decided")
+    assert set(statuses) <= {"received", "screening", "decided"}, statuses
     execution = wait_for_screening(outputs, application_id)
-    # THEN it is approved, visible over GET without personal data, and published
+    # AND it is approved, visible over GET without personal data, and published
     assert execution.status == "SUCCEEDED", execution.cause
     status = requests.get(f"{api}/applications/{application_id}", timeout=HTTP_TIMEOUT)
     assert status.status_code == 200

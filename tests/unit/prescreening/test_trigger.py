@@ -119,8 +119,9 @@ def test_the_execution_carries_the_id_and_the_record_is_stored_once(aws, lambda_
     [execution] = executions_started(aws["state_machine"])
     described = sfn.describe_execution(executionArn=execution["executionArn"])
     assert json.loads(described["input"]) == {"applicationId": "app-claim"}
-    # AND the first record is the one stored
+    # AND the first record is the one stored, already "received" before any step ran
     assert applications.record_of("applications", "app-claim") == first
+    assert applications.get("applications", "app-claim")["status"] == "received"
 
 
 def test_throttling_fails_only_that_record(aws, lambda_context, monkeypatch):

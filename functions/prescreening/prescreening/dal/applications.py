@@ -25,6 +25,7 @@ PENDING = "PENDING"
 
 
 class Status:
+    RECEIVED = "received"
     SCREENING = "screening"
     AWAITING_REVIEW = "awaiting_review"
     DECIDED = "decided"
@@ -39,12 +40,16 @@ RECORD = "record"
 
 
 def store_record(table_name: str, application: dict[str, Any]) -> None:
-    """Keep the application once: a duplicate stream record leaves the first copy."""
+    """Keep the application once: a duplicate stream record leaves the first copy. It is
+    "received" (what POST answered) from this write on, so its status is never missing."""
     table(table_name).update_item(
         Key={"applicationId": application["applicationId"]},
-        UpdateExpression="SET #record = if_not_exists(#record, :record)",
-        ExpressionAttributeNames={"#record": RECORD},
-        ExpressionAttributeValues={":record": to_item(application)},
+        UpdateExpression=(
+            "SET #record = if_not_exists(#record, :record), "
+            "#status = if_not_exists(#status, :received)"
+        ),
+        ExpressionAttributeNames={"#record": RECORD, "#status": "status"},
+        ExpressionAttributeValues={":record": to_item(application), ":received": Status.RECEIVED},
     )
 
 

@@ -66,7 +66,7 @@ def accept(application: Application) -> tuple[HTTPStatus, dict]:
     logger.info("application accepted", extra={"application_id": application.application_id})
     return HTTPStatus.ACCEPTED, {
         "applicationId": application.application_id,
-        "status": "received",
+        "status": applications.Status.RECEIVED,
         "statusUrl": f"/applications/{application.application_id}",
     }
 
