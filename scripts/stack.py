@@ -240,28 +240,36 @@ def _build_definitions(build_dir: Path) -> list[dict]:
 
 def _same_files(build_dir: Path, functions: list[str]) -> bool:
     def listing(name: str) -> set[tuple[str, int]]:
-        root = build_dir / name
-        return {
-            (str(path.relative_to(root)), path.stat().st_size)
-            for path in root.rglob("*")
-            if path.is_file()
-        }
+        return {(inside, os.stat(path).st_size) for inside, path in _files(build_dir / name)}
 
     first = listing(functions[0])
     return all(listing(name) == first for name in functions[1:])
+
+
+def _files(folder: Path) -> list[tuple[str, str]]:
+    """(name inside folder, path) of every file below folder, in path order. Plain strings:
+    Path.relative_to over the layer's thousands of files was half of a deploy's zipping time."""
+    found = []
+    for root, _, names in os.walk(folder):
+        inside = os.path.relpath(root, folder)
+        for name in names:
+            path = os.path.join(root, name)
+            if os.path.isfile(path):
+                found.append((name if inside == "." else f"{inside}/{name}", path))
+    return sorted(found, key=lambda file: file[0].split("/"))
 
 
 def _stored_zip(folder: Path) -> Path:
     """folder as folder.zip beside it: every file, uncompressed, with a fixed date and its
     permissions, in name order, so the same files always make the same bytes."""
     target = folder.with_name(f"{folder.name}.zip")
-    files = sorted(path for path in folder.rglob("*") if path.is_file())
     with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as archive:
-        for path in files:
-            info = zipfile.ZipInfo(str(path.relative_to(folder)), date_time=(1980, 1, 1, 0, 0, 0))
-            info.external_attr = (path.stat().st_mode & 0xFFFF) << 16
+        for inside, path in _files(folder):
+            info = zipfile.ZipInfo(inside, date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = (os.stat(path).st_mode & 0xFFFF) << 16
             info.create_system = 3  # Unix, so the permissions above are read back
-            archive.writestr(info, path.read_bytes())
+            with open(path, "rb") as file:
+                archive.writestr(info, file.read())
     return target
 
 
