@@ -23,12 +23,15 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import logging
 import threading
 import time
 
 from localstack.runtime import hooks
 
 from localcloud.patching import after_import
+
+LOG = logging.getLogger(__name__)
 
 # What the version manager names the threads that only record a metric.
 METRIC_THREAD_PREFIX = "record-cloudwatch-metric"
@@ -127,7 +130,10 @@ def recording_metrics_inline(start_thread):
 
     def start(method, *args, **kwargs):
         if str(kwargs.get("name", "")).startswith(METRIC_THREAD_PREFIX):
-            method()
+            try:
+                method()
+            except Exception:  # as in its own thread: a metric never fails the invocation
+                LOG.exception("could not record a Lambda metric")
             return None
         return start_thread(method, *args, **kwargs)
 
