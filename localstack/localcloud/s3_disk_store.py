@@ -51,7 +51,8 @@ class ObjectFile:
     write/truncate, a reader-writer lock and the time of the last change. close() removes it.
 
     No descriptor is held between operations, so ten thousand objects are not ten thousand open
-    files; held_open() keeps one open across a whole write."""
+    files; held_open() keeps one open across a whole write. Only this object writes its file, so
+    it knows the length: a read at the end answers without a system call."""
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -59,6 +60,7 @@ class ObjectFile:
         self.readwrite_lock = rwlock.RWLockWrite()
         self.internal_last_modified = 0
         self._position = 0
+        self._length = 0
         self._fd: int | None = None
         self._removed = False
 
@@ -76,16 +78,8 @@ class ObjectFile:
             try:
                 yield self._fd
             finally:
-                os.close(self._fd)
-                self._fd = None
-
-    def _size(self) -> int:
-        if self._fd is not None:
-            return os.fstat(self._fd).st_size
-        try:
-            return os.stat(self.path).st_size
-        except FileNotFoundError:  # nothing written yet
-            return 0
+                fd, self._fd = self._fd, None
+                os.close(fd)
 
     def seekable(self) -> bool:
         return True
@@ -97,7 +91,7 @@ class ObjectFile:
             elif whence == os.SEEK_CUR:
                 self._position += offset
             elif whence == os.SEEK_END:
-                self._position = self._size() + offset
+                self._position = self._length + offset
             else:
                 raise ValueError(f"invalid whence ({whence})")
             return self._position
@@ -106,10 +100,13 @@ class ObjectFile:
         return self._position
 
     def read(self, size: int | None = -1) -> bytes:
-        with self.held_open() as fd:
-            if size is None or size < 0:
-                size = max(0, os.fstat(fd).st_size - self._position)
-            data = os.pread(fd, size, self._position)
+        with self.position_lock:
+            left = self._length - self._position
+            size = left if size is None or size < 0 else min(size, left)
+            if size <= 0:
+                return b""
+            with self.held_open() as fd:
+                data = os.pread(fd, size, self._position)
             self._position += len(data)
             return data
 
@@ -121,12 +118,14 @@ class ObjectFile:
                 written = os.pwrite(fd, view, self._position)
                 self._position += written
                 view = view[written:]
+            self._length = max(self._length, self._position)
             return total
 
     def truncate(self, size: int | None = None) -> int:
         with self.held_open() as fd:
             size = self._position if size is None else size
             os.ftruncate(fd, size)
+            self._length = size
             return size
 
     def close(self) -> None:

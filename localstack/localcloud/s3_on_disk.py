@@ -19,6 +19,14 @@ deleting a bucket or a clean stop removes the files, as LocalStack frees its spo
 (what a killed instance leaves goes at the next start). GetObject (whole, ranged, by part
 number), multipart uploads, copies, versions, ETags and checksums are LocalStack's own code over
 the new files.
+
+Measured with the same benchmark on the same machine (shared with other work), two runs
+without the plugin and three with this store: LocalStack's process grew by 40 to 60 MiB during
+the run instead of 612 to 630, and the peak was 1,525 to 1,607 MiB instead of 2,168 to 2,170.
+What remains is LocalStack's own 1,000 MiB or so once the stack is deployed (before the run
+starts) and the Lambda processes' 520 MiB. End-to-end throughput was 28.8 to 42.0 paystubs/s
+with the store and 33.1 to 33.7 without, within the machine's noise; a file operation is a
+system call that lets the GIL go (about 0.3 ms more per 80 KB PUT than into memory, alone).
 """
 
 from __future__ import annotations
