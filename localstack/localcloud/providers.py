@@ -7,7 +7,16 @@ every operation in-process. Selected with PROVIDER_OVERRIDE_<SERVICE>=moto.
 moto's DynamoDB answers carry keys AWS only sends when asked (ConsumedCapacity on every write,
 an empty Attributes map on a DeleteItem): the item operations pass through `as_aws`, which keeps
 what the request asked for, as the DynamoDB API reference describes each answer.
+
+DynamoDB applies each write to an item at once: no reader sees it half done, and two writers to
+one item never lose an update. moto changes the stored item in place, step by step (an
+UpdateItem on a new key first stores the bare key, then sets the attributes), with no lock, so
+a GetItem from another request thread could see the application the pre-screening trigger was
+storing as its key alone, with no status. So the item operations run in moto one at a time;
+table operations and every other service's requests are not held by it.
 """
+
+import threading
 
 from localstack.services.moto import MotoFallbackDispatcher
 from localstack.services.plugins import Service, aws_provider
@@ -32,9 +41,13 @@ def dynamodb_moto():
     from localstack.aws.api.dynamodb import DynamodbApi
     from localstack.services.moto import call_moto
 
+    items = threading.Lock()  # one item operation at a time, as DynamoDB applies each at once
+
     def answered_as_aws(operation: str):
         def call(self, context: RequestContext, request: dict) -> dict:
-            return as_aws(request, call_moto(context))
+            with items:
+                answer = call_moto(context)
+            return as_aws(request, answer)
 
         # LocalStack's dispatch table finds the method by this name (put_item, ...).
         call.__name__ = "".join(f"_{c.lower()}" if c.isupper() else c for c in operation)[1:]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -318,3 +319,35 @@ def test_of_concurrent_conditional_puts_exactly_one_succeeds(table):
         won = list(pool.map(claim, [(r, w) for r in range(ROUNDS) for w in range(WRITERS)]))
     # THEN each key was won exactly once
     assert sum(won) == ROUNDS
+
+
+def test_an_item_an_update_creates_is_never_read_half_made(table):
+    # GIVEN items created by UpdateItem (the pre-screening trigger stores an application so),
+    # each read by a poller from the moment its update is sent
+    dynamodb = client("dynamodb", max_pool_connections=WRITERS)
+    keys = [f"application-{uuid.uuid4().hex[:8]}" for _ in range(ROUNDS * 5)]
+
+    def create(key: str) -> None:
+        dynamodb.update_item(
+            TableName=table,
+            Key={"id": {"S": key}},
+            UpdateExpression="SET #status = if_not_exists(#status, :received), payload = :p",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={":received": {"S": "received"}, ":p": {"S": "x" * 200}},
+        )
+
+    def first_read(key: str) -> dict:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if item := dynamodb.get_item(TableName=table, Key={"id": {"S": key}}).get("Item"):
+                return item
+        return {}
+
+    # WHEN each is created while it is read
+    with ThreadPoolExecutor(WRITERS) as pool:
+        for key in keys:
+            reads = [pool.submit(first_read, key) for _ in range(WRITERS - 1)]
+            pool.submit(create, key).result()
+            # THEN every read finds the item whole: an update is applied at once, never in part
+            for read in reads:
+                assert set(read.result()) == {"id", "status", "payload"}
