@@ -4,6 +4,7 @@ Lambda runtime set-up prepared."""
 from __future__ import annotations
 
 import functools
+import json
 import os
 import re
 import uuid
@@ -88,3 +89,22 @@ def lambda_function(local_cloud) -> Iterator[Callable[..., str]]:
 def runtime_function(lambda_function, runtime) -> Callable[..., str]:
     """lambda_function on each prepared runtime in turn."""
     return functools.partial(lambda_function, Runtime=runtime)
+
+
+@pytest.fixture
+def state_machine(local_cloud) -> Iterator[Callable[[str | dict], str]]:
+    """Create state machines from a definition (ASL text or a dict); delete them after the test."""
+    sfn = client("stepfunctions")
+    created: list[str] = []
+
+    def create(definition: str | dict) -> str:
+        text = definition if isinstance(definition, str) else json.dumps(definition)
+        arn = sfn.create_state_machine(
+            name=f"t-{uuid.uuid4().hex[:10]}", definition=text, roleArn=ROLE
+        )["stateMachineArn"]
+        created.append(arn)
+        return arn
+
+    yield create
+    for arn in created:
+        sfn.delete_state_machine(stateMachineArn=arn)

@@ -6,14 +6,10 @@ tasks keep reaching their functions call after call."""
 from __future__ import annotations
 
 import json
-import uuid
 from concurrent.futures import ThreadPoolExecutor
-
-import pytest
 
 from support.localcloud import client, wait_for_execution
 
-ROLE = "arn:aws:iam::000000000000:role/local-cloud-tests"
 FAILING = {"app.py": "def handler(event, context):\n    raise ValueError('always')\n"}
 ECHO = {"app.py": "def handler(event, context):\n    return {'seen': event['n']}\n"}
 
@@ -40,23 +36,6 @@ def retrying_definition(function_arn: str, attempts: int) -> str:
             },
         }
     )
-
-
-@pytest.fixture
-def state_machine(local_cloud):
-    sfn = client("stepfunctions")
-    created: list[str] = []
-
-    def create(definition: str) -> str:
-        arn = sfn.create_state_machine(
-            name=f"reuse-{uuid.uuid4().hex[:8]}", definition=definition, roleArn=ROLE
-        )["stateMachineArn"]
-        created.append(arn)
-        return arn
-
-    yield create
-    for arn in created:
-        sfn.delete_state_machine(stateMachineArn=arn)
 
 
 def run_all(state_machine_arn: str, inputs: list[dict]) -> list:

@@ -8,14 +8,10 @@ from __future__ import annotations
 import json
 import re
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
-
-import pytest
 
 from support.localcloud import client, wait_for_execution, wait_until
 
-ROLE = "arn:aws:iam::000000000000:role/local-cloud-tests"
 NUMBERED_LINES = """
 import os
 
@@ -65,6 +61,14 @@ def invocations_in(texts: dict[str, str]) -> dict[int, str]:
     return found
 
 
+def logged_invocations(group: str) -> dict[int, str]:
+    """invocations_in the group's streams; none while the group does not exist yet."""
+    try:
+        return invocations_in(streams_text(group))
+    except client("logs").exceptions.ResourceNotFoundException:
+        return {}
+
+
 def test_logs_of_invocations_at_once_arrive_whole_and_in_order(lambda_function):
     # GIVEN a function that prints numbered lines
     name = lambda_function({"app.py": NUMBERED_LINES})
@@ -79,10 +83,7 @@ def test_logs_of_invocations_at_once_arrive_whole_and_in_order(lambda_function):
     group = f"/aws/lambda/{name}"
 
     def all_there():
-        try:
-            found = invocations_in(streams_text(group))
-        except client("logs").exceptions.ResourceNotFoundException:
-            return None
+        found = logged_invocations(group)
         return found if len(found) == calls else None
 
     found = wait_until(all_there, timeout=30, what=f"the logs of {calls} invocations")
@@ -103,11 +104,7 @@ def test_an_invocation_printing_more_than_one_batch_keeps_every_line(lambda_func
     group = f"/aws/lambda/{name}"
 
     def complete():
-        try:
-            found = invocations_in(streams_text(group))
-        except client("logs").exceptions.ResourceNotFoundException:
-            return None
-        return found.get(7)
+        return logged_invocations(group).get(7)
 
     block = wait_until(complete, timeout=60, what="the invocation's REPORT line")
     lines = re.findall(r"call 7 line (\d+)", block)
@@ -140,25 +137,6 @@ def test_an_environment_stays_warm_between_invocations_spread_over_seconds(lambd
 
     found = wait_until(reports, timeout=30, what="four REPORT lines")
     assert sum("Init Duration" in report for report in found) == 1
-
-
-@pytest.fixture
-def state_machine(local_cloud):
-    sfn = client("stepfunctions")
-    created: list[str] = []
-
-    def create(definition: dict) -> str:
-        arn = sfn.create_state_machine(
-            name=f"overhead-{uuid.uuid4().hex[:8]}",
-            definition=json.dumps(definition),
-            roleArn=ROLE,
-        )["stateMachineArn"]
-        created.append(arn)
-        return arn
-
-    yield create
-    for arn in created:
-        sfn.delete_state_machine(stateMachineArn=arn)
 
 
 def test_integrations_cast_requests_and_answers_as_aws_execution_after_execution(
