@@ -229,3 +229,16 @@ def test_closed_executions_are_forgotten_after_the_retention_set(port):
 
     # THEN the running one is still there
     assert sfn.describe_execution(executionArn=started["slow"])["status"] == "RUNNING"
+
+
+def test_the_emulator_runs_with_few_malloc_arenas():
+    # GIVEN the suite's local cloud, started by `make up`
+    port = os.environ.get("LOCAL_CLOUD_PORT", "4566")
+    pid = (instance_dir(int(port)) / "localstack.pid").read_text().strip()
+
+    # WHEN its environment is read
+    environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+
+    # THEN glibc keeps two arenas, not one per thread (LocalStack runs hundreds of threads, and
+    # an arena keeps what is freed in it)
+    assert b"MALLOC_ARENA_MAX=2" in environ
