@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from support.localcloud import PROJECT, client, zip_sources
+from support.localcloud import PROJECT, client, instance_folder, zip_sources
 
 ROLE = "arn:aws:iam::000000000000:role/local-cloud-tests"
 
@@ -29,8 +29,7 @@ def prepared_runtimes() -> list[str]:
 
 
 def local_cloud_log() -> Path:
-    home = Path(os.environ.get("LOCAL_CLOUD_HOME", PROJECT / ".local-cloud"))
-    return home / os.environ.get("LOCAL_CLOUD_PORT", "4566") / "localstack.log"
+    return instance_folder() / "localstack.log"
 
 
 @pytest.fixture(scope="session", autouse=True)

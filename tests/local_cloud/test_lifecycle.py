@@ -18,7 +18,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from support.localcloud import PROJECT, wait_until, zip_sources
+from support.localcloud import PROJECT, instance_folder, wait_until, zip_sources
 
 CLOUD = PROJECT / "localstack" / "cloud.py"
 
@@ -233,8 +233,7 @@ def test_closed_executions_are_forgotten_after_the_retention_set(port):
 
 def test_the_emulator_runs_with_few_malloc_arenas():
     # GIVEN the suite's local cloud, started by `make up`
-    port = os.environ.get("LOCAL_CLOUD_PORT", "4566")
-    pid = (instance_dir(int(port)) / "localstack.pid").read_text().strip()
+    pid = (instance_folder() / "localstack.pid").read_text().strip()
 
     # WHEN its environment is read
     environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")

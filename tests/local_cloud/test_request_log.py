@@ -4,16 +4,14 @@ reaches it, in order, soon after the request."""
 from __future__ import annotations
 
 import contextlib
-import os
 import uuid
 from pathlib import Path
 
-from support.localcloud import PROJECT, client, wait_until
+from support.localcloud import client, instance_folder, wait_until
 
 
 def request_log() -> Path:
-    home = Path(os.environ.get("LOCAL_CLOUD_HOME", PROJECT / ".local-cloud"))
-    return home / os.environ.get("LOCAL_CLOUD_PORT", "4566") / "localstack.log"
+    return instance_folder() / "localstack.log"
 
 
 def test_each_request_is_logged_in_order_soon_after(local_cloud):

@@ -19,20 +19,15 @@ from pathlib import Path
 
 import pytest
 
-from support.localcloud import PROJECT, client, wait_until
+from support.localcloud import client, instance_folder, wait_until
 
 KiB, MiB = 1024, 1024 * 1024
 LOCALSTACK_IN_MEMORY_LIMIT = 512 * KiB
 S3_MIN_PART = 5 * MiB
 
 
-def instance() -> Path:
-    home = Path(os.environ.get("LOCAL_CLOUD_HOME", PROJECT / ".local-cloud"))
-    return home / os.environ.get("LOCAL_CLOUD_PORT", "4566")
-
-
 def bucket_folder(bucket: str) -> Path:
-    return instance() / "state" / "s3-objects" / bucket
+    return instance_folder() / "state" / "s3-objects" / bucket
 
 
 def bodies_on_disk(bucket: str) -> list[bytes]:
@@ -42,7 +37,7 @@ def bodies_on_disk(bucket: str) -> list[bytes]:
 
 
 def open_descriptors() -> int:
-    pid = int((instance() / "localstack.pid").read_text())
+    pid = int((instance_folder() / "localstack.pid").read_text())
     return len(os.listdir(f"/proc/{pid}/fd"))
 
 

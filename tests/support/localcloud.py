@@ -22,6 +22,12 @@ PROJECT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
 
 
+def instance_folder() -> Path:
+    """This port's local-cloud folder: its log, pid, mock cases and state (localstack/cloud.py)."""
+    home = Path(os.environ.get("LOCAL_CLOUD_HOME", PROJECT / ".local-cloud"))
+    return home / os.environ.get("LOCAL_CLOUD_PORT", "4566")
+
+
 def endpoint() -> str:
     return f"http://127.0.0.1:{os.environ.get('LOCAL_CLOUD_PORT', '4566')}"
 

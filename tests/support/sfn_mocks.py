@@ -16,7 +16,7 @@ import time
 import uuid
 from pathlib import Path
 
-from support.localcloud import PROJECT, Execution, client, wait_for_execution
+from support.localcloud import PROJECT, Execution, client, instance_folder, wait_for_execution
 
 MOCK_FILES = PROJECT / "statemachine" / "test"
 ROLE_ARN = "arn:aws:iam::000000000000:role/StepFunctionsMockTests"
@@ -24,8 +24,7 @@ ROLE_ARN = "arn:aws:iam::000000000000:role/StepFunctionsMockTests"
 
 def combined_mock_config_path() -> Path:
     """Where localstack/cloud.py told this port's LocalStack to read mock cases."""
-    home = Path(os.environ.get("LOCAL_CLOUD_HOME", PROJECT / ".local-cloud"))
-    return home / os.environ.get("LOCAL_CLOUD_PORT", "4566") / "sfn-mock-config.json"
+    return instance_folder() / "sfn-mock-config.json"
 
 
 def install_mock_configs() -> dict:
