@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from support.localcloud import PROJECT, client, instance_folder, zip_sources
+from support.localcloud import PROJECT, client, cloud, free_port, instance_folder, zip_sources
 
 ROLE = "arn:aws:iam::000000000000:role/local-cloud-tests"
 
@@ -107,3 +107,13 @@ def state_machine(local_cloud) -> Iterator[Callable[[str | dict], str]]:
     yield create
     for arn in created:
         sfn.delete_state_machine(stateMachineArn=arn)
+
+
+# --- instances of their own, on free ports (the suite's instance is left alone) -------------
+
+
+@pytest.fixture
+def port() -> Iterator[int]:
+    port = free_port()
+    yield port
+    cloud("down", port)

@@ -12,31 +12,11 @@ import socket
 import subprocess
 import sys
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
-import pytest
 
-from support.localcloud import PROJECT, instance_folder, wait_until, zip_sources
-
-CLOUD = PROJECT / "localstack" / "cloud.py"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def cloud(command: str, port: int, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, str(CLOUD), command],
-        env={**os.environ, "LOCAL_CLOUD_PORT": str(port), **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+from support.localcloud import PROJECT, cloud, instance_folder, wait_until, zip_sources
 
 
 def healthy(port: int) -> bool:
@@ -49,13 +29,6 @@ def healthy(port: int) -> bool:
 
 def instance_dir(port: int) -> Path:
     return PROJECT / ".local-cloud" / str(port)
-
-
-@pytest.fixture
-def port() -> Iterator[int]:
-    port = free_port()
-    yield port
-    cloud("down", port)
 
 
 def test_up_refuses_a_port_another_program_holds(port):

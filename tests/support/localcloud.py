@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import socket
 import subprocess
 import sys
 import textwrap
@@ -26,6 +27,23 @@ def instance_folder() -> Path:
     """This port's local-cloud folder: its log, pid, mock cases and state (localstack/cloud.py)."""
     home = Path(os.environ.get("LOCAL_CLOUD_HOME", PROJECT / ".local-cloud"))
     return home / os.environ.get("LOCAL_CLOUD_PORT", "4566")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def cloud(command: str, port: int, **env: str) -> subprocess.CompletedProcess:
+    """localstack/cloud.py's command for an instance of its own on `port`."""
+    return subprocess.run(
+        [sys.executable, str(PROJECT / "localstack" / "cloud.py"), command],
+        env={**os.environ, "LOCAL_CLOUD_PORT": str(port), **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def endpoint() -> str:
