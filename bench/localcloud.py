@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -20,17 +19,11 @@ PROJECT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(PROJECT / "scripts"), str(PROJECT / "tests")]
 
 import stack  # noqa: E402
-from support.localcloud import zip_sources  # noqa: E402
+from support.localcloud import free_port, zip_sources  # noqa: E402
 
 CLOUD = PROJECT / "localstack" / "cloud.py"
 ROLE = "arn:aws:iam::000000000000:role/bench"
 NOOP = "def handler(event, context):\n    return event\n"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def cloud(command: str, port: int) -> None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,6 +29,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(PROJECT / "scripts"), str(PROJECT / "tests")]
 
 import stack  # noqa: E402
+from support.localcloud import free_port  # noqa: E402
 from support.watcher import Watcher  # noqa: E402
 
 HEALTH = Path("functions/health/health/app.py")
@@ -39,12 +39,6 @@ ASL = Path("statemachine/comms.asl.json")
 ASL_MACHINE = "CommsRetryStateMachine"
 INVOKE = ["invoke", "FN=HealthFunction", "EVENT=events/health-get.json"]
 DEADLINE_S = 120
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Copy:
