@@ -24,6 +24,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Iterator
 
 from localstack.http import Request, Response
 from localstack.runtime import hooks
@@ -245,8 +246,7 @@ def _attach_lambda_logs(path: history.Path, execution_arn: str, account: str, re
     by_key: dict[tuple[str, int | None], list[str]] = collections.defaultdict(list)
     for record in noted:
         by_key[(record["state"], record["index"])].append(record["requestId"])
-    logs = _client("logs", account, region)
-    streams: dict[str, list[dict]] = {}
+    attempts_of: dict[str, list] = collections.defaultdict(list)  # by log group
     for visit in path.visits:
         index = visit.scope[-1][1] if visit.scope else None
         for attempt in visit.attempts:
@@ -256,12 +256,19 @@ def _attach_lambda_logs(path: history.Path, execution_arn: str, account: str, re
             queue = by_key.get((visit.state, index)) or by_key.get((visit.state, None)) or []
             attempt.request_id = queue.pop(0) if queue else _request_id_in_cause(attempt.cause)
             function = _function_name(attempt)
-            if not attempt.request_id or not function:
-                continue
-            group = f"/aws/lambda/{function}"
-            if group not in streams:
-                streams[group] = _log_streams(logs, group)
-            attempt.logs = _invocation_lines(logs, group, streams[group], attempt)
+            if attempt.request_id and function:
+                attempts_of[f"/aws/lambda/{function}"].append(attempt)
+    logs = _client("logs", account, region)
+    for group, attempts in attempts_of.items():
+        # Each stream is read once for the whole execution: a Map of a thousand Lambda tasks
+        # read per attempt took minutes to draw.
+        begin = min(int(a.scheduled.timestamp() * 1000) for a in attempts) - _LOG_SLACK_MS
+        end = max(int((a.ended or a.scheduled).timestamp() * 1000) for a in attempts)
+        found = _invocations(
+            logs, group, begin, end + _LOG_LATE_MS, {a.request_id for a in attempts}
+        )
+        for attempt in attempts:
+            attempt.logs = found.get(attempt.request_id, [])
 
 
 def _request_id_in_cause(cause: str | None) -> str | None:
@@ -304,49 +311,53 @@ _LOG_SLACK_MS = 2000
 _LOG_LATE_MS = 30_000
 
 
-def _invocation_lines(logs, group: str, streams: list[dict], attempt) -> list[str]:
-    """The invocation's lines, START to REPORT, read only around the attempt's time."""
-    begin = int(attempt.scheduled.timestamp() * 1000) - _LOG_SLACK_MS
-    finish = attempt.ended or attempt.scheduled
-    end = int(finish.timestamp() * 1000) + _LOG_LATE_MS
-    start_line = f"START RequestId: {attempt.request_id}"
-    report_line = f"REPORT RequestId: {attempt.request_id}"
-    for stream in streams:
+def _invocations(logs, group: str, begin: int, end: int, request_ids: set[str]) -> dict:
+    """The lines of each invocation asked for, START to REPORT, by request id, from the group's
+    streams with events between begin and end (epoch milliseconds)."""
+    found: dict[str, list[str]] = {}
+    for stream in _log_streams(logs, group):
         if stream.get("lastEventTimestamp", end) < begin:
             continue
         if stream.get("firstEventTimestamp", begin) > end:
             continue
-        lines: list[str] = []
-        token = None
-        while True:
-            kwargs = {
-                "logGroupName": group,
-                "logStreamName": stream["logStreamName"],
-                "startTime": begin,
-                "endTime": end,
-                "startFromHead": True,
-            }
-            if token:
-                kwargs["nextToken"] = token
-            try:
-                result = logs.get_log_events(**kwargs)
-            except Exception as error:
-                LOG.debug("could not read %s %s: %s", group, stream["logStreamName"], error)
-                break
-            for event in result["events"]:
-                for line in event["message"].splitlines():
-                    if line.startswith(start_line):
-                        lines = [line]
-                    elif lines:
-                        lines.append(line)
-                        if line.startswith(report_line):
-                            return lines
-            if not result["events"] or result.get("nextForwardToken") in (None, token):
-                break
-            token = result.get("nextForwardToken")
-        if lines:
-            return lines
-    return []
+        current = None  # the invocation whose lines are being read, if one asked for
+        for event in _log_events(logs, group, stream["logStreamName"], begin, end):
+            for line in event["message"].splitlines():
+                if line.startswith("START RequestId: "):
+                    request_id = line.split()[2]
+                    current = request_id if request_id in request_ids else None
+                    if current:
+                        found[current] = [line]
+                elif current:
+                    found[current].append(line)
+                    if line.startswith("REPORT RequestId: "):
+                        current = None
+        if len(found) == len(request_ids):
+            break
+    return found
+
+
+def _log_events(logs, group: str, stream: str, begin: int, end: int) -> Iterator[dict]:
+    token = None
+    while True:
+        kwargs = {
+            "logGroupName": group,
+            "logStreamName": stream,
+            "startTime": begin,
+            "endTime": end,
+            "startFromHead": True,
+        }
+        if token:
+            kwargs["nextToken"] = token
+        try:
+            result = logs.get_log_events(**kwargs)
+        except Exception as error:
+            LOG.debug("could not read %s %s: %s", group, stream, error)
+            return
+        yield from result["events"]
+        if not result["events"] or result.get("nextForwardToken") in (None, token):
+            return
+        token = result.get("nextForwardToken")
 
 
 # --- handlers --------------------------------------------------------------------------------
