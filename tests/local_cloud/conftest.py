@@ -7,6 +7,7 @@ import functools
 import json
 import os
 import re
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -114,6 +115,8 @@ def state_machine(local_cloud) -> Iterator[Callable[[str | dict], str]]:
 
 @pytest.fixture
 def port() -> Iterator[int]:
+    """A free port for an instance of the test's own, stopped and its folder removed after."""
     port = free_port()
     yield port
     cloud("down", port)
+    shutil.rmtree(instance_folder(port), ignore_errors=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import boto3
 
-from support.localcloud import PROJECT, cloud, instance_folder, wait_until, zip_sources
+from support.localcloud import cloud, instance_folder, wait_until, zip_sources
 
 
 def healthy(port: int) -> bool:
@@ -25,10 +25,6 @@ def healthy(port: int) -> bool:
             return bool(json.load(r).get("services"))
     except OSError:
         return False
-
-
-def instance_dir(port: int) -> Path:
-    return PROJECT / ".local-cloud" / str(port)
 
 
 def test_up_refuses_a_port_another_program_holds(port):
@@ -48,7 +44,7 @@ def test_up_refuses_a_port_another_program_holds(port):
 def test_up_recovers_after_the_emulator_crashed(port):
     # GIVEN a running local cloud that is then killed outright
     assert cloud("up", port).returncode == 0
-    pid = int((instance_dir(port) / "localstack.pid").read_text())
+    pid = int((instance_folder(port) / "localstack.pid").read_text())
     os.killpg(pid, signal.SIGKILL)
     wait_until(lambda: not healthy(port), timeout=10, what="the killed emulator to go")
 
@@ -62,10 +58,10 @@ def test_up_recovers_after_the_emulator_crashed(port):
 
 def test_up_recovers_from_a_stale_state_folder(port):
     # GIVEN a state folder left with junk and a pid file naming a process that is not ours
-    state = instance_dir(port) / "state"
+    state = instance_folder(port) / "state"
     (state / "tmp").mkdir(parents=True, exist_ok=True)
     (state / "junk.json").write_text("{not json")
-    (instance_dir(port) / "localstack.pid").write_text(str(os.getpid()))
+    (instance_folder(port) / "localstack.pid").write_text(str(os.getpid()))
 
     # WHEN the local cloud starts
     result = cloud("up", port)
@@ -87,8 +83,8 @@ def test_down_kills_an_emulator_that_ignores_sigterm(port):
         ],
         start_new_session=True,
     )
-    instance_dir(port).mkdir(parents=True, exist_ok=True)
-    (instance_dir(port) / "localstack.pid").write_text(str(stubborn.pid))
+    instance_folder(port).mkdir(parents=True, exist_ok=True)
+    (instance_folder(port) / "localstack.pid").write_text(str(stubborn.pid))
 
     # WHEN the local cloud is stopped with a short deadline
     result = cloud("down", port, LOCAL_CLOUD_STOP_DEADLINE="1")

@@ -23,10 +23,11 @@ PROJECT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
 
 
-def instance_folder() -> Path:
-    """This port's local-cloud folder: its log, pid, mock cases and state (localstack/cloud.py)."""
+def instance_folder(port: int | None = None) -> Path:
+    """A port's local-cloud folder (this run's port by default): its log, pid, mock cases and
+    state (localstack/cloud.py)."""
     home = Path(os.environ.get("LOCAL_CLOUD_HOME", PROJECT / ".local-cloud"))
-    return home / os.environ.get("LOCAL_CLOUD_PORT", "4566")
+    return home / str(port or os.environ.get("LOCAL_CLOUD_PORT", "4566"))
 
 
 def free_port() -> int:
