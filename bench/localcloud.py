@@ -19,7 +19,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(PROJECT / "scripts"), str(PROJECT / "tests")]
 
 import stack  # noqa: E402
-from support.localcloud import free_port, zip_sources  # noqa: E402
+from support.localcloud import free_port, local_cloud_pid, zip_sources  # noqa: E402
 
 CLOUD = PROJECT / "localstack" / "cloud.py"
 ROLE = "arn:aws:iam::000000000000:role/bench"
@@ -102,7 +102,7 @@ def main() -> None:
     port = free_port()
     os.environ["LOCAL_CLOUD_PORT"] = str(port)
     cloud("up", port)
-    pid = int((PROJECT / ".local-cloud" / str(port) / "localstack.pid").read_text())
+    pid = local_cloud_pid(port)
     try:
         stack.build()
         first = timed(stack.deploy_local)

@@ -39,7 +39,12 @@ from payroll.logic.timesheet import (  # noqa: E402
     by_employee,
     parse_timesheet,
 )
-from support.localcloud import client, wait_for_execution, wait_until  # noqa: E402
+from support.localcloud import (  # noqa: E402
+    client,
+    local_cloud_pid,
+    wait_for_execution,
+    wait_until,
+)
 
 EMPLOYEES = int(os.environ.get("PAYROLL_BENCH_EMPLOYEES", "10000"))
 BASELINE_PAYSTUBS = 2000
@@ -141,12 +146,6 @@ class PeakMemory:
     def __exit__(self, *_) -> None:
         self._stop.set()
         self._thread.join()
-
-
-def local_cloud_pid() -> int:
-    port = os.environ.get("LOCAL_CLOUD_PORT", "4566")
-    home = Path(os.environ.get("LOCAL_CLOUD_HOME", PROJECT / ".local-cloud"))
-    return int((home / port / "localstack.pid").read_text())
 
 
 def main() -> None:

@@ -33,7 +33,7 @@ import requests  # noqa: E402
 
 import demos  # noqa: E402
 import stack  # noqa: E402
-from support.localcloud import client, endpoint  # noqa: E402
+from support.localcloud import client, endpoint, local_cloud_pid  # noqa: E402
 
 MINUTES = float(os.environ.get("SOAK_MINUTES", "30"))
 WARM_UP_MINUTES = 5
@@ -46,12 +46,6 @@ LOCAL_AWS = {
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_REGION": "us-east-1",
 }
-
-
-def local_cloud_pid() -> int:
-    port = os.environ.get("LOCAL_CLOUD_PORT", "4566")
-    home = Path(os.environ.get("LOCAL_CLOUD_HOME", PROJECT / ".local-cloud"))
-    return int((home / port / "localstack.pid").read_text())
 
 
 def rss_mib(pid: int) -> tuple[float, float]:

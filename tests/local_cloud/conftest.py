@@ -3,6 +3,7 @@ Lambda runtime set-up prepared."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -57,18 +58,19 @@ def runtime(request) -> str:
 
 @pytest.fixture
 def lambda_function(local_cloud) -> Iterator[Callable[..., str]]:
-    """Create functions from {file name: source}; delete them after the test."""
+    """Create functions from {file name: source}, or from Code= as CreateFunction takes it;
+    delete them after the test (those it has not deleted itself)."""
     lam = client("lambda")
     created: list[str] = []
 
-    def create(files: dict[str, str], handler: str = "app.handler", **config) -> str:
+    def create(files: dict[str, str] | None = None, handler: str = "app.handler", **config) -> str:
         name = f"t-{uuid.uuid4().hex[:10]}"
         lam.create_function(
             FunctionName=name,
             Runtime=config.pop("Runtime", "python3.13"),
             Role=ROLE,
             Handler=handler,
-            Code={"ZipFile": zip_sources(files)},
+            Code=config.pop("Code", None) or {"ZipFile": zip_sources(files or {})},
             # Lambda's default of 3 s is shorter than a cold start on a loaded 2-core machine;
             # tests about timeouts set their own.
             Timeout=config.pop("Timeout", 30),
@@ -82,7 +84,8 @@ def lambda_function(local_cloud) -> Iterator[Callable[..., str]]:
 
     yield create
     for name in created:
-        lam.delete_function(FunctionName=name)
+        with contextlib.suppress(lam.exceptions.ResourceNotFoundException):
+            lam.delete_function(FunctionName=name)
 
 
 @pytest.fixture

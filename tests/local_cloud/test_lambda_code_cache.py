@@ -4,7 +4,6 @@ still behaves as a function of its own (localcloud/lambda_code_cache.py)."""
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import json
 import uuid
@@ -16,7 +15,6 @@ from botocore.exceptions import ClientError
 
 from support.localcloud import client, instance_folder, zip_sources
 
-ROLE = "arn:aws:iam::000000000000:role/local-cloud-tests"
 SOURCES = {
     "app.py": """
         from shop.prices import price
@@ -47,35 +45,6 @@ def archive(local_cloud) -> Iterator[tuple[str, str, bytes]]:
     s3.delete_bucket(Bucket=bucket)
 
 
-@pytest.fixture
-def functions(local_cloud) -> Iterator[list[str]]:
-    """Names of the functions a test creates; deleted after it."""
-    names: list[str] = []
-    yield names
-    lam = client("lambda")
-    for name in names:
-        with contextlib.suppress(lam.exceptions.ResourceNotFoundException):
-            lam.delete_function(FunctionName=name)
-
-
-def create(names: list[str], code: dict) -> dict:
-    lam = client("lambda")
-    name = f"t-code-{uuid.uuid4().hex[:10]}"
-    names.append(name)
-    lam.create_function(
-        FunctionName=name,
-        Runtime="python3.13",
-        Role=ROLE,
-        Handler="app.handler",
-        Code=code,
-        Timeout=30,
-    )
-    lam.get_waiter("function_active_v2").wait(
-        FunctionName=name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 150}
-    )
-    return lam.get_function_configuration(FunctionName=name)
-
-
 def unpacked_file(function_name: str, path: str) -> Path:
     """A file of the function's code as the host executor runs it."""
     tasks = instance_folder() / "state" / "tmp" / "lambda" / "awslambda-us-east-1-tasks"
@@ -89,10 +58,16 @@ def invoke(name: str, event: dict) -> dict:
     return json.loads(answer["Payload"].read())
 
 
-def test_functions_sharing_an_archive_each_run_it_and_outlive_each_other(archive, functions):
+def test_functions_sharing_an_archive_each_run_it_and_outlive_each_other(archive, lambda_function):
     # GIVEN three functions made from the same archive in S3
     bucket, key, body = archive
-    configs = [create(functions, {"S3Bucket": bucket, "S3Key": key}) for _ in range(3)]
+    lam = client("lambda")
+    configs = [
+        lam.get_function_configuration(
+            FunctionName=lambda_function(Code={"S3Bucket": bucket, "S3Key": key})
+        )
+        for _ in range(3)
+    ]
 
     # WHEN each is invoked, then two are deleted and the last is invoked again
     answers = [invoke(config["FunctionName"], {"item": "apple"}) for config in configs]
@@ -110,29 +85,29 @@ def test_functions_sharing_an_archive_each_run_it_and_outlive_each_other(archive
     assert {(c["CodeSha256"], c["CodeSize"]) for c in configs} == {(expected_sha, len(body))}
 
 
-def test_new_code_for_one_function_leaves_the_others_on_theirs(archive, functions):
+def test_new_code_for_one_function_leaves_the_others_on_theirs(archive, lambda_function):
     # GIVEN two functions made from the same archive
     bucket, key, _ = archive
-    first, second = (create(functions, {"S3Bucket": bucket, "S3Key": key}) for _ in range(2))
+    first, second = (lambda_function(Code={"S3Bucket": bucket, "S3Key": key}) for _ in range(2))
 
     # WHEN the first gets new code, sent inline
     changed = dict(SOURCES, **{"shop/prices.py": "def price(item):\n    return 5\n"})
     lam = client("lambda")
-    lam.update_function_code(FunctionName=first["FunctionName"], ZipFile=zip_sources(changed))
+    lam.update_function_code(FunctionName=first, ZipFile=zip_sources(changed))
     lam.get_waiter("function_updated_v2").wait(
-        FunctionName=first["FunctionName"], WaiterConfig={"Delay": 0.2, "MaxAttempts": 150}
+        FunctionName=first, WaiterConfig={"Delay": 0.2, "MaxAttempts": 150}
     )
 
     # THEN the first runs the new code and the second the old
-    assert invoke(first["FunctionName"], {"item": "apple"})["price"] == 5
-    assert invoke(second["FunctionName"], {"item": "apple"})["price"] == 3
+    assert invoke(first, {"item": "apple"})["price"] == 5
+    assert invoke(second, {"item": "apple"})["price"] == 3
 
 
-def test_an_archive_that_is_not_a_zip_is_refused_as_lambda_refuses_it(functions):
+def test_an_archive_that_is_not_a_zip_is_refused_as_lambda_refuses_it(lambda_function):
     # GIVEN bytes that are not a zip archive
     # WHEN a function is created from them
     with pytest.raises(ClientError) as refused:
-        create(functions, {"ZipFile": b"not a zip archive"})
+        lambda_function(Code={"ZipFile": b"not a zip archive"})
 
     # THEN Lambda's own error and message come back
     error = refused.value.response["Error"]

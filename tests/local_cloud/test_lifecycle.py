@@ -16,7 +16,7 @@ from pathlib import Path
 
 import boto3
 
-from support.localcloud import cloud, instance_folder, wait_until, zip_sources
+from support.localcloud import cloud, instance_folder, local_cloud_pid, wait_until, zip_sources
 
 
 def healthy(port: int) -> bool:
@@ -44,7 +44,7 @@ def test_up_refuses_a_port_another_program_holds(port):
 def test_up_recovers_after_the_emulator_crashed(port):
     # GIVEN a running local cloud that is then killed outright
     assert cloud("up", port).returncode == 0
-    pid = int((instance_folder(port) / "localstack.pid").read_text())
+    pid = local_cloud_pid(port)
     os.killpg(pid, signal.SIGKILL)
     wait_until(lambda: not healthy(port), timeout=10, what="the killed emulator to go")
 
@@ -202,7 +202,7 @@ def test_closed_executions_are_forgotten_after_the_retention_set(port):
 
 def test_the_emulator_runs_with_few_malloc_arenas():
     # GIVEN the suite's local cloud, started by `make up`
-    pid = (instance_folder() / "localstack.pid").read_text().strip()
+    pid = local_cloud_pid()
 
     # WHEN its environment is read
     environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from support.localcloud import client, instance_folder, wait_until
+from support.localcloud import client, instance_folder, local_cloud_pid, wait_until
 
 KiB, MiB = 1024, 1024 * 1024
 LOCALSTACK_IN_MEMORY_LIMIT = 512 * KiB
@@ -37,7 +37,7 @@ def bodies_on_disk(bucket: str) -> list[bytes]:
 
 
 def open_descriptors() -> int:
-    pid = int((instance_folder() / "localstack.pid").read_text())
+    pid = local_cloud_pid()
     return len(os.listdir(f"/proc/{pid}/fd"))
 
 

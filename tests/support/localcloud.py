@@ -30,6 +30,11 @@ def instance_folder(port: int | None = None) -> Path:
     return home / str(port or os.environ.get("LOCAL_CLOUD_PORT", "4566"))
 
 
+def local_cloud_pid(port: int | None = None) -> int:
+    """The LocalStack process of a port's local cloud (this run's port by default)."""
+    return int((instance_folder(port) / "localstack.pid").read_text())
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
