@@ -6,6 +6,7 @@ HOST_PYTHON ?= python3
 CLOUD := $(HOST_PYTHON) localstack/cloud.py
 VENV := .venv
 PY := $(VENV)/bin/python
+DEVKIT := $(VENV)/bin/devkit
 WHEELS := .local-cloud/wheels
 FUNCTION_REQUIREMENTS := $(wildcard functions/*/requirements.txt)
 LOCAL_CLOUD_PORT ?= 4566
@@ -15,15 +16,23 @@ export LOCAL_CLOUD_PORT
 LOCAL_AWS := AWS_ENDPOINT_URL=http://127.0.0.1:$(LOCAL_CLOUD_PORT) AWS_ACCESS_KEY_ID=test \
 	AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1
 
+# The workflows' code, importable as the Lambda runtime imports it, for the demos and benchmarks
+# (sample data, business rules run in-process); pytest's pythonpath names the same folders.
+LAMBDA_CODE := PYTHONPATH=$(shell echo $(abspath $(wildcard functions/*)) | tr ' ' :)
+
 .PHONY: help setup up down build deploy-local demo unit test bench lint deploy invoke watch token inspect clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: requirements-dev.txt
+# The project's own tools (scripts/devkit, the devkit command) go in editable, built with the
+# setuptools just installed: nothing more is downloaded.
+$(VENV)/.installed: requirements-dev.txt scripts/pyproject.toml
 	@echo "[setup] tools (sam, pytest, moto, ruff, ...) into $(VENV)"
 	@rm -rf $(VENV) && "$$($(CLOUD) python)" -m venv $(VENV)
 	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation \
+		--no-index --editable scripts
 	@touch $@
 
 # Wheels for every function's requirements, so 'sam build' never downloads.
@@ -38,7 +47,7 @@ $(WHEELS)/.installed: $(VENV)/.installed $(FUNCTION_REQUIREMENTS)
 
 setup: $(VENV)/.installed $(WHEELS)/.installed ## Install everything (idempotent)
 	@$(CLOUD) setup
-	@$(PY) scripts/local_issuer.py init
+	@$(DEVKIT) issuer init
 
 up: setup ## Start the local cloud on 127.0.0.1:4566
 	@$(CLOUD) up
@@ -47,13 +56,13 @@ down: ## Stop the local cloud
 	@$(CLOUD) down
 
 build: setup ## sam build
-	@$(PY) scripts/stack.py build
+	@$(DEVKIT) stack build
 
 deploy-local: up ## Build and deploy the stack into the local cloud
-	@$(PY) scripts/stack.py deploy-local
+	@$(DEVKIT) stack deploy-local
 
 demo: deploy-local ## Deploy, run every workflow once and print the outcomes
-	@$(LOCAL_AWS) $(PY) scripts/demo.py
+	@$(LOCAL_AWS) $(LAMBDA_CODE) $(DEVKIT) demo
 
 unit: $(VENV)/.installed ## The unit tests alone (moto, in-process; no local cloud)
 	@$(PY) -m pytest tests/unit $(PYTEST_ARGS)
@@ -67,12 +76,12 @@ test: up ## Run every test (unit, local cloud, end to end)
 	@$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 bench: deploy-local ## Benchmarks (all, or BENCH="localcloud payroll")
-	@$(PY) bench/run.py $(BENCH)
+	@$(LAMBDA_CODE) $(PY) bench/run.py $(BENCH)
 
 lint: setup ## ruff, sam validate --lint, checkov
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
-	@$(PY) scripts/stack.py validate
+	@$(DEVKIT) stack validate
 	@$(MAKE) --no-print-directory checkov
 
 CHECKOV := .local-cloud/checkov
@@ -89,25 +98,25 @@ checkov: $(CHECKOV)/.installed
 		--config-file .checkov.yaml
 
 deploy: setup ## Deploy to real AWS (--config-env dev)
-	@$(PY) scripts/stack.py deploy dev
+	@$(DEVKIT) stack deploy dev
 
 # invoke and watch start the local cloud themselves when it is not running, and then do only
-# what changed since the last deploy (scripts/stack_sync.py): nothing, most of the time.
+# what changed since the last deploy (scripts/devkit/stack_sync.py): nothing, most of the time.
 invoke: $(VENV)/.installed $(WHEELS)/.installed ## Invoke a function of the local stack: make invoke FN=<logical id> EVENT=events/x.json
 	@test -n "$(FN)" || { echo "usage: make invoke FN=<logical id> EVENT=events/<file>.json"; exit 2; }
-	@$(LOCAL_AWS) $(PY) scripts/invoke.py $(FN) $(EVENT)
+	@$(LOCAL_AWS) $(DEVKIT) invoke $(FN) $(EVENT)
 
 watch: $(VENV)/.installed $(WHEELS)/.installed ## Keep the local stack in step with the working tree as you save
-	@$(LOCAL_AWS) $(PY) scripts/watch.py
+	@$(LOCAL_AWS) $(DEVKIT) watch
 
 # Claims beyond subject and roles: ORG=..., or CLAIMS="name=value ..." for any other.
 token: setup ## A staff token for the local stack: make token ROLE=reviewer USER=rita [ORG=acme]
 	@test -n "$(ROLE)" || { echo "usage: make token ROLE=reviewer USER=<name> [ORG=<org>]"; exit 2; }
-	@$(PY) scripts/local_issuer.py token --role "$(ROLE)" --user "$(USER)" \
+	@$(DEVKIT) issuer token --role "$(ROLE)" --user "$(USER)" \
 		$(if $(ORG),--claim "org=$(ORG)") $(foreach c,$(CLAIMS),--claim "$(c)")
 
 inspect: up ## Save execution pages as HTML files (latest of every state machine, or ARN=<execution ARN>)
-	@$(PY) scripts/console_client.py $(ARN)
+	@$(DEVKIT) inspect $(ARN)
 
 clean: down ## Stop the local cloud and remove every generated file
 	rm -rf .aws-sam .local-cloud $(VENV)

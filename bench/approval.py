@@ -9,35 +9,25 @@ For ROUNDS calculations, one after another, through the deployed stack's REST AP
 And the third party's once-per-token record: a first answer to a token against a repeat of the
 same request (which must return the recorded answer without calling Step Functions again).
 
-    LOCAL_CLOUD_PORT=4573 python bench/approval.py     # the stack must be deployed there
+    LOCAL_CLOUD_PORT=4573 make bench BENCH=approval
 """
 
 from __future__ import annotations
 
 import os
 import statistics
-import sys
 import time
 import uuid
-from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-PROJECT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [
-    str(PROJECT / "scripts"),
-    str(PROJECT / "tests"),
-    str(PROJECT / "functions" / "approval"),
-    str(PROJECT / "functions" / "common"),
-]
+import requests
 
-import requests  # noqa: E402
-
-import stack  # noqa: E402
-from approval.logic import links  # noqa: E402
-from approval.logic.calculation import add, double  # noqa: E402
-from approval.logic.validation import validate_request  # noqa: E402
-from approval.models import Decision, PendingApproval  # noqa: E402
-from support.localcloud import endpoint, wait_for_execution, wait_until  # noqa: E402
+from approval.logic import links
+from approval.logic.calculation import add, double
+from approval.logic.validation import validate_request
+from approval.models import Decision, PendingApproval
+from devkit import stack
+from devkit.local_cloud import endpoint, wait_for_execution, wait_until
 
 ROUNDS = int(os.environ.get("APPROVAL_BENCH_ROUNDS", "10"))
 TOKENS = 20

@@ -8,7 +8,7 @@ against a plain loop of the same sends, side by side in one run.
   - plain loop: the same number of SES SendEmail calls, one after another, from this process.
 Then every recipient is counted in the local SES store: each must have exactly one email.
 
-    LOCAL_CLOUD_PORT=4579 python bench/comms.py     # the stack must be deployed there
+    LOCAL_CLOUD_PORT=4579 make bench BENCH=comms
 """
 
 from __future__ import annotations
@@ -20,15 +20,11 @@ import time
 import uuid
 from collections import Counter
 from datetime import UTC, datetime
-from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(PROJECT / "scripts"), str(PROJECT / "tests")]
+import requests
 
-import requests  # noqa: E402
-
-import stack  # noqa: E402
-from support.localcloud import client, endpoint, wait_until  # noqa: E402
+from devkit import stack
+from devkit.local_cloud import client, endpoint, wait_until
 
 COUNT = int(os.environ.get("COMMS_BENCH_COUNT", "2000"))
 TIMEOUT = 30

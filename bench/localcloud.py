@@ -9,30 +9,20 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(PROJECT / "scripts"), str(PROJECT / "tests")]
+from devkit import PROJECT, stack
+from devkit.local_cloud import botocore_client, free_port, local_cloud_pid, zip_sources
+from devkit.local_cloud import cloud as cloud_command
 
-import stack  # noqa: E402
-from support.localcloud import free_port, local_cloud_pid, zip_sources  # noqa: E402
-
-CLOUD = PROJECT / "localstack" / "cloud.py"
 ROLE = "arn:aws:iam::000000000000:role/bench"
 NOOP = "def handler(event, context):\n    return event\n"
 
 
 def cloud(command: str, port: int) -> None:
-    subprocess.run(
-        [sys.executable, str(CLOUD), command],
-        env={**os.environ, "LOCAL_CLOUD_PORT": str(port)},
-        check=True,
-        capture_output=True,
-    )
+    cloud_command(command, port).check_returncode()
 
 
 def timed(action) -> float:
@@ -116,8 +106,8 @@ def main() -> None:
         finally:
             touched.write_text(original)
 
-        lam = stack.local_client("lambda")
-        sfn = stack.local_client("stepfunctions")
+        lam = botocore_client("lambda")
+        sfn = botocore_client("stepfunctions")
 
         name = f"bench-noop-{uuid.uuid4().hex[:6]}"
         make_function(lam, name)

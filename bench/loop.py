@@ -25,12 +25,9 @@ import time
 import uuid
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(PROJECT / "scripts"), str(PROJECT / "tests")]
-
-import stack  # noqa: E402
-from support.localcloud import free_port  # noqa: E402
-from support.watcher import Watcher  # noqa: E402
+from devkit import PROJECT, stack
+from devkit.local_cloud import botocore_client, free_port
+from devkit.watch import Watcher
 
 HEALTH = Path("functions/health/health/app.py")
 HEALTH_ANSWER = '{"status": "ok", "stage": settings.stage}'
@@ -47,7 +44,13 @@ class Copy:
     def __init__(self, root: Path, port: int) -> None:
         self.root = root
         self.port = port
-        self.env = {**os.environ, "LOCAL_CLOUD_PORT": str(port)}
+        # The copy's own dev tools, not the ones installed from this checkout (the copy shares
+        # its .venv): its devkit finds the project it sits in.
+        self.env = {
+            **os.environ,
+            "LOCAL_CLOUD_PORT": str(port),
+            "PYTHONPATH": str(root / "scripts"),
+        }
         self.env.pop("SAM_BUILD_DIR", None)
 
     def make(self, *args: str) -> tuple[float, str]:
@@ -64,7 +67,7 @@ class Copy:
     def sync(self) -> float:
         started = time.perf_counter()
         subprocess.run(
-            [sys.executable, "scripts/stack_sync.py"],
+            [sys.executable, "-m", "devkit", "sync"],
             cwd=self.root,
             env=self.env,
             check=True,
@@ -81,7 +84,7 @@ class Copy:
 
 def start_watcher(copy: Copy) -> Watcher:
     """make watch in the copy, once it says it is watching."""
-    watcher = Watcher(Path("scripts/watch.py"), cwd=copy.root, env=copy.env)
+    watcher = Watcher(cwd=copy.root, env=copy.env)
     watcher.wait_for("watching", DEADLINE_S)
     return watcher
 
@@ -102,7 +105,7 @@ def add_marker_state(copy: Copy, marker: str) -> None:
 
 
 def execution_enters(copy: Copy, marker: str) -> None:
-    sfn = stack.local_client("stepfunctions")
+    sfn = botocore_client("stepfunctions")
     machine = stack.physical_id(ASL_MACHINE)
     arn = sfn.start_execution(
         stateMachineArn=machine, input='{"communicationIds": [], "itemConcurrency": 1}'

@@ -6,7 +6,7 @@ paystubs with reportlab alone (no S3, no Lambda, no Step Functions) for the base
 samples the local cloud's memory (PSS, and RSS, summed over the LocalStack process group, which
 holds its Lambda handler processes) throughout.
 
-    LOCAL_CLOUD_PORT=4571 python bench/payroll.py     # the stack must be deployed there
+    LOCAL_CLOUD_PORT=4571 make bench BENCH=payroll
 """
 
 from __future__ import annotations
@@ -23,28 +23,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [
-    str(PROJECT / "scripts"),
-    str(PROJECT / "tests"),
-    str(PROJECT / "functions" / "payroll"),
-    str(PROJECT / "functions" / "common"),
-]
-
-import stack  # noqa: E402
-from payroll.logic.earnings import WithholdingRates, compute_paystub  # noqa: E402
-from payroll.logic.paystub_pdf import render_paystub  # noqa: E402
-from payroll.logic.timesheet import (  # noqa: E402
-    TimesheetLimits,
-    by_employee,
-    parse_timesheet,
-)
-from support.localcloud import (  # noqa: E402
-    client,
-    local_cloud_pid,
-    wait_for_execution,
-    wait_until,
-)
+from devkit import stack
+from devkit.local_cloud import client, local_cloud_pid, wait_for_execution, wait_until
+from payroll.logic.earnings import WithholdingRates, compute_paystub
+from payroll.logic.paystub_pdf import render_paystub
+from payroll.logic.timesheet import TimesheetLimits, by_employee, parse_timesheet
 
 EMPLOYEES = int(os.environ.get("PAYROLL_BENCH_EMPLOYEES", "10000"))
 BASELINE_PAYSTUBS = 2000

@@ -7,7 +7,7 @@ Outcomes are approve and decline only; an application the system refers anyway (
 bureau timing out under load sends it to a person) is answered through the reviews API, as a
 reviewer would, and counted.
 
-    LOCAL_CLOUD_PORT=4572 python bench/prescreening.py     # the stack must be deployed there
+    LOCAL_CLOUD_PORT=4572 make bench BENCH=prescreening
 """
 
 from __future__ import annotations
@@ -15,24 +15,14 @@ from __future__ import annotations
 import json
 import os
 import random
-import sys
 import time
 import uuid
-from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [
-    str(PROJECT / "scripts"),
-    str(PROJECT / "tests"),
-    str(PROJECT / "functions" / "prescreening"),
-]
+import requests
 
-import requests  # noqa: E402
-
-import local_issuer  # noqa: E402
-import stack  # noqa: E402
-from prescreening.sandbox import sample_application  # noqa: E402
-from support.localcloud import client  # noqa: E402
+from devkit import local_issuer, stack
+from devkit.local_cloud import client
+from prescreening.sandbox import sample_application
 
 APPLICATIONS = int(os.environ.get("PRESCREENING_BENCH_APPLICATIONS", "1000"))
 COPIES = 2

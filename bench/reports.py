@@ -11,7 +11,7 @@
   python3.13 runtime over the built function and layer (the tools' environment holds more, such
   as awscrt, which boto3's transfers would pick up).
 
-  LOCAL_CLOUD_PORT=4578 python bench/reports.py     # the stack must be deployed there
+  LOCAL_CLOUD_PORT=4578 make bench BENCH=reports
 """
 
 from __future__ import annotations
@@ -25,7 +25,12 @@ import uuid
 from datetime import date
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parent.parent
+import boto3
+import requests
+
+from devkit import PROJECT, local_issuer, prospect_activity, stack
+from devkit.local_cloud import local_aws
+
 # The merge function as the local cloud runs it: sam build's output and the runtime's interpreter.
 BUILT = PROJECT / ".aws-sam" / "build"
 LAMBDA_PYTHON = (
@@ -35,21 +40,6 @@ LAMBDA_PYTHON = (
     / "bin"
     / "python"
 )
-# This file shares its name with the workflow package: its own folder must not shadow it.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != PROJECT / "bench"]
-sys.path[:0] = [
-    str(PROJECT / "scripts"),
-    str(PROJECT / "tests"),
-    str(PROJECT / "functions" / "reports"),
-    str(PROJECT / "functions" / "common"),
-]
-
-import boto3  # noqa: E402
-import requests  # noqa: E402
-
-import local_issuer  # noqa: E402
-import prospect_activity  # noqa: E402
-import stack  # noqa: E402
 
 ROWS = int(os.environ.get("BENCH_REPORTS_ROWS", "200000"))
 LOAD_WRITERS = int(os.environ.get("BENCH_REPORTS_LOAD_WRITERS", "4"))
@@ -139,7 +129,7 @@ def merge_peak_mb(bucket: str, size_mb: int) -> tuple[int, float]:
         )
     env = {
         **os.environ,
-        **stack.local_aws(),
+        **local_aws(),
         "PYTHONPATH": os.pathsep.join(
             [
                 str(BUILT / "ReportsWorkflow" / "ReportsMergeSubReportsFunction"),
@@ -183,7 +173,7 @@ def load_year(outputs: dict, organisation: str) -> int:
 
 def main() -> None:
     sys.stdout.reconfigure(line_buffering=True)  # progress shows while it runs
-    os.environ.update(stack.local_aws())
+    os.environ.update(local_aws())
     outputs = stack.outputs()
     organisation = f"bench-{uuid.uuid4().hex[:6]}"
     loaded = load_year(outputs, organisation)

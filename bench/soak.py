@@ -1,51 +1,36 @@
 """Soak: every workflow the stack holds, run over and over for a long while; does the local cloud's
 memory stay flat?
 
-One thread per workflow repeats that workflow's demo (scripts/demos/<workflow>.py: its real
+One thread per workflow repeats that workflow's demo (scripts/devkit/demos/<workflow>.py: its real
 entry points, several paths each) until the time is up. Every minute this prints LocalStack's
 resident memory (the LocalStack process itself, and its process group with the Lambda handler
 processes) and the rounds finished. The goal: after the first five minutes (warm-up: every
 function started, every service loaded), LocalStack's RSS stays within 10 % of its minute-5
 figure.
 
-    LOCAL_CLOUD_PORT=4572 python bench/soak.py     # the stack must be deployed there
     SOAK_MINUTES=10 make bench BENCH=soak          # shorter than the default 30 minutes
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib
 import io
 import json
 import os
-import pkgutil
 import sys
 import threading
 import time
 import traceback
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(PROJECT / "scripts"), str(PROJECT / "tests")]
+import requests
 
-import requests  # noqa: E402
-
-import demos  # noqa: E402
-import stack  # noqa: E402
-from support.localcloud import client, endpoint, local_cloud_pid  # noqa: E402
+from devkit import demos, stack
+from devkit.local_cloud import client, endpoint, local_aws, local_cloud_pid
 
 MINUTES = float(os.environ.get("SOAK_MINUTES", "30"))
 WARM_UP_MINUTES = 5
 GOAL_GROWTH = 0.10
-# The demos use plain boto3 clients, as a user's scripts would: point them at the local cloud.
-LOCAL_AWS = {
-    "AWS_ENDPOINT_URL": endpoint(),
-    "AWS_ACCESS_KEY_ID": "test",
-    "AWS_SECRET_ACCESS_KEY": "test",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_REGION": "us-east-1",
-}
 
 
 def rss_mib(pid: int) -> tuple[float, float]:
@@ -73,7 +58,7 @@ class Workflow(threading.Thread):
 
     def __init__(self, name: str, outputs: dict[str, str], stop: threading.Event) -> None:
         super().__init__(name=name, daemon=True)
-        self.demo = importlib.import_module(f"demos.{name}")
+        self.demo = demos.load(name)
         self.outputs = outputs
         self.stop = stop
         self.rounds = 0
@@ -138,10 +123,11 @@ def report(line: str) -> None:
 
 
 def main() -> int:
-    os.environ.update(LOCAL_AWS)
+    # The demos use plain boto3 clients, as a user's scripts would: point them at the local cloud.
+    os.environ.update(local_aws())
     outputs = stack.outputs()
     pid = local_cloud_pid()
-    names = sorted(module.name for module in pkgutil.iter_modules(demos.__path__))
+    names = demos.names()
     stop = threading.Event()
     workflows = [Workflow(name, outputs, stop) for name in names]
     report(f"soak: {MINUTES:g} minutes of {', '.join(names)}; LocalStack pid {pid}")

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-import stack as stack_tool
-from support.localcloud import start_local_cloud
+from devkit import stack as stack_tool
+from devkit.local_cloud import start_local_cloud
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from support.localcloud import PROJECT, client, cloud, free_port, instance_folder, zip_sources
+from devkit.local_cloud import PROJECT, client, cloud, free_port, instance_folder, zip_sources
 
 ROLE = "arn:aws:iam::000000000000:role/local-cloud-tests"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import requests
 
-import stack as stack_tool
-from support.localcloud import PROJECT, client, endpoint
+from devkit import stack as stack_tool
+from devkit.local_cloud import PROJECT, client, endpoint
 
 FIXTURE = Path(__file__).parent / "fixture_api"
 HTTP_TIMEOUT = 30

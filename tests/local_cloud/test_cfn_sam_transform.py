@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from support.localcloud import client, wait_until
+from devkit.local_cloud import client, wait_until
 
 SIDE_BY_SIDE = 6
 # Enough functions that each transform takes a while, as a real application's does.

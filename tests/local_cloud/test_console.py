@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import requests
 
-import console_client
-from support.localcloud import PROJECT, client, endpoint, wait_for_execution
+from devkit import console_client
+from devkit.local_cloud import PROJECT, client, endpoint, wait_for_execution
 
 ROLE = "arn:aws:iam::000000000000:role/local-cloud-tests"
 
@@ -280,7 +280,7 @@ def test_costs_api_lists_executions_started_since_a_moment():
 def test_make_inspect_saves_execution_pages_and_prints_their_paths():
     arn = start(machine({"StartAt": "Only", "States": {"Only": {"Type": "Pass", "End": True}}}))
     wait_for_execution(arn)
-    script = [sys.executable, str(PROJECT / "scripts" / "console_client.py")]
+    script = [sys.executable, "-m", "devkit", "inspect"]
     # WHEN asked for one execution
     one = subprocess.run([*script, arn], capture_output=True, text=True, check=True, timeout=120)
     [saved] = one.stdout.split()

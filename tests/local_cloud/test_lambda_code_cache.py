@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from support.localcloud import client, instance_folder, zip_sources
+from devkit.local_cloud import client, instance_folder, zip_sources
 
 SOURCES = {
     "app.py": """

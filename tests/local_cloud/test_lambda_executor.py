@@ -11,7 +11,7 @@ import tempfile
 import threading
 import uuid
 
-from support.localcloud import client, wait_until, zip_sources
+from devkit.local_cloud import client, wait_until, zip_sources
 
 INSPECT = """
 import os, sys

@@ -16,7 +16,7 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from support.localcloud import (
+from devkit.local_cloud import (
     PROJECT,
     Execution,
     client,

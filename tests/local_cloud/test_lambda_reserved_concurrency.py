@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 
-from support.localcloud import client
+from devkit.local_cloud import client
 
 CODE = "def handler(event, context):\n    return event\n"
 

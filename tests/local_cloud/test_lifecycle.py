@@ -16,7 +16,7 @@ from pathlib import Path
 
 import boto3
 
-from support.localcloud import cloud, instance_folder, local_cloud_pid, wait_until, zip_sources
+from devkit.local_cloud import cloud, instance_folder, local_cloud_pid, wait_until, zip_sources
 
 
 def healthy(port: int) -> bool:

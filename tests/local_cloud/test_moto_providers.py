@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from support.localcloud import client, wait_until
+from devkit.local_cloud import client, wait_until
 
 # Enough concurrent writers, for long enough, that an update applied as read-then-write loses one.
 WRITERS = 16

@@ -7,7 +7,7 @@ import contextlib
 import uuid
 from pathlib import Path
 
-from support.localcloud import client, instance_folder, wait_until
+from devkit.local_cloud import client, instance_folder, wait_until
 
 
 def request_log() -> Path:

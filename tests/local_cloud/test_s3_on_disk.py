@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from support.localcloud import client, instance_folder, local_cloud_pid, wait_until
+from devkit.local_cloud import client, instance_folder, local_cloud_pid, wait_until
 
 KiB, MiB = 1024, 1024 * 1024
 LOCALSTACK_IN_MEMORY_LIMIT = 512 * KiB

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 
-from support.localcloud import client
+from devkit.local_cloud import client
 
 
 def test_email_identity_lives_and_dies_with_its_stack(local_cloud):

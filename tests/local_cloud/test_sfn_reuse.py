@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from concurrent.futures import ThreadPoolExecutor
 
-from support.localcloud import client, wait_for_execution
+from devkit.local_cloud import client, wait_for_execution
 
 FAILING = {"app.py": "def handler(event, context):\n    raise ValueError('always')\n"}
 ECHO = {"app.py": "def handler(event, context):\n    return {'seen': event['n']}\n"}

@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from support.localcloud import client, wait_until
+from devkit.local_cloud import client, wait_until
 
 ROLE = "arn:aws:iam::000000000000:role/local-cloud-tests"
 DEFINITIONS = {

@@ -15,11 +15,10 @@ from pathlib import Path
 
 import pytest
 
-import stack
-import stack_sync
-from stack_plan import UpdateCode
-from support.localcloud import PROJECT, client, wait_for_execution
-from support.watcher import Watcher
+from devkit import stack, stack_sync
+from devkit.local_cloud import client, wait_for_execution
+from devkit.stack_plan import UpdateCode
+from devkit.watch import Watcher
 
 FIXTURE = Path(__file__).parent / "fixture_sync"
 WATCH_DEADLINE_S = 300  # the first line comes after a full deploy on a loaded machine
@@ -27,7 +26,6 @@ WATCH_DEADLINE_S = 300  # the first line comes after a full deploy on a loaded m
 
 def start_watcher(app: Path, stack_name: str) -> Watcher:
     return Watcher(
-        PROJECT / "scripts" / "watch.py",
         "--template",
         str(app / "template.yaml"),
         "--stack-name",

@@ -10,7 +10,7 @@ import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from support.localcloud import client, wait_for_execution, wait_until
+from devkit.local_cloud import client, wait_for_execution, wait_until
 
 NUMBERED_LINES = """
 import os

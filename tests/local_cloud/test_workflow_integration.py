@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-import stack as stack_tool
-from support.localcloud import PROJECT, client, wait_for_execution
+from devkit import stack as stack_tool
+from devkit.local_cloud import PROJECT, client, wait_for_execution
 
 FIXTURE = Path(__file__).parent / "fixture_app"
 

@@ -9,7 +9,7 @@ from urllib.parse import urljoin
 
 import requests
 
-from support.localcloud import endpoint, wait_until
+from devkit.local_cloud import endpoint, wait_until
 
 HTTP_TIMEOUT = 30
 

@@ -3,7 +3,7 @@ and the run it starts."""
 
 from __future__ import annotations
 
-from support.localcloud import Execution, client, wait_for_execution, wait_until
+from devkit.local_cloud import Execution, client, wait_for_execution, wait_until
 
 HEADER = "employee_id,employee_name,date,job_code,hours,hourly_rate"
 

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 
-from support.localcloud import client, wait_until
+from devkit.local_cloud import client, wait_until
 
 
 def markers_in(text: str, markers: Iterable[object]) -> list[str]:

@@ -16,7 +16,7 @@ import time
 import uuid
 from pathlib import Path
 
-from support.localcloud import PROJECT, Execution, client, instance_folder, wait_for_execution
+from devkit.local_cloud import PROJECT, Execution, client, instance_folder, wait_for_execution
 
 MOCK_FILES = PROJECT / "statemachine" / "test"
 ROLE_ARN = "arn:aws:iam::000000000000:role/StepFunctionsMockTests"

@@ -12,7 +12,7 @@ from pathlib import Path
 import boto3
 import yaml
 
-from support.localcloud import PROJECT
+from devkit.local_cloud import PROJECT
 
 # What create_table takes of an AWS::DynamoDB::Table's properties (the rest is deployment detail).
 TABLE_SHAPE = (

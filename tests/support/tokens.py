@@ -3,7 +3,7 @@ throwaway key (what it must refuse)."""
 
 from __future__ import annotations
 
-import local_issuer
+from devkit import local_issuer
 
 
 def reviewer_token(user: str = "rita", roles: tuple[str, ...] = ("reviewer",), **claims) -> str:

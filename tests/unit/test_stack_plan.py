@@ -1,4 +1,4 @@
-"""What changed in the working tree -> what the local stack needs (scripts/stack_plan.py)."""
+"""What changed in the working tree -> what the local stack needs (devkit.stack_plan)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from samcli.yamlhelper import yaml_parse
 
-import stack_plan
-from stack_plan import (
+from devkit import stack_plan
+from devkit.local_cloud import PROJECT
+from devkit.stack_plan import (
     DefinitionError,
     Deploy,
     UpdateCode,
@@ -18,7 +19,6 @@ from stack_plan import (
     UpdateStateMachine,
     plan,
 )
-from support.localcloud import PROJECT
 
 TEMPLATE = """
 Transform: AWS::Serverless-2016-10-31

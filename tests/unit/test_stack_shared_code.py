@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-import stack
+from devkit import stack
 
 BUILT_TEMPLATE = textwrap.dedent(
     """\

@@ -1,4 +1,4 @@
-"""The parts of scripts/stack_sync.py that need no local cloud: hot-reload overlays and the
+"""The parts of devkit.stack_sync that need no local cloud: hot-reload overlays and the
 evaluation of DefinitionSubstitutions."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 
-import stack_sync
-from stack_plan import Fingerprint, Sources
+from devkit import stack_sync
+from devkit.stack_plan import Fingerprint, Sources
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from support.localcloud import PROJECT
+from devkit.local_cloud import PROJECT
 from support.template import load_template
 
 RESOURCES = load_template()["Resources"]

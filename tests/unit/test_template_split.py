@@ -115,7 +115,7 @@ def test_a_fixed_function_name_fits_lambda_s_64_characters_under_any_allowed_sta
 def test_every_configured_stack_name_is_within_the_cap():
     import tomllib
 
-    from support.localcloud import PROJECT
+    from devkit.local_cloud import PROJECT
 
     config = tomllib.loads((PROJECT / "samconfig.toml").read_text())
     names = [

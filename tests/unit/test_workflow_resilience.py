@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from support.localcloud import PROJECT
+from devkit.local_cloud import PROJECT
 from support.template import load_template
 
 ASL_FILES = sorted((PROJECT / "statemachine").glob("*.asl.json"))

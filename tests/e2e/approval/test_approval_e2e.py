@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
+from devkit.local_cloud import Execution, client, wait_for_execution, wait_until
 from support.approval import HTTP_TIMEOUT, confirm, email_for, emails_about, start, status_of
-from support.localcloud import Execution, client, wait_for_execution, wait_until
 
 pytestmark = pytest.mark.localcloud
 

@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from support.localcloud import client
+from devkit.local_cloud import client
 from support.sfn_mocks import (
     ROLE_ARN,
     create_mocked_state_machine,

@@ -9,7 +9,7 @@ from collections import Counter
 
 import requests
 
-from support.localcloud import client, endpoint
+from devkit.local_cloud import client, endpoint
 
 HTTP_TIMEOUT = 30
 

@@ -17,8 +17,8 @@ from e2e.comms.comms_e2e_kit import (
     sms_by_number,
 )
 
-from stack import LOCAL_STACK_NAME
-from support.localcloud import client, wait_until
+from devkit.local_cloud import client, wait_until
+from devkit.stack import LOCAL_STACK_NAME
 from support.tokens import bearer, reviewer_token
 
 pytestmark = pytest.mark.localcloud

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from support.localcloud import PROJECT, client, endpoint, wait_for_execution, wait_until
+from devkit.local_cloud import PROJECT, client, endpoint, wait_for_execution, wait_until
 
 pytestmark = pytest.mark.localcloud
 

@@ -19,8 +19,8 @@ from functools import partial
 import pytest
 from pypdf import PdfReader
 
-import stack as stack_tool
-from support.localcloud import client, wait_for_execution, wait_until
+from devkit import stack as stack_tool
+from devkit.local_cloud import client, wait_for_execution, wait_until
 from support.payroll import HEADER, timesheet, upload_and_wait
 
 pytestmark = pytest.mark.localcloud

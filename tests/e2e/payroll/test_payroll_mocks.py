@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from support.localcloud import PROJECT, client
+from devkit.local_cloud import PROJECT, client
 from support.sfn_mocks import create_mocked_state_machine, run_test_case
 from support.template import resource_properties
 

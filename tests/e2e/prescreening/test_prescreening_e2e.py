@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
+from devkit.local_cloud import Execution, client, wait_for_execution, wait_until
 from prescreening.sandbox import sample_application, sample_submission
-from support.localcloud import Execution, client, wait_for_execution, wait_until
 from support.tokens import bearer, reviewer_token
 
 pytestmark = pytest.mark.localcloud

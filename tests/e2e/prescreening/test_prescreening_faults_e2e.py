@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 import requests
 
+from devkit.local_cloud import client, wait_for_execution, wait_until
 from prescreening.sandbox import sample_application
-from support.localcloud import client, wait_for_execution, wait_until
 
 pytestmark = pytest.mark.localcloud
 HTTP_TIMEOUT = 30

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from support.localcloud import Execution
+from devkit.local_cloud import Execution
 from support.sfn_mocks import create_mocked_state_machine, run_test_case
 
 pytestmark = pytest.mark.localcloud

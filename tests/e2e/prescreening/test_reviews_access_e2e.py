@@ -10,9 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-import local_issuer
+from devkit import local_issuer
+from devkit.local_cloud import client, endpoint, wait_until
 from prescreening.sandbox import sample_submission
-from support.localcloud import client, endpoint, wait_until
 from support.tokens import bearer, reviewer_token
 
 pytestmark = pytest.mark.localcloud

@@ -11,8 +11,8 @@ import time
 import pytest
 import requests
 
+from devkit.local_cloud import wait_for_execution
 from support.approval import HTTP_TIMEOUT, confirm, email_for, start, status_of
-from support.localcloud import wait_for_execution
 from support.privacy import everywhere, markers_found, queue_on_every_topic
 
 pytestmark = pytest.mark.localcloud

@@ -16,8 +16,8 @@ import uuid
 import pytest
 import requests
 
+from devkit.local_cloud import client, wait_until
 from prescreening.sandbox import sample_application
-from support.localcloud import client, wait_until
 from support.privacy import every_queue_message, everywhere, markers_found, queue_on_every_topic
 from support.tokens import bearer, reviewer_token
 

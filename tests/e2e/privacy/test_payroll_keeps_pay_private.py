@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
-from support.localcloud import wait_until
+from devkit.local_cloud import wait_until
 from support.payroll import timesheet, upload_and_wait
 from support.privacy import everywhere, markers_found, queue_on_every_topic
 

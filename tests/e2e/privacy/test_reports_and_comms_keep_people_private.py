@@ -14,8 +14,8 @@ from datetime import date
 import pytest
 import requests
 
-import prospect_activity
-from support.localcloud import client, resource, wait_for_execution, wait_until
+from devkit import prospect_activity
+from devkit.local_cloud import client, resource, wait_for_execution, wait_until
 from support.privacy import everywhere, markers_found, queue_on_every_topic
 from support.tokens import bearer, reviewer_token
 

@@ -14,8 +14,8 @@ from datetime import date
 import pytest
 import requests
 
-import prospect_activity
-from support.localcloud import client, endpoint, resource, wait_for_execution, wait_until
+from devkit import prospect_activity
+from devkit.local_cloud import client, endpoint, resource, wait_for_execution, wait_until
 from support.tokens import bearer, reviewer_token
 
 pytestmark = pytest.mark.localcloud

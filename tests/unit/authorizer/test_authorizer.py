@@ -12,11 +12,11 @@ import pytest
 import requests
 import responses
 
-import local_issuer
 from authorizer.handlers import authorize
 from authorizer.handlers.authorize import key_set
 from authorizer.logic.routes import routes_for
 from authorizer.logic.tokens import bearer_token, roles_in
+from devkit import local_issuer
 from support.events import sample_event
 
 # The authorizer's environment is the unit one (tests/unit/conftest.py), read at its import.

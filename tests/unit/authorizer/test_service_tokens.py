@@ -10,10 +10,10 @@ import jwt
 import pytest
 import responses
 
-import local_issuer
 from authorizer.dal.jwks import KeySet
 from authorizer.handlers import authorize
 from authorizer.settings import AuthorizerSettings
+from devkit import local_issuer
 
 ISSUER = "https://issuer.example.com/pool"
 JWKS_URL = f"{ISSUER}/.well-known/jwks.json"

@@ -10,9 +10,9 @@ import boto3
 import jwt
 import pytest
 
-import local_issuer
 from authorizer.logic.tokens import verify
 from authorizer.settings import AuthorizerSettings
+from devkit import local_issuer
 from support.events import sample_event
 from unit.comms.comms_testkit import CREDENTIALS_SECRET, ISSUER, SIGNING_KEY_SECRET, fresh
 

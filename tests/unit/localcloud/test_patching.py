@@ -3,6 +3,7 @@ missing module, class or attribute, or another localstack-core version, stops th
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 import textwrap
 from pathlib import Path
@@ -101,7 +102,7 @@ def test_an_attribute_gone_when_the_patch_applies_is_refused(target_package, ref
     applied = []
     patching.after_import(target_package, requires=("helper",))(applied.append)
     # WHEN the imported module turns out not to have it (removed at import time)
-    source = Path(sys.path[0], *target_package.split(".")).with_suffix(".py")
+    source = Path(importlib.util.find_spec(target_package).origin)
     source.write_text(source.read_text() + "\ndel helper\n")
     with pytest.raises(patching.PatchTargetMissing, match="helper"):
         __import__(target_package)

@@ -1,10 +1,10 @@
 """make watch: keep the local stack in step with the working tree while you edit.
 
-    python scripts/watch.py [--template T --stack-name S --build-dir B]
+    devkit watch [--template T --stack-name S --build-dir B]
 
 Starts the local cloud if it is not running and brings the stack in step (a deploy the first
 time), then waits for files to change. After each save it checks the content hashes and does
-the least (stack_sync.py): new code for the functions of a changed folder or layer, an updated
+the least (stack_sync): new code for the functions of a changed folder or layer, an updated
 state machine for a changed ASL file, a real deploy for a changed template. One line per
 change: what was done, and how long after the save it was live.
 
@@ -18,16 +18,16 @@ from __future__ import annotations
 
 import argparse
 import queue
+import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-import stack
-import stack_plan
-import stack_sync
+from devkit import stack, stack_plan, stack_sync
 
 # An editor's save is often several events (write a temporary file, rename it over the old):
 # wait until the folder has been quiet this long before checking.
@@ -107,12 +107,12 @@ def watch(sync: stack_sync.StackSync) -> None:
         observer.join()
 
 
-def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(arguments: list[str]) -> int:
+    parser = argparse.ArgumentParser("devkit watch", description=__doc__.splitlines()[0])
     parser.add_argument("--template", type=Path, help="another SAM template (tests)")
     parser.add_argument("--stack-name", default=stack.LOCAL_STACK_NAME)
     parser.add_argument("--build-dir", type=Path)
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
     stack_sync.ensure_local_cloud()
     sync = stack_sync.StackSync(args.template, args.stack_name, args.build_dir)
     outcomes = sync.bring_in_step(stack_sync.print_outcome)
@@ -126,5 +126,42 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+class Watcher:
+    """`devkit watch` (make watch) as a user runs it, in a child process, its output read line by
+    line with deadlines: for the edit-and-run tests and the loop benchmark alike."""
+
+    def __init__(self, *args: str, cwd: Path | None = None, env: dict | None = None) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-u", "-m", "devkit", "watch", *args],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.put(line.rstrip())
+
+    def wait_for(self, text: str, timeout: float = 60) -> str:
+        """The next line holding text; every line before it is kept in seen."""
+        deadline = time.monotonic() + timeout
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:
+                line = self.lines.get(timeout=min(remaining, 1))
+            except queue.Empty:
+                if self.process.poll() is not None and self.lines.empty():
+                    break  # it exited: nothing more will come
+                continue
+            self.seen.append(line)
+            if text in line:
+                return line
+        raise TimeoutError(f"no line with {text!r} in {timeout} s; it said: {self.seen[-20:]}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)

@@ -1,4 +1,7 @@
-"""Clients for the local cloud and deadline-bound waits on what runs in it."""
+"""The local cloud from outside, for the dev tools, the tests and the benchmarks: its address,
+the environment and clients that point at it, its instances (localstack/cloud.py) and
+deadline-bound waits on what runs in it. (Its plugins, inside LocalStack, are
+localstack/localcloud/.)"""
 
 from __future__ import annotations
 
@@ -10,24 +13,34 @@ import subprocess
 import sys
 import textwrap
 import time
+import urllib.error
+import urllib.request
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-import boto3
-from botocore.config import Config
+from devkit import PROJECT
 
-PROJECT = Path(__file__).resolve().parents[2]
+CLOUD = PROJECT / "localstack" / "cloud.py"
 T = TypeVar("T")
+
+
+def this_port() -> str:
+    """This run's local cloud: LOCAL_CLOUD_PORT, as localstack/cloud.py reads it."""
+    return os.environ.get("LOCAL_CLOUD_PORT", "4566")
+
+
+def endpoint() -> str:
+    return f"http://127.0.0.1:{this_port()}"  # http, always
 
 
 def instance_folder(port: int | None = None) -> Path:
     """A port's local-cloud folder (this run's port by default): its log, pid, mock cases and
-    state (localstack/cloud.py)."""
-    home = Path(os.environ.get("LOCAL_CLOUD_HOME", PROJECT / ".local-cloud"))
-    return home / str(port or os.environ.get("LOCAL_CLOUD_PORT", "4566"))
+    state, wiped at every start (localstack/cloud.py)."""
+    home = Path(os.environ.get("LOCAL_CLOUD_HOME", PROJECT / ".local-cloud")).resolve()
+    return home / str(port or this_port())
 
 
 def local_cloud_pid(port: int | None = None) -> int:
@@ -44,7 +57,7 @@ def free_port() -> int:
 def cloud(command: str, port: int, **env: str) -> subprocess.CompletedProcess:
     """localstack/cloud.py's command for an instance of its own on `port`."""
     return subprocess.run(
-        [sys.executable, str(PROJECT / "localstack" / "cloud.py"), command],
+        [sys.executable, str(CLOUD), command],
         env={**os.environ, "LOCAL_CLOUD_PORT": str(port), **env},
         capture_output=True,
         text=True,
@@ -52,31 +65,51 @@ def cloud(command: str, port: int, **env: str) -> subprocess.CompletedProcess:
     )
 
 
-def endpoint() -> str:
-    return f"http://127.0.0.1:{os.environ.get('LOCAL_CLOUD_PORT', '4566')}"
+def local_aws() -> dict[str, str]:
+    """The environment that points an AWS client (sam, boto3) at the local cloud."""
+    return {
+        "AWS_ENDPOINT_URL": endpoint(),
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+    }
+
+
+# Clients import boto3 or botocore when they are made: make invoke with nothing to do makes none.
+def _connection() -> dict[str, str]:
+    # Never real AWS, whatever the environment says.
+    env = local_aws()
+    return {
+        "endpoint_url": env["AWS_ENDPOINT_URL"],
+        "region_name": env["AWS_REGION"],
+        "aws_access_key_id": env["AWS_ACCESS_KEY_ID"],
+        "aws_secret_access_key": env["AWS_SECRET_ACCESS_KEY"],
+    }
 
 
 def client(service: str, **config):
-    """A boto3 client for the local cloud (never real AWS, whatever the environment says)."""
-    return boto3.client(
-        service,
-        endpoint_url=endpoint(),
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=Config(retries={"max_attempts": 2, "mode": "standard"}, **config),
-    )
+    """A boto3 client for the local cloud, for tests and benchmarks."""
+    import boto3
+    from botocore.config import Config
+
+    retries = Config(retries={"max_attempts": 2, "mode": "standard"}, **config)
+    return boto3.client(service, config=retries, **_connection())
 
 
 def resource(service: str):
-    """A boto3 resource for the local cloud (never real AWS, whatever the environment says)."""
-    return boto3.resource(
-        service,
-        endpoint_url=endpoint(),
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
+    """A boto3 resource for the local cloud."""
+    import boto3
+
+    return boto3.resource(service, **_connection())
+
+
+def botocore_client(service: str):
+    """botocore's client, for the dev tools: the same API without boto3's transfer manager,
+    whose import would be a large part of what `make invoke` spends after a small change."""
+    import botocore.session
+
+    return botocore.session.get_session().create_client(service, **_connection())
 
 
 def zip_sources(files: dict[str, str]) -> bytes:
@@ -89,8 +122,17 @@ def zip_sources(files: dict[str, str]) -> bytes:
 
 
 def start_local_cloud() -> None:
-    """Start the local cloud, or reuse the one already running."""
-    subprocess.run([sys.executable, str(PROJECT / "localstack" / "cloud.py"), "up"], check=True)
+    """Start the local cloud (make up), or reuse the one already running."""
+    subprocess.run([sys.executable, str(CLOUD), "up"], check=True)
+
+
+def local_cloud_running() -> bool:
+    try:
+        health = f"{endpoint()}/_localstack/health"
+        with urllib.request.urlopen(health, timeout=2) as response:  # noqa: S310
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
 
 
 def wait_until[T](

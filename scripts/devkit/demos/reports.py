@@ -11,8 +11,7 @@ from datetime import date
 import boto3
 import requests
 
-import local_issuer
-import prospect_activity
+from devkit import local_issuer, prospect_activity
 
 TIMEOUT = 30
 DEADLINE_S = 300

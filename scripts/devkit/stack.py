@@ -1,10 +1,10 @@
 """Build the SAM application and deploy it, to the local cloud or to AWS.
 
-    python scripts/stack.py build
-    python scripts/stack.py deploy-local       # the 'local' samconfig environment
-    python scripts/stack.py deploy dev         # real AWS: dev | staging | prod
-    python scripts/stack.py validate           # template.yaml and every nested template
-    python scripts/stack.py outputs
+    devkit stack build
+    devkit stack deploy-local       # the 'local' samconfig environment
+    devkit stack deploy dev         # real AWS: dev | staging | prod
+    devkit stack validate           # template.yaml and every nested template
+    devkit stack outputs
 
 The Makefile and the tests both come through here, so there is one way to build and deploy.
 """
@@ -21,7 +21,9 @@ import zipfile
 from functools import cache
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parent.parent
+from devkit import PROJECT, deploy_record, hot_reload
+from devkit.local_cloud import CLOUD, botocore_client, endpoint, local_aws
+
 LOCAL_STACK_NAME = "serverless-workflows-local"
 LOCAL_ARTIFACT_BUCKET = "sam-artifacts-local"
 
@@ -33,7 +35,7 @@ def say(message: str) -> None:
 @cache
 def runtime_python_dir() -> str:
     python = subprocess.run(
-        [sys.executable, str(PROJECT / "localstack" / "cloud.py"), "python"],
+        [sys.executable, str(CLOUD), "python"],
         capture_output=True,
         text=True,
         check=True,
@@ -87,45 +89,6 @@ def build(template: Path | None = None, build_dir: Path | None = None) -> None:
     sam(*args, template=template, build_dir=build_dir)
 
 
-def local_endpoint() -> str:
-    return f"http://127.0.0.1:{os.environ.get('LOCAL_CLOUD_PORT', '4566')}"
-
-
-def start_local_cloud() -> None:
-    """make up: start the local cloud (or find it running) and make the issuer's key."""
-    import local_issuer  # jwt and cryptography: imported only when they are needed
-
-    cloud = [sys.executable, str(PROJECT / "localstack" / "cloud.py"), "up"]
-    subprocess.run(cloud, check=True)
-    local_issuer.signing_key()
-
-
-def local_aws() -> dict[str, str]:
-    """The environment that points an AWS client (sam, boto3) at the local cloud."""
-    return {
-        "AWS_ENDPOINT_URL": local_endpoint(),
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_REGION": "us-east-1",
-    }
-
-
-def local_client(service: str):
-    # botocore's client, not boto3's: the same API without boto3's transfer manager, whose
-    # import is a third of what `make invoke` spends when nothing changed.
-    import botocore.session
-
-    env = local_aws()
-    return botocore.session.get_session().create_client(
-        service,
-        endpoint_url=env["AWS_ENDPOINT_URL"],
-        region_name=env["AWS_REGION"],
-        aws_access_key_id="test",
-        aws_secret_access_key="test",  # noqa: S106 - LocalStack accepts any key
-    )
-
-
 def deploy_local(
     stack_name: str = LOCAL_STACK_NAME,
     template: Path | None = None,
@@ -134,10 +97,9 @@ def deploy_local(
 ) -> dict[str, str]:
     """Build, then deploy into the local cloud; returns the stack's outputs by name.
 
-    What the deploy was made from is recorded (stack_sync), so make invoke and make watch know
-    what the stack runs."""
-    import local_issuer
-    import stack_sync  # it builds on this module
+    What the deploy was made from is recorded (deploy_record), so make invoke and make watch
+    know what the stack runs."""
+    from devkit import local_issuer  # jwt and cryptography: imported only when they are needed
 
     build_dir = build_dir or default_build_dir()
     if template is not None and build_dir is None:
@@ -145,15 +107,15 @@ def deploy_local(
         build_dir = template.resolve().parent / ".aws-sam" / "build"
     overrides = local_overrides(parameter_overrides)
     source_template = (template or PROJECT / "template.yaml").resolve()
-    taken = stack_sync.snapshot(source_template, stack_name, overrides)
+    taken = deploy_record.snapshot(source_template, stack_name, overrides)
     build(template, build_dir)
-    s3 = local_client("s3")
+    s3 = botocore_client("s3")
     if LOCAL_ARTIFACT_BUCKET not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
         s3.create_bucket(Bucket=LOCAL_ARTIFACT_BUCKET)
     # The staff authorizer trusts the local issuer's keys, published where the stack looks.
     local_issuer.publish(s3)
     # Its private key, for the local-only token endpoint that signs service tokens.
-    local_issuer.store_signing_key(local_client("secretsmanager"))
+    local_issuer.store_signing_key(botocore_client("secretsmanager"))
     started = time.monotonic()
     args = ["deploy", "--config-file", str(PROJECT / "samconfig.toml"), "--config-env", "local"]
     args += ["--stack-name", stack_name]
@@ -163,9 +125,10 @@ def deploy_local(
     say(f"sam deploy {stack_name} into the local cloud")
     sam(*args, **local_aws())
     say(f"deployed in {time.monotonic() - started:.1f} s")
-    stack_sync.record_deploy(
+    deploy_record.record_deploy(
         stack_name, source_template, (build_dir or PROJECT / ".aws-sam" / "build").resolve(), taken
     )
+    hot_reload.refresh_overlays(stack_name)
     return outputs(stack_name)
 
 
@@ -177,7 +140,7 @@ def local_overrides(parameter_overrides: dict[str, str] | None = None) -> dict[s
         **local_config_overrides(),
         "Stage": "local",
         # Links and URLs the stack builds (ApiUrl, emailed links) must name this instance's port.
-        "LocalCloudUrl": local_endpoint(),
+        "LocalCloudUrl": endpoint(),
         **(parameter_overrides or {}),
     }
 
@@ -293,15 +256,9 @@ def local_config_overrides() -> dict[str, str]:
 def physical_id(logical_id: str, stack_name: str = LOCAL_STACK_NAME) -> str:
     """A resource's physical id by its logical id, in the stack or one of its nested stacks
     (each workflow is a nested application: functions/<workflow>/template.yaml)."""
-    cloudformation = local_client("cloudformation")
-    stacks = [stack_name]
-    while stacks:
-        resources = cloudformation.describe_stack_resources(StackName=stacks.pop(0))
-        for resource in resources["StackResources"]:
-            if resource["LogicalResourceId"] == logical_id:
-                return resource["PhysicalResourceId"]
-            if resource["ResourceType"] == "AWS::CloudFormation::Stack":
-                stacks.append(resource["PhysicalResourceId"])
+    for resource in deploy_record.stack_resources(stack_name):
+        if resource["LogicalResourceId"] == logical_id:
+            return resource["PhysicalResourceId"]
     raise KeyError(f"no resource {logical_id} in {stack_name} or its nested stacks")
 
 
@@ -311,12 +268,12 @@ def templates() -> list[Path]:
 
 
 def outputs(stack_name: str = LOCAL_STACK_NAME) -> dict[str, str]:
-    stack = local_client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"][0]
+    stack = botocore_client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"][0]
     return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
 
 
-def main(argv: list[str]) -> None:
-    match argv[1:]:
+def main(arguments: list[str]) -> None:
+    match arguments:
         case ["build"]:
             build()
         case ["deploy-local"]:
@@ -333,7 +290,3 @@ def main(argv: list[str]) -> None:
                 print(f"{key:32} {value}")
         case _:
             sys.exit(__doc__)
-
-
-if __name__ == "__main__":
-    main(sys.argv)

@@ -2,29 +2,24 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import sys
 import time
 import traceback
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import console_client
-import demos
-import stack
+from devkit import console_client, demos, stack
 
 
-def main() -> int:
+def main(arguments: list[str]) -> int:
+    if arguments:
+        sys.exit(__doc__)
     outputs = stack.outputs()
     print(f"Stack {stack.LOCAL_STACK_NAME} on the local cloud; REST API at {outputs['ApiUrl']}")
     failed = []
     started = time.time()
-    for module in sorted(m.name for m in pkgutil.iter_modules(demos.__path__)):
+    for module in demos.names():
         print(f"\n=== {module} ===", flush=True)
         try:
-            importlib.import_module(f"demos.{module}").run(outputs)
+            demos.load(module).run(outputs)
         except Exception:
             traceback.print_exc()
             failed.append(module)
@@ -37,7 +32,3 @@ def main() -> int:
     console_client.print_cost_table(started)
     print(f"\nEvery execution, drawn, in the console: {console_client.console_url()}")
     return 1 if failed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -4,7 +4,7 @@ The Docker-free twin of `sam local invoke`: runs the function deployed on the lo
 the event and prints its result and its logs. The local cloud is started if it is not running,
 and the stack brought in step with the working tree first, doing only what changed (a deploy,
 new code for one folder's functions, one state machine; nothing when nothing changed: see
-stack_sync.py).
+devkit.stack_sync).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-import stack
-import stack_sync
+from devkit import stack_sync
+from devkit.local_cloud import endpoint
 
 
 @dataclass
@@ -34,7 +34,7 @@ def invoke(function_name: str, payload: bytes) -> Invocation:
     most of what make invoke costs (0.6 s of CPU), and the local cloud needs no signature."""
     name = urllib.parse.quote(function_name, safe="")
     request = urllib.request.Request(  # noqa: S310 - http, the local cloud
-        f"{stack.local_endpoint()}/2015-03-31/functions/{name}/invocations",
+        f"{endpoint()}/2015-03-31/functions/{name}/invocations",
         data=payload,
         method="POST",
         headers={"X-Amz-Log-Type": "Tail", "Content-Type": "application/json"},
@@ -52,11 +52,11 @@ def invoke(function_name: str, payload: bytes) -> Invocation:
         )
 
 
-def main(argv: list[str]) -> int:
-    if len(argv) not in (2, 3):
+def main(arguments: list[str]) -> int:
+    if len(arguments) not in (1, 2):
         sys.exit(__doc__)
-    logical_id = argv[1]
-    payload = Path(argv[2]).read_bytes() if len(argv) == 3 else b"{}"
+    logical_id = arguments[0]
+    payload = Path(arguments[1]).read_bytes() if len(arguments) == 2 else b"{}"
     stack_sync.ensure_local_cloud()
     sync = stack_sync.StackSync()
     outcomes = sync.bring_in_step(stack_sync.print_outcome)
@@ -80,7 +80,3 @@ def main(argv: list[str]) -> int:
         print(f"function error: {invocation.function_error}", file=sys.stderr)
         return 1
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv))

@@ -1,7 +1,7 @@
 """The local cloud's token issuer: what Cognito is to the AWS stages.
 
-    python scripts/local_issuer.py init                  # the signing key, made once
-    python scripts/local_issuer.py token --role reviewer --user rita [--claim org=acme]
+    devkit issuer init                  # the signing key, made once
+    devkit issuer token --role reviewer --user rita [--claim org=acme]
 
 The signing key is made at set-up in .local-cloud/issuer/ (git-ignored, never committed). Its
 public half is published as a JWKS document in the local cloud's S3, at
@@ -23,7 +23,8 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-PROJECT = Path(__file__).resolve().parent.parent
+from devkit import PROJECT, local_cloud
+
 KEY_FILE = PROJECT / ".local-cloud" / "issuer" / "signing-key.pem"
 BUCKET = "local-issuer"
 JWKS_KEY = ".well-known/jwks.json"
@@ -31,12 +32,8 @@ AUDIENCE = "serverless-workflows"
 TOKEN_LIFETIME_SECONDS = 3600
 
 
-def local_endpoint() -> str:
-    return f"http://127.0.0.1:{os.environ.get('LOCAL_CLOUD_PORT', '4566')}"
-
-
 def issuer(endpoint: str | None = None) -> str:
-    return f"{endpoint or local_endpoint()}/{BUCKET}"
+    return f"{endpoint or local_cloud.endpoint()}/{BUCKET}"
 
 
 def jwks_url(endpoint: str | None = None) -> str:
@@ -139,8 +136,8 @@ def store_signing_key(secretsmanager, key: rsa.RSAPrivateKey | None = None) -> N
         secretsmanager.create_secret(Name=SIGNING_KEY_SECRET, SecretString=pem)
 
 
-def main(argv: list[str]) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(arguments: list[str]) -> None:
+    parser = argparse.ArgumentParser("devkit issuer", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("init", help="make the signing key if it is missing")
     token = commands.add_parser("token", help="print a token for the local stack")
@@ -149,7 +146,7 @@ def main(argv: list[str]) -> None:
     token.add_argument(
         "--claim", action="append", default=[], metavar="NAME=VALUE", help="an extra claim"
     )
-    args = parser.parse_args(argv[1:])
+    args = parser.parse_args(arguments)
     if args.command == "init":
         signing_key()
         return
@@ -164,7 +161,3 @@ def main(argv: list[str]) -> None:
     note = f"# {args.user}, roles {','.join(roles) or 'none'}, for {issuer()}; valid one hour"
     print(note, file=sys.stderr)
     print(token_for(args.user, roles, claims))
-
-
-if __name__ == "__main__":
-    main(sys.argv)

@@ -1,22 +1,23 @@
-"""The local console, read by scripts: `make inspect` saves execution pages, `make demo` prints
-what each run would cost on AWS. Both ask the console the local cloud serves at /_console/."""
+"""The local console, read by the dev tools: `make inspect` saves execution pages, `make demo`
+prints what each run would cost on AWS. Both ask the console the local cloud serves at
+/_console/."""
 
 from __future__ import annotations
 
-import os
 import re
-import sys
 from pathlib import Path
 
 import requests
 
-PROJECT = Path(__file__).resolve().parent.parent
+from devkit import PROJECT
+from devkit.local_cloud import endpoint
+
 INSPECT_DIR = PROJECT / "out" / "inspect"
 TIMEOUT_S = 120
 
 
 def console_url() -> str:
-    return f"http://127.0.0.1:{os.environ.get('LOCAL_CLOUD_PORT', '4566')}/_console/"
+    return f"{endpoint()}/_console/"
 
 
 def _get(path: str, **params) -> requests.Response:
@@ -48,10 +49,10 @@ def _safe(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text)
 
 
-def inspect(argv: list[str]) -> int:
+def main(arguments: list[str]) -> int:
     """make inspect [ARN=<execution ARN>]: save the page(s), print each path."""
-    if len(argv) > 1:
-        arns = argv[1:]
+    if arguments:
+        arns = arguments
     else:
         arns = [e["executionArn"] for e in _get("api/latest").json()["executions"]]
         if not arns:
@@ -104,7 +105,3 @@ def print_cost_table(since_epoch_s: float) -> None:
     unpriced = sorted({call for row in rows for call in row["cost"]["unpricedCalls"]})
     if unpriced:
         print(f"  counted but not priced (no price in prices.json): {', '.join(unpriced)}")
-
-
-if __name__ == "__main__":
-    sys.exit(inspect(sys.argv))

@@ -1,20 +1,16 @@
 """Keep a stack deployed on the local cloud in step with the working tree, doing the least.
 
-    python scripts/stack_sync.py          # bring the project's local stack in step once
+    devkit sync          # bring the project's local stack in step once
 
-`make invoke` and `make watch` come through here. Every deploy into the local cloud
-(stack.deploy_local) records the content hashes it was made from (stack_plan.Fingerprint) in
-the local cloud's state folder, which is wiped when the local cloud starts, so a record never
-outlives the stack it describes. A check hashes the working tree again, and stack_plan.plan
-says what to do:
+`make invoke` and `make watch` come through here. Every deploy into the local cloud records
+what it was made from (deploy_record). A check hashes the working tree again, and
+stack_plan.plan says what to do:
 
 - a function folder's code changed: its functions run the working tree's code through
-  LocalStack's hot reloading (UpdateFunctionCode with S3Bucket "hot-reload" and S3Key a host
-  folder). The host executor runs handlers as host processes, so the folder is used in place:
-  an "overlay" of symbolic links, the function's source files from the working tree beside
-  the dependencies `sam build` installed. No zip, no upload, no CloudFormation; the update
-  replaces the function's version, so warm handler processes stop and the next invocation
-  imports the new code.
+  LocalStack's hot reloading, from an overlay of the working tree's sources beside the
+  dependencies `sam build` installed (hot_reload). No zip, no upload, no CloudFormation; the
+  update replaces the function's version, so warm handler processes stop and the next
+  invocation imports the new code.
 - the shared layer's code changed: a layer version made the same way (PublishLayerVersion
   with the hot-reload bucket), given to every function that uses the layer;
 - a state machine's ASL changed: UpdateStateMachine with the file's text, its
@@ -32,32 +28,26 @@ import contextlib
 import fcntl
 import functools
 import json
-import os
-import sys
-import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
-import stack
-import stack_plan
-from stack_plan import (
+from devkit import PROJECT, deploy_record, stack, stack_plan
+from devkit.deploy_record import Record, sync_dir
+from devkit.hot_reload import HOT_RELOAD_BUCKET, live_dir, make_overlay
+from devkit.local_cloud import botocore_client, local_cloud_running, start_local_cloud
+from devkit.stack_plan import (
     Action,
     DefinitionError,
     Deploy,
     Fingerprint,
-    Sources,
     UpdateCode,
     UpdateLayer,
     UpdateStateMachine,
 )
 
-PROJECT = stack.PROJECT
-HOT_RELOAD_BUCKET = "hot-reload"  # LocalStack's BUCKET_MARKER_LOCAL default
 PARALLEL_UPDATES = 8
 
 
@@ -72,7 +62,7 @@ class Unresolvable(Exception):
 def client(service: str):
     """One client per service and process: make watch pays botocore's import and the service
     model once, before the first save (see warm_up), not at every change."""
-    return stack.local_client(service)
+    return botocore_client(service)
 
 
 def warm_up() -> None:
@@ -80,189 +70,10 @@ def warm_up() -> None:
         client(service)
 
 
-def local_cloud_home() -> Path:
-    return Path(os.environ.get("LOCAL_CLOUD_HOME", PROJECT / ".local-cloud")).resolve()
-
-
-def instance_state() -> Path:
-    """The local cloud instance's state folder: wiped at every start (localstack/cloud.py)."""
-    return local_cloud_home() / os.environ.get("LOCAL_CLOUD_PORT", "4566") / "state"
-
-
-def sync_dir(stack_name: str) -> Path:
-    return instance_state() / "stack-sync" / stack_name
-
-
-def local_cloud_running() -> bool:
-    try:
-        health = f"{stack.local_endpoint()}/_localstack/health"  # http, always
-        with urllib.request.urlopen(health, timeout=2) as response:  # noqa: S310
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 def ensure_local_cloud() -> None:
     """Start the local cloud unless it answers already (the same as make up)."""
     if not local_cloud_running():
-        stack.start_local_cloud()
-
-
-# --- the record of what is deployed ----------------------------------------------------------
-
-
-@dataclass
-class Record:
-    template: str
-    build_dir: str
-    fingerprint: Fingerprint
-    sources: Sources
-    # Logical id -> physical id and resource type, of the root stack's resources and its nested
-    # stacks' (logical ids are unique across the templates).
-    physical: dict[str, str]
-    types: dict[str, str]
-    substitutions: dict[str, dict[str, str]]  # state machine -> resolved values, once known
-
-    def to_json(self) -> dict:
-        return {
-            "template": self.template,
-            "build_dir": self.build_dir,
-            "fingerprint": asdict(self.fingerprint),
-            "sources": self.sources.to_json(),
-            "physical": self.physical,
-            "types": self.types,
-            "substitutions": self.substitutions,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict) -> Record:
-        return cls(
-            data["template"],
-            data["build_dir"],
-            Fingerprint(**data["fingerprint"]),
-            Sources.from_json(data["sources"]),
-            data["physical"],
-            data["types"],
-            data.get("substitutions", {}),
-        )
-
-
-def _write_json(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False) as file:
-        json.dump(data, file)
-    os.replace(file.name, path)
-
-
-def deploy_inputs(
-    template: Path, stack_name: str, overrides: dict[str, str], nested: list[str]
-) -> str:
-    """The hash of what a deploy reads beside the code: the template, the nested templates it
-    composes (paths relative to its folder), samconfig.toml and the parameters."""
-    files = [template, *(template.parent / path for path in nested), PROJECT / "samconfig.toml"]
-    return stack_plan.deploy_inputs_hash(files, {"stack": stack_name, "overrides": overrides})
-
-
-def read_sources(template: Path) -> Sources:
-    from samcli.yamlhelper import yaml_parse  # SAM's own reader: short-form tags as intrinsics
-
-    return stack_plan.read_sources(template, yaml_parse)
-
-
-def snapshot(template: Path, stack_name: str, overrides: dict[str, str]) -> tuple:
-    """What a deploy is about to be made from: taken before sam build reads the files."""
-    sources = read_sources(template)
-    inputs = deploy_inputs(template, stack_name, overrides, sources.templates)
-    return sources, stack_plan.fingerprint(template.parent, sources, inputs)
-
-
-def record_deploy(
-    stack_name: str, template: Path, build_dir: Path, taken: tuple[Sources, Fingerprint]
-) -> None:
-    """Called by stack.deploy_local once sam deploy has succeeded."""
-    sources, fingerprint = taken
-    physical, types = _stack_resources(stack_name, sources)
-    record = Record(str(template), str(build_dir), fingerprint, sources, physical, types, {})
-    _write_json(sync_dir(stack_name) / "record.json", record.to_json())
-    # Hot-reloaded functions CloudFormation left alone keep their overlay: refresh its links to
-    # what this build installed.
-    for overlay in sorted((sync_dir(stack_name) / "live").glob("*/*.json")):
-        _refresh_overlay(overlay.parent / overlay.stem)
-
-
-def _stack_resources(stack_name: str, sources: Sources) -> tuple[dict, dict]:
-    """Logical id -> physical id and type, through the stack and its nested stacks."""
-    cloudformation = client("cloudformation")
-    resources, stacks = [], [stack_name]
-    while stacks:
-        found = cloudformation.describe_stack_resources(StackName=stacks.pop(0))["StackResources"]
-        resources += found
-        stacks += [
-            resource["PhysicalResourceId"]
-            for resource in found
-            if resource["ResourceType"] == "AWS::CloudFormation::Stack"
-            and resource.get("PhysicalResourceId")
-        ]
-    physical, types = {}, {}
-    layer_ids = {
-        resource["LogicalResourceId"]: name
-        for resource in resources
-        for name in sources.layers
-        # SAM names a layer version <logical id><10 hex digits of its content>.
-        if resource["LogicalResourceId"].startswith(name)
-        and resource["ResourceType"] == "AWS::Lambda::LayerVersion"
-    }
-    for resource in resources:
-        logical = layer_ids.get(resource["LogicalResourceId"], resource["LogicalResourceId"])
-        physical[logical] = resource.get("PhysicalResourceId", "")
-        types[logical] = resource["ResourceType"]
-    return physical, types
-
-
-# --- overlays: the working tree's sources beside the built dependencies ----------------------
-
-
-def _meta(overlay: Path) -> Path:
-    return overlay.parent / f"{overlay.name}.json"
-
-
-def _refresh_overlay(overlay: Path) -> None:
-    meta = json.loads(_meta(overlay).read_text())
-    target = overlay / "python" if meta["layer"] else overlay
-    _link_entries(target, Path(meta["source"]), Path(meta["built"]))
-
-
-def _link_entries(target: Path, source: Path, built: Path) -> None:
-    """target/<name> -> source/<name> for every entry of the source folder, built/<name> for the
-    rest of what the build holds (the installed requirements)."""
-    target.mkdir(parents=True, exist_ok=True)
-    wanted: dict[str, Path] = {}
-    for folder in (built, source):  # the source's entries win
-        if folder.is_dir():
-            wanted.update(
-                {
-                    entry.name: entry
-                    for entry in folder.iterdir()
-                    if entry.name not in stack_plan.IGNORED_NAMES
-                    and not (folder == source and entry.name == stack_plan.REQUIREMENTS)
-                }
-            )
-    for entry in target.iterdir():
-        # Only links are ours: the interpreter writes __pycache__ beside top-level modules.
-        if entry.is_symlink() and os.readlink(entry) != str(wanted.get(entry.name, "")):
-            entry.unlink()
-    for name, path in wanted.items():
-        link = target / name
-        if not link.is_symlink() and not link.exists():
-            link.symlink_to(path)
-
-
-def make_overlay(overlay: Path, source: Path, built: Path, layer: bool) -> Path:
-    """The hot-reload folder for a function (or, layer=True, a layer: its python/ folder)."""
-    meta = {"source": str(source), "built": str(built), "layer": layer}
-    _write_json(_meta(overlay), meta)
-    _refresh_overlay(overlay)
-    return overlay
+        start_local_cloud()
 
 
 # --- resolving DefinitionSubstitutions -------------------------------------------------------
@@ -386,17 +197,14 @@ class StackSync:
             yield
 
     def record(self) -> Record | None:
-        try:
-            record = Record.from_json(
-                json.loads((sync_dir(self.stack_name) / "record.json").read_text())
-            )
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-        return record if record.template == str(self.template) else None
+        record = deploy_record.read(self.stack_name)
+        return record if record and record.template == str(self.template) else None
 
     def current(self, record: Record | None) -> Fingerprint:
         nested = record.sources.templates if record else []
-        inputs = deploy_inputs(self.template, self.stack_name, stack.local_overrides(), nested)
+        inputs = deploy_record.deploy_inputs(
+            self.template, self.stack_name, stack.local_overrides(), nested
+        )
         if record is None:
             return Fingerprint(inputs)
         return stack_plan.fingerprint(self.root, record.sources, inputs)
@@ -459,13 +267,13 @@ class StackSync:
 
     def _save(self, record: Record, update: Callable[[Fingerprint], None]) -> None:
         update(record.fingerprint)
-        _write_json(sync_dir(self.stack_name) / "record.json", record.to_json())
+        deploy_record.write(self.stack_name, record)
 
     def update_code(self, folder: str, functions: tuple[str, ...]) -> None:
         record = self._require()
         hashes = stack_plan.folder_hashes(self.root / folder)
         overlay = make_overlay(
-            sync_dir(self.stack_name) / "live" / "code" / _slug(folder),
+            live_dir(self.stack_name) / "code" / _slug(folder),
             self.root / folder,
             Path(record.build_dir) / record.sources.build_path(functions[0]),
             layer=False,
@@ -486,7 +294,7 @@ class StackSync:
         record = self._require()
         hashes = stack_plan.folder_hashes(self.root / folder)
         overlay = make_overlay(
-            sync_dir(self.stack_name) / "live" / "layers" / layer,
+            live_dir(self.stack_name) / "layers" / layer,
             self.root / folder,
             Path(record.build_dir) / record.sources.build_path(layer) / "python",
             layer=True,
@@ -569,13 +377,11 @@ def print_outcome(outcome: Outcome) -> None:
     print(f"[sync] {outcome.summary} in {outcome.seconds:.2f} s", flush=True)
 
 
-def main() -> int:
+def main(arguments: list[str]) -> int:
+    if arguments:
+        raise SystemExit(__doc__)
     ensure_local_cloud()
     outcomes = StackSync().bring_in_step(print_outcome)
     if not outcomes:
         print("[sync] the local stack is in step with the working tree")
     return 0 if all(outcome.ok for outcome in outcomes) else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

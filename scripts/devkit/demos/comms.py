@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import boto3
 import requests
 
-import local_issuer
+from devkit import local_issuer
 
 TIMEOUT = 30
 

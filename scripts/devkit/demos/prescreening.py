@@ -4,15 +4,11 @@ bureau down so referred and declined by a reviewer); prints each decision and it
 
 from __future__ import annotations
 
-import sys
 import time
-from pathlib import Path
 
 import requests
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "functions" / "prescreening"))
-
-import local_issuer
+from devkit import local_issuer
 from prescreening.sandbox import sample_submission
 
 TIMEOUT = 30
