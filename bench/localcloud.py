@@ -11,10 +11,9 @@ import os
 import statistics
 import time
 import uuid
-from pathlib import Path
 
 from devkit import PROJECT, stack
-from devkit.local_cloud import botocore_client, free_port, local_cloud_pid, zip_sources
+from devkit.local_cloud import botocore_client, free_port, local_cloud_pid, memory, zip_sources
 from devkit.local_cloud import cloud as cloud_command
 
 ROLE = "arn:aws:iam::000000000000:role/bench"
@@ -34,24 +33,6 @@ def timed(action) -> float:
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
-def rss_of_group(pid: int) -> int:
-    """Resident memory of every process in the emulator's process group, in bytes."""
-    total = 0
-    group = os.getpgid(pid)
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if os.getpgid(int(entry.name)) != group:
-                continue
-            for line in (entry / "status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) * 1024
-        except (OSError, ProcessLookupError):
-            continue
-    return total
 
 
 def make_function(lam, name: str) -> None:
@@ -152,7 +133,7 @@ def main() -> None:
             )
         )
         rows.append(
-            ("local cloud memory, RSS of all its processes", rss_of_group(pid) / 2**20, None, "MiB")
+            ("local cloud memory, RSS of all its processes", memory(pid).rss / 2**20, None, "MiB")
         )
     finally:
         cloud("down", port)

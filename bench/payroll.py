@@ -21,10 +21,9 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 from devkit import stack
-from devkit.local_cloud import client, local_cloud_pid, wait_for_execution, wait_until
+from devkit.local_cloud import client, local_cloud_pid, memory, wait_for_execution, wait_until
 from payroll.logic.earnings import WithholdingRates, compute_paystub
 from payroll.logic.paystub_pdf import render_paystub
 from payroll.logic.timesheet import TimesheetLimits, by_employee, parse_timesheet
@@ -89,7 +88,7 @@ class PeakMemory:
     share most of theirs)."""
 
     def __init__(self, pid: int, interval: float = 0.2):
-        self.group = os.getpgid(pid)
+        self.pid = pid
         self.interval = interval
         self.peak = 0  # PSS
         self.peak_rss = 0
@@ -98,23 +97,8 @@ class PeakMemory:
 
     def sample(self) -> tuple[int, int]:
         """(PSS, RSS) in bytes, summed over the group."""
-        pss = rss = 0
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                if int(fields[2]) != self.group:  # fields: state, ppid, pgrp, ...
-                    continue
-                for line in (entry / "smaps_rollup").read_text().splitlines()[1:]:
-                    name, _, value = line.partition(":")
-                    if name == "Pss":
-                        pss += int(value.split()[0]) * 1024
-                    elif name == "Rss":
-                        rss += int(value.split()[0]) * 1024
-            except (OSError, IndexError, ValueError):
-                continue  # the process ended while being read
-        return pss, rss
+        found = memory(self.pid)
+        return found.pss, found.rss
 
     def _run(self) -> None:
         while not self._stop.is_set():

@@ -26,10 +26,10 @@ from datetime import date
 from pathlib import Path
 
 import boto3
-import requests
 
-from devkit import PROJECT, local_issuer, prospect_activity, stack
-from devkit.local_cloud import local_aws
+from devkit import PROJECT, prospect_activity, stack
+from devkit.demos.reports import report_status, request_year_report
+from devkit.local_cloud import local_aws, wait_until
 
 # The merge function as the local cloud runs it: sam build's output and the runtime's interpreter.
 BUILT = PROJECT / ".aws-sam" / "build"
@@ -44,37 +44,17 @@ LAMBDA_PYTHON = (
 ROWS = int(os.environ.get("BENCH_REPORTS_ROWS", "200000"))
 LOAD_WRITERS = int(os.environ.get("BENCH_REPORTS_LOAD_WRITERS", "4"))
 MERGE_SIZES_MB = (16, 128)
-TIMEOUT = 30
 
 
 def end_to_end(outputs: dict, organisation: str) -> tuple[int, float]:
-    headers = {
-        "Authorization": "Bearer "
-        + local_issuer.token_for("bench", ["analyst"], {"org": organisation})
-    }
-    body = {
-        "organisationId": organisation,
-        "from": "2025-01-01",
-        "to": "2025-12-31",
-        "email": "bench@example.com",
-        "subRangeDays": 7,
-    }
     started = time.perf_counter()
-    answer = requests.post(
-        f"{outputs['ApiUrl']}/reports", json=body, headers=headers, timeout=TIMEOUT
-    )
-    answer.raise_for_status()
-    report_id = answer.json()["id"]
-    deadline = time.monotonic() + 1800
-    while True:
-        status = requests.get(
-            f"{outputs['ApiUrl']}/reports/{report_id}", headers=headers, timeout=TIMEOUT
-        ).json()
-        if status["status"] != "RUNNING":
-            break
-        if time.monotonic() > deadline:
-            raise TimeoutError("the report did not finish in 30 minutes")
-        time.sleep(0.2)
+    report_id, headers = request_year_report(outputs["ApiUrl"], organisation, "bench")
+
+    def finished() -> dict | None:
+        status = report_status(outputs["ApiUrl"], report_id, headers)
+        return status if status["status"] != "RUNNING" else None
+
+    status = wait_until(finished, 1800, interval=0.2, what=f"report {report_id}")
     elapsed = time.perf_counter() - started
     if status["status"] != "SUCCEEDED":
         raise RuntimeError(f"report failed: {status.get('reason')}")

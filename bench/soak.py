@@ -21,12 +21,11 @@ import sys
 import threading
 import time
 import traceback
-from pathlib import Path
 
 import requests
 
 from devkit import demos, stack
-from devkit.local_cloud import client, endpoint, local_aws, local_cloud_pid
+from devkit.local_cloud import client, endpoint, local_aws, local_cloud_pid, memory
 
 MINUTES = float(os.environ.get("SOAK_MINUTES", "30"))
 WARM_UP_MINUTES = 5
@@ -35,22 +34,8 @@ GOAL_GROWTH = 0.10
 
 def rss_mib(pid: int) -> tuple[float, float]:
     """Resident memory of the process, and of its whole process group, in MiB."""
-    page = os.sysconf("SC_PAGE_SIZE")
-    own = group = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            if int(fields[2]) != pid:  # fields: state, ppid, pgrp, ...; LocalStack leads its group
-                continue
-            resident = int((entry / "statm").read_text().split()[1]) * page
-        except (OSError, IndexError, ValueError):
-            continue  # the process ended while being read
-        group += resident
-        if int(entry.name) == pid:
-            own = resident
-    return own / 2**20, group / 2**20
+    found = memory(pid)
+    return found.own_rss / 2**20, found.rss / 2**20
 
 
 class Workflow(threading.Thread):

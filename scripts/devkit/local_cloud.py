@@ -48,6 +48,45 @@ def local_cloud_pid(port: int | None = None) -> int:
     return int((instance_folder(port) / "localstack.pid").read_text())
 
 
+@dataclass
+class Memory:
+    """A local cloud's memory in bytes: its LocalStack process's resident set, and its process
+    group's (the Lambda handler processes included), resident and proportional (PSS: each
+    shared page divided among the processes sharing it)."""
+
+    own_rss: int = 0
+    rss: int = 0
+    pss: int = 0
+
+
+def memory(pid: int) -> Memory:
+    """The memory of the local cloud whose LocalStack process is pid (local_cloud_pid())."""
+    group = os.getpgid(pid)
+    found = Memory()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) != group:  # fields: state, ppid, pgrp, ...
+                continue
+            sizes = {
+                name: int(value.split()[0]) * 1024  # kB
+                for name, _, value in (
+                    line.partition(":")
+                    for line in (entry / "smaps_rollup").read_text().splitlines()[1:]
+                )
+            }
+            rss, pss = sizes["Rss"], sizes["Pss"]
+        except (OSError, IndexError, ValueError, KeyError):
+            continue  # the process ended while being read
+        found.rss += rss
+        found.pss += pss
+        if int(entry.name) == pid:
+            found.own_rss = rss
+    return found
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -20,19 +20,20 @@ from devkit.stack_plan import (
     plan,
 )
 
-TEMPLATE = """
+# How both applications' root templates start: a parameter and the shared layer.
+ROOT_START = """
 Transform: AWS::Serverless-2016-10-31
 Parameters:
   Hours: {Type: String, Default: "72"}
-Globals:
-  Function:
-    Runtime: python3.13
-    Layers: [!Ref SharedLayer]
 Resources:
   SharedLayer:
     Type: AWS::Serverless::LayerVersion
     Properties: {ContentUri: shared/}
-  GreetFunction:
+"""
+
+TEMPLATE = (
+    ROOT_START
+    + """  GreetFunction:
     Type: AWS::Serverless::Function
     Properties: {CodeUri: ./greet, Handler: greet.app.handler}
   FarewellFunction:
@@ -48,7 +49,12 @@ Resources:
       DefinitionSubstitutions:
         GreetArn: !GetAtt GreetFunction.Arn
         Hours: !Ref Hours
+Globals:
+  Function:
+    Runtime: python3.13
+    Layers: [!Ref SharedLayer]
 """
+)
 
 
 @pytest.fixture
@@ -100,15 +106,9 @@ def test_sources_say_where_each_function_layer_and_definition_lives(app):
     assert stack_plan.Sources.from_json(json.loads(json.dumps(found.to_json()))) == found
 
 
-NESTED_ROOT = """
-Transform: AWS::Serverless-2016-10-31
-Parameters:
-  Hours: {Type: String, Default: "72"}
-Resources:
-  SharedLayer:
-    Type: AWS::Serverless::LayerVersion
-    Properties: {ContentUri: shared/}
-  HealthFunction:
+NESTED_ROOT = (
+    ROOT_START
+    + """  HealthFunction:
     Type: AWS::Serverless::Function
     Properties: {CodeUri: health/, Handler: app.handler, Layers: [!Ref SharedLayer]}
   OrdersWorkflow:
@@ -123,6 +123,7 @@ Resources:
         ApplicationId: arn:aws:serverlessrepo:us-east-1:000000000000:applications/catalogue
         SemanticVersion: 1.0.0
 """
+)
 
 NESTED_ORDERS = """
 Transform: AWS::Serverless-2016-10-31

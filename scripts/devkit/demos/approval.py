@@ -4,22 +4,15 @@ emailed links, as an approver would (open the link, press the button)."""
 from __future__ import annotations
 
 import re
-import time
 from html import unescape
 from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from devkit.local_cloud import wait_until
+
 TIMEOUT = 30
-
-
-def _wait(probe, what: str, deadline_s: float = 60):
-    deadline = time.monotonic() + deadline_s
-    while (found := probe()) is None:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"gave up waiting for {what}")
-        time.sleep(0.3)
-    return found
+DEADLINE_S = 60
 
 
 def _email_links(local_cloud: str, calculation_id: str) -> dict[str, str]:
@@ -27,7 +20,8 @@ def _email_links(local_cloud: str, calculation_id: str) -> dict[str, str]:
         messages = requests.get(f"{local_cloud}/_aws/ses", timeout=TIMEOUT).json()["messages"]
         return next((m for m in messages if calculation_id in m["Subject"]), None)
 
-    text = _wait(sent, f"the approval email of {calculation_id}")["Body"]["text_part"]
+    email = wait_until(sent, DEADLINE_S, interval=0.3, what=f"the email of {calculation_id}")
+    text = email["Body"]["text_part"]
     return {
         "approve": re.search(r"^Approve: (\S+)$", text, re.M).group(1),
         "reject": re.search(r"^Reject:\s+(\S+)$", text, re.M).group(1),
@@ -57,7 +51,7 @@ def _calculate(api: str, local_cloud: str, x: int, y: int, decision: str) -> Non
         status = requests.get(f"{api}/calculations/{calculation_id}", timeout=TIMEOUT).json()
         return status if status["status"] not in ("CALCULATING", "AWAITING_APPROVAL") else None
 
-    final = _wait(finished, f"calculation {calculation_id} to finish")
+    final = wait_until(finished, DEADLINE_S, interval=0.3, what=f"calculation {calculation_id}")
     print(f"  final status: {final['status']}")
     print(f"  final output: {final['result']}")
 

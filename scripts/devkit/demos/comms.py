@@ -5,7 +5,6 @@ them through the API; the outcome and the notification are printed."""
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from datetime import UTC, datetime
 
@@ -13,17 +12,10 @@ import boto3
 import requests
 
 from devkit import local_issuer
+from devkit.local_cloud import wait_until
 
 TIMEOUT = 30
-
-
-def _wait(probe, what: str, deadline_s: float = 180):
-    deadline = time.monotonic() + deadline_s
-    while not (found := probe()):
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"gave up waiting for {what}")
-        time.sleep(1)
-    return found
+DEADLINE_S = 180
 
 
 def _status(table, communication_id: str) -> dict:
@@ -57,9 +49,11 @@ def run(outputs: dict[str, str]) -> None:
         ids.append(answer.json()["id"])
     print(f"stored and queued: {', '.join(ids)}")
     for communication_id in ids:
-        _wait(
+        wait_until(
             lambda cid=communication_id: _status(table, cid)["status"] == "FAILED",
-            f"{communication_id} FAILED",
+            DEADLINE_S,
+            interval=1,
+            what=f"{communication_id} FAILED",
         )
     # This run's own, whatever else is FAILED on the stack (the list is paginated).
     listed = requests.get(
@@ -79,9 +73,11 @@ def run(outputs: dict[str, str]) -> None:
         name=f"Comms-demo-{uuid.uuid4().hex[:12]}",
         input=json.dumps({"communicationIds": ids, "itemConcurrency": len(ids)}),
     )["executionArn"]
-    described = _wait(
+    described = wait_until(
         lambda: (d := sfn.describe_execution(executionArn=execution))["status"] != "RUNNING" and d,
-        "the retry execution",
+        DEADLINE_S,
+        interval=1,
+        what="the retry execution",
     )
     print(f"retry execution {described['status']}")
     for communication_id in ids:

@@ -4,11 +4,10 @@ bureau down so referred and declined by a reviewer); prints each decision and it
 
 from __future__ import annotations
 
-import time
-
 import requests
 
 from devkit import local_issuer
+from devkit.local_cloud import wait_until
 from prescreening.sandbox import sample_submission
 
 TIMEOUT = 30
@@ -29,14 +28,11 @@ def _status(api: str, application_id: str) -> dict | None:
 
 
 def _wait_for(api: str, application_id: str, statuses: set[str]) -> dict:
-    deadline = time.monotonic() + DEADLINE_S
-    while True:
+    def reached() -> dict | None:
         found = _status(api, application_id)
-        if found and found["status"] in statuses:
-            return found
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{application_id} not {statuses} after {DEADLINE_S} s: {found}")
-        time.sleep(0.5)
+        return found if found and found["status"] in statuses else None
+
+    return wait_until(reached, DEADLINE_S, interval=0.5, what=f"{application_id} {statuses}")
 
 
 def run(outputs: dict[str, str]) -> None:

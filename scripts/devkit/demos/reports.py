@@ -4,7 +4,6 @@ the link, the row count and the sub-reports."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from datetime import date
 
@@ -12,9 +11,32 @@ import boto3
 import requests
 
 from devkit import local_issuer, prospect_activity
+from devkit.local_cloud import wait_until
 
 TIMEOUT = 30
 DEADLINE_S = 300
+
+
+def request_year_report(api: str, organisation: str, analyst: str) -> tuple[str, dict[str, str]]:
+    """POST /reports for the organisation's 2025 in weekly sub-reports, as its analyst; the
+    report's id, and the analyst's headers for GET /reports/{id}."""
+    # The analyst signs in (here, a token from the local issuer with the org claim).
+    token = local_issuer.token_for(analyst, ["analyst"], {"org": organisation})
+    headers = {"Authorization": f"Bearer {token}"}
+    body = {
+        "organisationId": organisation,
+        "from": "2025-01-01",
+        "to": "2025-12-31",
+        "email": f"{analyst}@example.com",
+        "subRangeDays": 7,
+    }
+    answer = requests.post(f"{api}/reports", json=body, headers=headers, timeout=TIMEOUT)
+    answer.raise_for_status()
+    return answer.json()["id"], headers
+
+
+def report_status(api: str, report_id: str, headers: dict[str, str]) -> dict:
+    return requests.get(f"{api}/reports/{report_id}", headers=headers, timeout=TIMEOUT).json()
 
 
 def run(outputs: dict[str, str]) -> None:
@@ -23,42 +45,24 @@ def run(outputs: dict[str, str]) -> None:
     items = prospect_activity.sample_activity(organisation, date(2025, 1, 1), date(2025, 12, 31), 8)
     print(f"loaded {prospect_activity.load(table, items)} activity records of {organisation}")
 
-    # The analyst signs in (here, a token from the local issuer with the org claim).
-    token = local_issuer.token_for("ana", ["analyst"], {"org": organisation})
-    headers = {"Authorization": f"Bearer {token}"}
-    body = {
-        "organisationId": organisation,
-        "from": "2025-01-01",
-        "to": "2025-12-31",
-        "email": "ana@example.com",
-        "subRangeDays": 7,
-    }
-    answer = requests.post(
-        f"{outputs['ApiUrl']}/reports", json=body, headers=headers, timeout=TIMEOUT
-    )
-    answer.raise_for_status()
-    report_id = answer.json()["id"]
-    print(f"POST /reports -> {answer.status_code}, report {report_id}")
+    report_id, headers = request_year_report(outputs["ApiUrl"], organisation, "ana")
+    print(f"POST /reports -> 202, report {report_id}")
 
-    deadline = time.monotonic() + DEADLINE_S
-    last = None
-    while True:
-        status = requests.get(
-            f"{outputs['ApiUrl']}/reports/{report_id}", headers=headers, timeout=TIMEOUT
-        ).json()
+    shown = []
+
+    def finished() -> dict | None:
+        status = report_status(outputs["ApiUrl"], report_id, headers)
         progress = status["subReports"]
         line = (
             f"  {status['status']}: sub-reports {progress['done']}/{progress['total']} done,"
             f" {progress['failed']} failed"
         )
-        if line != last:
+        if line not in shown[-1:]:
             print(line, flush=True)
-            last = line
-        if status["status"] != "RUNNING":
-            break
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"report {report_id} still running after {DEADLINE_S} s")
-        time.sleep(0.5)
+            shown.append(line)
+        return status if status["status"] != "RUNNING" else None
+
+    status = wait_until(finished, DEADLINE_S, interval=0.5, what=f"report {report_id}")
     if status["status"] != "SUCCEEDED":
         raise RuntimeError(f"report {report_id} failed: {status.get('reason')}")
     print(f"rows: {status['rowCount']}")
