@@ -1,1 +1,2 @@
-"""What every test of the local cloud needs: clients, the deployed stack, waiting with deadlines."""
+"""What the tests share beside the dev tools' local-cloud client (devkit.local_cloud: clients,
+instances, waiting with deadlines): tokens, sample events, templates, workflow kits."""
