@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 import cloud
-from localcloud import LOCALSTACK_VERSION, patching
+from localcloud import LOCALSTACK_VERSION
+from localcloud.support import patching
 
 PROJECT = Path(__file__).resolve().parents[3]
 

@@ -36,7 +36,7 @@ from pathlib import Path
 
 from localstack.runtime import hooks
 
-from localcloud.patching import after_import, refuse_unless_present
+from localcloud.support.patching import after_import, refuse_unless_present
 
 FOLDER = "s3-objects"
 
@@ -72,7 +72,7 @@ def keep_s3_objects_on_disk():
                 "EphemeralS3StoredObject.truncate",
             ),
         )
-        from localcloud.s3_disk_store import DiskS3ObjectStore
+        from localcloud.memory.s3_disk_store import DiskS3ObjectStore
 
         # S3Provider() builds its store as EphemeralS3ObjectStore(DEFAULT_S3_TMP_DIR), both
         # looked up in the module when the provider is made (just after this import).

@@ -11,7 +11,7 @@ from collections import Counter
 
 from localstack.runtime import hooks
 
-from localcloud.patching import after_import
+from localcloud.support.patching import after_import
 
 LOG = logging.getLogger(__name__)
 FLUSH_INTERVAL_S = 1.0

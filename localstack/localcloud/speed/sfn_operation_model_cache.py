@@ -25,7 +25,7 @@ import functools
 
 from localstack.runtime import hooks
 
-from localcloud.patching import after_import
+from localcloud.support.patching import after_import
 
 MODULE = "localstack.services.stepfunctions.asl.component.state.state_execution.state_task.service.state_task_service"  # noqa: E501
 CACHED_OPERATIONS = 512

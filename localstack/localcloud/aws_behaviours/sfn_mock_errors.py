@@ -8,7 +8,7 @@ Step Functions Local accepts it. This builds States.* names as the built-in erro
 
 from localstack.runtime import hooks
 
-from localcloud.patching import after_import
+from localcloud.support.patching import after_import
 
 
 @hooks.on_infra_start()

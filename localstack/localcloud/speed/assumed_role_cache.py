@@ -30,7 +30,7 @@ import time
 
 from localstack.runtime import hooks
 
-from localcloud.patching import after_import
+from localcloud.support.patching import after_import
 
 # Credentials from with_assumed_role are valid for 3,600 s; hand a factory out for a quarter.
 REUSE_SECONDS = 900.0

@@ -9,7 +9,7 @@ limit when an update removed it, as CloudFormation does.
 
 from localstack.runtime import hooks
 
-from localcloud.patching import after_import
+from localcloud.support.patching import after_import
 
 PROPERTY = "ReservedConcurrentExecutions"
 

@@ -7,7 +7,7 @@ routes every JSONata expression (Arguments, Output, Assign, Condition, ...) here
 
 from localstack.runtime import hooks
 
-from localcloud.patching import after_import
+from localcloud.support.patching import after_import
 
 
 def evaluate(expression: str):

@@ -16,7 +16,7 @@ import threading
 
 from localstack.runtime import hooks
 
-from localcloud.patching import after_import
+from localcloud.support.patching import after_import
 
 
 @hooks.on_infra_start()

@@ -17,7 +17,7 @@ import functools
 
 from localstack.runtime import hooks
 
-from localcloud.patching import after_import
+from localcloud.support.patching import after_import
 
 POLL_EVERY_S = 0.05
 

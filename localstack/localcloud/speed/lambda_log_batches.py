@@ -30,7 +30,7 @@ from collections.abc import Iterator
 
 from localstack.runtime import hooks
 
-from localcloud.patching import after_import
+from localcloud.support.patching import after_import
 
 LOG = logging.getLogger(__name__)
 

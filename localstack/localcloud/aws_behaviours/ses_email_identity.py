@@ -7,7 +7,7 @@ through LocalStack's SES.
 
 from localstack.runtime import hooks
 
-from localcloud.patching import after_import
+from localcloud.support.patching import after_import
 
 
 def _create(self, request):

@@ -12,7 +12,7 @@ outputs the parent reads with !GetAtt <Stack>.Outputs.<Name>.
 from botocore.exceptions import ClientError
 from localstack.runtime import hooks
 
-from localcloud.patching import after_import
+from localcloud.support.patching import after_import
 
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
 UPDATING = "localcloud_nested_stack_updating"

@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from localstack.runtime import hooks
 
-from localcloud.patching import after_import
+from localcloud.support.patching import after_import
 
 STRING, NUMBER = "S", "N"
 
