@@ -331,7 +331,8 @@ def environment() -> dict[str, str]:
             # Unpacked Lambda code and S3 objects go under the temp dir: keep them in our state.
             "TMPDIR": str(state / "tmp"),
             "GATEWAY_LISTEN": f"127.0.0.1:{port()}",
-            # Twisted (LocalStack's fastest) bound to the host above: see localcloud/server.py.
+            # Twisted (LocalStack's fastest) bound to the host above: see
+            # localcloud/support/server.py.
             "GATEWAY_SERVER": "twisted-loopback",
             "LOCALSTACK_HOST": f"127.0.0.1:{port()}",
             "SQS_ENDPOINT_STRATEGY": "path",

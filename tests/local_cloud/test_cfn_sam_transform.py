@@ -1,5 +1,5 @@
 """SAM templates deployed side by side are each transformed, as CloudFormation transforms them
-(localcloud/cfn_sam_transform.py).
+(localcloud/aws_behaviours/cfn_sam_transform.py).
 
 The race the plugin removes needs one transform to end between another's check of the region
 and its first use of it; this test creates change sets side by side, but that ordering could

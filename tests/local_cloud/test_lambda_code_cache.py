@@ -1,5 +1,5 @@
 """Functions that share one code archive (a SAM build group) get it unpacked once, and each
-still behaves as a function of its own (localcloud/lambda_code_cache.py)."""
+still behaves as a function of its own (localcloud/speed/lambda_code_cache.py)."""
 
 from __future__ import annotations
 

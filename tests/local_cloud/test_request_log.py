@@ -1,5 +1,5 @@
-"""LocalStack's request log is written in blocks (localcloud/buffered_log.py): every line still
-reaches it, in order, soon after the request."""
+"""LocalStack's request log is written in blocks (localcloud/speed/buffered_log.py): every line
+still reaches it, in order, soon after the request."""
 
 from __future__ import annotations
 

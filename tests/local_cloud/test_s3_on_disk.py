@@ -1,6 +1,6 @@
 """S3 on the local cloud keeps object bodies in files of the instance's state folder, not in
-LocalStack's memory (localstack/localcloud/s3_on_disk.py), and still answers as S3 does: whole
-and ranged reads, multipart uploads, copies, versions and checksums, byte for byte.
+LocalStack's memory (localstack/localcloud/memory/s3_on_disk.py), and still answers as S3 does:
+whole and ranged reads, multipart uploads, copies, versions and checksums, byte for byte.
 
 LocalStack by itself keeps a body under 512 KiB in its process's memory and writes none of it
 to a file, so "the body is a file in the instance's folder" fails without the plugin; a body

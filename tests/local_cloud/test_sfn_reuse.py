@@ -1,6 +1,6 @@
 """Step Functions executions share a parsed definition and their tasks' clients
-(localcloud/sfn_definition_cache.py, localcloud/assumed_role_cache.py) without sharing state:
-each execution counts its own retries, an updated definition is what new executions run, and
+(localcloud/speed/sfn_definition_cache.py, localcloud/speed/assumed_role_cache.py) without sharing
+state: each execution counts its own retries, an updated definition is what new executions run, and
 tasks keep reaching their functions call after call."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Step Functions execution status changes reach EventBridge's default bus as AWS sends them
-(localcloud/sfn_events.py): every status, every field (version and alias ARNs null unless used),
-dates as epoch milliseconds, input and output as DescribeExecution's strings."""
+(localcloud/aws_behaviours/sfn_events.py): every status, every field (version and alias ARNs null
+unless used), dates as epoch milliseconds, input and output as DescribeExecution's strings."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """What the local cloud does less of per Step Functions -> Lambda task keeps Lambda's and Step
-Functions' behaviour: logs stored in batches (localcloud/lambda_log_batches.py), environments'
-timers on one thread (localcloud/lambda_timers.py) and service integrations' operation models
-looked up once (localcloud/sfn_operation_model_cache.py)."""
+Functions' behaviour: logs stored in batches (localcloud/speed/lambda_log_batches.py), environments'
+timers on one thread (localcloud/speed/lambda_timers.py) and service integrations' operation models
+looked up once (localcloud/speed/sfn_operation_model_cache.py)."""
 
 from __future__ import annotations
 

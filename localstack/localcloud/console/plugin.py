@@ -30,7 +30,7 @@ from localstack.http import Request, Response
 from localstack.runtime import hooks
 
 from localcloud.console import cost, graph, history, page
-from localcloud.patching import after_import
+from localcloud.support.patching import after_import
 
 LOG = logging.getLogger(__name__)
 PAGE_SIZE = 25

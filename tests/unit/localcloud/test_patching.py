@@ -6,12 +6,14 @@ from __future__ import annotations
 import importlib.util
 import sys
 import textwrap
+import types
 from pathlib import Path
 
 import pytest
 
 import cloud
-from localcloud import LOCALSTACK_VERSION, patching
+from localcloud import LOCALSTACK_VERSION
+from localcloud.support import patching
 
 PROJECT = Path(__file__).resolve().parents[3]
 
@@ -108,6 +110,53 @@ def test_an_attribute_gone_when_the_patch_applies_is_refused(target_package, ref
         __import__(target_package)
     # THEN the patch did not run
     assert applied == []
+
+
+@pytest.fixture
+def start_hooks(monkeypatch: pytest.MonkeyPatch) -> list:
+    """LocalStack's start hooks, recorded by a stand-in (LocalStack is not installed here)."""
+    registered: list = []
+    hooks = types.ModuleType("localstack.runtime.hooks")
+    hooks.on_infra_start = lambda: lambda hook: registered.append(hook) or hook
+    runtime = types.ModuleType("localstack.runtime")
+    runtime.hooks = hooks
+    localstack = types.ModuleType("localstack")
+    localstack.runtime = runtime
+    for module in (localstack, runtime, hooks):
+        monkeypatch.setitem(sys.modules, module.__name__, module)
+    return registered
+
+
+def test_a_patch_plugin_patches_its_module_once_localstack_runs_its_start_hook(
+    target_package, refusals, start_hooks
+):
+    # GIVEN a plugin's patch of one module
+    @patching.patch_plugin(target_package, requires=("helper",))
+    def patch_the_helper(module):
+        module.helper = lambda: "patched"
+
+    # THEN it is a start hook named after the patch (LocalStack's name for the plugin)
+    assert start_hooks == [patch_the_helper]
+    assert patch_the_helper.__name__ == "patch_the_helper"
+    # WHEN LocalStack runs it and the module is imported THEN the module is patched
+    patch_the_helper()
+    module = __import__(target_package, fromlist=["helper"])
+    assert module.helper() == "patched"
+    assert refusals == []
+
+
+def test_a_patch_plugin_checks_its_targets_when_localstack_starts_it(
+    target_package, refusals, start_hooks
+):
+    # GIVEN a plugin whose target is missing: declaring it refuses nothing yet
+    @patching.patch_plugin(target_package, requires=("Runner.run",))
+    def patch_the_runner(module):
+        module.Runner.run = lambda self: "patched"
+
+    assert refusals == []
+    # WHEN LocalStack starts it THEN the start stops, naming the target
+    with pytest.raises(patching.PatchTargetMissing, match=r"Runner\.run"):
+        patch_the_runner()
 
 
 def test_the_version_the_plugins_expect_is_the_pinned_one():

@@ -11,7 +11,7 @@ from importlib.metadata import PackageNotFoundError, version
 from localstack.runtime import hooks
 
 from localcloud import LOCALSTACK_VERSION
-from localcloud.patching import stop_the_local_cloud
+from localcloud.support.patching import stop_the_local_cloud
 
 
 def version_problem(installed: str | None) -> str | None:

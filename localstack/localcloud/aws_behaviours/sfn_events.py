@@ -23,9 +23,7 @@ import datetime
 import json
 import logging
 
-from localstack.runtime import hooks
-
-from localcloud.patching import after_import
+from localcloud.support.patching import patch_plugin
 
 LOG = logging.getLogger(__name__)
 
@@ -104,15 +102,11 @@ def publish_execution_status_change_event(self) -> None:
         )
 
 
-@hooks.on_infra_start()
-def publish_status_changes_as_aws():
-    after_import(
-        "localstack.services.stepfunctions.backend.execution",
-        requires=("Execution.publish_execution_status_change_event",),
-    )(_patch)
-
-
-def _patch(execution_module) -> None:
+@patch_plugin(
+    "localstack.services.stepfunctions.backend.execution",
+    requires=("Execution.publish_execution_status_change_event",),
+)
+def publish_status_changes_as_aws(execution_module) -> None:
     execution_module.Execution.publish_execution_status_change_event = (
         publish_execution_status_change_event
     )

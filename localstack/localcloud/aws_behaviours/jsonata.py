@@ -5,9 +5,7 @@ Its evaluator is one module-level function pointer, filled lazily: filling it fi
 routes every JSONata expression (Arguments, Output, Assign, Condition, ...) here.
 """
 
-from localstack.runtime import hooks
-
-from localcloud.patching import after_import
+from localcloud.support.patching import patch_plugin
 
 
 def evaluate(expression: str):
@@ -20,10 +18,6 @@ def evaluate(expression: str):
         raise JSONataException("UNKNOWN", str(error)) from error
 
 
-@hooks.on_infra_start()
-def use_jsonata_python():
-    @after_import(
-        "localstack.services.stepfunctions.asl.jsonata.jsonata", requires=("_eval_jsonata",)
-    )
-    def patch(localstack_jsonata):
-        localstack_jsonata._eval_jsonata = evaluate
+@patch_plugin("localstack.services.stepfunctions.asl.jsonata.jsonata", requires=("_eval_jsonata",))
+def use_jsonata_python(localstack_jsonata) -> None:
+    localstack_jsonata._eval_jsonata = evaluate

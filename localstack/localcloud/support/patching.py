@@ -7,7 +7,13 @@ once if it already is. The post-import hook is wrapt's (`wrapt.register_post_imp
 dependency of LocalStack itself). LocalStack's own helper, `localstack.utils.patch.Patch`, takes
 the object to patch, so it would need the module imported at start: the cost this avoids.
 
-Every patch reaches into LocalStack's internals, so each names what it changes:
+Every patch reaches into LocalStack's internals, so each names what it changes. A plugin that
+patches one module is its patch, made a start hook (its entry point) by `patch_plugin`:
+
+    @patch_plugin("localstack.services.x.module", requires=("Class.method", "function"))
+    def do_the_thing(module): ...
+
+A start hook that patches several modules registers each patch itself:
 
     @after_import("localstack.services.x.module", requires=("Class.method", "function"))
     def patch(module): ...
@@ -156,3 +162,23 @@ def after_import(module_name: str, *, requires: Iterable[str] = ()):
         return patch
 
     return register
+
+
+def patch_plugin(module_name: str, *, requires: Iterable[str] = ()):
+    """Decorator: the patch of one module becomes a LocalStack start hook of the same name (the
+    plugin's entry point), which registers it with `after_import` when LocalStack starts."""
+
+    needed = tuple(requires)
+
+    def plugin(patch: Callable[[object], None]) -> Callable[[], None]:
+        # Imported here: only LocalStack's process has it (unit tests import this module).
+        from localstack.runtime import hooks
+
+        def start_hook() -> None:
+            after_import(module_name, requires=needed)(patch)
+
+        start_hook.__name__ = start_hook.__qualname__ = patch.__name__  # LocalStack's plugin name
+        start_hook.__module__, start_hook.__doc__ = patch.__module__, patch.__doc__
+        return hooks.on_infra_start()(start_hook)
+
+    return plugin

@@ -30,7 +30,7 @@ import functools
 
 from localstack.runtime import hooks
 
-from localcloud.patching import after_import
+from localcloud.support.patching import after_import
 
 CACHED_DEFINITIONS = 64
 _HEAP_KEY_ATTR = "_EvalComponent__heap_key"

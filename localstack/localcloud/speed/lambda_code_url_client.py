@@ -14,26 +14,20 @@ from __future__ import annotations
 
 import functools
 
-from localstack.runtime import hooks
-
-from localcloud.patching import after_import
+from localcloud.support.patching import patch_plugin
 
 
-@hooks.on_infra_start()
-def reuse_the_code_url_signing_client():
-    after_import(
-        "localstack.services.lambda_.invocation.lambda_models",
-        requires=(
-            "S3Code.generate_presigned_url",
-            "boto3",
-            "config",
-            "AWS_REGION_US_EAST_1",
-            "INTERNAL_AWS_SECRET_ACCESS_KEY",
-        ),
-    )(_patch)
-
-
-def _patch(lambda_models) -> None:
+@patch_plugin(
+    "localstack.services.lambda_.invocation.lambda_models",
+    requires=(
+        "S3Code.generate_presigned_url",
+        "boto3",
+        "config",
+        "AWS_REGION_US_EAST_1",
+        "INTERNAL_AWS_SECRET_ACCESS_KEY",
+    ),
+)
+def reuse_the_code_url_signing_client(lambda_models) -> None:
     @functools.lru_cache(maxsize=8)
     def signing_client(endpoint_url: str):
         return lambda_models.boto3.client(

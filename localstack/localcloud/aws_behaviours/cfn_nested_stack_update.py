@@ -10,9 +10,8 @@ outputs the parent reads with !GetAtt <Stack>.Outputs.<Name>.
 """
 
 from botocore.exceptions import ClientError
-from localstack.runtime import hooks
 
-from localcloud.patching import after_import
+from localcloud.support.patching import patch_plugin
 
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
 UPDATING = "localcloud_nested_stack_updating"
@@ -71,11 +70,9 @@ def update(self, request):
     )
 
 
-@hooks.on_infra_start()
-def update_nested_stacks():
-    @after_import(
-        "localstack.services.cloudformation.resource_providers.aws_cloudformation_stack",
-        requires=("CloudFormationStackProvider.update",),
-    )
-    def patch(module):
-        module.CloudFormationStackProvider.update = update
+@patch_plugin(
+    "localstack.services.cloudformation.resource_providers.aws_cloudformation_stack",
+    requires=("CloudFormationStackProvider.update",),
+)
+def update_nested_stacks(module) -> None:
+    module.CloudFormationStackProvider.update = update

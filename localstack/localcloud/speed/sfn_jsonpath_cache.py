@@ -14,7 +14,7 @@ import functools
 
 from localstack.runtime import hooks
 
-from localcloud.patching import after_import
+from localcloud.support.patching import after_import
 
 CACHED_EXPRESSIONS = 4096
 

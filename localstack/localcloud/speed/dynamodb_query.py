@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import bisect
 import copy
+import dataclasses
+import inspect
 from decimal import Decimal
+from typing import Any
 
-from localstack.runtime import hooks
-
-from localcloud.patching import after_import
+from localcloud.support.patching import patch_plugin
 
 STRING, NUMBER = "S", "N"
 
@@ -58,36 +59,42 @@ def _bounds(keys: list, comparison: str | None, values: list) -> tuple[int, int]
     return lo, max(lo, hi)
 
 
-def partition_query(
-    table,
-    hash_key,
-    range_comparison,
-    range_objs,
-    limit,
-    exclusive_start_key,
-    scan_index_forward,
-    projection_expressions,
-    filter_expression,
-    result_size_limit: int,
-):
-    partition = table.items.get(hash_key) or {}
+@dataclasses.dataclass(frozen=True)
+class Query:
+    """The arguments of moto's Table.query, by the names moto gives them."""
+
+    hash_key: Any
+    range_comparison: str | None
+    range_objs: list
+    limit: int | None
+    exclusive_start_key: dict | None
+    scan_index_forward: bool
+    projection_expressions: list | None
+    index_name: str | None = None
+    consistent_read: bool = False
+    filter_expression: Any = None
+    filter_kwargs: dict = dataclasses.field(default_factory=dict)
+
+
+def partition_query(table, query: Query, result_size_limit: int):
+    partition = table.items.get(query.hash_key) or {}
     items = sorted(partition.values(), key=lambda item: _plain(item.range_key))
     keys = [_plain(item.range_key) for item in items]
-    lo, hi = _bounds(keys, range_comparison, [_plain(value) for value in range_objs])
-    if exclusive_start_key and table.range_key_attr in exclusive_start_key:
+    lo, hi = _bounds(keys, query.range_comparison, [_plain(value) for value in query.range_objs])
+    if query.exclusive_start_key and table.range_key_attr in query.exclusive_start_key:
         from moto.dynamodb.models.dynamo_type import DynamoType
 
-        start = _plain(DynamoType(exclusive_start_key[table.range_key_attr]))
-        if scan_index_forward:
+        start = _plain(DynamoType(query.exclusive_start_key[table.range_key_attr]))
+        if query.scan_index_forward:
             lo = max(lo, bisect.bisect_right(keys, start))
         else:
             hi = min(hi, bisect.bisect_left(keys, start))
-    order = range(lo, hi) if scan_index_forward else range(hi - 1, lo - 1, -1)
+    order = range(lo, hi) if query.scan_index_forward else range(hi - 1, lo - 1, -1)
 
     results, size, last_evaluated_key = [], 0, None
     for index in order:
         item = items[index]
-        if len(results) == limit or size + item.size() > result_size_limit:
+        if len(results) == query.limit or size + item.size() > result_size_limit:
             last_evaluated_key = table._get_last_evaluated_key(results[-1], None)
             break
         results.append(item)
@@ -95,70 +102,35 @@ def partition_query(
     scanned_count = len(results)
 
     results = copy.deepcopy(results)
-    if filter_expression is not None:
-        results = [item for item in results if filter_expression.expr(item)]
-    if projection_expressions:
-        results = [item.project(projection_expressions) for item in results]
+    if query.filter_expression is not None:
+        results = [item for item in results if query.filter_expression.expr(item)]
+    if query.projection_expressions:
+        results = [item.project(query.projection_expressions) for item in results]
     return results, scanned_count, last_evaluated_key
 
 
-def _served_by_partition(table, index_name, range_objs, filter_kwargs) -> bool:
-    if index_name or table.range_key_attr is None or filter_kwargs:
+def _served_by_partition(table, query: Query) -> bool:
+    if query.index_name or table.range_key_attr is None or query.filter_kwargs:
         return False
     if table.range_key_type not in (STRING, NUMBER):
         return False  # binary keys: moto's own ordering
-    return all(value.type == table.range_key_type for value in range_objs)
+    return all(value.type == table.range_key_type for value in query.range_objs)
 
 
-@hooks.on_infra_start()
-def query_one_partition():
-    @after_import(
-        "moto.dynamodb.models.table",
-        requires=("Table.query", "Table._get_last_evaluated_key", "RESULT_SIZE_LIMIT"),
-    )
-    def patch(module):
-        moto_query = module.Table.query
+@patch_plugin(
+    "moto.dynamodb.models.table",
+    requires=("Table.query", "Table._get_last_evaluated_key", "RESULT_SIZE_LIMIT"),
+)
+def query_one_partition(module) -> None:
+    moto_query = module.Table.query
+    parameters = inspect.signature(moto_query)
 
-        def query(
-            self,
-            hash_key,
-            range_comparison,
-            range_objs,
-            limit,
-            exclusive_start_key,
-            scan_index_forward,
-            projection_expressions,
-            index_name=None,
-            consistent_read=False,
-            filter_expression=None,
-            **filter_kwargs,
-        ):
-            if not _served_by_partition(self, index_name, range_objs, filter_kwargs):
-                return moto_query(
-                    self,
-                    hash_key,
-                    range_comparison,
-                    range_objs,
-                    limit,
-                    exclusive_start_key,
-                    scan_index_forward,
-                    projection_expressions,
-                    index_name,
-                    consistent_read,
-                    filter_expression,
-                    **filter_kwargs,
-                )
-            return partition_query(
-                self,
-                hash_key,
-                range_comparison,
-                range_objs,
-                limit,
-                exclusive_start_key,
-                scan_index_forward,
-                projection_expressions,
-                filter_expression,
-                module.RESULT_SIZE_LIMIT,
-            )
+    def query(self, *args, **kwargs):
+        asked = parameters.bind(self, *args, **kwargs).arguments
+        del asked["self"]
+        request = Query(**asked)
+        if not _served_by_partition(self, request):
+            return moto_query(self, *args, **kwargs)
+        return partition_query(self, request, module.RESULT_SIZE_LIMIT)
 
-        module.Table.query = query
+    module.Table.query = query

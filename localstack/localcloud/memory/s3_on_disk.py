@@ -34,9 +34,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from localstack.runtime import hooks
-
-from localcloud.patching import after_import, refuse_unless_present
+from localcloud.support.patching import patch_plugin, refuse_unless_present
 
 FOLDER = "s3-objects"
 
@@ -49,32 +47,30 @@ def objects_folder() -> Path:
     return Path(os.environ.get("FILESYSTEM_ROOT") or config.dirs.tmp) / FOLDER
 
 
-@hooks.on_infra_start()
-def keep_s3_objects_on_disk():
-    @after_import(
-        "localstack.services.s3.provider",
-        requires=("EphemeralS3ObjectStore", "DEFAULT_S3_TMP_DIR", "S3Provider.__init__"),
+@patch_plugin(
+    "localstack.services.s3.provider",
+    requires=("EphemeralS3ObjectStore", "DEFAULT_S3_TMP_DIR", "S3Provider.__init__"),
+)
+def keep_s3_objects_on_disk(provider) -> None:
+    from localstack.services.s3.storage import ephemeral
+
+    refuse_unless_present(
+        ephemeral,
+        (
+            "EphemeralS3ObjectStore.open",
+            "EphemeralS3ObjectStore.get_multipart",
+            "EphemeralS3ObjectStore._key_from_s3_object",
+            "EphemeralS3ObjectStore._get_multipart",
+            "EphemeralS3ObjectStore._create_upload_directory",
+            "EphemeralS3StoredMultipart.open",
+            "EphemeralS3StoredObject.write",
+            "EphemeralS3StoredObject.append",
+            "EphemeralS3StoredObject.truncate",
+        ),
     )
-    def patch(provider):
-        from localstack.services.s3.storage import ephemeral
+    from localcloud.memory.s3_disk_store import DiskS3ObjectStore
 
-        refuse_unless_present(
-            ephemeral,
-            (
-                "EphemeralS3ObjectStore.open",
-                "EphemeralS3ObjectStore.get_multipart",
-                "EphemeralS3ObjectStore._key_from_s3_object",
-                "EphemeralS3ObjectStore._get_multipart",
-                "EphemeralS3ObjectStore._create_upload_directory",
-                "EphemeralS3StoredMultipart.open",
-                "EphemeralS3StoredObject.write",
-                "EphemeralS3StoredObject.append",
-                "EphemeralS3StoredObject.truncate",
-            ),
-        )
-        from localcloud.s3_disk_store import DiskS3ObjectStore
-
-        # S3Provider() builds its store as EphemeralS3ObjectStore(DEFAULT_S3_TMP_DIR), both
-        # looked up in the module when the provider is made (just after this import).
-        provider.EphemeralS3ObjectStore = DiskS3ObjectStore
-        provider.DEFAULT_S3_TMP_DIR = str(objects_folder())
+    # S3Provider() builds its store as EphemeralS3ObjectStore(DEFAULT_S3_TMP_DIR), both
+    # looked up in the module when the provider is made (just after this import).
+    provider.EphemeralS3ObjectStore = DiskS3ObjectStore
+    provider.DEFAULT_S3_TMP_DIR = str(objects_folder())

@@ -7,9 +7,7 @@ provider has created or updated the function, this puts the property's value, or
 limit when an update removed it, as CloudFormation does.
 """
 
-from localstack.runtime import hooks
-
-from localcloud.patching import after_import
+from localcloud.support.patching import patch_plugin
 
 PROPERTY = "ReservedConcurrentExecutions"
 
@@ -30,24 +28,22 @@ def _apply(request, event, previous: dict | None) -> None:
         lambda_.delete_function_concurrency(FunctionName=function)
 
 
-@hooks.on_infra_start()
-def apply_reserved_concurrency():
-    @after_import(
-        "localstack.services.lambda_.resource_providers.aws_lambda_function",
-        requires=("LambdaFunctionProvider.create", "LambdaFunctionProvider.update"),
-    )
-    def patch(module):
-        provider = module.LambdaFunctionProvider
-        create, update = provider.create, provider.update
+@patch_plugin(
+    "localstack.services.lambda_.resource_providers.aws_lambda_function",
+    requires=("LambdaFunctionProvider.create", "LambdaFunctionProvider.update"),
+)
+def apply_reserved_concurrency(module) -> None:
+    provider = module.LambdaFunctionProvider
+    create, update = provider.create, provider.update
 
-        def create_with_concurrency(self, request):
-            event = create(self, request)
-            _apply(request, event, None)
-            return event
+    def create_with_concurrency(self, request):
+        event = create(self, request)
+        _apply(request, event, None)
+        return event
 
-        def update_with_concurrency(self, request):
-            event = update(self, request)
-            _apply(request, event, request.previous_state)
-            return event
+    def update_with_concurrency(self, request):
+        event = update(self, request)
+        _apply(request, event, request.previous_state)
+        return event
 
-        provider.create, provider.update = create_with_concurrency, update_with_concurrency
+    provider.create, provider.update = create_with_concurrency, update_with_concurrency

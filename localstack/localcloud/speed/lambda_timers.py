@@ -29,7 +29,7 @@ import time
 
 from localstack.runtime import hooks
 
-from localcloud.patching import after_import
+from localcloud.support.patching import after_import
 
 LOG = logging.getLogger(__name__)
 

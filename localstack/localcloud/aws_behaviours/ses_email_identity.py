@@ -5,9 +5,7 @@ stack that verifies a sender address rolls back. These methods verify and delete
 through LocalStack's SES.
 """
 
-from localstack.runtime import hooks
-
-from localcloud.patching import after_import
+from localcloud.support.patching import patch_plugin
 
 
 def _create(self, request):
@@ -43,15 +41,13 @@ def _update(self, request):
     return ProgressEvent(status=OperationStatus.SUCCESS, resource_model=request.desired_state)
 
 
-@hooks.on_infra_start()
-def patch_email_identity_resource():
-    @after_import(
-        "localstack.services.ses.resource_providers.aws_ses_emailidentity",
-        requires=tuple(
-            f"SESEmailIdentityProvider.{name}" for name in ("create", "read", "delete", "update")
-        ),
-    )
-    def patch(module):
-        provider = module.SESEmailIdentityProvider
-        provider.create, provider.read = _create, _read
-        provider.delete, provider.update = _delete, _update
+@patch_plugin(
+    "localstack.services.ses.resource_providers.aws_ses_emailidentity",
+    requires=tuple(
+        f"SESEmailIdentityProvider.{name}" for name in ("create", "read", "delete", "update")
+    ),
+)
+def patch_email_identity_resource(module) -> None:
+    provider = module.SESEmailIdentityProvider
+    provider.create, provider.read = _create, _read
+    provider.delete, provider.update = _delete, _update

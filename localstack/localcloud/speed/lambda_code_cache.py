@@ -32,7 +32,7 @@ from pathlib import Path
 
 from localstack.runtime import hooks
 
-from localcloud.patching import after_import
+from localcloud.support.patching import after_import
 
 SHARED_FOLDER = "code-by-sha256"
 

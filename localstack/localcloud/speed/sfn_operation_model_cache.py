@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import functools
 
-from localstack.runtime import hooks
-
-from localcloud.patching import after_import
+from localcloud.support.patching import patch_plugin
 
 MODULE = "localstack.services.stepfunctions.asl.component.state.state_execution.state_task.service.state_task_service"  # noqa: E501
 CACHED_OPERATIONS = 512
@@ -36,10 +34,8 @@ def cached(get_operation_model):
     return functools.lru_cache(maxsize=CACHED_OPERATIONS)(get_operation_model)
 
 
-@hooks.on_infra_start()
-def cache_operation_models():
-    @after_import(MODULE, requires=("StateTaskService._get_boto_operation_model",))
-    def patch_state_task_service(state_task_service):
-        service = state_task_service.StateTaskService
-        original = service.__dict__["_get_boto_operation_model"].__func__
-        service._get_boto_operation_model = staticmethod(cached(original))
+@patch_plugin(MODULE, requires=("StateTaskService._get_boto_operation_model",))
+def cache_operation_models(state_task_service) -> None:
+    service = state_task_service.StateTaskService
+    original = service.__dict__["_get_boto_operation_model"].__func__
+    service._get_boto_operation_model = staticmethod(cached(original))

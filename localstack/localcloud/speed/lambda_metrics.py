@@ -9,9 +9,7 @@ import logging
 import threading
 from collections import Counter
 
-from localstack.runtime import hooks
-
-from localcloud.patching import after_import
+from localcloud.support.patching import patch_plugin
 
 LOG = logging.getLogger(__name__)
 FLUSH_INTERVAL_S = 1.0
@@ -53,15 +51,11 @@ class MetricBatcher:
                 LOG.debug("Could not publish Lambda metric %s: %s", metric, error)
 
 
-@hooks.on_infra_start()
-def batch_lambda_metrics():
-    after_import(
-        "localstack.services.lambda_.invocation.version_manager",
-        requires=("record_cw_metric_invocation", "record_cw_metric_error"),
-    )(_patch)
-
-
-def _patch(version_manager) -> None:
+@patch_plugin(
+    "localstack.services.lambda_.invocation.version_manager",
+    requires=("record_cw_metric_invocation", "record_cw_metric_error"),
+)
+def batch_lambda_metrics(version_manager) -> None:
     batcher = MetricBatcher()
 
     def invocation(function_name: str, account_id: str, region_name: str) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from localstack.runtime import hooks
 
-from localcloud.patching import refuse_unless_present
+from localcloud.support.patching import refuse_unless_present
 
 
 def _by_service_name(build):

@@ -28,9 +28,7 @@ import queue
 import time
 from collections.abc import Iterator
 
-from localstack.runtime import hooks
-
-from localcloud.patching import after_import
+from localcloud.support.patching import patch_plugin
 
 LOG = logging.getLogger(__name__)
 
@@ -129,11 +127,9 @@ def _batched_log_loop(logs_module):
     return run_log_loop
 
 
-@hooks.on_infra_start()
-def batch_lambda_logs():
-    @after_import(
-        "localstack.services.lambda_.invocation.logs",
-        requires=("LogHandler.run_log_loop", "QUEUE_SHUTDOWN"),
-    )
-    def patch_log_handler(logs_module):
-        logs_module.LogHandler.run_log_loop = _batched_log_loop(logs_module)
+@patch_plugin(
+    "localstack.services.lambda_.invocation.logs",
+    requires=("LogHandler.run_log_loop", "QUEUE_SHUTDOWN"),
+)
+def batch_lambda_logs(logs_module) -> None:
+    logs_module.LogHandler.run_log_loop = _batched_log_loop(logs_module)

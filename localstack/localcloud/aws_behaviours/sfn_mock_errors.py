@@ -6,21 +6,15 @@ task timing out ("Throw": {"Error": "States.Timeout"}) to test a Retry on States
 Step Functions Local accepts it. This builds States.* names as the built-in error instead.
 """
 
-from localstack.runtime import hooks
-
-from localcloud.patching import after_import
+from localcloud.support.patching import patch_plugin
 
 
-@hooks.on_infra_start()
-def allow_states_errors_in_mocked_throws():
-    after_import(
-        "localstack.services.stepfunctions.asl.component.state.state_execution.state_task"
-        ".local_mock_eval_utils",
-        requires=("_eval_mocked_response_throw",),
-    )(_patch)
-
-
-def _patch(local_mock_eval_utils) -> None:
+@patch_plugin(
+    "localstack.services.stepfunctions.asl.component.state.state_execution.state_task"
+    ".local_mock_eval_utils",
+    requires=("_eval_mocked_response_throw",),
+)
+def allow_states_errors_in_mocked_throws(local_mock_eval_utils) -> None:
     from localstack.aws.api.stepfunctions import HistoryEventType, TaskFailedEventDetails
     from localstack.services.stepfunctions.asl.component.common.error_name.custom_error_name import (  # noqa: E501
         CustomErrorName,

@@ -14,20 +14,14 @@ from __future__ import annotations
 
 import threading
 
-from localstack.runtime import hooks
-
-from localcloud.patching import after_import
+from localcloud.support.patching import patch_plugin
 
 
-@hooks.on_infra_start()
-def transform_sam_templates_one_at_a_time():
-    after_import(
-        "localstack.services.cloudformation.engine.v2.change_set_model_transform",
-        requires=("ChangeSetModelTransform._apply_global_serverless_transformation",),
-    )(_patch)
-
-
-def _patch(module) -> None:
+@patch_plugin(
+    "localstack.services.cloudformation.engine.v2.change_set_model_transform",
+    requires=("ChangeSetModelTransform._apply_global_serverless_transformation",),
+)
+def transform_sam_templates_one_at_a_time(module) -> None:
     transform = module.ChangeSetModelTransform._apply_global_serverless_transformation
     turn = threading.Lock()
 

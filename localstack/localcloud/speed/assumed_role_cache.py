@@ -28,9 +28,7 @@ from __future__ import annotations
 import threading
 import time
 
-from localstack.runtime import hooks
-
-from localcloud.patching import after_import
+from localcloud.support.patching import patch_plugin
 
 # Credentials from with_assumed_role are valid for 3,600 s; hand a factory out for a quarter.
 REUSE_SECONDS = 900.0
@@ -81,10 +79,8 @@ def _reusing(with_assumed_role, clock=time.monotonic):
     return cached_with_assumed_role
 
 
-@hooks.on_infra_start()
-def reuse_assumed_role_clients():
-    @after_import("localstack.aws.connect", requires=("ClientFactory.with_assumed_role",))
-    def patch_connect(connect):
-        original = connect.ClientFactory.with_assumed_role
-        if getattr(original, "__wrapped__", None) is None:
-            connect.ClientFactory.with_assumed_role = _reusing(original)
+@patch_plugin("localstack.aws.connect", requires=("ClientFactory.with_assumed_role",))
+def reuse_assumed_role_clients(connect) -> None:
+    original = connect.ClientFactory.with_assumed_role
+    if getattr(original, "__wrapped__", None) is None:
+        connect.ClientFactory.with_assumed_role = _reusing(original)

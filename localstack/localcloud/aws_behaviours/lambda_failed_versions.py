@@ -9,22 +9,16 @@ from __future__ import annotations
 
 import logging
 
-from localstack.runtime import hooks
-
-from localcloud.patching import after_import
+from localcloud.support.patching import patch_plugin
 
 LOG = logging.getLogger(__name__)
 
 
-@hooks.on_infra_start()
-def delete_failed_versions():
-    after_import(
-        "localstack.services.lambda_.invocation.lambda_service",
-        requires=("LambdaService.stop_version", "lambda_hooks"),
-    )(_patch)
-
-
-def _patch(lambda_service_module) -> None:
+@patch_plugin(
+    "localstack.services.lambda_.invocation.lambda_service",
+    requires=("LambdaService.stop_version", "lambda_hooks"),
+)
+def delete_failed_versions(lambda_service_module) -> None:
     service = lambda_service_module.LambdaService
     stop_version = service.stop_version
 

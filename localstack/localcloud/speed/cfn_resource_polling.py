@@ -15,22 +15,16 @@ from __future__ import annotations
 
 import functools
 
-from localstack.runtime import hooks
-
-from localcloud.patching import after_import
+from localcloud.support.patching import patch_plugin
 
 POLL_EVERY_S = 0.05
 
 
-@hooks.on_infra_start()
-def poll_resources_in_progress_sooner():
-    after_import(
-        "localstack.services.cloudformation.resource_provider",
-        requires=("ResourceProviderExecutor.deploy_loop",),
-    )(_patch)
-
-
-def _patch(resource_provider_module) -> None:
+@patch_plugin(
+    "localstack.services.cloudformation.resource_provider",
+    requires=("ResourceProviderExecutor.deploy_loop",),
+)
+def poll_resources_in_progress_sooner(resource_provider_module) -> None:
     executor = resource_provider_module.ResourceProviderExecutor
     deploy_loop = executor.deploy_loop
 
