@@ -33,6 +33,8 @@ LARGEST_AMOUNT = Decimal(10) ** MAX_INTEGER_DIGITS
 # The spreadsheet-safe writer prefixes a quote to text starting with these; reading our own
 # files back takes it off again (common.spreadsheet).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A value a message quotes ('thirty', "O'Brien"): a cell of the file, so maybe personal data.
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'" + r'|"(?:[^"\\]|\\.)*"')
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +245,12 @@ def parse_timesheet(data: bytes, limits: TimesheetLimits) -> list[TimesheetEntry
         more = len(messages) - MAX_ERRORS_REPORTED
         raise InvalidPayrollFile(shown + (f"; and {more} more" if more > 0 else ""))
     return entries
+
+
+def file_faults(message: str) -> str:
+    """A refused file's message as it may be shown: where (line, column, field) and what is
+    wrong, every quoted cell value withheld (this parser quotes none; a future message might)."""
+    return _QUOTED.sub("(value withheld)", message)
 
 
 def unneutralised(cell: str) -> str:
