@@ -22,10 +22,6 @@ _ATTRIBUTES = {
 }
 
 
-class AlreadyDecided(Exception):
-    """The item was no longer PENDING when a decision tried to claim it."""
-
-
 def _item(approval: PendingApproval) -> dict:
     values = approval.model_dump(mode="json")
     return to_item({_ATTRIBUTES.get(name, name): value for name, value in values.items()})
