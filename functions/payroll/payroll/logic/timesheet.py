@@ -17,7 +17,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from common.spreadsheet import csv_writer
+from common.spreadsheet import csv_writer, looks_neutralised, unneutralised
 from payroll.models import InvalidPayrollFile
 
 # Employee ids become S3 key parts: keep them to characters that need no escaping.
@@ -30,9 +30,6 @@ MAX_HOURS_A_DAY = Decimal(24)
 MAX_INTEGER_DIGITS = 12
 MAX_SIGNIFICANT_DIGITS = 28
 LARGEST_AMOUNT = Decimal(10) ** MAX_INTEGER_DIGITS
-# The spreadsheet-safe writer prefixes a quote to text starting with these; reading our own
-# files back takes it off again (common.spreadsheet).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # A value a message quotes ('thirty', "O'Brien"): a cell of the file, so maybe personal data.
 _QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'" + r'|"(?:[^"\\]|\\.)*"')
 
@@ -72,10 +69,6 @@ def _where(line: int, column: int) -> str:
 def _lines(numbers: Sequence[int]) -> str:
     shown = [str(number) for number in numbers]
     return ", ".join(shown[:-1]) + " and " + shown[-1] if len(shown) > 1 else shown[0]
-
-
-def _looks_neutralised(text: str) -> bool:
-    return text.startswith("'") and text[1:].startswith(_FORMULA_STARTS)
 
 
 # -- The file as a whole ----------------------------------------------------------------------
@@ -135,7 +128,7 @@ def _label(empty: str) -> Callable[[str, TimesheetLimits], str]:
     def read(text: str, limits: TimesheetLimits) -> str:
         if not text:
             raise _CellFault(empty)
-        if _looks_neutralised(text):
+        if looks_neutralised(text):
             # Our CSV outputs write such a text the same way as a neutralised formula.
             raise _CellFault("a quote before =, +, -, @, tab or return")
         return text
@@ -347,11 +340,6 @@ def file_faults(message: str) -> str:
     """A refused file's message as it may be shown: where (line, column, field) and what is
     wrong, every quoted cell value withheld (this parser quotes none; a future message might)."""
     return _QUOTED.sub("(value withheld)", message)
-
-
-def unneutralised(cell: str) -> str:
-    """A text cell of a CSV this workflow wrote, as it was before the spreadsheet quote."""
-    return cell[1:] if _looks_neutralised(cell) else cell
 
 
 def read_processed(data: bytes) -> list[TimesheetEntry]:
