@@ -8,11 +8,12 @@ from datetime import UTC, datetime
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from approval.dal import approvals, mail
+from approval.dal import approvals
 from approval.dal.link_key import link_key
 from approval.logic import links, pages
 from approval.models import ApprovalTask, Decision, PendingApproval
 from approval.settings import RequestApprovalSettings
+from common import mail
 from common.observability import instrumented, logger
 from common.settings import load_settings
 
@@ -50,7 +51,7 @@ def handler(event: dict, context: LambdaContext) -> dict:
         for decision in (Decision.APPROVE, Decision.REJECT)
     )
     try:
-        message_id = mail.send(
+        message_id = mail.send_email(
             sender=settings.sender_email,
             recipient=settings.approver_email,
             subject=f"Approval needed: calculation {approval.calculation_id}",
