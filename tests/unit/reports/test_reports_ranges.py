@@ -1,4 +1,5 @@
-"""SplitDateRange's rule: half-open sub-ranges that cover the requested days exactly once."""
+"""A report's range: its limits, and SplitDateRange's half-open sub-ranges that cover the
+requested days exactly once."""
 
 import itertools
 from datetime import date, timedelta
