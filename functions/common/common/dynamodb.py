@@ -1,4 +1,5 @@
-"""DynamoDB items to and from JSON values, and batch writes, over boto3's resource layer.
+"""DynamoDB items to and from JSON values, conditional and batch writes, over boto3's resource
+layer.
 
 The resource layer marshals items itself; the only gap is numbers: it wants Decimal in and hands
 Decimal back, so values cross through these two functions.
@@ -7,9 +8,11 @@ Decimal back, so values cross through these two functions.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
+
+from botocore.exceptions import ClientError
 
 from common.aws import table
 
@@ -31,6 +34,17 @@ def _plain(value: Any) -> Any:
     if isinstance(value, set | frozenset):
         return sorted(value)
     raise TypeError(f"{type(value).__name__} is not a JSON value")
+
+
+def conditional[T](write: Callable[[], T]) -> T | None:
+    """A conditional write's answer, or None when its ConditionExpression did not hold (then
+    nothing was written: another writer got there first)."""
+    try:
+        return write()
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return None
+        raise
 
 
 def write_all(table_name: str, items: Iterable[Mapping[str, Any]], keys: Sequence[str]) -> None:

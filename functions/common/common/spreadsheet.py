@@ -29,6 +29,16 @@ def safe_cell(value: Any) -> Any:
     return text
 
 
+def looks_neutralised(text: str) -> bool:
+    """Whether a cell reads as safe_cell writes a text starting with a formula character."""
+    return text.startswith("'") and text[1:].startswith(_FORMULA_STARTS)
+
+
+def unneutralised(cell: str) -> str:
+    """A text cell of a CSV written by csv_writer, as it was before safe_cell quoted it."""
+    return cell[1:] if looks_neutralised(cell) else cell
+
+
 def csv_writer(out: TextIO):
     """A csv.writer whose rows go through safe_cell."""
     return _SafeWriter(csv.writer(out, lineterminator="\n"))

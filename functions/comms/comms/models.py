@@ -56,7 +56,8 @@ class NewCommunication(BaseModel):
 
 
 class SendRequest(BaseModel):
-    """The queue's message: the seed's payload, plus the attempt it is for."""
+    """The queue's message: which communication, who created it and when (never its recipient or
+    body), plus the attempt it is for."""
 
     primaryId: str = Field(min_length=1)
     operation: Literal["send.communications"] = OPERATION

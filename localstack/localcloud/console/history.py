@@ -135,123 +135,159 @@ class Path:
 def reconstruct(events: Iterable[dict], catch_targets: dict[str, set[str]] | None = None) -> Path:
     """The path of one execution. `catch_targets` maps a state to its Catchers' Next states
     (from the graph); with it a failure followed by one of them is told apart as caught."""
-    events = sorted(events, key=lambda e: e["id"])
-    catch_targets = catch_targets or {}
-    by_id = {e["id"]: e for e in events}
-    scopes: dict[int, Scope] = {}
-    visits: list[Visit] = []
-    open_visits: dict[tuple[str, Scope], Visit] = {}
-    iterations: dict[Scope, Iteration] = {}
-    last_open_iteration: list[Scope] = []
-    owner: dict[int, Visit] = {}  # event id -> the visit it belongs to
-    path = Path("RUNNING", visits, [], None, None, None, None, None, None)
+    walk = _Walk(sorted(events, key=lambda e: e["id"]), catch_targets or {})
+    for event in walk.events:
+        walk.read(event)
+    _finish(walk.path, walk.visits)
+    walk.path.iterations = sorted(walk.iterations.values(), key=lambda i: (i.scope[:-1], i.index))
+    return walk.path
 
-    for event in events:
+
+_EXECUTION_ENDS = {
+    "ExecutionFailed": "FAILED",
+    "ExecutionTimedOut": "TIMED_OUT",
+    "ExecutionAborted": "ABORTED",
+}
+
+
+class _Walk:
+    """The history read event by event: which scope each event is in, which visit it belongs
+    to, and the visits and iterations found so far."""
+
+    def __init__(self, events: list[dict], catch_targets: dict[str, set[str]]) -> None:
+        self.events = events
+        self.catch_targets = catch_targets
+        self.by_id = {e["id"]: e for e in events}
+        self.scopes: dict[int, Scope] = {}
+        self.visits: list[Visit] = []
+        self.open_visits: dict[tuple[str, Scope], Visit] = {}
+        self.iterations: dict[Scope, Iteration] = {}
+        self.last_open_iteration: list[Scope] = []
+        self.owner: dict[int, Visit] = {}  # event id -> the visit it belongs to
+        self.path = Path("RUNNING", self.visits, [], None, None, None, None, None, None)
+
+    def read(self, event: dict) -> None:
         kind = event["type"]
-        scope = _scope_of(event, by_id, scopes, last_open_iteration)
-        scopes[event["id"]] = scope
+        scope = _scope_of(event, self.by_id, self.scopes, self.last_open_iteration)
+        self.scopes[event["id"]] = scope
         when = _as_datetime(event["timestamp"])
         details = _details(event)
+        if kind in ("ExecutionStarted", "ExecutionSucceeded", *_EXECUTION_ENDS):
+            self._execution(kind, when, details)
+        elif kind == "MapIterationStarted":
+            self._iteration_started(event, scope, details)
+        elif kind in _ITERATION_END:
+            self._iteration_ended(event, kind, scope, details)
+        elif kind.endswith("StateEntered"):
+            self._entered(event, kind, scope, when, details)
+        elif kind.endswith("StateExited"):
+            self._exited(event, scope, when, details)
+        else:
+            visit = _current_visit(self.open_visits, scope, self.visits)
+            if visit is not None:
+                visit.event_ids.append(event["id"])
+                self.owner[event["id"]] = visit
+                _visit_event(visit, kind, when, details)
 
+    def _execution(self, kind: str, when: datetime.datetime, details: dict) -> None:
+        path = self.path
         if kind == "ExecutionStarted":
             path.started, path.input = when, details.get("input")
         elif kind == "ExecutionSucceeded":
             path.status, path.stopped, path.output = "SUCCEEDED", when, details.get("output")
-        elif kind in ("ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"):
-            path.status = {
-                "ExecutionFailed": "FAILED",
-                "ExecutionTimedOut": "TIMED_OUT",
-                "ExecutionAborted": "ABORTED",
-            }[kind]
-            path.stopped = when
-            path.error, path.cause = details.get("error"), details.get("cause")
-        elif kind == "MapIterationStarted":
-            # Its chain may run through the previous iteration's last event: step out of it.
-            name = details.get("name", "")
-            inner = (*_outside(scope, name), (name, int(details.get("index", 0))))
-            scopes[event["id"]] = inner
-            iterations[inner] = Iteration(inner[-1][0], inner[-1][1], inner)
-            last_open_iteration.append(inner)
-        elif kind in _ITERATION_END:
-            inner = _iteration_scope(scope, details)
-            scopes[event["id"]] = inner[:-1]  # what follows the iteration is outside it
-            if inner in iterations:
-                iterations[inner].status = _ITERATION_END[kind]
-            if inner in last_open_iteration:
-                last_open_iteration.remove(inner)
-        elif kind.endswith("StateEntered"):
-            name = details.get("name", "?")
-            came_from = owner.get(event.get("previousEventId"))
-            if came_from is not None and came_from.state != name:
-                path.taken.add((came_from.state, name))
-            kind_of_state = kind.removesuffix("StateEntered")
-            visit = Visit(name, kind_of_state, scope, when, details.get("input"))
-            visit.event_ids.append(event["id"])
-            owner[event["id"]] = visit
-            # A state entered after a failure in the same scope: was it a Catcher's target?
-            for earlier in reversed(visits):
-                if (
-                    earlier.scope == scope
-                    and earlier.failed
-                    and earlier.status == "running"
-                    and name in catch_targets.get(earlier.state, set())
-                ):
-                    earlier.status = "caught"
-                    open_visits.pop((earlier.state, scope), None)
-                    break
-            visits.append(visit)
-            open_visits[(name, scope)] = visit
-            if visit.type == "Fail":
-                visit.failed, visit.exited, visit.status = True, when, "failed"
-        elif kind.endswith("StateExited"):
-            visit = open_visits.pop((details.get("name", "?"), scope), None)
-            if visit is not None:
-                visit.exited, visit.output = when, details.get("output")
-                visit.event_ids.append(event["id"])
-                owner[event["id"]] = visit
-                if visit.status == "running" and visit.failed:
-                    visit.status = "caught"  # exited after an error: a Catcher handled it
-                elif visit.status == "running":
-                    visit.status = "retried" if visit.retries else "succeeded"
         else:
-            visit = _current_visit(open_visits, scope, visits)
-            if visit is None:
-                continue
-            visit.event_ids.append(event["id"])
-            owner[event["id"]] = visit
-            if kind in _SCHEDULED:
-                visit.failed = False  # a retry: the earlier attempt's failure was not the end
-                visit.attempts.append(
-                    Attempt(
-                        number=len(visit.attempts) + 1,
-                        resource=_resource(details),
-                        scheduled=when,
-                        parameters=details.get("parameters") or details.get("input"),
-                    )
-                )
-            elif kind in _STARTED and visit.attempts:
-                visit.attempts[-1].started = when
-            elif kind in _SUCCEEDED and visit.attempts:
-                attempt = visit.attempts[-1]
-                attempt.ended, attempt.status = when, "succeeded"
-                attempt.output = details.get("output")
-                visit.failed, visit.error, visit.cause = False, None, None
-            elif kind in _FAILED:
-                if not visit.attempts:
-                    visit.attempts.append(Attempt(1, _resource(details), when))
-                attempt = visit.attempts[-1]
-                attempt.ended, attempt.status = when, _FAILED[kind]
-                attempt.error, attempt.cause = details.get("error"), details.get("cause")
-                visit.failed, visit.error, visit.cause = True, attempt.error, attempt.cause
-            elif kind == "MapRunStarted":
-                visit.map_run_arn = details.get("mapRunArn")
-            elif kind in _STATE_FAILED:
-                visit.failed = True
-                visit.error, visit.cause = details.get("error"), details.get("cause")
+            path.status, path.stopped = _EXECUTION_ENDS[kind], when
+            path.error, path.cause = details.get("error"), details.get("cause")
 
-    _finish(path, visits)
-    path.iterations = sorted(iterations.values(), key=lambda i: (i.scope[:-1], i.index))
-    return path
+    def _iteration_started(self, event: dict, scope: Scope, details: dict) -> None:
+        # Its chain may run through the previous iteration's last event: step out of it.
+        name = details.get("name", "")
+        inner = (*_outside(scope, name), (name, int(details.get("index", 0))))
+        self.scopes[event["id"]] = inner
+        self.iterations[inner] = Iteration(inner[-1][0], inner[-1][1], inner)
+        self.last_open_iteration.append(inner)
+
+    def _iteration_ended(self, event: dict, kind: str, scope: Scope, details: dict) -> None:
+        inner = _iteration_scope(scope, details)
+        self.scopes[event["id"]] = inner[:-1]  # what follows the iteration is outside it
+        if inner in self.iterations:
+            self.iterations[inner].status = _ITERATION_END[kind]
+        if inner in self.last_open_iteration:
+            self.last_open_iteration.remove(inner)
+
+    def _entered(
+        self, event: dict, kind: str, scope: Scope, when: datetime.datetime, details: dict
+    ) -> None:
+        name = details.get("name", "?")
+        came_from = self.owner.get(event.get("previousEventId"))
+        if came_from is not None and came_from.state != name:
+            self.path.taken.add((came_from.state, name))
+        visit = Visit(name, kind.removesuffix("StateEntered"), scope, when, details.get("input"))
+        visit.event_ids.append(event["id"])
+        self.owner[event["id"]] = visit
+        self._mark_caught_by(name, scope)
+        self.visits.append(visit)
+        self.open_visits[(name, scope)] = visit
+        if visit.type == "Fail":
+            visit.failed, visit.exited, visit.status = True, when, "failed"
+
+    def _mark_caught_by(self, name: str, scope: Scope) -> None:
+        """A state entered after a failure in the same scope: was it a Catcher's target?"""
+        for earlier in reversed(self.visits):
+            if (
+                earlier.scope == scope
+                and earlier.failed
+                and earlier.status == "running"
+                and name in self.catch_targets.get(earlier.state, set())
+            ):
+                earlier.status = "caught"
+                self.open_visits.pop((earlier.state, scope), None)
+                return
+
+    def _exited(self, event: dict, scope: Scope, when: datetime.datetime, details: dict) -> None:
+        visit = self.open_visits.pop((details.get("name", "?"), scope), None)
+        if visit is None:
+            return
+        visit.exited, visit.output = when, details.get("output")
+        visit.event_ids.append(event["id"])
+        self.owner[event["id"]] = visit
+        if visit.status == "running" and visit.failed:
+            visit.status = "caught"  # exited after an error: a Catcher handled it
+        elif visit.status == "running":
+            visit.status = "retried" if visit.retries else "succeeded"
+
+
+def _visit_event(visit: Visit, kind: str, when: datetime.datetime, details: dict) -> None:
+    """An event inside a visit: its task's attempts, a Map run, or the state's own failure."""
+    if kind in _SCHEDULED:
+        visit.failed = False  # a retry: the earlier attempt's failure was not the end
+        visit.attempts.append(
+            Attempt(
+                number=len(visit.attempts) + 1,
+                resource=_resource(details),
+                scheduled=when,
+                parameters=details.get("parameters") or details.get("input"),
+            )
+        )
+    elif kind in _STARTED and visit.attempts:
+        visit.attempts[-1].started = when
+    elif kind in _SUCCEEDED and visit.attempts:
+        attempt = visit.attempts[-1]
+        attempt.ended, attempt.status = when, "succeeded"
+        attempt.output = details.get("output")
+        visit.failed, visit.error, visit.cause = False, None, None
+    elif kind in _FAILED:
+        if not visit.attempts:
+            visit.attempts.append(Attempt(1, _resource(details), when))
+        attempt = visit.attempts[-1]
+        attempt.ended, attempt.status = when, _FAILED[kind]
+        attempt.error, attempt.cause = details.get("error"), details.get("cause")
+        visit.failed, visit.error, visit.cause = True, attempt.error, attempt.cause
+    elif kind == "MapRunStarted":
+        visit.map_run_arn = details.get("mapRunArn")
+    elif kind in _STATE_FAILED:
+        visit.failed = True
+        visit.error, visit.cause = details.get("error"), details.get("cause")
 
 
 def _finish(path: Path, visits: list[Visit]) -> None:

@@ -240,7 +240,7 @@ def test_a_retried_approval_state_sends_no_second_email_and_hands_over_its_token
 def test_an_email_that_could_not_be_sent_is_sent_by_the_retry(aws, lambda_context, monkeypatch):
     # GIVEN SES fails the first attempt
     module = fresh("approval.handlers.request_approval")
-    send = module.mail.send
+    send = module.mail.send_email
     calls = []
 
     def failing_once(**message):
@@ -249,7 +249,7 @@ def test_an_email_that_could_not_be_sent_is_sent_by_the_retry(aws, lambda_contex
             raise RuntimeError("SES unavailable")
         return send(**message)
 
-    monkeypatch.setattr(module.mail, "send", failing_once)
+    monkeypatch.setattr(module.mail, "send_email", failing_once)
     with pytest.raises(RuntimeError):
         module.handler(approval_task(), lambda_context)
     assert "emailedAt" not in stored()

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from common.spreadsheet import csv_writer, safe_cell
+from common.spreadsheet import csv_writer, looks_neutralised, safe_cell, unneutralised
 
 
 @pytest.mark.parametrize(
@@ -41,3 +41,16 @@ def test_the_writer_neutralises_every_cell_and_round_trips_the_rest():
         ["'=cmd|' /C calc'!A0", "-10.50"],
         ["Ada", "3"],
     ]
+
+
+@pytest.mark.parametrize(
+    "text", ["=1+1", "+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd", "O'Brien", "'quoted'", "Ada"]
+)
+def test_reading_a_cell_back_takes_off_only_the_quote_safe_cell_added(text):
+    assert unneutralised(safe_cell(text)) == text
+
+
+def test_a_quote_before_a_formula_character_reads_as_neutralised():
+    assert looks_neutralised("'=1+1")
+    assert not looks_neutralised("'quoted'")
+    assert not looks_neutralised("=1+1")

@@ -35,7 +35,7 @@ def stored_ids() -> list[str]:
     return [item["id"] for item in boto3.resource("dynamodb").Table(TABLE).scan()["Items"]]
 
 
-def test_a_communication_is_stored_unsent_and_the_seeds_payload_enqueued(api, lambda_context):
+def test_a_communication_is_stored_unsent_and_a_message_naming_it_enqueued(api, lambda_context):
     # WHEN an operator posts an email
     status, body = call(api, lambda_context, "POST", "/communications", EMAIL)
     # THEN it is stored with the sent flag at 0, created by the caller
@@ -43,7 +43,7 @@ def test_a_communication_is_stored_unsent_and_the_seeds_payload_enqueued(api, la
     stored = record(body["id"])
     assert stored["sent"] == 0 and stored["status"] == "QUEUED"
     assert stored["createdBy"] == "ops" and stored["recipient"] == "a@example.com"
-    # AND the seed's payload is on the queue (ids only: no recipient, no body)
+    # AND a message naming it is on the queue (no recipient, no body)
     assert queued_messages(QUEUE) == [
         {
             "primaryId": body["id"],

@@ -21,6 +21,8 @@ from payroll.handlers import (
     process_data,
     start_payroll,
 )
+from payroll.logic import layout
+from payroll.logic.timesheet import file_faults
 from payroll.models import InvalidPayrollFile
 from support.events import sample_event
 from unit.payroll.payroll_testkit import PAYSTUBS, PROCESSED, RAW, keys
@@ -75,7 +77,7 @@ def test_process_data_writes_a_file_per_employee_and_per_batch(s3, lambda_contex
 
 def test_batches_grow_so_the_map_items_stay_few(s3, lambda_context, monkeypatch):
     # GIVEN a cap of one Map item (batches of two employees otherwise)
-    monkeypatch.setattr(process_data, "MAX_BATCHES", 1)
+    monkeypatch.setattr(layout, "MAX_BATCHES", 1)
     # WHEN a file of three employees is processed
     result = process_data.handler(upload(s3, TIMESHEET), lambda_context)
     # THEN one batch file holds all three employees
@@ -98,7 +100,7 @@ def test_process_data_on_a_bad_file_fails_naming_the_line_and_writes_nothing(s3,
 
 def test_a_refused_file_s_message_withholds_every_quoted_value():
     message = "line 2, column 2 (name): \"O'Brien\" is bad; line 1, column 1: found 'x'"
-    assert process_data.file_faults(message) == (
+    assert file_faults(message) == (
         "line 2, column 2 (name): (value withheld) is bad; line 1, column 1: found (value withheld)"
     )
 

@@ -11,6 +11,7 @@ import pytest
 
 from common.spreadsheet import safe_cell
 from payroll.logic.timesheet import (
+    COLUMNS,
     TimesheetLimits,
     by_employee,
     in_batches,
@@ -225,3 +226,34 @@ def test_processed_files_are_spreadsheet_safe_and_read_back_exactly():
     assert rows[2][1:5] == ["'@Alan", "2026-11-02", "'+OPS", "7.25"]
     # AND reading the file back gives the entries as written
     assert read_processed(written.encode()) == entries
+
+
+def test_a_line_s_faults_come_cell_by_cell_then_those_across_rows():
+    # GIVEN a line repeating line 2 under another name, with hours that are not a number
+    data = (HEADER + "E1,Ada,2026-11-02,DEV,8,50\nE1,Grace,2026-11-02,DEV,x,50\n").encode()
+    # THEN its faults are its cells' from left to right (the other name at the name), then
+    # the repeat
+    assert rejection(data) == (
+        "line 3, column 2 (employee_name): another name than on line 2 for the same "
+        "employee_id; line 3, column 5 (hours): not a number; line 3, column 4 (job_code): "
+        "repeats line 2 (same employee_id, date and job_code)"
+    )
+
+
+def test_a_too_long_day_is_named_at_its_last_line_after_that_line_s_cells():
+    # GIVEN 25 hours for E1 on one day over lines 2, 3 and 5, line 5 above the rate ceiling
+    data = (
+        HEADER
+        + "E1,Ada,2026-11-02,DEV,10,50\nE1,Ada,2026-11-02,OPS,10,50\n"
+        + "E2,Alan,2026-11-02,DEV,8,50\nE1,Ada,2026-11-02,QA,5,5000\n"
+    ).encode()
+    # THEN line 5 has the rate's fault, then the day's, naming the day's other lines
+    assert rejection(data) == (
+        "line 5, column 6 (hourly_rate): above the ceiling of 1,000 an hour "
+        "(PAYROLL_MAX_HOURLY_RATE); line 5, column 5 (hours): more than 24 hours in one day "
+        "for one employee (with lines 2 and 3)"
+    )
+
+
+def test_the_header_is_the_column_rules_in_order():
+    assert HEADER.rstrip("\n").split(",") == [column.name for column in COLUMNS]

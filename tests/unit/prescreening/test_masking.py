@@ -7,31 +7,7 @@ import io
 from common.observability import logger
 from prescreening.dal import applications
 from prescreening.handlers import validate
-from prescreening.logic.masking import masked_application
 from prescreening.sandbox import sample_application
-
-
-def test_masked_application_hides_every_personal_field():
-    # GIVEN an application WHEN masked
-    application = sample_application("approve", "app-1")
-    masked = masked_application(application)
-    # THEN the id keeps its last three digits; name, email, address, employer, birth date and
-    # income are gone; the rest stays
-    assert masked["applicant"]["nationalId"] == "******113"
-    for field in ("name", "email", "address", "dateOfBirth"):
-        assert masked["applicant"][field] == "*****", field
-    assert masked["employment"]["employer"] == "*****"
-    assert masked["employment"]["annualIncome"] == "*****"
-    assert masked["product"] == application["product"]
-    # AND the original is untouched
-    assert application["applicant"]["nationalId"] == "720000113"
-
-
-def test_masking_tolerates_partial_applications():
-    assert masked_application({"applicant": "?", "employment": None}) == {
-        "applicant": "?",
-        "employment": None,
-    }
 
 
 def test_the_validate_task_logs_no_personal_data(aws, lambda_context, monkeypatch):

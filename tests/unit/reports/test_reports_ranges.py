@@ -1,11 +1,12 @@
-"""SplitDateRange's rule: half-open sub-ranges that cover the requested days exactly once."""
+"""A report's range: its limits, and SplitDateRange's half-open sub-ranges that cover the
+requested days exactly once."""
 
 import itertools
 from datetime import date, timedelta
 
 import pytest
 
-from reports.logic.ranges import days_in, split_date_range, sub_report_count
+from reports.logic.ranges import days_in, range_fault, split_date_range, sub_report_count
 
 
 def _days_covered(ranges) -> list[date]:
@@ -90,3 +91,18 @@ def test_three_years_in_days_make_about_1100_sub_ranges():
 def test_impossible_ranges_are_refused(first, last, days):
     with pytest.raises(ValueError):
         split_date_range(first, last, days)
+
+
+def test_a_range_within_both_limits_has_no_fault():
+    # 2024 is a leap year: 366 days, in 53 sub-ranges of a week
+    assert range_fault(date(2024, 1, 1), date(2024, 12, 31), 7, 366, 53) is None
+
+
+def test_a_range_longer_than_the_limit_is_a_fault_of_its_end():
+    fault = range_fault(date(2024, 1, 1), date(2024, 12, 31), 7, 365, 1000)
+    assert fault == "to: the range is longer than 365 days"
+
+
+def test_a_range_of_too_many_sub_reports_is_a_fault_of_their_length():
+    fault = range_fault(date(2024, 1, 1), date(2024, 12, 31), 7, 366, 52)
+    assert fault == ("subRangeDays: the range makes over 52 sub-reports; ask for longer sub-ranges")

@@ -6,11 +6,9 @@ a conditional write, so two clicks (or a replayed link) can never both send an a
 
 from __future__ import annotations
 
-from botocore.exceptions import ClientError
-
 from approval.models import ApprovalStatus, Decision, PendingApproval
 from common.aws import table
-from common.dynamodb import from_item, to_item
+from common.dynamodb import conditional, from_item, to_item
 
 # Item attribute names (camelCase) for the model's fields.
 _ATTRIBUTES = {
@@ -20,10 +18,6 @@ _ATTRIBUTES = {
     "decided_by": "decidedBy",
     "decided_at": "decidedAt",
 }
-
-
-class AlreadyDecided(Exception):
-    """The item was no longer PENDING when a decision tried to claim it."""
 
 
 def _item(approval: PendingApproval) -> dict:
@@ -48,15 +42,14 @@ def save(table_name: str, approval: PendingApproval) -> None:
     task token: the approval is not reset, so a decision taken meanwhile stands and the links
     already emailed keep working."""
     approvals = table(table_name)
-    try:
-        approvals.put_item(
+    new = conditional(
+        lambda: approvals.put_item(
             Item=_item(approval),
             ConditionExpression="attribute_not_exists(calculationId) OR executionArn <> :arn",
             ExpressionAttributeValues={":arn": approval.execution_arn},
         )
-    except ClientError as error:
-        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-            raise
+    )
+    if new is None:
         approvals.update_item(
             Key={"calculationId": approval.calculation_id},
             UpdateExpression="SET taskToken = :token",
@@ -72,18 +65,15 @@ def save(table_name: str, approval: PendingApproval) -> None:
 def claim_email(table_name: str, calculation_id: str, at: str) -> bool:
     """Take the right to send the approval email (once per calculation): True if this call
     took it, False if it was sent already."""
-    try:
-        table(table_name).update_item(
+    claimed = conditional(
+        lambda: table(table_name).update_item(
             Key={"calculationId": calculation_id},
             UpdateExpression="SET emailedAt = :at",
             ConditionExpression="attribute_not_exists(emailedAt)",
             ExpressionAttributeValues={":at": at},
         )
-    except ClientError as error:
-        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    )
+    return claimed is not None
 
 
 def release_email(table_name: str, calculation_id: str) -> None:
@@ -109,8 +99,8 @@ def claim(
 ) -> PendingApproval | None:
     """Mark a PENDING approval decided; returns it with its task token, or None when it was
     no longer pending (already decided, or never asked)."""
-    try:
-        item = table(table_name).update_item(
+    claimed = conditional(
+        lambda: table(table_name).update_item(
             Key={"calculationId": calculation_id},
             UpdateExpression="SET #status = :decided, decidedBy = :by, decidedAt = :at",
             ConditionExpression="#status = :pending",
@@ -122,12 +112,9 @@ def claim(
                 ":at": decided_at,
             },
             ReturnValues="ALL_NEW",
-        )["Attributes"]
-    except ClientError as error:
-        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return None
-        raise
-    return _approval(item)
+        )
+    )
+    return _approval(claimed["Attributes"]) if claimed is not None else None
 
 
 def settle(table_name: str, calculation_id: str, status: ApprovalStatus) -> None:

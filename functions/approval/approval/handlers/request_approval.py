@@ -8,11 +8,12 @@ from datetime import UTC, datetime
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from approval.dal import approvals, mail
+from approval.dal import approvals
 from approval.dal.link_key import link_key
 from approval.logic import links, pages
 from approval.models import ApprovalTask, Decision, PendingApproval
 from approval.settings import RequestApprovalSettings
+from common import mail
 from common.observability import instrumented, logger
 from common.settings import load_settings
 
@@ -43,6 +44,17 @@ def handler(event: dict, context: LambdaContext) -> dict:
             extra={"calculation_id": approval.calculation_id},
         )
         return {"calculationId": approval.calculation_id, "expires": approval.expires}
+    message_id = _email_approver(approval)
+    logger.info(
+        "approval requested",
+        extra={"calculation_id": approval.calculation_id, "message_id": message_id},
+    )
+    return {"calculationId": approval.calculation_id, "expires": approval.expires}
+
+
+def _email_approver(approval: PendingApproval) -> str:
+    """Email the approver the signed approve and reject links; SES's message id. A failed send
+    releases the email's claim, so the state's retry sends it."""
     key = link_key(settings.link_key_secret)
     api_url = str(settings.api_url)
     approve, reject = (
@@ -50,7 +62,7 @@ def handler(event: dict, context: LambdaContext) -> dict:
         for decision in (Decision.APPROVE, Decision.REJECT)
     )
     try:
-        message_id = mail.send(
+        return mail.send_email(
             sender=settings.sender_email,
             recipient=settings.approver_email,
             subject=f"Approval needed: calculation {approval.calculation_id}",
@@ -60,8 +72,3 @@ def handler(event: dict, context: LambdaContext) -> dict:
     except Exception:
         approvals.release_email(settings.requests_table, approval.calculation_id)
         raise
-    logger.info(
-        "approval requested",
-        extra={"calculation_id": approval.calculation_id, "message_id": message_id},
-    )
-    return {"calculationId": approval.calculation_id, "expires": approval.expires}

@@ -8,10 +8,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
-from botocore.exceptions import ClientError
 
 from common.aws import table
-from common.dynamodb import from_item, to_item
+from common.dynamodb import conditional, from_item, to_item
 from comms.models import Status
 
 BY_STATUS = "byStatus"  # GSI: status (hash), created (range)
@@ -19,16 +18,6 @@ BY_STATUS = "byStatus"  # GSI: status (hash), created (range)
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _conditional(update) -> bool:
-    try:
-        update()
-    except ClientError as error:
-        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
 
 
 def put_new(table_name: str, item: dict[str, Any]) -> None:
@@ -45,7 +34,7 @@ def claim(
 ) -> bool:
     """Claim attempt `attempt` (status -> `to`) if the communication is unsent, in one of the
     `allowed` statuses, and no attempt this high was claimed before."""
-    return _conditional(
+    written = conditional(
         lambda: table(table_name).update_item(
             Key={"id": communication_id},
             UpdateExpression="SET #status = :to, claimedAttempt = :attempt",
@@ -58,6 +47,7 @@ def claim(
             ExpressionAttributeValues={":to": str(to), ":attempt": attempt},
         )
     )
+    return written is not None
 
 
 def mark_sent(table_name: str, communication_id: str, attempt: int, provider_id: str) -> None:
@@ -92,7 +82,7 @@ def mark_failed_attempt(
 def settle(table_name: str, communication_id: str, frm: Status, to: Status) -> bool:
     """One status change, once: RETRYING -> FAILED or MANUAL once the queue attempts are
     spent, SENDING -> RETRYING for an attempt the worker never finished."""
-    return _conditional(
+    written = conditional(
         lambda: table(table_name).update_item(
             Key={"id": communication_id},
             UpdateExpression="SET #status = :to",
@@ -101,6 +91,7 @@ def settle(table_name: str, communication_id: str, frm: Status, to: Status) -> b
             ExpressionAttributeValues={":to": str(to)},
         )
     )
+    return written is not None
 
 
 def failed_page(

@@ -8,6 +8,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from common.aws import client
+from common.mail import send_email
 
 
 class ProviderRefused(Exception):
@@ -20,18 +21,15 @@ def send(communication: dict[str, Any], sender_email: str) -> str:
     """Send one communication; the provider's message id."""
     try:
         if communication["type"] == "email":
-            answer = client("ses").send_email(
-                Source=sender_email,
-                Destination={"ToAddresses": [communication["recipient"]]},
-                Message={
-                    "Subject": {"Data": communication.get("subject") or "", "Charset": "UTF-8"},
-                    "Body": {"Text": {"Data": communication["body"], "Charset": "UTF-8"}},
-                },
+            return send_email(
+                sender_email,
+                communication["recipient"],
+                communication.get("subject") or "",
+                communication["body"],
             )
-        else:
-            answer = client("sns").publish(
-                PhoneNumber=communication["recipient"], Message=communication["body"]
-            )
+        answer = client("sns").publish(
+            PhoneNumber=communication["recipient"], Message=communication["body"]
+        )
     except ClientError as error:
         raise ProviderRefused(error.response["Error"]["Code"]) from None
     return answer["MessageId"]

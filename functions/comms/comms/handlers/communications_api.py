@@ -1,4 +1,4 @@
-"""POST /communications (store one, enqueue the seed's payload), GET /communications/failed
+"""POST /communications (store one, enqueue a message naming it), GET /communications/failed
 (filtered, paginated with an opaque cursor) and POST /communications/{id}/send (re-send one).
 
 Operators call all three; the retry workflow calls the re-send with its service token.

@@ -52,14 +52,9 @@ def key_id(private_key) -> str:
     return hashlib.sha256(public).hexdigest()[:16]
 
 
-@app.post("/sandbox/oauth2/token")
-@traced
-def issue_token() -> Response[str]:
-    form = {
-        key: values[0] for key, values in parse_qs(app.current_event.decoded_body or "").items()
-    }
-    if form.get("grant_type") != "client_credentials":
-        return _oauth_error(HTTPStatus.BAD_REQUEST, "unsupported_grant_type")
+def _client(form: dict[str, str]) -> dict | None:
+    """The service client's record when the request presents its id and secret (Basic
+    authentication, or the form's client_id and client_secret); None otherwise."""
     presented = _basic_credentials(app.current_event.headers.get("Authorization")) or (
         form.get("client_id", ""),
         form.get("client_secret", ""),
@@ -67,13 +62,10 @@ def issue_token() -> Response[str]:
     client = json.loads(parameters.get_secret(settings.service_credentials_secret, max_age=60))
     same_id = hmac.compare_digest(presented[0].encode(), str(client["clientId"]).encode())
     same_secret = hmac.compare_digest(presented[1].encode(), str(client["clientSecret"]).encode())
-    if not (same_id and same_secret):
-        logger.info("client refused")
-        return _oauth_error(HTTPStatus.UNAUTHORIZED, "invalid_client")
-    allowed = set(str(client["scope"]).split())
-    asked = set((form.get("scope") or client["scope"]).split())
-    if not asked <= allowed:
-        return _oauth_error(HTTPStatus.BAD_REQUEST, "invalid_scope")
+    return client if same_id and same_secret else None
+
+
+def _access_token(client: dict, scopes: set[str]) -> str:
     private_key = serialization.load_pem_private_key(
         parameters.get_secret(settings.token_signing_key_secret, max_age=300).encode(),
         password=None,
@@ -83,13 +75,32 @@ def issue_token() -> Response[str]:
         "iss": settings.token_issuer,
         "sub": client["clientId"],
         "client_id": client["clientId"],
-        "scope": " ".join(sorted(asked)),
+        "scope": " ".join(sorted(scopes)),
         "token_use": "access",
         "iat": now,
         "nbf": now,
         "exp": now + settings.token_lifetime_seconds,
     }
-    token = jwt.encode(claims, private_key, algorithm="RS256", headers={"kid": key_id(private_key)})
+    return jwt.encode(claims, private_key, algorithm="RS256", headers={"kid": key_id(private_key)})
+
+
+@app.post("/sandbox/oauth2/token")
+@traced
+def issue_token() -> Response[str]:
+    form = {
+        key: values[0] for key, values in parse_qs(app.current_event.decoded_body or "").items()
+    }
+    if form.get("grant_type") != "client_credentials":
+        return _oauth_error(HTTPStatus.BAD_REQUEST, "unsupported_grant_type")
+    client = _client(form)
+    if client is None:
+        logger.info("client refused")
+        return _oauth_error(HTTPStatus.UNAUTHORIZED, "invalid_client")
+    allowed = set(str(client["scope"]).split())
+    asked = set((form.get("scope") or client["scope"]).split())
+    if not asked <= allowed:
+        return _oauth_error(HTTPStatus.BAD_REQUEST, "invalid_scope")
+    token = _access_token(client, asked)
     logger.info("token issued", extra={"client_id": client["clientId"]})
     return json_response(
         HTTPStatus.OK,

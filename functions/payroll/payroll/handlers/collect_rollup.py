@@ -7,6 +7,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from common.observability import instrumented, logger
 from common.settings import load_settings
 from payroll.dal import files
+from payroll.logic.layout import paystubs_folder, rollup_file
 from payroll.logic.rollup import join_parts
 from payroll.models import RollupRequest
 from payroll.settings import CollectRollupSettings
@@ -21,7 +22,7 @@ def handler(event: dict, context: LambdaContext) -> dict:
     parts = [
         files.read(bucket, batch.rollup_part_key).decode() for batch in request.paystub_batches
     ]
-    rollup_key = f"{request.prefix}/rollup.csv"
+    rollup_key = rollup_file(request.prefix)
     files.write(bucket, rollup_key, join_parts(parts), files.CSV)
     count = sum(batch.paystubs for batch in request.paystub_batches)
     logger.info("rollup written", extra={"paystubs": count})
@@ -30,7 +31,7 @@ def handler(event: dict, context: LambdaContext) -> dict:
         drop=("paystubBatches",),
         paystubs={
             "bucket": bucket,
-            "prefix": f"{request.prefix}/paystubs/",
+            "prefix": paystubs_folder(request.prefix),
             "rollupKey": rollup_key,
             "count": count,
         },

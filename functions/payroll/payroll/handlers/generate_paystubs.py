@@ -11,6 +11,7 @@ from common.observability import instrumented, logger
 from common.settings import load_settings
 from payroll.dal import files
 from payroll.logic.earnings import WithholdingRates, compute_paystub
+from payroll.logic.layout import paystub_file, rollup_part_file
 from payroll.logic.paystub_pdf import render_paystub
 from payroll.logic.rollup import rollup_csv
 from payroll.logic.timesheet import by_employee, read_processed
@@ -18,10 +19,6 @@ from payroll.models import PaystubBatch
 from payroll.settings import UPLOAD_WORKERS, GeneratePaystubsSettings
 
 settings = load_settings(GeneratePaystubsSettings)
-
-
-def paystub_key(prefix: str, employee_id: str) -> str:
-    return f"{prefix}/paystubs/{employee_id}.pdf"
 
 
 @instrumented
@@ -46,7 +43,7 @@ def handler(event: dict, context: LambdaContext) -> dict:
                 uploads.submit(
                     files.write,
                     settings.paystubs_bucket,
-                    paystub_key(batch.prefix, employee_id),
+                    paystub_file(batch.prefix, employee_id),
                     render_paystub(paystub),
                     files.PDF,
                 )
@@ -54,8 +51,8 @@ def handler(event: dict, context: LambdaContext) -> dict:
         for upload in pending:
             upload.result()
 
-    batch_name = batch.batch_key.rsplit("/", 1)[-1]
-    part_key = f"{batch.prefix}/rollup-parts/{batch_name}"
+    part_key = rollup_part_file(batch.prefix, batch.batch_key)
     files.write(settings.paystubs_bucket, part_key, rollup_csv(paystubs, header=False), files.CSV)
+    batch_name = batch.batch_key.rsplit("/", 1)[-1]
     logger.info("paystub batch written", extra={"batch": batch_name, "paystubs": len(paystubs)})
     return {"rollupPartKey": part_key, "paystubs": len(paystubs)}

@@ -6,6 +6,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from common.observability import instrumented, logger
 from payroll.dal import files
+from payroll.logic.layout import report_files
 from payroll.logic.report import render_report, report_csv, totals
 from payroll.logic.rollup import read_rollup
 from payroll.models import ReportRequest
@@ -17,7 +18,7 @@ def handler(event: dict, context: LambdaContext) -> dict:
     bucket = request.paystubs.bucket
     rows = read_rollup(files.read(bucket, request.paystubs.rollup_key).decode())
     run = f"Payroll run for s3://{request.bucket}/{request.key}"
-    pdf_key, csv_key = f"{request.prefix}/report.pdf", f"{request.prefix}/report.csv"
+    pdf_key, csv_key = report_files(request.prefix)
     files.write(bucket, pdf_key, render_report(rows, run), files.PDF)
     files.write(bucket, csv_key, report_csv(rows), files.CSV)
     summary = totals(rows)

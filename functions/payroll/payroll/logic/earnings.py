@@ -74,6 +74,22 @@ class Paystub(PayFigures):
     jobs: tuple[JobEarnings, ...]
 
 
+def _hours_by_job(entries: Iterable[TimesheetEntry]) -> dict[tuple[str, Decimal], list[Decimal]]:
+    """(job code, rate) -> [regular hours, overtime hours], from entries in the order worked:
+    a week's hours beyond WEEKLY_REGULAR_HOURS are overtime, whichever job they were on."""
+    hours_in_week: dict[tuple[int, int], Decimal] = {}
+    jobs: dict[tuple[str, Decimal], list[Decimal]] = {}
+    for entry in entries:
+        week = entry.date.isocalendar()[:2]
+        before = hours_in_week.get(week, Decimal(0))
+        regular = max(Decimal(0), min(entry.hours, WEEKLY_REGULAR_HOURS - before))
+        hours_in_week[week] = before + entry.hours
+        hours = jobs.setdefault((entry.job_code, entry.hourly_rate), [Decimal(0), Decimal(0)])
+        hours[0] += regular
+        hours[1] += entry.hours - regular
+    return jobs
+
+
 def compute_paystub(
     entries: Iterable[TimesheetEntry],
     rates: WithholdingRates,
@@ -83,18 +99,7 @@ def compute_paystub(
     worked = sorted(enumerate(entries), key=lambda item: (item[1].date, item[0]))
     if not worked:
         raise ValueError("a paystub needs at least one timesheet entry")
-    hours_in_week: dict[tuple[int, int], Decimal] = {}
-    # (job code, rate) -> [regular hours, overtime hours]
-    jobs: dict[tuple[str, Decimal], list[Decimal]] = {}
-    for _, entry in worked:
-        week = entry.date.isocalendar()[:2]
-        before = hours_in_week.get(week, Decimal(0))
-        regular = max(Decimal(0), min(entry.hours, WEEKLY_REGULAR_HOURS - before))
-        hours_in_week[week] = before + entry.hours
-        hours = jobs.setdefault((entry.job_code, entry.hourly_rate), [Decimal(0), Decimal(0)])
-        hours[0] += regular
-        hours[1] += entry.hours - regular
-
+    by_job = _hours_by_job(entry for _, entry in worked)
     job_earnings = tuple(
         JobEarnings(
             job_code=job_code,
@@ -104,7 +109,7 @@ def compute_paystub(
             regular_pay=cents(regular * rate),
             overtime_pay=cents(overtime * rate * OVERTIME_MULTIPLIER),
         )
-        for (job_code, rate), (regular, overtime) in jobs.items()
+        for (job_code, rate), (regular, overtime) in by_job.items()
     )
     regular_pay = sum((job.regular_pay for job in job_earnings), Decimal(0))
     overtime_pay = sum((job.overtime_pay for job in job_earnings), Decimal(0))

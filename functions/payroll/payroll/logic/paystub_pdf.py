@@ -35,8 +35,16 @@ def render_paystub(paystub: Paystub, employer: str = "Payroll") -> bytes:
     pdf = Canvas(out, pagesize=LETTER, pageCompression=0, initialFontName=REGULAR)
     pdf.setTitle(f"Paystub {paystub.employee_id} {paystub.period_start}..{paystub.period_end}")
     pdf.setAuthor(employer)
+    y = _heading(pdf, paystub, employer, LETTER[1] - 72)
+    y = _jobs(pdf, paystub, y - 12)
+    _summary(pdf, paystub, y)
+    pdf.showPage()
+    pdf.save()
+    return out.getvalue()
 
-    y = LETTER[1] - 72
+
+def _heading(pdf: Canvas, paystub: Paystub, employer: str, y: float) -> float:
+    """The title, the employer, who is paid and for which period; returns the next line's y."""
     pdf.setFont(BOLD, 18)
     pdf.drawString(LEFT, y, "Paystub")
     pdf.setFont(REGULAR, 10)
@@ -51,8 +59,11 @@ def render_paystub(paystub: Paystub, employer: str = "Payroll") -> bytes:
         pdf.setFont(REGULAR, 10)
         pdf.drawString(LEFT + 80, y, value)
         y -= ROW
+    return y
 
-    y -= 12
+
+def _jobs(pdf: Canvas, paystub: Paystub, y: float) -> float:
+    """One line per job code: rate, hours and amount; returns the next line's y."""
     # DejaVu Sans is wider than Helvetica: 100 points between right-aligned columns.
     columns = (LEFT, LEFT + 100, LEFT + 200, LEFT + 300, LEFT + 400, RIGHT)
     pdf.setFont(BOLD, 10)
@@ -76,7 +87,11 @@ def render_paystub(paystub: Paystub, employer: str = "Payroll") -> bytes:
             pdf.showPage()
             pdf.setFont(REGULAR, 10)
             y = LETTER[1] - 72
+    return y
 
+
+def _summary(pdf: Canvas, paystub: Paystub, y: float) -> None:
+    """The period's hours, pay and withholdings, then the net pay."""
     y -= 4
     pdf.line(LEFT, y, RIGHT, y)
     y -= ROW + 6
@@ -100,6 +115,3 @@ def render_paystub(paystub: Paystub, employer: str = "Payroll") -> bytes:
     pdf.setFont(BOLD, 12)
     pdf.drawString(LEFT + 270, y, "Net pay")
     pdf.drawRightString(RIGHT, y, money(paystub.net_pay))
-    pdf.showPage()
-    pdf.save()
-    return out.getvalue()

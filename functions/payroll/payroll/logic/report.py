@@ -12,7 +12,7 @@ from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import LETTER
-from reportlab.lib.styles import StyleSheet1, getSampleStyleSheet
+from reportlab.lib.styles import ParagraphStyle, StyleSheet1, getSampleStyleSheet
 from reportlab.lib.units import inch
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
@@ -107,8 +107,6 @@ def _name_cell(name: str, style) -> str | Paragraph:
 
 def render_report(rows: Sequence[RollupRow], run: str) -> bytes:
     styles = _styles()
-    name_style = styles["Normal"].clone("Name", fontSize=8, leading=9)
-    summary = totals(rows)
     story: list = [
         Paragraph("Payroll report", styles["Title"]),
         Paragraph(escape(run), styles["Normal"]),
@@ -120,6 +118,25 @@ def render_report(rows: Sequence[RollupRow], run: str) -> bytes:
                 f"Pay period {rows[0].period_start} to {rows[0].period_end}", styles["Normal"]
             )
         )
+    story += [Spacer(1, 12), Paragraph("Totals", styles["Heading2"]), _totals_table(rows)]
+    story += [Spacer(1, 18), _chart(rows), Spacer(1, 18)]
+    story.append(Paragraph("Employees", styles["Heading2"]))
+    name_style = styles["Normal"].clone("Name", fontSize=8, leading=9)
+    story += _employee_tables(rows, name_style)
+    out = io.BytesIO()
+    SimpleDocTemplate(
+        out,
+        pagesize=LETTER,
+        title="Payroll report",
+        leftMargin=54,
+        rightMargin=54,
+        initialFontName=REGULAR,  # or each page names Helvetica in its resources
+    ).build(story)
+    return out.getvalue()
+
+
+def _totals_table(rows: Sequence[RollupRow]) -> Table:
+    summary = totals(rows)
     figures = [
         ("Employees", f"{summary.employees:,}"),
         ("Regular hours", hours(summary.regular_hours)),
@@ -132,8 +149,8 @@ def render_report(rows: Sequence[RollupRow], run: str) -> bytes:
         ("Income tax", money(summary.income_tax)),
         ("Net pay", money(summary.net_pay)),
     ]
-    totals_table = Table(figures, colWidths=[2 * inch, 1.6 * inch], hAlign="LEFT")
-    totals_table.setStyle(
+    table = Table(figures, colWidths=[2 * inch, 1.6 * inch], hAlign="LEFT")
+    table.setStyle(
         TableStyle(
             [
                 ("ALIGN", (1, 0), (1, -1), "RIGHT"),
@@ -143,23 +160,26 @@ def render_report(rows: Sequence[RollupRow], run: str) -> bytes:
             ]
         )
     )
-    story += [Spacer(1, 12), Paragraph("Totals", styles["Heading2"]), totals_table]
-    story += [Spacer(1, 18), _chart(rows), Spacer(1, 18)]
-    story.append(Paragraph("Employees", styles["Heading2"]))
+    return table
 
-    header = ("Employee", "Name", "Reg. hours", "OT hours", "Gross", "Withheld", "Net")
-    style = TableStyle(
-        [
-            ("FONTNAME", (0, 0), (-1, -1), REGULAR),
-            ("FONTNAME", (0, 0), (-1, 0), BOLD),
-            ("FONTSIZE", (0, 0), (-1, -1), 8),
-            ("ALIGN", (2, 0), (-1, -1), "RIGHT"),
-            ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.black),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
-            ("TOPPADDING", (0, 0), (-1, -1), 1),
-        ]
-    )
+
+_EMPLOYEE_HEADER = ("Employee", "Name", "Reg. hours", "OT hours", "Gross", "Withheld", "Net")
+_EMPLOYEE_STYLE = [
+    ("FONTNAME", (0, 0), (-1, -1), REGULAR),
+    ("FONTNAME", (0, 0), (-1, 0), BOLD),
+    ("FONTSIZE", (0, 0), (-1, -1), 8),
+    ("ALIGN", (2, 0), (-1, -1), "RIGHT"),
+    ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.black),
+    ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+    ("TOPPADDING", (0, 0), (-1, -1), 1),
+]
+
+
+def _employee_tables(rows: Sequence[RollupRow], name_style: ParagraphStyle) -> list[Table]:
+    """One line per employee, in tables of TABLE_ROWS_PER_CHUNK lines each."""
+    style = TableStyle(_EMPLOYEE_STYLE)
     widths = [0.9 * inch, NAME_WIDTH, 0.75 * inch, 0.7 * inch, 0.85 * inch, 0.8 * inch, 0.85 * inch]
+    tables = []
     for start in range(0, len(rows), TABLE_ROWS_PER_CHUNK):
         chunk = [
             (
@@ -173,20 +193,10 @@ def render_report(rows: Sequence[RollupRow], run: str) -> bytes:
             )
             for row in rows[start : start + TABLE_ROWS_PER_CHUNK]
         ]
-        table = Table([header, *chunk], colWidths=widths, repeatRows=1, hAlign="LEFT")
+        table = Table([_EMPLOYEE_HEADER, *chunk], colWidths=widths, repeatRows=1, hAlign="LEFT")
         table.setStyle(style)
-        story.append(table)
-
-    out = io.BytesIO()
-    SimpleDocTemplate(
-        out,
-        pagesize=LETTER,
-        title="Payroll report",
-        leftMargin=54,
-        rightMargin=54,
-        initialFontName=REGULAR,  # or each page names Helvetica in its resources
-    ).build(story)
-    return out.getvalue()
+        tables.append(table)
+    return tables
 
 
 REPORT_CSV_HEADER = (

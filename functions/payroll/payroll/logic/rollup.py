@@ -12,9 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from common.spreadsheet import csv_writer
+from common.spreadsheet import csv_writer, unneutralised
 from payroll.logic.earnings import PayFigures, Paystub
-from payroll.logic.timesheet import unneutralised
 
 ROLLUP_HEADER = (
     "employee_id",

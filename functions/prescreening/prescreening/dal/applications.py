@@ -8,14 +8,13 @@ lists exactly those) and the task token that resumes its execution.
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
 from pydantic import ValidationError
 
 from common.aws import table
-from common.dynamodb import from_item, to_item
+from common.dynamodb import conditional, from_item, to_item
 from common.errors import field_errors
 from prescreening.dal.screening_log import now
 from prescreening.models import Application, InvalidApplication
@@ -90,13 +89,13 @@ def _set(values: dict[str, Any], remove: tuple[str, ...] = ()) -> dict[str, Any]
 
 def mark_screening(table_name: str, application_id: str, summary: dict[str, Any]) -> None:
     """The application entered screening (a rerun of the step leaves a decided one alone)."""
-    applications = table(table_name)
-    with contextlib.suppress(applications.meta.client.exceptions.ConditionalCheckFailedException):
-        applications.update_item(
+    conditional(
+        lambda: table(table_name).update_item(
             Key={"applicationId": application_id},
             ConditionExpression=Attr("status").not_exists() | Attr("status").ne(Status.DECIDED),
             **_set({"status": Status.SCREENING, "receivedAt": now(), **summary}),
         )
+    )
 
 
 def await_review(table_name: str, application_id: str, reasons: list[str], task_token: str) -> None:
@@ -117,31 +116,29 @@ def await_review(table_name: str, application_id: str, reasons: list[str], task_
 def claim_review(table_name: str, application_id: str) -> dict[str, Any] | None:
     """Take a pending review off the queue (once: a second claim finds none); returns it with
     its task token."""
-    applications = table(table_name)
-    try:
-        answer = applications.update_item(
+    claimed = conditional(
+        lambda: table(table_name).update_item(
             Key={"applicationId": application_id},
             UpdateExpression="REMOVE reviewQueue",
             ConditionExpression=Attr("reviewQueue").eq(PENDING),
             ReturnValues="ALL_OLD",
         )
-    except applications.meta.client.exceptions.ConditionalCheckFailedException:
-        return None
-    return from_item(answer["Attributes"])
+    )
+    return from_item(claimed["Attributes"]) if claimed is not None else None
 
 
 def release_review(table_name: str, application_id: str) -> None:
     """Put a claimed review back on the queue: its answer could not be sent, so the referral
     must stay reviewable (unless it was decided meanwhile)."""
-    applications = table(table_name)
-    with contextlib.suppress(applications.meta.client.exceptions.ConditionalCheckFailedException):
-        applications.update_item(
+    conditional(
+        lambda: table(table_name).update_item(
             Key={"applicationId": application_id},
             UpdateExpression="SET reviewQueue = :pending",
             ConditionExpression=Attr("status").eq(Status.AWAITING_REVIEW)
             & Attr("reviewQueue").not_exists(),
             ExpressionAttributeValues={":pending": PENDING},
         )
+    )
 
 
 def note_review(table_name: str, application_id: str, note: str) -> None:

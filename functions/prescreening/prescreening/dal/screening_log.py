@@ -13,7 +13,6 @@ from typing import Any
 
 from common.dynamodb import write_all
 
-BY_LOG_TYPE_INDEX = "ByLogType"
 KEY = ("applicationId", "entry")
 
 

@@ -3,6 +3,7 @@ published."""
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from common import mail
 from common.observability import instrumented, logger
 from common.settings import load_settings
 from reports.dal import notices, reports, storage
@@ -20,7 +21,7 @@ def handler(event: dict, context: LambdaContext) -> dict:
         settings.bucket, task.key, settings.link_expiry_seconds, settings.s3_addressing_style
     )
     hours = settings.link_expiry_seconds / 3600
-    notices.send_email(
+    mail.send_email(
         settings.sender_email,
         record["email"],
         f"Your prospect activity report {task.report_id} is ready",

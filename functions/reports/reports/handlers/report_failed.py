@@ -6,6 +6,7 @@ import json
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from common import mail
 from common.observability import instrumented, logger
 from common.settings import load_settings
 from reports.dal import notices, reports
@@ -32,7 +33,7 @@ def handler(event: dict, context: LambdaContext) -> dict:
     reports.failed(settings.reports_table, task.report_id, reason)
     record = reports.get(settings.reports_table, task.report_id)
     if record and record.get("email"):
-        notices.send_email(
+        mail.send_email(
             settings.sender_email,
             record["email"],
             f"Your prospect activity report {task.report_id} failed",

@@ -11,7 +11,7 @@ from common.http import api_handler, json_response, problem, require_uuid, rest_
 from common.observability import logger
 from common.settings import load_settings
 from reports.dal import reports, storage
-from reports.logic.ranges import days_in, sub_report_count
+from reports.logic.ranges import range_fault, sub_report_count
 from reports.logic.status import describe_report
 from reports.models import ReportRequest
 from reports.settings import ReportsApiSettings
@@ -32,22 +32,11 @@ def request_report(request: ReportRequest) -> Response[str]:
     if request.organisation_id != _caller_organisation():
         # Authenticated, but not for this organisation: the report holds its prospects' data.
         return problem(HTTPStatus.FORBIDDEN, "you may only request your own organisation's reports")
-    if days_in(request.first_day, request.last_day) > settings.max_range_days:
-        return problem(
-            HTTPStatus.BAD_REQUEST,
-            "invalid request",
-            [f"to: the range is longer than {settings.max_range_days} days"],
-        )
-    total = sub_report_count(request.first_day, request.last_day, request.sub_range_days)
-    if total > settings.max_sub_reports:
-        return problem(
-            HTTPStatus.BAD_REQUEST,
-            "invalid request",
-            [
-                f"subRangeDays: the range makes over {settings.max_sub_reports} sub-reports; "
-                "ask for longer sub-ranges"
-            ],
-        )
+    first, last, days = request.first_day, request.last_day, request.sub_range_days
+    fault = range_fault(first, last, days, settings.max_range_days, settings.max_sub_reports)
+    if fault:
+        return problem(HTTPStatus.BAD_REQUEST, "invalid request", [fault])
+    total = sub_report_count(first, last, days)
     report_id = str(uuid.uuid4())
     job = {
         "reportId": report_id,

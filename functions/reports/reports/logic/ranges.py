@@ -1,4 +1,5 @@
-"""Date-range splitting: the requested days as half-open sub-ranges covering them exactly once."""
+"""A report's date range: how large it may be, and its days as half-open sub-ranges covering
+them exactly once."""
 
 from __future__ import annotations
 
@@ -40,3 +41,18 @@ def split_date_range(first: date, last: date, days: int) -> list[SubRange]:
 
 def sub_report_count(first: date, last: date, days: int) -> int:
     return -(-days_in(first, last) // days)
+
+
+def range_fault(
+    first: date, last: date, days: int, max_range_days: int, max_sub_reports: int
+) -> str | None:
+    """Why a report of first..last in sub-ranges of `days` days is too large to make, as a
+    field error of the request (its field, then what is wrong); None when it is not."""
+    if days_in(first, last) > max_range_days:
+        return f"to: the range is longer than {max_range_days} days"
+    if sub_report_count(first, last, days) > max_sub_reports:
+        return (
+            f"subRangeDays: the range makes over {max_sub_reports} sub-reports; "
+            "ask for longer sub-ranges"
+        )
+    return None
