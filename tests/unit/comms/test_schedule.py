@@ -6,7 +6,8 @@ import json
 import boto3
 import pytest
 
-from unit.comms.comms_testkit import fresh, put_communication
+from support.handlers import fresh
+from unit.comms.comms_testkit import put_communication
 
 
 @pytest.fixture
