@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from devkit import stack as stack_tool
 from devkit.local_cloud import PROJECT, client, cloud, free_port, instance_folder, zip_sources
 
 ROLE = "arn:aws:iam::000000000000:role/local-cloud-tests"
@@ -86,6 +87,20 @@ def lambda_function(local_cloud) -> Iterator[Callable[..., str]]:
     for name in created:
         with contextlib.suppress(lam.exceptions.ResourceNotFoundException):
             lam.delete_function(FunctionName=name)
+
+
+@pytest.fixture(scope="session")
+def deploy_fixture(local_cloud) -> Callable[[str], dict[str, str]]:
+    """Deploy this folder's fixture_<name>/ application as a stack of its own; its outputs."""
+
+    def deploy(name: str) -> dict[str, str]:
+        return stack_tool.deploy_local(
+            stack_name=f"local-cloud-fixture-{name}",
+            template=Path(__file__).parent / f"fixture_{name}" / "template.yaml",
+            build_dir=PROJECT / ".aws-sam" / f"fixture-{name}-build",
+        )
+
+    return deploy
 
 
 @pytest.fixture

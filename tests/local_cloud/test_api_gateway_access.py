@@ -4,15 +4,12 @@ real HTTP against a small fixture API (tests/local_cloud/fixture_api)."""
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
 import pytest
 import requests
 
-from devkit import stack as stack_tool
-from devkit.local_cloud import PROJECT, client, endpoint
+from devkit.local_cloud import client, endpoint
 
-FIXTURE = Path(__file__).parent / "fixture_api"
 HTTP_TIMEOUT = 30
 EXPLICIT_DENY = {"Message": "User is not authorized to access this resource with an explicit deny"}
 IMPLICIT_DENY = {"Message": "User is not authorized to access this resource"}
@@ -21,12 +18,8 @@ TOO_MANY_REQUESTS = {"message": "Too Many Requests"}
 
 
 @pytest.fixture(scope="module")
-def fixture_api(local_cloud) -> dict[str, str]:
-    return stack_tool.deploy_local(
-        stack_name="local-cloud-fixture-api",
-        template=FIXTURE / "template.yaml",
-        build_dir=PROJECT / ".aws-sam" / "fixture-api-build",
-    )
+def fixture_api(deploy_fixture) -> dict[str, str]:
+    return deploy_fixture("api")
 
 
 def url(api_id: str, path: str) -> str:

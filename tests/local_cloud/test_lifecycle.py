@@ -14,9 +14,14 @@ import sys
 import urllib.request
 from pathlib import Path
 
-import boto3
-
-from devkit.local_cloud import cloud, instance_folder, local_cloud_pid, wait_until, zip_sources
+from devkit.local_cloud import (
+    client,
+    cloud,
+    instance_folder,
+    local_cloud_pid,
+    wait_until,
+    zip_sources,
+)
 
 
 def healthy(port: int) -> bool:
@@ -118,16 +123,11 @@ def test_the_gateway_listens_on_loopback_only(port):
     assert addresses == {"0100007F"}
 
 
-def test_a_runtime_not_prepared_fails_creation_saying_how_to_add_it(port):
+def test_a_runtime_not_prepared_fails_creation_saying_how_to_add_it(port, monkeypatch):
     # GIVEN a local cloud set to offer python3.13 alone
     assert cloud("up", port, LOCAL_CLOUD_PYTHON_RUNTIMES="python3.13").returncode == 0
-    lam = boto3.client(
-        "lambda",
-        endpoint_url=f"http://127.0.0.1:{port}",
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
+    monkeypatch.setenv("LOCAL_CLOUD_PORT", str(port))  # support's clients reach this instance
+    lam = client("lambda")
 
     # WHEN a python3.12 function is created there
     lam.create_function(
@@ -164,16 +164,11 @@ def test_setup_refuses_a_runtime_lambda_does_not_offer(port):
     assert "python3.10, python3.11, python3.12, python3.13" in result.stderr
 
 
-def test_closed_executions_are_forgotten_after_the_retention_set(port):
+def test_closed_executions_are_forgotten_after_the_retention_set(port, monkeypatch):
     # GIVEN a local cloud keeping closed executions 3 seconds (LOCAL_CLOUD_SFN_RETENTION_MINUTES)
     assert cloud("up", port, LOCAL_CLOUD_SFN_RETENTION_MINUTES="0.05").returncode == 0
-    sfn = boto3.client(
-        "stepfunctions",
-        endpoint_url=f"http://127.0.0.1:{port}",
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
+    monkeypatch.setenv("LOCAL_CLOUD_PORT", str(port))  # support's clients reach this instance
+    sfn = client("stepfunctions")
     role = "arn:aws:iam::000000000000:role/local-cloud-tests"
     definitions = {
         "quick": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}},

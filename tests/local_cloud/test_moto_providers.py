@@ -17,17 +17,28 @@ WRITERS = 16
 ROUNDS = 8
 
 
+def new_table(prefix: str, key: dict[str, str], indexed: tuple[str, ...] = (), **options) -> dict:
+    """A pay-per-request table named `<prefix>-<random>`, its key {attribute: HASH or RANGE} and
+    its indexes' other attributes all strings; its description."""
+    attributes = [*key, *indexed]
+    return client("dynamodb").create_table(
+        TableName=f"{prefix}-{uuid.uuid4().hex[:6]}",
+        AttributeDefinitions=[{"AttributeName": name, "AttributeType": "S"} for name in attributes],
+        KeySchema=[{"AttributeName": name, "KeyType": kind} for name, kind in key.items()],
+        BillingMode="PAY_PER_REQUEST",
+        **options,
+    )["TableDescription"]
+
+
 def test_dynamodb_table_with_a_stream(local_cloud):
     # GIVEN a table with a stream of new images
     dynamodb = client("dynamodb")
-    name = f"ledger-{uuid.uuid4().hex[:6]}"
-    table = dynamodb.create_table(
-        TableName=name,
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        BillingMode="PAY_PER_REQUEST",
+    table = new_table(
+        "ledger",
+        {"id": "HASH"},
         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
-    )["TableDescription"]
+    )
+    name = table["TableName"]
 
     # WHEN an item is written
     dynamodb.put_item(TableName=name, Item={"id": {"S": "a-1"}, "amount": {"N": "12"}})
@@ -87,15 +98,10 @@ def test_kinesis_stream_round_trip(local_cloud):
 @pytest.fixture
 def table(local_cloud) -> Iterator[str]:
     """A table keyed like the applications table, with a sparse index like PendingReviews."""
-    dynamodb = client("dynamodb")
-    name = f"answers-{uuid.uuid4().hex[:6]}"
-    dynamodb.create_table(
-        TableName=name,
-        AttributeDefinitions=[
-            {"AttributeName": "id", "AttributeType": "S"},
-            {"AttributeName": "queue", "AttributeType": "S"},
-        ],
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+    name = new_table(
+        "answers",
+        {"id": "HASH"},
+        indexed=("queue",),
         GlobalSecondaryIndexes=[
             {
                 "IndexName": "ByQueue",
@@ -103,10 +109,9 @@ def table(local_cloud) -> Iterator[str]:
                 "Projection": {"ProjectionType": "ALL"},
             }
         ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    )["TableName"]
     yield name
-    dynamodb.delete_table(TableName=name)
+    client("dynamodb").delete_table(TableName=name)
 
 
 def keys(answer: dict) -> set[str]:
@@ -223,19 +228,7 @@ def test_batch_write_item_answers_only_the_unprocessed_items(table):
 def test_dynamodb_query_pages_through_one_partition_in_key_order(local_cloud, forward):
     # GIVEN a table of two partitions keyed by time, and an independent ordering of one of them
     dynamodb = client("dynamodb")
-    name = f"activity-{uuid.uuid4().hex[:6]}"
-    dynamodb.create_table(
-        TableName=name,
-        AttributeDefinitions=[
-            {"AttributeName": "org", "AttributeType": "S"},
-            {"AttributeName": "at", "AttributeType": "S"},
-        ],
-        KeySchema=[
-            {"AttributeName": "org", "KeyType": "HASH"},
-            {"AttributeName": "at", "KeyType": "RANGE"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    name = new_table("activity", {"org": "HASH", "at": "RANGE"})["TableName"]
     keys = {
         org: [f"2025-01-{day:02d}T{hour:02d}" for day in (1, 2, 3) for hour in range(0, 24, 3)]
         for org in ("acme", "globex")

@@ -6,23 +6,15 @@ from __future__ import annotations
 
 import json
 import uuid
-from pathlib import Path
 
 import pytest
 
-from devkit import stack as stack_tool
-from devkit.local_cloud import PROJECT, client, wait_for_execution
-
-FIXTURE = Path(__file__).parent / "fixture_app"
+from devkit.local_cloud import client, wait_for_execution
 
 
 @pytest.fixture(scope="module")
-def fixture_stack(local_cloud) -> dict[str, str]:
-    return stack_tool.deploy_local(
-        stack_name="local-cloud-fixture",
-        template=FIXTURE / "template.yaml",
-        build_dir=PROJECT / ".aws-sam" / "fixture-build",
-    )
+def fixture_stack(deploy_fixture) -> dict[str, str]:
+    return deploy_fixture("app")
 
 
 def run_order(outputs: dict[str, str], order: dict):

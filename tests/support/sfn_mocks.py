@@ -73,8 +73,12 @@ def create_mocked_state_machine(
 ) -> str:
     """(Re)create the state machine under the name its MockConfigFile uses; returns its ARN."""
     install_mock_configs()
+    return put_state_machine(name, definition_from_asl(asl_file, substitutions))
+
+
+def put_state_machine(name: str, definition: str) -> str:
+    """Create the state machine, or give the one of that name this definition; its ARN."""
     sfn = client("stepfunctions")
-    definition = definition_from_asl(asl_file, substitutions)
     arn = f"arn:aws:states:us-east-1:000000000000:stateMachine:{name}"
     try:
         sfn.update_state_machine(stateMachineArn=arn, definition=definition, roleArn=ROLE_ARN)
@@ -95,3 +99,12 @@ def run_test_case(
         input=json.dumps(execution_input),
     )["executionArn"]
     return wait_for_execution(execution_arn, timeout)
+
+
+def run_succeeding_case(
+    state_machine_arn: str, test_case: str, execution_input: dict, timeout: float = 60
+) -> Execution:
+    """run_test_case for a case whose execution must succeed (else its error and cause show)."""
+    execution = run_test_case(state_machine_arn, test_case, execution_input, timeout)
+    assert execution.status == "SUCCEEDED", (execution.error, execution.cause)
+    return execution

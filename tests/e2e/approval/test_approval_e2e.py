@@ -12,15 +12,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from devkit.local_cloud import Execution, client, wait_for_execution, wait_until
+from devkit.local_cloud import client, wait_for_execution, wait_until
 from support.approval import HTTP_TIMEOUT, confirm, email_for, emails_about, start, status_of
+from support.executions import started_since, task_attempts
 
 pytestmark = pytest.mark.localcloud
-
-
-@pytest.fixture(scope="module")
-def api(stack_outputs) -> str:
-    return stack_outputs["ApiUrl"]
 
 
 def approval_record(stack_outputs, calculation_id: str) -> dict:
@@ -39,17 +35,6 @@ def approval_record(stack_outputs, calculation_id: str) -> dict:
 def still_running(execution_arn: str) -> bool:
     sfn = client("stepfunctions")
     return sfn.describe_execution(executionArn=execution_arn)["status"] == "RUNNING"
-
-
-def scheduled(execution: Execution, state: str) -> int:
-    """How many times this state's task was scheduled (1 + its retries)."""
-    count, current = 0, None
-    for event in execution.history:
-        if "stateEnteredEventDetails" in event:
-            current = event["stateEnteredEventDetails"]["name"]
-        elif event["type"] == "TaskScheduled" and current == state:
-            count += 1
-    return count
 
 
 def test_an_approved_calculation_finishes_with_its_result(api, stack_outputs):
@@ -143,7 +128,7 @@ def test_a_sum_over_250_ends_in_default_response_without_retries(api):
     assert execution.output["details"]["Error"] == "NumberIsTooBig"
     assert "Approval" not in execution.states_entered()
     # Not retried: Calculate's function ran once.
-    assert scheduled(execution, "Calculate") == 1
+    assert task_attempts(execution, "Calculate") == 1
 
 
 def test_a_doubled_result_of_500_or_more_ends_in_default_response(api):
@@ -227,17 +212,8 @@ def test_the_api_refuses_a_body_that_is_not_json_and_unknown_ids(api):
 
 
 def calculations_started_with(stack_outputs, body: dict, since) -> list[str]:
-    sfn = client("stepfunctions")
     machine = stack_outputs["ApprovalStateMachineArn"]
-    started = []
-    for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=machine):
-        for execution in page["executions"]:
-            if execution["startDate"] < since:
-                continue
-            described = sfn.describe_execution(executionArn=execution["executionArn"])
-            if json.loads(described["input"]) == body:
-                started.append(execution["name"])
-    return started
+    return [name for name, given in started_since(machine, since) if given == body]
 
 
 def test_a_retried_post_with_the_same_idempotency_key_starts_one_execution(api, stack_outputs):
@@ -293,7 +269,7 @@ def test_a_third_party_answering_500_is_retried_then_the_calculation_is_recorded
     started = start(api, {"x": 40, "y": 2})
     execution = wait_for_execution(started["executionArn"], timeout=90)
     # THEN Calculate was retried (three attempts, each told "/double answered 500")
-    assert scheduled(execution, "Calculate") == 3
+    assert task_attempts(execution, "Calculate") == 3
     failures = [e["taskFailedEventDetails"] for e in execution.events("TaskFailed")]
     assert [f["error"] for f in failures] == ["ThirdPartyUnavailable"] * 3
     assert all("/double answered 500" in f["cause"] for f in failures)

@@ -10,12 +10,13 @@ import zipfile
 import pytest
 
 from devkit.local_cloud import client
+from support.executions import task_attempts
 from support.sfn_mocks import (
-    ROLE_ARN,
     create_mocked_state_machine,
     definition_from_asl,
     install_mock_configs,
-    run_test_case,
+    put_state_machine,
+    run_succeeding_case,
 )
 
 pytestmark = pytest.mark.localcloud
@@ -28,25 +29,8 @@ def state_machine(local_cloud) -> str:
     return create_mocked_state_machine("approvalMockTests", "approval.asl.json")
 
 
-def run(state_machine: str, case: str, execution_input: dict | None = None):
-    execution = run_test_case(state_machine, case, execution_input or INPUT)
-    assert execution.status == "SUCCEEDED", (execution.error, execution.cause)
-    return execution
-
-
-def attempts(execution, state: str) -> int:
-    """How many times this state's task was scheduled (1 + its retries)."""
-    count, current = 0, None
-    for event in execution.history:
-        if "stateEnteredEventDetails" in event:
-            current = event["stateEnteredEventDetails"]["name"]
-        elif event["type"] == "TaskScheduled" and current == state:
-            count += 1
-    return count
-
-
 def test_approved_path_finalizes_with_the_result(state_machine):
-    execution = run(state_machine, "approvalApproved")
+    execution = run_succeeding_case(state_machine, "approvalApproved", INPUT)
     assert execution.states_entered() == [
         "IsInputValid",
         "CheckInput",
@@ -68,7 +52,7 @@ def test_approved_path_finalizes_with_the_result(state_machine):
 
 
 def test_rejected_path_ends_in_rejected_with_the_details(state_machine):
-    execution = run(state_machine, "approvalRejected")
+    execution = run_succeeding_case(state_machine, "approvalRejected", INPUT)
     assert execution.states_entered()[-1] == "Rejected"
     assert execution.output["status"] == "REJECTED"
     assert "rejectedBy" not in execution.output  # the approver's email stays in the table
@@ -90,7 +74,7 @@ def test_rejected_path_ends_in_rejected_with_the_details(state_machine):
 def test_every_unfinished_path_records_its_failure_and_ends_in_default_response_saying_why(
     state_machine, case, explained_by, reason
 ):
-    execution = run(state_machine, case, {"x": "125"})
+    execution = run_succeeding_case(state_machine, case, {"x": "125"})
     assert execution.states_entered()[-3:] == [explained_by, "RecordFailure", "DefaultResponse"]
     assert execution.output["status"] == "FAILED"
     assert execution.output["reason"] == reason
@@ -99,7 +83,7 @@ def test_every_unfinished_path_records_its_failure_and_ends_in_default_response_
 
 
 def test_invalid_input_lists_its_problems(state_machine):
-    execution = run(state_machine, "approvalInvalidInput", {"x": "a"})
+    execution = run_succeeding_case(state_machine, "approvalInvalidInput", {"x": "a"})
     assert execution.output["details"] == [
         "x: Input should be a valid integer",
         "y: Field required",
@@ -115,20 +99,20 @@ def test_invalid_input_lists_its_problems(state_machine):
     ],
 )
 def test_outcomes_of_calculate_are_not_retried(state_machine, case, error):
-    execution = run(state_machine, case)
-    assert attempts(execution, "Calculate") == 1
+    execution = run_succeeding_case(state_machine, case, INPUT)
+    assert task_attempts(execution, "Calculate") == 1
     assert execution.output["details"]["Error"] == error
 
 
 def test_other_calculate_errors_are_retried_twice_then_succeed(state_machine):
-    execution = run(state_machine, "approvalCalculateRetriedThenApproved")
-    assert attempts(execution, "Calculate") == 3
+    execution = run_succeeding_case(state_machine, "approvalCalculateRetriedThenApproved", INPUT)
+    assert task_attempts(execution, "Calculate") == 3
     assert execution.output["status"] == "APPROVED"
 
 
 def test_calculate_gives_up_after_two_retries(state_machine):
-    execution = run(state_machine, "approvalCalculateFailsAfterRetries")
-    assert attempts(execution, "Calculate") == 3
+    execution = run_succeeding_case(state_machine, "approvalCalculateFailsAfterRetries", INPUT)
+    assert task_attempts(execution, "Calculate") == 3
     assert execution.output["details"]["Error"] == "ThirdPartyUnavailable"
 
 
@@ -168,38 +152,28 @@ def timeouts_state_machine(never_answers) -> str:
     )
     assert definition.count('"TimeoutSeconds": 60') == 1
     definition = definition.replace('"TimeoutSeconds": 60', '"TimeoutSeconds": 2')
-    sfn = client("stepfunctions")
-    arn = "arn:aws:states:us-east-1:000000000000:stateMachine:approvalMockTimeouts"
-    try:
-        sfn.update_state_machine(stateMachineArn=arn, definition=definition, roleArn=ROLE_ARN)
-    except sfn.exceptions.StateMachineDoesNotExist:
-        sfn.create_state_machine(
-            name="approvalMockTimeouts", definition=definition, roleArn=ROLE_ARN
-        )
-    return arn
+    return put_state_machine("approvalMockTimeouts", definition)
 
 
-def test_a_third_party_that_never_answers_times_out_calculate_without_retry(
-    timeouts_state_machine,
+@pytest.mark.parametrize(
+    ("case", "state", "explained_by", "reason"),
+    [
+        # a third party that never answers times out Calculate
+        (
+            "approvalThirdPartyNeverAnswers",
+            "Calculate",
+            "ThirdPartyTimedOut",
+            "THIRD_PARTY_TIMED_OUT",
+        ),
+        # an approver who never answers times out Approval
+        ("approvalApproverNeverAnswers", "Approval", "ApprovalTimedOut", "APPROVAL_TIMED_OUT"),
+    ],
+)
+def test_a_task_nobody_answers_times_out_without_retry(
+    timeouts_state_machine, case, state, explained_by, reason
 ):
-    execution = run(timeouts_state_machine, "approvalThirdPartyNeverAnswers")
-    assert execution.states_entered()[-3:] == [
-        "ThirdPartyTimedOut",
-        "RecordFailure",
-        "DefaultResponse",
-    ]
-    assert execution.output["reason"] == "THIRD_PARTY_TIMED_OUT"
+    execution = run_succeeding_case(timeouts_state_machine, case, INPUT)
+    assert execution.states_entered()[-3:] == [explained_by, "RecordFailure", "DefaultResponse"]
+    assert execution.output["reason"] == reason
     assert execution.output["details"]["Error"] == "States.Timeout"
-    assert attempts(execution, "Calculate") == 1
-
-
-def test_an_approver_who_never_answers_times_out_approval_without_retry(timeouts_state_machine):
-    execution = run(timeouts_state_machine, "approvalApproverNeverAnswers")
-    assert execution.states_entered()[-3:] == [
-        "ApprovalTimedOut",
-        "RecordFailure",
-        "DefaultResponse",
-    ]
-    assert execution.output["reason"] == "APPROVAL_TIMED_OUT"
-    assert execution.output["details"]["Error"] == "States.Timeout"
-    assert attempts(execution, "Approval") == 1
+    assert task_attempts(execution, state) == 1

@@ -27,11 +27,6 @@ SCHEDULE_SECONDS = 200  # the local rate is one minute: a firing, the workflow, 
 
 
 @pytest.fixture(scope="module")
-def api(stack_outputs) -> str:
-    return stack_outputs["ApiUrl"]
-
-
-@pytest.fixture(scope="module")
 def operator() -> dict[str, str]:
     return bearer(reviewer_token("ops", roles=("operator",)))
 
@@ -80,6 +75,18 @@ def record(outputs: dict, communication_id: str) -> dict:
         ConsistentRead=True,
     )["Item"]
     return {key: next(iter(value.values())) for key, value in item.items()}
+
+
+def wait_until_stored(
+    outputs: dict, communication_id: str, timeout: float, interval: float, **expected: str
+) -> None:
+    """Wait until the communication's record holds the expected values (as stored: strings)."""
+
+    def holds() -> bool:
+        stored = record(outputs, communication_id)
+        return all(stored[field] == value for field, value in expected.items())
+
+    wait_until(holds, timeout, interval, what=f"{communication_id} stored with {expected}")
 
 
 def post(api: str, headers: dict, body: dict) -> str:
@@ -159,12 +166,7 @@ def test_failed_emails_are_retried_by_the_schedule_once_the_provider_works(
     # WHEN the worker tries them: each waits in the dead-letter queue, is requeued after the
     # TTL, and after the last queue attempt they are FAILED
     for communication_id in ids:
-        wait_until(
-            lambda cid=communication_id: record(stack_outputs, cid)["status"] == "FAILED",
-            timeout=QUEUE_PHASE_SECONDS,
-            interval=1,
-            what=f"{communication_id} FAILED after its queue attempts",
-        )
+        wait_until_stored(stack_outputs, communication_id, QUEUE_PHASE_SECONDS, 1, status="FAILED")
         stored = record(stack_outputs, communication_id)
         assert (stored["attempts"], stored["sent"]) == ("3", "0")
         assert stored["lastError"] == "MessageRejected"
@@ -175,12 +177,7 @@ def test_failed_emails_are_retried_by_the_schedule_once_the_provider_works(
     client("ses").verify_email_identity(EmailAddress=unverified_sender)
     # THEN the real schedule fires, the workflow re-sends them through the API
     for communication_id in ids:
-        wait_until(
-            lambda cid=communication_id: record(stack_outputs, cid)["sent"] == "1",
-            timeout=SCHEDULE_SECONDS,
-            interval=2,
-            what=f"{communication_id} re-sent by the schedule",
-        )
+        wait_until_stored(stack_outputs, communication_id, SCHEDULE_SECONDS, 2, sent="1")
     # AND notifications name them as sent (ids only; the SMS test's failing one may share their
     # firing); one whose re-send POST was retried while the first was still sending is
     # "skipped" by the retry: sent once all the same
@@ -209,15 +206,10 @@ def test_an_sms_that_keeps_failing_is_notified_and_ends_manual(
     # GIVEN an SMS to a number SNS refuses (not E.164), and one it accepts
     bad, good = sms_pair.bad, sms_pair.good
     bad_number, good_number = sms_pair.bad_number, sms_pair.good_number
-    wait_until(
-        lambda: record(stack_outputs, good)["sent"] == "1", timeout=60, interval=1, what="the SMS"
-    )
+    wait_until_stored(stack_outputs, good, 60, 1, sent="1")
     # WHEN the bad one fails through the queue, then through the workflow
-    wait_until(
-        lambda: record(stack_outputs, bad)["status"] == "MANUAL",
-        timeout=QUEUE_PHASE_SECONDS + 2 * SCHEDULE_SECONDS,
-        interval=2,
-        what="the SMS MANUAL after the threshold",
+    wait_until_stored(
+        stack_outputs, bad, QUEUE_PHASE_SECONDS + 2 * SCHEDULE_SECONDS, 2, status="MANUAL"
     )
     # THEN failure notifications named it with the provider's reason
     failures = wait_until(

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from support.sfn_mocks import create_mocked_state_machine, run_test_case
+from support.sfn_mocks import create_mocked_state_machine, run_succeeding_case, run_test_case
 
 pytestmark = pytest.mark.localcloud
 INPUT = {"communicationIds": ["c-1"], "itemConcurrency": 10, "window": "2026-11-29T12:15:00+00:00"}
@@ -29,8 +29,7 @@ def summarise_input(execution) -> dict:
 
 
 def test_every_item_sent_publishes_the_success_notification(state_machine):
-    execution = run_test_case(state_machine, "commsAllSent", INPUT)
-    assert execution.status == "SUCCEEDED", (execution.error, execution.cause)
+    execution = run_succeeding_case(state_machine, "commsAllSent", INPUT)
     assert "NotifySuccess" in execution.states_entered()
     assert "NotifyFailure" not in execution.states_entered()
     assert summarise_input(execution) == {
@@ -55,7 +54,6 @@ def test_an_item_that_fails_is_caught_and_the_failure_notified(state_machine):
 
 
 def test_a_busy_lambda_is_retried(state_machine):
-    execution = run_test_case(state_machine, "commsLambdaRetriedThenSent", INPUT)
-    assert execution.status == "SUCCEEDED", (execution.error, execution.cause)
+    execution = run_succeeding_case(state_machine, "commsLambdaRetriedThenSent", INPUT)
     assert execution.states_entered().count("ResendCommunication") == 1
     assert len(execution.events("TaskScheduled")) >= 3  # resend twice, summarise once

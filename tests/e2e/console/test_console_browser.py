@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from devkit.local_cloud import PROJECT, client, endpoint, wait_for_execution, wait_until
+from devkit.local_cloud import PROJECT, endpoint
+from support.payroll import upload_and_wait
 
 pytestmark = pytest.mark.localcloud
 
@@ -64,23 +65,11 @@ def browser() -> Iterator[object]:
 
 def failed_payroll_run(outputs: dict[str, str]) -> tuple[str, str]:
     """Upload a bad timesheet; the ARN of the failed run and ProcessData's error name."""
-    token = uuid.uuid4().hex[:10]
-    client("s3").put_object(
-        Bucket=outputs["RawDataBucketName"],
-        Key=f"console/{token}/timesheet.csv",
-        Body=BAD_TIMESHEET.encode(),
-    )
-    sfn = client("stepfunctions")
-
-    def started():
-        listed = sfn.list_executions(stateMachineArn=outputs["PayrollStateMachineArn"])
-        return [e["executionArn"] for e in listed["executions"] if token in e["name"]]
-
-    [arn] = wait_until(started, 30, interval=0.2, what="the payroll run of the bad timesheet")
-    run = wait_for_execution(arn, timeout=120)
+    key = f"console/{uuid.uuid4().hex[:10]}/timesheet.csv"
+    [_started], run = upload_and_wait(outputs, key, BAD_TIMESHEET.encode())
     assert run.status == "FAILED"
     [failure] = run.events("TaskFailed")
-    return arn, failure["taskFailedEventDetails"]["error"]
+    return run.arn, failure["taskFailedEventDetails"]["error"]
 
 
 def shot(browser, name: str) -> Path:
@@ -193,20 +182,10 @@ def test_a_person_follows_each_map_iteration_of_a_payroll_run(stack_outputs, bro
     from selenium.webdriver.common.by import By
 
     # GIVEN a payroll run that succeeded, its paystubs drawn in a Map
-    token = uuid.uuid4().hex[:10]
-    client("s3").put_object(
-        Bucket=stack_outputs["RawDataBucketName"],
-        Key=f"console/{token}/timesheet.csv",
-        Body=GOOD_TIMESHEET.encode(),
-    )
-    sfn = client("stepfunctions")
-
-    def started():
-        listed = sfn.list_executions(stateMachineArn=stack_outputs["PayrollStateMachineArn"])
-        return [e["executionArn"] for e in listed["executions"] if token in e["name"]]
-
-    [arn] = wait_until(started, 30, interval=0.2, what="the payroll run")
-    assert wait_for_execution(arn, timeout=120).status == "SUCCEEDED"
+    key = f"console/{uuid.uuid4().hex[:10]}/timesheet.csv"
+    [_started], run = upload_and_wait(stack_outputs, key, GOOD_TIMESHEET.encode())
+    assert run.status == "SUCCEEDED"
+    arn = run.arn
 
     # WHEN a person opens it and clicks the Map
     browser.set_window_size(1400, 1100)

@@ -14,7 +14,7 @@ import requests
 
 from devkit.local_cloud import Execution, client, wait_for_execution, wait_until
 from prescreening.sandbox import sample_application, sample_submission
-from support.tokens import bearer, reviewer_token
+from support.executions import started_since
 
 pytestmark = pytest.mark.localcloud
 HTTP_TIMEOUT = 30
@@ -23,17 +23,6 @@ HTTP_TIMEOUT = 30
 @pytest.fixture(scope="module")
 def outputs(stack_outputs) -> dict[str, str]:
     return stack_outputs
-
-
-@pytest.fixture(scope="module")
-def api(outputs) -> str:
-    return outputs["ApiUrl"]
-
-
-@pytest.fixture(scope="module")
-def reviewer() -> dict[str, str]:
-    """Rita's credentials for the staff endpoints: a token from the local issuer."""
-    return bearer(reviewer_token("rita"))
 
 
 def new_id(label: str) -> str:
@@ -89,6 +78,15 @@ def pending_review(
     return wait_until(listed, timeout, interval=0.5, what=f"a review for {application_id}")
 
 
+def answer_review(
+    api: str, application_id: str, reviewer: dict[str, str], answer: dict
+) -> requests.Response:
+    """A reviewer's POST /reviews/{applicationId}."""
+    return requests.post(
+        f"{api}/reviews/{application_id}", json=answer, headers=reviewer, timeout=HTTP_TIMEOUT
+    )
+
+
 def log_by_type(outputs: dict, log_type: str, since: str, application_id: str) -> list[dict]:
     """Screening-log entries of one type since a time, through the ByLogType index."""
     answer = client("dynamodb").query(
@@ -103,6 +101,18 @@ def log_by_type(outputs: dict, log_type: str, since: str, application_id: str) -
         },
     )
     return answer["Items"]
+
+
+def all_logged(
+    outputs: dict, log_type: str, since: str, application_id: str, count: int
+) -> list[dict]:
+    """The application's log entries of this type, once there are exactly `count` of them."""
+
+    def written():
+        entries = log_by_type(outputs, log_type, since, application_id)
+        return entries if len(entries) == count else None
+
+    return wait_until(written, 30, what=f"{count} {log_type} log entries of {application_id}")
 
 
 def put_records(outputs: dict, partition_key: str, payloads: list[bytes]) -> None:
@@ -175,30 +185,14 @@ def test_an_application_posted_over_http_is_decided_logged_and_published(outputs
     assert "720000113" not in status.text and "1985-12-10" not in status.text
     assert decisions(application_id)["decision"] == "approve"
     # AND both kinds of log entries are there, queried by type through the index
-    application_entries = wait_until(
-        lambda: (
-            entries
-            if len(entries := log_by_type(outputs, "APPLICATION", since, application_id)) == 4
-            else None
-        ),
-        30,
-        what="the application-level log entries",
-    )
+    application_entries = all_logged(outputs, "APPLICATION", since, application_id, count=4)
     assert {e["event"]["S"] for e in application_entries} == {
         "IDENTITY_CHECK",
         "CREDIT_CHECK",
         "AFFORDABILITY_CHECK",
         "DECISION",
     }
-    execution_entries = wait_until(
-        lambda: (
-            entries
-            if len(entries := log_by_type(outputs, "EXECUTION", since, application_id)) == 2
-            else None
-        ),
-        30,
-        what="the execution-level log entries (started, succeeded)",
-    )
+    execution_entries = all_logged(outputs, "EXECUTION", since, application_id, count=2)
     assert {e["event"]["S"] for e in execution_entries} == {"STARTED", "SUCCEEDED"}
     # AND no entry holds the national id, birth date or income in clear
     dumped = json.dumps(application_entries + execution_entries)
@@ -274,21 +268,15 @@ def test_a_referral_is_decided_through_the_reviews_api(outputs, api, reviewer):
         "status"
     ] == ("awaiting_review")
     # AND a body that names its own reviewer is refused: who decides comes from the token
-    named = requests.post(
-        f"{api}/reviews/{application_id}",
-        json={"outcome": "approve", "reviewer": "mallory"},
-        headers=reviewer,
-        timeout=HTTP_TIMEOUT,
+    named = answer_review(
+        api, application_id, reviewer, {"outcome": "approve", "reviewer": "mallory"}
     )
     assert named.status_code == 400 and named.json()["errors"] == [
         "reviewer: Extra inputs are not permitted"
     ]
     # WHEN a reviewer (rita's token) declines it
-    answer = requests.post(
-        f"{api}/reviews/{application_id}",
-        json={"outcome": "decline", "note": "income not evidenced"},
-        headers=reviewer,
-        timeout=HTTP_TIMEOUT,
+    answer = answer_review(
+        api, application_id, reviewer, {"outcome": "decline", "note": "income not evidenced"}
     )
     assert answer.status_code == 200, answer.text
     # THEN the execution resumes and records the decision, reviewed by the token's subject
@@ -306,12 +294,7 @@ def test_a_referral_is_decided_through_the_reviews_api(outputs, api, reviewer):
     # AND the reviewer's note stays with staff: not in the public status
     assert "income not evidenced" not in status.text
     # AND a second answer finds nothing left to decide
-    again = requests.post(
-        f"{api}/reviews/{application_id}",
-        json={"outcome": "approve"},
-        headers=reviewer,
-        timeout=HTTP_TIMEOUT,
-    )
+    again = answer_review(api, application_id, reviewer, {"outcome": "approve"})
     assert again.status_code == 409
 
 
@@ -332,12 +315,7 @@ def test_an_unreachable_bureau_refers_the_application(outputs, api, reviewer):
     ]
     assert len(failures) == 4
     # AND a person can still decide it
-    answer = requests.post(
-        f"{api}/reviews/{application_id}",
-        json={"outcome": "approve"},
-        headers=reviewer,
-        timeout=HTTP_TIMEOUT,
-    )
+    answer = answer_review(api, application_id, reviewer, {"outcome": "approve"})
     assert answer.status_code == 200
     assert wait_for_screening(outputs, application_id).output["decision"] == "approve"
 
@@ -345,25 +323,19 @@ def test_an_unreachable_bureau_refers_the_application(outputs, api, reviewer):
 def screenings_of(outputs: dict, requested_amount: float, since: datetime) -> list[str]:
     """Names of the executions started since `since` for applications of this amount (an
     execution carries only the application id: the amount is read from the stored record)."""
-    sfn = client("stepfunctions")
     dynamodb = client("dynamodb")
-    machine = outputs["PreScreeningStateMachineArn"]
     found = []
-    for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=machine):
-        for execution in page["executions"]:
-            if execution["startDate"] < since:
-                continue
-            described = sfn.describe_execution(executionArn=execution["executionArn"])
-            application_id = json.loads(described["input"]).get("applicationId")
-            if not application_id:
-                continue
-            item = dynamodb.get_item(
-                TableName=outputs["ApplicationsTableName"],
-                Key={"applicationId": {"S": application_id}},
-            ).get("Item", {})
-            amount = item.get("record", {}).get("M", {}).get("requestedAmount", {}).get("N")
-            if amount is not None and float(amount) == requested_amount:
-                found.append(execution["name"])
+    for name, given in started_since(outputs["PreScreeningStateMachineArn"], since):
+        application_id = given.get("applicationId")
+        if not application_id:
+            continue
+        item = dynamodb.get_item(
+            TableName=outputs["ApplicationsTableName"],
+            Key={"applicationId": {"S": application_id}},
+        ).get("Item", {})
+        amount = item.get("record", {}).get("M", {}).get("requestedAmount", {}).get("N")
+        if amount is not None and float(amount) == requested_amount:
+            found.append(name)
     return found
 
 

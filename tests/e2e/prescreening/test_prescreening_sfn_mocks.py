@@ -8,14 +8,14 @@ import json
 import pytest
 
 from devkit.local_cloud import Execution
-from support.sfn_mocks import create_mocked_state_machine, run_test_case
+from support.sfn_mocks import create_mocked_state_machine, run_succeeding_case, run_test_case
 
 pytestmark = pytest.mark.localcloud
 # The claim check: an execution carries the application's id, never its record.
 INPUT = {"applicationId": "mock-0001"}
+VALIDATION = ["ValidateApplication", "IsApplicationValid"]
 MAIN_PATH = [
-    "ValidateApplication",
-    "IsApplicationValid",
+    *VALIDATION,
     "RunChecks",
     "IdentityCheck",
     "CreditCheck",
@@ -39,9 +39,7 @@ def state_machine(local_cloud) -> str:
 
 
 def run(state_machine: str, case: str) -> Execution:
-    execution = run_test_case(state_machine, case, INPUT, timeout=90)
-    assert execution.status == "SUCCEEDED", (execution.error, execution.cause)
-    return execution
+    return run_succeeding_case(state_machine, case, INPUT, timeout=90)
 
 
 def scheduled_for(execution: Execution, function: str) -> list[dict]:
@@ -50,6 +48,21 @@ def scheduled_for(execution: Execution, function: str) -> list[dict]:
         json.loads(event["taskScheduledEventDetails"]["parameters"])
         for event in execution.events("TaskScheduled")
         if function in event["taskScheduledEventDetails"]["parameters"]
+    ]
+
+
+def recorded_decision(execution: Execution) -> dict:
+    """The decision RecordDecision was given (it runs once)."""
+    [record] = scheduled_for(execution, "RecordDecisionFunctionArn")
+    return record["Payload"]["decision"]
+
+
+def publish_attempts(execution: Execution) -> list[dict]:
+    """Every TaskScheduled event of a publication to SNS (one per attempt)."""
+    return [
+        e
+        for e in execution.events("TaskScheduled")
+        if e["taskScheduledEventDetails"]["resourceType"] == "sns"
     ]
 
 
@@ -79,8 +92,7 @@ def test_approve(state_machine):
 def test_decline(state_machine):
     execution = run(state_machine, "prescreeningDecline")
     assert "WaitForReview" not in execution.states_entered()
-    [record] = scheduled_for(execution, "RecordDecisionFunctionArn")
-    assert record["Payload"]["decision"] == {
+    assert recorded_decision(execution) == {
         "outcome": "decline",
         "reasons": ["credit score below 580"],
     }
@@ -89,14 +101,12 @@ def test_decline(state_machine):
 def test_an_invalid_application_is_declined_without_checks(state_machine):
     execution = run(state_machine, "prescreeningInvalid")
     assert execution.states_entered() == [
-        "ValidateApplication",
-        "IsApplicationValid",
+        *VALIDATION,
         "DeclineInvalidApplication",
         "RecordDecision",
         "PublishDecision",
     ]
-    [record] = scheduled_for(execution, "RecordDecisionFunctionArn")
-    assert record["Payload"]["decision"] == {
+    assert recorded_decision(execution) == {
         "outcome": "decline",
         "reasons": ["applicant is under 18"],
     }
@@ -111,8 +121,7 @@ def test_refer_waits_for_a_review_and_records_the_verdict(state_machine):
     assert review["Payload"]["reasons"] == ["credit score below 660"]
     assert review["Payload"]["taskToken"]
     # The reviewer's verdict is what gets recorded
-    [record] = scheduled_for(execution, "RecordDecisionFunctionArn")
-    assert record["Payload"]["decision"] == {
+    assert recorded_decision(execution) == {
         "outcome": "approve",
         "reasons": ["approve on review"],
         "reviewedBy": "rita",
@@ -146,8 +155,7 @@ def test_review_timeout_declines_with_its_reason(state_machine):
     execution = run(state_machine, "prescreeningReviewTimeout")
     entered = execution.states_entered()
     assert entered.index("WaitForReview") < entered.index("ReviewTimedOut")
-    [record] = scheduled_for(execution, "RecordDecisionFunctionArn")
-    assert record["Payload"]["decision"] == {
+    assert recorded_decision(execution) == {
         "outcome": "decline",
         "reasons": ["review timed out"],
     }
@@ -184,11 +192,7 @@ def test_a_failing_step_marks_the_application_failed_naming_the_step_not_the_cau
 
 def test_publishing_the_decision_is_retried(state_machine):
     execution = run(state_machine, "prescreeningPublishRecovers")
-    published = [
-        e
-        for e in execution.events("TaskScheduled")
-        if e["taskScheduledEventDetails"]["resourceType"] == "sns"
-    ]
+    published = publish_attempts(execution)
     assert len(published) == 3
     [message] = {
         json.dumps(json.loads(e["taskScheduledEventDetails"]["parameters"])["Message"])
@@ -206,11 +210,7 @@ def test_a_decision_that_cannot_be_published_fails_the_run_and_keeps_the_decisio
 ):
     execution = run_test_case(state_machine, "prescreeningPublishFails", INPUT, timeout=90)
     assert execution.status == "FAILED"
-    published = [
-        e
-        for e in execution.events("TaskScheduled")
-        if e["taskScheduledEventDetails"]["resourceType"] == "sns"
-    ]
+    published = publish_attempts(execution)
     assert len(published) == 4  # the attempt and three retries
     entered = execution.states_entered()
     assert entered[-3:] == ["PublishDecisionFailed", "RecordFailure", "ScreeningFailed"]

@@ -13,20 +13,10 @@ import requests
 from devkit import local_issuer
 from devkit.local_cloud import client, endpoint, wait_until
 from prescreening.sandbox import sample_submission
-from support.tokens import bearer, reviewer_token
+from support.tokens import bearer
 
 pytestmark = pytest.mark.localcloud
 HTTP_TIMEOUT = 30
-
-
-@pytest.fixture(scope="module")
-def api(stack_outputs) -> str:
-    return stack_outputs["ApiUrl"]
-
-
-@pytest.fixture(scope="module")
-def reviewer() -> dict[str, str]:
-    return bearer(reviewer_token("rita"))
 
 
 @pytest.fixture(scope="module")

@@ -24,11 +24,6 @@ FIRST, LAST = date(2024, 1, 1), date(2024, 4, 30)
 
 
 @pytest.fixture(scope="module")
-def api(stack_outputs) -> str:
-    return stack_outputs["ApiUrl"]
-
-
-@pytest.fixture(scope="module")
 def activity_table(stack_outputs):
     dynamodb = resource("dynamodb")
     return dynamodb.Table(stack_outputs["ProspectActivityTableName"])

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from support.sfn_mocks import create_mocked_state_machine, run_test_case
+from support.sfn_mocks import create_mocked_state_machine, run_succeeding_case, run_test_case
 
 pytestmark = pytest.mark.localcloud
 INPUT = {
@@ -35,8 +35,7 @@ def sub_report_attempts(execution) -> int:
 
 
 def test_a_report_runs_split_map_merge_notify(state_machine):
-    execution = run_test_case(state_machine, "reportsCompleted", INPUT)
-    assert execution.status == "SUCCEEDED", (execution.error, execution.cause)
+    execution = run_succeeding_case(state_machine, "reportsCompleted", INPUT)
     entered = execution.states_entered()
     assert entered[0] == "SplitDateRange"
     assert entered.count("GenerateSubReport") == 3
@@ -45,8 +44,7 @@ def test_a_report_runs_split_map_merge_notify(state_machine):
 
 
 def test_a_sub_report_failing_once_is_retried_alone(state_machine):
-    execution = run_test_case(state_machine, "reportsSubReportRetriedOnce", INPUT)
-    assert execution.status == "SUCCEEDED", (execution.error, execution.cause)
+    execution = run_succeeding_case(state_machine, "reportsSubReportRetriedOnce", INPUT)
     assert execution.states_entered().count("GenerateSubReport") == 3
     assert sub_report_attempts(execution) == 4  # three sub-reports, one of them twice
     assert "ReportFailed" not in execution.states_entered()

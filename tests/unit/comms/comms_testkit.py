@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 from typing import Any
 
@@ -36,11 +35,6 @@ ENVIRONMENT = {
     "COMMS_TOKEN_ISSUER": ISSUER,
     "COMMS_RESEND_TIMEOUT_SECONDS": "2",
 }
-
-
-def fresh(module: str):
-    """Import a handler module after the environment is set (it reads settings at import)."""
-    return importlib.reload(importlib.import_module(module))
 
 
 def api_event(

@@ -14,7 +14,8 @@ from authorizer.logic.tokens import verify
 from authorizer.settings import AuthorizerSettings
 from devkit import local_issuer
 from support.events import sample_event
-from unit.comms.comms_testkit import CREDENTIALS_SECRET, ISSUER, SIGNING_KEY_SECRET, fresh
+from support.handlers import fresh
+from unit.comms.comms_testkit import CREDENTIALS_SECRET, ISSUER, SIGNING_KEY_SECRET
 
 CLIENT = {"clientId": "comms-retry", "clientSecret": "s3cret", "scope": "comms/resend"}
 

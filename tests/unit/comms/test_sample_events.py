@@ -5,7 +5,8 @@ import json
 import pytest
 
 from support.events import sample_event
-from unit.comms.comms_testkit import fresh, put_communication
+from support.handlers import fresh
+from unit.comms.comms_testkit import put_communication
 
 SAMPLE_ID = "0b6f7f0e-5c1d-4c52-9b8e-6a1f2f3c4d5e"
 

@@ -3,12 +3,12 @@
 import boto3
 import pytest
 
+from support.handlers import fresh
 from unit.comms.comms_testkit import (
     DEAD_LETTER_QUEUE,
     QUEUE,
     SENDER,
     emails_sent,
-    fresh,
     put_communication,
     queued_messages,
     record,

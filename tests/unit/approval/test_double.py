@@ -5,7 +5,8 @@ import json
 import boto3
 import pytest
 
-from unit.approval.approval_testkit import IDEMPOTENCY_TABLE, fresh
+from support.handlers import fresh
+from unit.approval.approval_testkit import IDEMPOTENCY_TABLE
 
 
 def post(number, token: str = "token-1") -> dict:  # noqa: S107

@@ -7,7 +7,7 @@ import boto3
 import pytest
 
 from approval.models import NumberIsTooBig
-from unit.approval.approval_testkit import fresh
+from support.handlers import fresh
 
 
 def test_calculate_sends_the_sum_and_token_to_double(third_party, lambda_context):

@@ -11,7 +11,8 @@ import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
-from unit.approval.approval_testkit import APPROVER, REQUESTS_TABLE, SENDER, fresh
+from support.handlers import fresh
+from unit.approval.approval_testkit import APPROVER, REQUESTS_TABLE, SENDER
 
 TOKEN = "TASK-TOKEN-never-in-an-email"
 

@@ -6,7 +6,8 @@ import json
 import boto3
 import pytest
 
-from unit.comms.comms_testkit import fresh, put_communication
+from support.handlers import fresh
+from unit.comms.comms_testkit import put_communication
 
 
 @pytest.fixture
@@ -44,6 +45,16 @@ def fired(at: str) -> dict:
     return {"detail-type": "Scheduled Event", "source": "aws.events", "time": at}
 
 
+def first_firing(communications: int, started: int) -> dict:
+    """The schedule's summary of a firing with no round before it: nothing already started."""
+    return {
+        "previousRoundRunning": False,
+        "communications": communications,
+        "started": started,
+        "alreadyStarted": 0,
+    }
+
+
 def test_failed_communications_start_one_execution_per_batch_of_twenty(schedule, lambda_context):
     # GIVEN 45 failed communications, one sent and one MANUAL
     for index in range(45):
@@ -58,12 +69,7 @@ def test_failed_communications_start_one_execution_per_batch_of_twenty(schedule,
     # WHEN the rule fires
     summary = schedule.handler(fired("2026-11-29T12:15:00Z"), lambda_context)
     # THEN three executions hold every failed one once, ids only
-    assert summary == {
-        "previousRoundRunning": False,
-        "communications": 45,
-        "started": 3,
-        "alreadyStarted": 0,
-    }
+    assert summary == first_firing(communications=45, started=3)
     batches = executions()
     assert sorted(len(execution["communicationIds"]) for execution in batches) == [5, 20, 20]
     ids = sorted(i for execution in batches for i in execution["communicationIds"])
@@ -101,12 +107,7 @@ def test_a_firing_while_the_previous_round_runs_starts_nothing(schedule, lambda_
 
 def test_nothing_failed_starts_nothing(schedule, lambda_context):
     summary = schedule.handler(fired("2026-11-29T12:15:00Z"), lambda_context)
-    assert summary == {
-        "previousRoundRunning": False,
-        "communications": 0,
-        "started": 0,
-        "alreadyStarted": 0,
-    }
+    assert summary == first_firing(communications=0, started=0)
 
 
 def test_the_sample_event_runs(schedule, lambda_context):

@@ -44,40 +44,42 @@ def test_sub_ranges_cover_every_day_exactly_once(first, last, days):
     assert len(ranges) == sub_report_count(first, last, days)
 
 
-def test_the_leap_day_is_in_a_sub_range():
-    ranges = split_date_range(date(2024, 2, 28), date(2024, 3, 1), 1)
-    assert [(r.start, r.end) for r in ranges] == [
-        (date(2024, 2, 28), date(2024, 2, 29)),
-        (date(2024, 2, 29), date(2024, 3, 1)),
-        (date(2024, 3, 1), date(2024, 3, 2)),
-    ]
-
-
-def test_a_year_end_boundary_is_half_open():
-    ranges = split_date_range(date(2024, 12, 30), date(2025, 1, 2), 2)
-    assert [(r.start, r.end) for r in ranges] == [
-        (date(2024, 12, 30), date(2025, 1, 1)),
-        (date(2025, 1, 1), date(2025, 1, 3)),
-    ]
-
-
-def test_a_one_day_range_is_one_sub_range():
-    assert [(r.start, r.end) for r in split_date_range(date(2025, 5, 5), date(2025, 5, 5), 7)] == [
-        (date(2025, 5, 5), date(2025, 5, 6))
-    ]
-
-
-def test_a_range_shorter_than_a_sub_range_is_one_short_sub_range():
-    ranges = split_date_range(date(2025, 5, 1), date(2025, 5, 3), 7)
-    assert [(r.start, r.end) for r in ranges] == [(date(2025, 5, 1), date(2025, 5, 4))]
-
-
-def test_the_last_sub_range_is_shorter_when_days_do_not_divide():
-    ranges = split_date_range(date(2025, 1, 1), date(2025, 1, 10), 7)
-    assert [(r.start, r.end) for r in ranges] == [
-        (date(2025, 1, 1), date(2025, 1, 8)),
-        (date(2025, 1, 8), date(2025, 1, 11)),
-    ]
+# Each sub-range as start/end, its end the day after its last (half-open).
+@pytest.mark.parametrize(
+    ("first", "last", "days", "sub_ranges"),
+    [
+        pytest.param(
+            "2024-02-28",
+            "2024-03-01",
+            1,
+            ["2024-02-28/2024-02-29", "2024-02-29/2024-03-01", "2024-03-01/2024-03-02"],
+            id="the leap day is in a sub-range",
+        ),
+        pytest.param(
+            "2024-12-30",
+            "2025-01-02",
+            2,
+            ["2024-12-30/2025-01-01", "2025-01-01/2025-01-03"],
+            id="a year-end boundary is half-open",
+        ),
+        pytest.param(
+            "2025-05-05", "2025-05-05", 7, ["2025-05-05/2025-05-06"], id="one day, one sub-range"
+        ),
+        pytest.param(
+            "2025-05-01", "2025-05-03", 7, ["2025-05-01/2025-05-04"], id="shorter than a sub-range"
+        ),
+        pytest.param(
+            "2025-01-01",
+            "2025-01-10",
+            7,
+            ["2025-01-01/2025-01-08", "2025-01-08/2025-01-11"],
+            id="the last sub-range is shorter when days do not divide",
+        ),
+    ],
+)
+def test_a_range_splits_into_these_sub_ranges(first, last, days, sub_ranges):
+    ranges = split_date_range(date.fromisoformat(first), date.fromisoformat(last), days)
+    assert [f"{r.start}/{r.end}" for r in ranges] == sub_ranges
 
 
 def test_three_years_in_days_make_about_1100_sub_ranges():

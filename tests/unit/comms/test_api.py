@@ -6,13 +6,13 @@ import json
 import boto3
 import pytest
 
+from support.handlers import fresh
 from unit.comms.comms_testkit import (
     QUEUE,
     SENDER,
     TABLE,
     api_event,
     emails_sent,
-    fresh,
     put_communication,
     queued_messages,
     record,

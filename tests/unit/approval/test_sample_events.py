@@ -6,7 +6,7 @@ import boto3
 
 from common import stepfunctions
 from support.events import sample_event
-from unit.approval.approval_testkit import fresh
+from support.handlers import fresh
 
 CALCULATION_ID = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
 
