@@ -68,3 +68,29 @@ def test_a_retried_report_failed_sends_the_failure_email_once(running_report, la
     assert [answer["status"] for answer in answers] == ["FAILED", "FAILED"]
     assert emails_sent() == 1
     assert running_report.get(REPORTS_TABLE, REPORT["reportId"])["status"] == "FAILED"
+
+
+def test_a_report_whose_file_the_lifecycle_removed_is_expired_without_a_link(
+    running_report, lambda_context
+):
+    import json
+
+    from reports.handlers import notify, reports_api
+    from unit.reports.conftest import BUCKET
+
+    # GIVEN a report made, then its file removed by the bucket's lifecycle
+    s3 = boto3.client("s3")
+    s3.put_object(Bucket=BUCKET, Key=REPORT["key"], Body=b"occurredAt\n")
+    notify.handler(REPORT, lambda_context)
+    get = sample_event("reports-reports-api-get")
+    assert "download" in json.loads(reports_api.handler(get, lambda_context)["body"])
+    s3.delete_object(Bucket=BUCKET, Key=REPORT["key"])
+
+    # WHEN its requester asks for it
+    answer = reports_api.handler(get, lambda_context)
+
+    # THEN it is EXPIRED, with its row count and no link to nothing
+    body = json.loads(answer["body"])
+    assert answer["statusCode"] == 200
+    assert body["status"] == "EXPIRED" and "download" not in body
+    assert body["rowCount"] == REPORT["rowCount"]
