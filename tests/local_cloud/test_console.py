@@ -267,6 +267,16 @@ def test_unknown_executions_and_bad_arns_get_clear_errors():
     assert console("execution").status_code == 400
 
 
+def test_a_page_that_rebound_its_name_to_this_machine_is_refused():
+    # GIVEN a browser on this machine sends another site's host name to 127.0.0.1 (DNS rebinding)
+    rebound = {"Host": "rebind.example.com"}
+
+    # WHEN it asks for the console, THEN it is refused; the same request by this machine's name
+    # is answered
+    assert requests.get(f"{endpoint()}/_console/", headers=rebound, timeout=30).status_code == 403
+    assert console("").status_code == 200
+
+
 def test_costs_api_lists_executions_started_since_a_moment():
     since = time.time()
     arn = start(machine({"StartAt": "Only", "States": {"Only": {"Type": "Pass", "End": True}}}))

@@ -1,6 +1,7 @@
 """The console inside LocalStack: the `/_console/` route on the gateway, and what it reads.
 
-Routes (GET, same port as every AWS API, answered to loopback clients only):
+Routes (GET, same port as every AWS API, answered to loopback clients naming a loopback host
+only; see access.py):
 
     /_console/                                home: every state machine, executions by status
     /_console/state-machine?arn=&status=&page= its executions, filtered and paged
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import collections
 import datetime
-import ipaddress
 import json
 import logging
 import threading
@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from localstack.http import Request, Response
 from localstack.runtime import hooks
 
-from localcloud.console import cost, graph, history, page
+from localcloud.console import access, cost, graph, history, page
 from localcloud.support.patching import after_import
 
 LOG = logging.getLogger(__name__)
@@ -365,8 +365,8 @@ def _log_events(logs, group: str, stream: str, begin: int, end: int) -> Iterator
 
 def _guard(handler):
     def guarded(request: Request, **kwargs) -> Response:
-        if not _is_loopback(request.remote_addr):
-            return Response("the console answers 127.0.0.1 only", status=403)
+        if not access.is_local_request(request.remote_addr, request.headers.get("Host")):
+            return Response("the console answers 127.0.0.1 and localhost only", status=403)
         try:
             return handler(request, **kwargs)
         except (ValueError, KeyError) as error:
@@ -379,13 +379,6 @@ def _guard(handler):
             return _html(page.error_page(f"The console failed: {error}"), status=500)
 
     return guarded
-
-
-def _is_loopback(address: str | None) -> bool:
-    try:
-        return address is None or ipaddress.ip_address(address).is_loopback
-    except ValueError:
-        return False
 
 
 def _html(body: str, status: int = 200) -> Response:

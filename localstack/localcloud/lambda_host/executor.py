@@ -17,7 +17,6 @@ import json
 import logging
 import os
 import queue
-import select
 import signal
 import socket
 import subprocess
@@ -32,6 +31,7 @@ from localstack.services.lambda_.invocation.runtime_executor import (
     RuntimeExecutor,
 )
 
+from localcloud.lambda_host.pipes import HandlerPipes
 from localstack import config
 
 LOG = logging.getLogger(__name__)
@@ -333,8 +333,8 @@ class HandlerProcess:
         finally:
             for fd in fds:
                 os.close(fd)
+        self._pipes = HandlerPipes(self._request_write, self._response_read)
         self._logs_stream = open(log_read, "rb")  # noqa: SIM115 (closed by the reader thread)
-        self._buffer = b""
         self._logs = bytearray()
         self._logs_changed = threading.Condition()
         self._reader = threading.Thread(target=self._read_logs, daemon=True)
@@ -386,23 +386,11 @@ class HandlerProcess:
         return logs.decode(errors="replace")
 
     def send(self, message: dict) -> None:
-        os.write(self._request_write, json.dumps(message).encode() + b"\n")
+        self._pipes.send(message)
 
     def receive(self, deadline: float) -> dict | None:
         """The next message from the process; None when the deadline passes or it exits."""
-        while b"\n" not in self._buffer:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return None
-            readable, _, _ = select.select([self._response_read], [], [], remaining)
-            if not readable:
-                return None
-            chunk = os.read(self._response_read, 1 << 20)
-            if not chunk:
-                return None  # the process exited
-            self._buffer += chunk
-        line, _, self._buffer = self._buffer.partition(b"\n")
-        return json.loads(line)
+        return self._pipes.receive(deadline)
 
     def exit_status(self) -> int | None:
         return self.process.poll()
@@ -422,9 +410,7 @@ class HandlerProcess:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
         self.process.wait()
-        for fd in (self._request_write, self._response_read):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        self._pipes.close()
 
 
 class HostRuntimeExecutor(RuntimeExecutor):

@@ -3,6 +3,7 @@ are made here with a throwaway key; the issuer's JWKS is served over (mocked) HT
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import time
@@ -167,6 +168,23 @@ def test_garbage_is_refused(issuer, lambda_context):
     assert refused(authorize_call(lambda_context, "Bearer not.a.jwt"))
 
 
+@pytest.mark.parametrize("service_tokens", [True, False], ids=["as-deployed", "staff-only"])
+@pytest.mark.parametrize("payload", [b"not json", b"[1, 2]", b'"a string"', b"\xff\xfe"])
+def test_a_real_token_around_a_garbage_payload_is_refused(
+    issuer, issuer_key, lambda_context, monkeypatch, payload, service_tokens
+):
+    # GIVEN the authorizer as the stack deploys it (service tokens accepted too), and a real
+    # token's header and signature around a payload that is no JSON object
+    if service_tokens:
+        scopes = {"service_scope_roles": {"comms/resend": ["comms-service"]}}
+        monkeypatch.setattr(authorize, "settings", authorize.settings.model_copy(update=scopes))
+    header, _, signature = token(issuer_key).split(".")
+    garbage = base64.urlsafe_b64encode(payload).rstrip(b"=").decode()
+
+    # WHEN it is presented, THEN it is refused (403), not an authorizer error (500)
+    assert refused(authorize_call(lambda_context, f"Bearer {header}.{garbage}.{signature}"))
+
+
 def test_the_key_set_is_fetched_once_and_kept(issuer, issuer_key, lambda_context):
     for _ in range(3):
         authorize_call(lambda_context, f"Bearer {token(issuer_key)}")
@@ -192,6 +210,22 @@ def test_an_unreachable_key_set_is_an_error_not_an_answer(issuer, issuer_key, la
     issuer.replace(responses.GET, JWKS_URL, body=requests.ConnectionError("down"))
     with pytest.raises(Exception, match="jwks"):
         authorize_call(lambda_context, f"Bearer {token(issuer_key)}")
+
+
+def test_while_the_issuer_is_down_the_cached_keys_still_verify(
+    issuer, issuer_key, lambda_context, monkeypatch
+):
+    # GIVEN keys fetched long enough ago to be refreshed, and an issuer that no longer answers
+    authorize_call(lambda_context, f"Bearer {token(issuer_key)}")
+    issuer.replace(responses.GET, JWKS_URL, body=requests.ConnectionError("down"))
+    monkeypatch.setattr(key_set, "_fetched_at", key_set._fetched_at - 24 * 3600)
+
+    # WHEN tokens keep arriving
+    answers = [authorize_call(lambda_context, f"Bearer {token(issuer_key)}") for _ in range(3)]
+
+    # THEN each is verified with the cached keys, and the issuer was asked once, not per token
+    assert all("Allow" in effects(answer) for answer in answers)
+    assert len(issuer.calls) == 2
 
 
 def test_bearer_token_reads_the_header():

@@ -96,7 +96,7 @@ def seed_failed_list() -> None:
 
 def every_page(api, lambda_context, query: dict) -> list[list[dict]]:
     pages, next_cursor = [], None
-    for _ in range(20):  # bounded: 45 items never need more
+    for _ in range(60):  # bounded: 46 items never need more
         status, body = call(
             api,
             lambda_context,
@@ -136,6 +136,24 @@ def test_the_failed_list_filters_by_type_creator_and_creation_time(api, lambda_c
     )
     assert found == expected and len(found) > 4
     assert all(len(page) == 4 for page in pages[:-1])
+
+
+def test_a_sparse_filter_answers_a_short_page_rather_than_reading_the_whole_index(
+    api, lambda_context
+):
+    # GIVEN 45 failed communications, of which only the newest was created by "zed"
+    seed_failed_list()
+    put_communication(
+        id="c-zed", createdBy="zed", created="2026-12-01T00:00:00.000Z", status="FAILED"
+    )
+
+    # WHEN a client pages through zed's, one at a time
+    pages = every_page(api, lambda_context, {"createdBy": "zed", "limit": "1"})
+
+    # THEN no request read more than its share (the first pages are empty but go on), and the
+    # pages together hold zed's one communication
+    assert pages[0] == [] and len(pages) > 1
+    assert [item["id"] for page in pages for item in page] == ["c-zed"]
 
 
 @pytest.mark.parametrize(

@@ -237,9 +237,12 @@ def test_sample_events_of_the_steps_run(aws, lambda_context):
     merged = merge_sub_reports.handler(sample_event("reports-merge-sub-reports"), lambda_context)
     assert merged["rowCount"] == 3
     assert notify.handler(sample_event("reports-notify"), lambda_context)["status"] == "SUCCEEDED"
-    failed = report_failed.handler(sample_event("reports-report-failed"), lambda_context)
+    other = {**sample_event("reports-split-date-range"), "reportId": "another-report"}
+    reports.create(REPORTS_TABLE, {**other, "email": "ana@acme.example"})
+    failure = {**sample_event("reports-report-failed"), "reportId": "another-report"}
+    failed = report_failed.handler(failure, lambda_context)
     assert failed["reason"] == "ActivityUnreadable: an activity record lacks country"
-    assert reports.get(REPORTS_TABLE, failed["reportId"])["status"] == "FAILED"
+    assert reports.get(REPORTS_TABLE, "another-report")["status"] == "FAILED"
 
 
 def test_a_failing_sub_report_is_counted_and_raises(aws, lambda_context):

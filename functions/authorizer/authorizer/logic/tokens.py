@@ -96,7 +96,10 @@ def _verified_claims(
 
 def _is_service_token(token: str) -> bool:
     # Only routes the decision; the signature and every claim are verified after it.
-    unverified = jwt.decode(token, options={"verify_signature": False})
+    try:
+        unverified = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError as error:
+        raise InvalidToken(f"unreadable claims: {error}") from None
     return "aud" not in unverified and "client_id" in unverified
 
 

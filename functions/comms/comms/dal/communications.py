@@ -94,6 +94,11 @@ def settle(table_name: str, communication_id: str, frm: Status, to: Status) -> b
     return written is not None
 
 
+# A filter that matches few communications must not make one request read the whole index: past
+# this many reads the caller gets what was found and a cursor to go on from.
+MAX_QUERIES_PER_PAGE = 10
+
+
 def failed_page(
     table_name: str,
     *,
@@ -104,7 +109,8 @@ def failed_page(
     start_key: dict[str, str] | None,
 ) -> tuple[list[dict[str, Any]], dict[str, str] | None]:
     """Up to `limit` FAILED communications, oldest first, and the key to go on from (None at
-    the end). Filters apply before the limit, so a page is short only at the end."""
+    the end). Filters apply before the limit, so a page is short at the end, or when a sparse
+    filter found fewer in the MAX_QUERIES_PER_PAGE reads one request may make."""
     condition = Key("status").eq(str(Status.FAILED))
     if created_after:
         condition &= Key("created").gt(created_after)
@@ -121,7 +127,7 @@ def failed_page(
         query["FilterExpression"] = combined
     items: list[dict[str, Any]] = []
     key = start_key
-    while True:
+    for _ in range(MAX_QUERIES_PER_PAGE):
         page = table(table_name).query(
             **query, Limit=limit, **({"ExclusiveStartKey": key} if key else {})
         )
@@ -134,6 +140,7 @@ def failed_page(
         key = page.get("LastEvaluatedKey")
         if not key:
             return items, None
+    return items, _key(key)
 
 
 def _key(item: dict[str, Any]) -> dict[str, str]:

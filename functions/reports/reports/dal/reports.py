@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from common.aws import table
-from common.dynamodb import from_item, to_item
+from common.dynamodb import conditional, from_item, to_item
 
 
 def create(table_name: str, record: dict[str, Any]) -> None:
@@ -46,29 +46,56 @@ def sub_report_failed(table_name: str, report_id: str, index: int) -> None:
     )
 
 
-def succeeded(table_name: str, report_id: str, row_count: int, key: str) -> None:
-    table(table_name).update_item(
-        Key={"reportId": report_id},
-        UpdateExpression=(
-            "SET #status = :done, rowCount = :rows, objectKey = :key, finishedAt = :at"
-        ),
-        ExpressionAttributeNames={"#status": "status"},
-        ExpressionAttributeValues={
-            ":done": "SUCCEEDED",
-            ":rows": row_count,
-            ":key": key,
-            ":at": _now(),
-        },
+def succeeded(table_name: str, report_id: str, row_count: int, key: str) -> bool:
+    """RUNNING -> SUCCEEDED; False if the report had already finished (a retried step)."""
+    return _finish(
+        table_name,
+        report_id,
+        "SET #status = :done, rowCount = :rows, objectKey = :key, finishedAt = :at",
+        {":done": "SUCCEEDED", ":rows": row_count, ":key": key},
     )
 
 
-def failed(table_name: str, report_id: str, reason: str) -> None:
-    table(table_name).update_item(
-        Key={"reportId": report_id},
-        UpdateExpression="SET #status = :failed, reason = :reason, finishedAt = :at",
-        ExpressionAttributeNames={"#status": "status"},
-        ExpressionAttributeValues={":failed": "FAILED", ":reason": reason, ":at": _now()},
+def failed(table_name: str, report_id: str, reason: str) -> bool:
+    """RUNNING -> FAILED; False if the report had already finished: a report made is never
+    turned FAILED by a later step's error (its notice, say)."""
+    return _finish(
+        table_name,
+        report_id,
+        "SET #status = :failed, reason = :reason, finishedAt = :at",
+        {":failed": "FAILED", ":reason": reason},
     )
+
+
+def claim_notice(table_name: str, report_id: str, notice: str) -> bool:
+    """Take the right to send the requester this notice ("ready" or "failed") for this report:
+    True once, False on every later call (a retried step sends nothing twice)."""
+    return written(
+        lambda: table(table_name).update_item(
+            Key={"reportId": report_id},
+            UpdateExpression="SET #notice = :at",
+            ConditionExpression="attribute_exists(reportId) AND attribute_not_exists(#notice)",
+            ExpressionAttributeNames={"#notice": f"{notice}NoticeAt"},
+            ExpressionAttributeValues={":at": _now()},
+        )
+    )
+
+
+def _finish(table_name: str, report_id: str, update: str, values: dict[str, Any]) -> bool:
+    return written(
+        lambda: table(table_name).update_item(
+            Key={"reportId": report_id},
+            UpdateExpression=update,
+            ConditionExpression="#status = :running",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={**values, ":running": "RUNNING", ":at": _now()},
+        )
+    )
+
+
+def written(write) -> bool:
+    """Whether a conditional write's condition held (and so it wrote)."""
+    return conditional(write) is not None
 
 
 def _now() -> str:

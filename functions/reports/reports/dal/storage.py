@@ -7,6 +7,7 @@ from functools import cache
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from common.aws import RETRIES, client
 
@@ -20,6 +21,17 @@ def part_key(report_id: str, index: int) -> str:
 
 def report_key(organisation_id: str, report_id: str) -> str:
     return f"reports/{organisation_id}/{report_id}.csv"
+
+
+def exists(bucket: str, key: str) -> bool:
+    """Whether the object is there (a merged report is removed by the bucket's lifecycle)."""
+    try:
+        client("s3").head_object(Bucket=bucket, Key=key)
+    except ClientError as error:
+        if error.response["Error"]["Code"] in ("404", "NoSuchKey"):
+            return False
+        raise
+    return True
 
 
 def put_part(bucket: str, key: str, body: bytes, rows: int) -> None:

@@ -1,5 +1,5 @@
-"""Notify: the report is marked done, its link emailed to the requester, a report-ready event
-published."""
+"""Notify: the report is marked done, then its link emailed to the requester and a report-ready
+event published, once per report however often the step runs."""
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -16,6 +16,10 @@ settings = load_settings(NotifySettings)
 @instrumented
 def handler(event: dict, context: LambdaContext) -> dict:
     task = NotifyTask.model_validate(event)
+    reports.succeeded(settings.reports_table, task.report_id, task.row_count, task.key)
+    if not reports.claim_notice(settings.reports_table, task.report_id, "ready"):
+        logger.info("report ready: notice sent already", extra={"report_id": task.report_id})
+        return {"reportId": task.report_id, "status": "SUCCEEDED"}
     record = reports.get(settings.reports_table, task.report_id)
     link = storage.download_link(
         settings.bucket, task.key, settings.link_expiry_seconds, settings.s3_addressing_style
@@ -29,7 +33,6 @@ def handler(event: dict, context: LambdaContext) -> dict:
         f"Download: {link}\n\nThe link expires in {hours:g} hours; "
         f"GET /reports/{task.report_id} gives a new one.\n",
     )
-    reports.succeeded(settings.reports_table, task.report_id, task.row_count, task.key)
     notices.publish(
         settings.topic_arn,
         {

@@ -1,5 +1,6 @@
 """ReportFailed: any state's failure ends here: the report is FAILED with a reason, the
-requester is told by email, a report-failed event is published."""
+requester is told by email once, a report-failed event is published. A report already made (its
+notice failed after it was recorded) stays SUCCEEDED, and its requester gets no failure email."""
 
 import contextlib
 import json
@@ -30,19 +31,31 @@ def reason_of(error: dict) -> str:
 def handler(event: dict, context: LambdaContext) -> dict:
     task = FailureTask.model_validate(event)
     reason = reason_of(task.error)
-    reports.failed(settings.reports_table, task.report_id, reason)
-    record = reports.get(settings.reports_table, task.report_id)
+    if not reports.failed(settings.reports_table, task.report_id, reason):
+        record = reports.get(settings.reports_table, task.report_id) or {}
+        status = record.get("status", "MISSING")
+        if status != "FAILED":  # made (its notice failed after it was recorded), or unknown
+            logger.info(
+                "report finished already", extra={"report_id": task.report_id, "status": status}
+            )
+            return {"reportId": task.report_id, "status": status, "reason": reason}
+    if reports.claim_notice(settings.reports_table, task.report_id, "failed"):
+        _tell_the_requester(task.report_id, reason)
+        notices.publish(
+            settings.topic_arn,
+            {"type": "ReportFailed", "reportId": task.report_id, "reason": reason},
+        )
+    logger.info("report failed", extra={"report_id": task.report_id, "reason": reason})
+    return {"reportId": task.report_id, "status": "FAILED", "reason": reason}
+
+
+def _tell_the_requester(report_id: str, reason: str) -> None:
+    record = reports.get(settings.reports_table, report_id)
     if record and record.get("email"):
         mail.send_email(
             settings.sender_email,
             record["email"],
-            f"Your prospect activity report {task.report_id} failed",
+            f"Your prospect activity report {report_id} failed",
             f"Your report of {record['from']} to {record['to']} could not be made.\n\n"
             f"Reason: {reason}\n\nPlease request it again; if it fails again, contact support.\n",
         )
-    notices.publish(
-        settings.topic_arn,
-        {"type": "ReportFailed", "reportId": task.report_id, "reason": reason},
-    )
-    logger.info("report failed", extra={"report_id": task.report_id, "reason": reason})
-    return {"reportId": task.report_id, "status": "FAILED", "reason": reason}

@@ -62,6 +62,8 @@ def get_report(report_id: str) -> Response[str]:
     if record is None or record["organisationId"] != _caller_organisation():
         return problem(HTTPStatus.NOT_FOUND, "no such report")
     link = None
+    if record["status"] == "SUCCEEDED" and not storage.exists(settings.bucket, record["objectKey"]):
+        record = {**record, "status": "EXPIRED"}  # removed by the bucket's lifecycle: no link
     if record["status"] == "SUCCEEDED":
         link = storage.download_link(
             settings.bucket,

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+# Made: SUCCEEDED, or EXPIRED once the bucket's lifecycle has removed the file.
+MADE = ("SUCCEEDED", "EXPIRED")
+
 
 def describe_report(record: dict[str, Any], link: str | None) -> dict[str, Any]:
     total = record.get("subReportsTotal")
-    if record["status"] == "SUCCEEDED":
+    if record["status"] in MADE:
         # Each attempt records its own end, and an attempt Step Functions stopped waiting for
         # (its task timed out, another attempt ran) may end after the report did: a report that
         # succeeded has every sub-report done, whatever late attempts wrote.
@@ -26,9 +29,12 @@ def describe_report(record: dict[str, Any], link: str | None) -> dict[str, Any]:
         "status": record["status"],
         "subReports": progress,
     }
-    if record["status"] == "SUCCEEDED":
+    if record["status"] in MADE:
         answer["rowCount"] = record["rowCount"]
+    if record["status"] == "SUCCEEDED":
         answer["download"] = link
+    if record["status"] == "EXPIRED":
+        answer["reason"] = "the report's file was removed after its retention; request it again"
     if record["status"] == "FAILED":
         answer["reason"] = record.get("reason", "unknown")
     return answer
