@@ -295,3 +295,15 @@ def test_what_the_sweeper_found_is_a_metric_of_the_stacks_namespace(
     assert (alarm["MetricName"], alarm["Threshold"]) == (metric["MetricName"], 0)
     assert alarm["Namespace"] == function["Environment"]["Variables"]["COMMS_METRICS_NAMESPACE"]
     assert alarm["AlarmActions"] == ["OperationsTopic"]
+
+
+def test_a_sweep_reads_a_bounded_number_of_pages_and_the_next_takes_the_rest(
+    reclaim, lambda_context, communications, monkeypatch
+):
+    for index in range(3):
+        put_communication(id=f"c-{index}", status="SENDING", claimedAttempt=1, settleBy=0)
+    monkeypatch.setattr(communications, "LAPSED_PAGE", 1)
+    monkeypatch.setattr(reclaim, "MAX_PAGES", 2)
+    assert reclaim.handler({}, lambda_context) == {"lapsed": 2, "returned": 2}
+    assert reclaim.handler({}, lambda_context) == {"lapsed": 1, "returned": 1}
+    assert len(queued_messages(DEAD_LETTER_QUEUE)) == 3

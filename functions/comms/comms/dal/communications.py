@@ -24,6 +24,7 @@ BY_STATUS = "byStatus"  # GSI: status (hash), created (range)
 # is surely dead; with the worker's run, within the queue's visibility timeout (180 s), so a
 # message redelivered after its holder died finds the lease lapsed (tests/unit check both).
 CLAIM_LEASE_SECONDS = 120
+LAPSED_PAGE = 100  # index entries a sweep reads per query
 
 
 def now_epoch() -> int:
@@ -155,13 +156,15 @@ def settle(
 
 def lapsed(table_name: str, status: Status, now: int, max_pages: int) -> Iterator[dict[str, Any]]:
     """The communications in `status` whose settleBy has passed, oldest first; at most
-    `max_pages` pages of the index are read (the rest waits for the next sweep)."""
+    `max_pages` pages of LAPSED_PAGE index entries are read (the rest waits for the next
+    sweep)."""
     key = None
     for _ in range(max_pages):
         page = table(table_name).query(
             IndexName=BY_STATUS,
             KeyConditionExpression=Key("status").eq(str(status)),
             FilterExpression=_lapsed_by(now),
+            Limit=LAPSED_PAGE,
             **({"ExclusiveStartKey": key} if key else {}),
         )
         for item in page.get("Items", []):
