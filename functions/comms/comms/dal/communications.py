@@ -113,20 +113,23 @@ def mark_failed_attempt(
 ) -> None:
     """Attempt `attempt` failed: the communication is `status` with the reason; RETRYING
     waits for its dead-letter message and is given `settle_by`, the time it is overdue."""
-    names = {"#status": "status"}
-    values = {":status": str(status), ":attempt": attempt, ":reason": reason}
+    values: dict[str, Any] = {":status": str(status), ":attempt": attempt, ":reason": reason}
     update = "SET #status = :status, attempts = :attempt, lastError = :reason"
-    if settle_by is None:
-        update += " REMOVE settleBy"
-    else:
-        update += ", settleBy = :by"
-        values[":by"] = settle_by
     table(table_name).update_item(
         Key={"id": communication_id},
-        UpdateExpression=update,
-        ExpressionAttributeNames=names,
+        UpdateExpression=_with_due(update, values, settle_by),
+        ExpressionAttributeNames={"#status": "status"},
         ExpressionAttributeValues=values,
     )
+
+
+def _with_due(update: str, values: dict[str, Any], settle_by: int | None) -> str:
+    """`update` (a SET clause) that also sets settleBy to `settle_by`, or removes it (None:
+    the communication is no longer in flight)."""
+    if settle_by is None:
+        return f"{update} REMOVE settleBy"
+    values[":by"] = settle_by
+    return f"{update}, settleBy = :by"
 
 
 def settle(
@@ -139,10 +142,7 @@ def settle(
     """One status change, once: RETRYING -> FAILED or MANUAL once the queue attempts are
     spent, SENDING -> RETRYING for an attempt the worker never finished (due by `settle_by`)."""
     values: dict[str, Any] = {":to": str(to), ":frm": str(frm), ":zero": 0}
-    update = "SET #status = :to REMOVE settleBy"
-    if settle_by is not None:
-        update = "SET #status = :to, settleBy = :by"
-        values[":by"] = settle_by
+    update = _with_due("SET #status = :to", values, settle_by)
     return _conditional(
         lambda: table(table_name).update_item(
             Key={"id": communication_id},
@@ -191,12 +191,9 @@ def take_back(
         ":now": now_epoch(),
         ":zero": 0,
     }
-    update = "SET #status = :to, attempts = :attempt, lastError = :reason"
-    if settle_by is None:
-        update += " REMOVE settleBy"
-    else:
-        update += ", settleBy = :by"
-        values[":by"] = settle_by
+    update = _with_due(
+        "SET #status = :to, attempts = :attempt, lastError = :reason", values, settle_by
+    )
     return _conditional(
         lambda: table(table_name).update_item(
             Key={"id": communication["id"]},
