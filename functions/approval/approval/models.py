@@ -14,6 +14,11 @@ class NumberIsTooBig(Exception):
     """The sum of x and y is over SUM_LIMIT. Its class name is the error Step Functions sees."""
 
 
+class ApprovalEmailInFlight(Exception):
+    """Another attempt of the Approval state holds the claim to send its email and may still
+    send it: the state retries once that claim's lease has lapsed."""
+
+
 class Decision(StrEnum):
     APPROVE = "approve"
     REJECT = "reject"

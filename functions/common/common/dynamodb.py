@@ -47,6 +47,11 @@ def conditional[T](write: Callable[[], T]) -> T | None:
         raise
 
 
+def written(write: Callable[[], object]) -> bool:
+    """Whether a conditional write's condition held (and so it wrote)."""
+    return conditional(write) is not None
+
+
 def write_all(table_name: str, items: Iterable[Mapping[str, Any]], keys: Sequence[str]) -> None:
     """Put every item with BatchWriteItem (batch_writer groups 25, resends unprocessed items);
     `keys` are the table's key attributes, so a repeated key in one batch keeps the last."""

@@ -29,11 +29,21 @@ class ApiSettings(StatusSettings):
     sender_email: str
 
 
-class WorkerSettings(StatusSettings):
+class DeadLetterSettings(StatusSettings):
+    """The functions that put a failed attempt in the dead-letter queue."""
+
     dead_letter_queue_url: str
-    sender_email: str
     # Seconds a failed message waits in the dead-letter queue before it is requeued (SQS: <= 900).
     requeue_ttl_seconds: int = Field(ge=0, le=900)
+
+
+class WorkerSettings(DeadLetterSettings):
+    sender_email: str
+
+
+class ReclaimSettings(DeadLetterSettings):
+    # The CloudWatch namespace of the stack's own metrics (the alarm watches it there).
+    metrics_namespace: str
 
 
 class RequeueSettings(StatusSettings):

@@ -6,9 +6,16 @@ a conditional write, so two clicks (or a replayed link) can never both send an a
 
 from __future__ import annotations
 
-from approval.models import ApprovalStatus, Decision, PendingApproval
+from botocore.exceptions import ClientError
+
+from approval.models import ApprovalEmailInFlight, ApprovalStatus, Decision, PendingApproval
 from common.aws import table
 from common.dynamodb import conditional, from_item, to_item
+
+# Longer than the function that claims runs (its Timeout, 30 s): a lapsed claim's holder is
+# dead. The Approval state retries ApprovalEmailInFlight no sooner (tests/unit check both).
+EMAIL_LEASE_SECONDS = 60
+
 
 # Item attribute names (camelCase) for the model's fields.
 _ATTRIBUTES = {
@@ -62,24 +69,43 @@ def save(table_name: str, approval: PendingApproval) -> None:
         )
 
 
-def claim_email(table_name: str, calculation_id: str, at: str) -> bool:
-    """Take the right to send the approval email (once per calculation): True if this call
-    took it, False if it was sent already."""
-    claimed = conditional(
-        lambda: table(table_name).update_item(
+def claim_email(table_name: str, calculation_id: str, now: int) -> bool:
+    """Take the right to send the approval email (once per calculation) for
+    EMAIL_LEASE_SECONDS: True if this call took it, False if the email was sent already.
+    Raises ApprovalEmailInFlight while another attempt's claim runs; once it has lapsed that
+    attempt died before sending, and this one takes the claim."""
+    try:
+        table(table_name).update_item(
             Key={"calculationId": calculation_id},
-            UpdateExpression="SET emailedAt = :at",
-            ConditionExpression="attribute_not_exists(emailedAt)",
-            ExpressionAttributeValues={":at": at},
+            UpdateExpression="SET emailClaimedUntil = :until",
+            ConditionExpression=(
+                "attribute_not_exists(emailedAt) AND "
+                "(attribute_not_exists(emailClaimedUntil) OR emailClaimedUntil < :now)"
+            ),
+            ExpressionAttributeValues={":now": now, ":until": now + EMAIL_LEASE_SECONDS},
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+        if "emailedAt" in error.response.get("Item", {}):
+            return False
+        raise ApprovalEmailInFlight(calculation_id) from None
+    return True
+
+
+def mark_emailed(table_name: str, calculation_id: str, at: str) -> None:
+    table(table_name).update_item(
+        Key={"calculationId": calculation_id},
+        UpdateExpression="SET emailedAt = :at REMOVE emailClaimedUntil",
+        ExpressionAttributeValues={":at": at},
     )
-    return claimed is not None
 
 
 def release_email(table_name: str, calculation_id: str) -> None:
     """The email could not be sent: let the next attempt send it."""
     table(table_name).update_item(
-        Key={"calculationId": calculation_id}, UpdateExpression="REMOVE emailedAt"
+        Key={"calculationId": calculation_id}, UpdateExpression="REMOVE emailClaimedUntil"
     )
 
 

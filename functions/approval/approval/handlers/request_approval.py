@@ -36,15 +36,22 @@ def handler(event: dict, context: LambdaContext) -> dict:
         task_token=task.task_token,
     )
     approvals.save(settings.requests_table, approval)
-    # The email goes once, whatever the retries: claimed by a conditional write before sending.
-    now = datetime.now(UTC).isoformat(timespec="seconds")
-    if not approvals.claim_email(settings.requests_table, approval.calculation_id, now):
+    # The email goes once, whatever the retries: claimed by a conditional write before sending
+    # (a lease: if this invocation dies before sending, a later retry claims it again).
+    if not approvals.claim_email(
+        settings.requests_table, approval.calculation_id, int(time.time())
+    ):
         logger.info(
             "approval email already sent: task token handed over",
             extra={"calculation_id": approval.calculation_id},
         )
         return {"calculationId": approval.calculation_id, "expires": approval.expires}
     message_id = _email_approver(approval)
+    approvals.mark_emailed(
+        settings.requests_table,
+        approval.calculation_id,
+        datetime.now(UTC).isoformat(timespec="seconds"),
+    )
     logger.info(
         "approval requested",
         extra={"calculation_id": approval.calculation_id, "message_id": message_id},

@@ -127,7 +127,7 @@ def resend_communication(communication_id: str) -> Response[str]:
         case Result.SKIPPED if attempt.status is Status.SENT:
             # Asked again after it went out: the answer is the same, nothing is sent twice.
             return json_response(HTTPStatus.OK, {**answer, "status": str(Status.SENT), "sent": 1})
-        case Result.SKIPPED:
+        case Result.SKIPPED | Result.IN_FLIGHT:
             return json_response(
                 HTTPStatus.CONFLICT,
                 {

@@ -29,7 +29,13 @@ def requeue_one(record: SQSRecord) -> str:
     if communication["status"] == Status.SENDING:
         # Dead-lettered by the queue's redrive (the worker crashed mid-attempt, every delivery):
         # it can be tried again, as the next attempt.
-        communications.settle(table, request.primaryId, Status.SENDING, Status.RETRYING)
+        communications.settle(
+            table,
+            request.primaryId,
+            Status.SENDING,
+            Status.RETRYING,
+            settle_by=communications.now_epoch() + communications.CLAIM_LEASE_SECONDS,
+        )
     status = after_queue_failure(
         request.attempt, settings.max_queue_attempts, settings.manual_threshold
     )

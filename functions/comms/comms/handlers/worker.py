@@ -3,6 +3,8 @@
 A provider refusal puts the message in the dead-letter queue, where it waits the requeue TTL
 (its delay) before the requeue function takes it back; the message itself is then done. Any
 other error fails the record, so SQS redelivers it (and its redrive policy dead-letters it).
+So does an attempt another invocation holds (IN_FLIGHT): if that one died, the redelivery
+comes after the visibility timeout, when its claim has lapsed and can be taken again.
 """
 
 from __future__ import annotations
@@ -22,10 +24,18 @@ from comms.settings import WorkerSettings
 settings = load_settings(WorkerSettings)
 
 
+class AttemptInFlight(Exception):
+    """Another invocation holds this attempt's claim: deliver the message again later."""
+
+
 def send_one(record: SQSRecord) -> str:
     request = SendRequest.model_validate(json.loads(record.body))
     attempt = queued_attempt(
-        settings.communications_table, request.primaryId, request.attempt, settings.sender_email
+        settings.communications_table,
+        request.primaryId,
+        request.attempt,
+        settings.sender_email,
+        settings.requeue_ttl_seconds,
     )
     logger.info(
         "attempt",
@@ -36,6 +46,8 @@ def send_one(record: SQSRecord) -> str:
             "reason": attempt.reason,
         },
     )
+    if attempt.result is Result.IN_FLIGHT:
+        raise AttemptInFlight(request.primaryId)
     if attempt.result is Result.REFUSED:
         queues.enqueue(
             settings.dead_letter_queue_url, request, delay_seconds=settings.requeue_ttl_seconds

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from common.aws import table
-from common.dynamodb import conditional, from_item, to_item
+from common.dynamodb import from_item, to_item, written
 
 
 def create(table_name: str, record: dict[str, Any]) -> None:
@@ -91,11 +91,6 @@ def _finish(table_name: str, report_id: str, update: str, values: dict[str, Any]
             ExpressionAttributeValues={**values, ":running": "RUNNING", ":at": _now()},
         )
     )
-
-
-def written(write) -> bool:
-    """Whether a conditional write's condition held (and so it wrote)."""
-    return conditional(write) is not None
 
 
 def _now() -> str:
