@@ -11,10 +11,10 @@ import uuid
 
 import pytest
 from e2e.comms.comms_e2e_kit import sms_by_number
-from stack import LOCAL_STACK_NAME
 
 from devkit import stack as stack_tool
 from devkit.local_cloud import client, wait_until
+from devkit.stack import LOCAL_STACK_NAME
 
 pytestmark = pytest.mark.localcloud
 QUEUE_PHASE_SECONDS = 60  # the dead-letter delay (5 s locally), the requeue and the worker
