@@ -3,7 +3,7 @@
     python scripts/stack.py build
     python scripts/stack.py deploy-local       # the 'local' samconfig environment
     python scripts/stack.py deploy dev         # real AWS: dev | staging | prod
-    python scripts/stack.py validate           # template.yaml and every nested template
+    python scripts/stack.py validate           # template.yaml (rendered) and every nested template
     python scripts/stack.py outputs
 
 The Makefile and the tests both come through here, so there is one way to build and deploy.
@@ -20,6 +20,8 @@ import tomllib
 import zipfile
 from functools import cache
 from pathlib import Path
+
+import routes
 
 PROJECT = Path(__file__).resolve().parent.parent
 LOCAL_STACK_NAME = "serverless-workflows-local"
@@ -83,6 +85,8 @@ def build(template: Path | None = None, build_dir: Path | None = None) -> None:
     args = ["build", "--cached", "--parallel"]
     if build_dir:
         args += ["--cache-dir", str(build_dir.parent / f"{build_dir.name}-cache")]
+    # The project's template is built with its routes filled in from the routes files.
+    template = routes.rendered(template or PROJECT / "template.yaml")
     say("sam build")
     sam(*args, template=template, build_dir=build_dir)
 
@@ -306,8 +310,9 @@ def physical_id(logical_id: str, stack_name: str = LOCAL_STACK_NAME) -> str:
 
 
 def templates() -> list[Path]:
-    """template.yaml and the workflows' nested templates it composes."""
-    return [PROJECT / "template.yaml", *sorted(PROJECT.glob("functions/*/template.yaml"))]
+    """template.yaml as it is built (routes filled in) and the workflows' nested templates."""
+    root = routes.rendered(PROJECT / "template.yaml")
+    return [root, *sorted(PROJECT.glob("functions/*/template.yaml"))]
 
 
 def outputs(stack_name: str = LOCAL_STACK_NAME) -> dict[str, str]:

@@ -20,8 +20,9 @@ says what to do:
 - a state machine's ASL changed: UpdateStateMachine with the file's text, its
   DefinitionSubstitutions resolved against the deployed stack holding it (the root's or a
   workflow's nested stack) as CloudFormation resolved them;
-- a template (the root's or a nested application's), samconfig.toml, the deploy's parameters or
-  a requirements.txt changed: a real deploy (sam build + sam deploy), which records anew.
+- a template (the root's or a nested application's), a routes file, samconfig.toml, the deploy's
+  parameters or a requirements.txt changed: a real deploy (sam build + sam deploy), which
+  records anew.
 
 Only the local cloud has the hot-reload bucket; nothing here touches the template or AWS.
 """
@@ -43,6 +44,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import routes
 import stack
 import stack_plan
 from stack_plan import (
@@ -158,8 +160,9 @@ def deploy_inputs(
     template: Path, stack_name: str, overrides: dict[str, str], nested: list[str]
 ) -> str:
     """The hash of what a deploy reads beside the code: the template, the nested templates it
-    composes (paths relative to its folder), samconfig.toml and the parameters."""
+    composes (paths relative to its folder), the routes files, samconfig.toml and the parameters."""
     files = [template, *(template.parent / path for path in nested), PROJECT / "samconfig.toml"]
+    files += routes.routes_files(template.parent)
     return stack_plan.deploy_inputs_hash(files, {"stack": stack_name, "overrides": overrides})
 
 
