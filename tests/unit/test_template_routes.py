@@ -1,17 +1,20 @@
-"""A route is declared in one place, its workflow's routes file (functions/<workflow>/routes.yaml),
-and the root template's API, permissions and authorizer roles follow from it (scripts/routes.py);
-the README's route table agrees with the files."""
+"""One place for each thing in the templates: a route is declared in its workflow's routes file
+(functions/<workflow>/routes.yaml) and the root template's API, permissions and authorizer roles
+follow from it (scripts/routes.py); the README's route table agrees with the files; what SAM
+cannot share between templates (Globals, the shared parameters' declarations) reads the same in
+each; and the root declares only the parameters it uses, shares or a stage overrides."""
 
 from __future__ import annotations
 
 import json
 import re
+import tomllib
 
 import pytest
 
 import routes
 from support.localcloud import PROJECT
-from support.template import read_template
+from support.template import read_template, template_paths
 
 SOURCE = PROJECT / "template.yaml"
 ROOT = read_template(SOURCE)
@@ -233,3 +236,60 @@ def test_the_readme_route_table_has_no_route_the_routes_files_do_not_declare():
     declared = {f"{route.method} {route.path}" for route in ROUTES}
     for key, (number, _) in _readme_route_rows().items():
         assert key in declared, f"README.md line {number}: no routes file declares {key}; remove it"
+
+
+# --- what SAM cannot share between templates -------------------------------------------------
+
+
+def _function_globals(text: str) -> str:
+    """The lines of a template's Globals: Function: block, as written (comments too)."""
+    block = re.search(
+        r"^Globals:\n(?:  (?!Function:).*\n|\n)*(  Function:\n(?:    .*\n|\n)*)", text, re.M
+    )
+    return block.group(1).rstrip() if block else ""
+
+
+@pytest.mark.parametrize("folder", sorted(NESTED))
+def test_every_nested_template_has_the_roots_function_globals_word_for_word(folder):
+    assert _function_globals(SOURCE.read_text()), "template.yaml: no Globals: Function: block"
+    assert _function_globals((PROJECT / folder / "template.yaml").read_text()) == (
+        _function_globals(SOURCE.read_text())
+    ), f"{folder}/template.yaml: its Globals: Function: must be template.yaml's, copied as is"
+
+
+@pytest.mark.parametrize("application", sorted(APPLICATIONS))
+def test_a_parameter_the_root_passes_down_is_declared_as_the_root_declares_it(application):
+    location = APPLICATIONS[application]["Location"]
+    declared = NESTED[location.rsplit("/", 1)[0]]["Parameters"]
+    for name in APPLICATIONS[application].get("Parameters", {}):
+        if name in ROOT["Parameters"]:
+            assert declared[name] == ROOT["Parameters"][name], (
+                f"{location}: parameter {name} must read as template.yaml's declaration"
+            )
+
+
+def _stage_overrides() -> set[str]:
+    config = tomllib.loads((PROJECT / "samconfig.toml").read_text())
+    overrides = set()
+    for environment in config.values():
+        if isinstance(environment, dict):
+            text = environment.get("deploy", {}).get("parameters", {}).get("parameter_overrides")
+            overrides |= set(re.findall(r"(\w+)=", text or ""))
+    return overrides
+
+
+@pytest.mark.parametrize("name", sorted(ROOT["Parameters"]))
+def test_the_root_declares_a_parameter_only_if_it_uses_shares_or_a_stage_overrides_it(name):
+    built = read_template(template_paths()[0])  # the routes' throttling uses parameters too
+    own = {
+        section: value
+        for section, value in built.items()
+        if section in ("Conditions", "Rules", "Globals", "Outputs")
+    }
+    own["Resources"] = {n: r for n, r in built["Resources"].items() if n not in APPLICATIONS}
+    used = re.search(rf"\b{name}\b", json.dumps(own))
+    shared = sum(name in app.get("Parameters", {}) for app in APPLICATIONS.values()) > 1
+    assert used or shared or name in _stage_overrides(), (
+        f"template.yaml: {name} serves one workflow: declare it (with its default) only in that "
+        "workflow's template and stop passing it"
+    )
