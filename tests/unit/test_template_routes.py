@@ -13,6 +13,7 @@ import tomllib
 import pytest
 
 import routes
+import stack_sync
 from support.localcloud import PROJECT
 from support.template import read_template, template_paths
 
@@ -158,6 +159,16 @@ def test_a_route_that_cannot_be_rendered_is_refused_naming_its_file(orders_app, 
     with pytest.raises(routes.RouteError, match=re.escape(complaint)) as refused:
         routes.rendered(orders_app / "template.yaml")
     assert str(refused.value).startswith("functions/orders/routes.yaml, route 4: ")
+
+
+def test_editing_a_routes_file_makes_the_local_stack_deploy_again(orders_app):
+    # GIVEN what make watch / make invoke hash to decide whether to deploy
+    template = orders_app / "template.yaml"
+    before = stack_sync.deploy_inputs(template, "orders", {}, [])
+    # WHEN a route is removed from its file THEN the stack no longer matches: a deploy follows
+    routes_file = orders_app / "functions" / "orders" / "routes.yaml"
+    routes_file.write_text("".join(ORDERS_ROUTES.splitlines(True)[:2]))
+    assert stack_sync.deploy_inputs(template, "orders", {}, []) != before
 
 
 def test_an_application_without_routes_files_is_built_as_it_is(tmp_path):
