@@ -7,6 +7,7 @@ devkit watch [--template T --stack-name S --build-dir B]
 devkit issuer init | token --role R --user U [--claim NAME=VALUE]
 devkit demo                                   make demo
 devkit inspect [execution ARN ...]            make inspect
+devkit routes                                 render template.yaml's routes, print its path
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ COMMANDS = {
     "issuer": "local_issuer",
     "demo": "demo",
     "inspect": "console_client",
+    "routes": "routes",
 }
 
 

@@ -14,7 +14,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from devkit import PROJECT, stack_plan
+from devkit import PROJECT, routes, stack_plan
 from devkit.local_cloud import botocore_client, instance_folder
 from devkit.stack_plan import Fingerprint, Sources
 
@@ -83,8 +83,9 @@ def deploy_inputs(
     template: Path, stack_name: str, overrides: dict[str, str], nested: list[str]
 ) -> str:
     """The hash of what a deploy reads beside the code: the template, the nested templates it
-    composes (paths relative to its folder), samconfig.toml and the parameters."""
+    composes (paths relative to its folder), the routes files, samconfig.toml and the parameters."""
     files = [template, *(template.parent / path for path in nested), PROJECT / "samconfig.toml"]
+    files += routes.routes_files(template.parent)
     return stack_plan.deploy_inputs_hash(files, {"stack": stack_name, "overrides": overrides})
 
 

@@ -3,7 +3,7 @@
     devkit stack build
     devkit stack deploy-local       # the 'local' samconfig environment
     devkit stack deploy dev         # real AWS: dev | staging | prod
-    devkit stack validate           # template.yaml and every nested template
+    devkit stack validate           # template.yaml (rendered) and every nested template
     devkit stack outputs
 
 The Makefile and the tests both come through here, so there is one way to build and deploy.
@@ -21,7 +21,7 @@ import zipfile
 from functools import cache
 from pathlib import Path
 
-from devkit import PROJECT, deploy_record, hot_reload
+from devkit import PROJECT, deploy_record, hot_reload, routes
 from devkit.local_cloud import CLOUD, botocore_client, endpoint, local_aws
 
 LOCAL_STACK_NAME = "serverless-workflows-local"
@@ -85,6 +85,8 @@ def build(template: Path | None = None, build_dir: Path | None = None) -> None:
     args = ["build", "--cached", "--parallel"]
     if build_dir:
         args += ["--cache-dir", str(build_dir.parent / f"{build_dir.name}-cache")]
+    # The project's template is built with its routes filled in from the routes files.
+    template = routes.rendered(template or PROJECT / "template.yaml")
     say("sam build")
     sam(*args, template=template, build_dir=build_dir)
 
@@ -263,8 +265,9 @@ def physical_id(logical_id: str, stack_name: str = LOCAL_STACK_NAME) -> str:
 
 
 def templates() -> list[Path]:
-    """template.yaml and the workflows' nested templates it composes."""
-    return [PROJECT / "template.yaml", *sorted(PROJECT.glob("functions/*/template.yaml"))]
+    """template.yaml as it is built (routes filled in) and the workflows' nested templates."""
+    root = routes.rendered(PROJECT / "template.yaml")
+    return [root, *sorted(PROJECT.glob("functions/*/template.yaml"))]
 
 
 def outputs(stack_name: str = LOCAL_STACK_NAME) -> dict[str, str]:

@@ -2,7 +2,8 @@
 
 Pure (files in, decisions out; no AWS), so the rules are unit-tested on their own:
 
-- the template, samconfig.toml or the deploy's parameters changed -> a real deploy;
+- the template, a routes file, samconfig.toml or the deploy's parameters changed -> a real
+  deploy;
 - a function folder's or a layer's requirements.txt changed -> a real deploy (sam build
   installs them);
 - a function folder's code changed -> new code for the functions built from it;

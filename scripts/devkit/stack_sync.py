@@ -16,8 +16,9 @@ stack_plan.plan says what to do:
 - a state machine's ASL changed: UpdateStateMachine with the file's text, its
   DefinitionSubstitutions resolved against the deployed stack holding it (the root's or a
   workflow's nested stack) as CloudFormation resolved them;
-- a template (the root's or a nested application's), samconfig.toml, the deploy's parameters or
-  a requirements.txt changed: a real deploy (sam build + sam deploy), which records anew.
+- a template (the root's or a nested application's), a routes file, samconfig.toml, the deploy's
+  parameters or a requirements.txt changed: a real deploy (sam build + sam deploy), which
+  records anew.
 
 Only the local cloud has the hot-reload bucket; nothing here touches the template or AWS.
 """

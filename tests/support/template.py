@@ -12,6 +12,7 @@ from pathlib import Path
 import boto3
 import yaml
 
+from devkit import routes
 from devkit.local_cloud import PROJECT
 
 # What create_table takes of an AWS::DynamoDB::Table's properties (the rest is deployment detail).
@@ -46,8 +47,9 @@ def read_template(path: Path) -> dict:
 
 @cache
 def template_paths() -> tuple[Path, ...]:
-    """template.yaml, then the nested templates its AWS::Serverless::Application resources name."""
-    root = PROJECT / "template.yaml"
+    """template.yaml as it is built (its routes filled in from the routes files), then the nested
+    templates its AWS::Serverless::Application resources name."""
+    root = routes.rendered(PROJECT / "template.yaml")
     nested = [
         root.parent / resource["Properties"]["Location"]
         for resource in read_template(root)["Resources"].values()
