@@ -8,6 +8,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from support.handlers import fresh
 from support.template import create_table
 from unit.comms.comms_testkit import DEAD_LETTER_QUEUE, ENVIRONMENT, QUEUE, TABLE
 
@@ -34,3 +35,18 @@ def aws():
         sqs.create_queue(QueueName=DEAD_LETTER_QUEUE)
         yield
     parameters.clear_caches()
+
+
+@pytest.fixture
+def worker(aws):
+    return fresh("comms.handlers.worker")
+
+
+@pytest.fixture
+def requeue(aws):
+    return fresh("comms.handlers.requeue")
+
+
+@pytest.fixture
+def api(aws):
+    return fresh("comms.handlers.communications_api")

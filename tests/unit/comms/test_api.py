@@ -6,7 +6,6 @@ import json
 import boto3
 import pytest
 
-from support.handlers import fresh
 from unit.comms.comms_testkit import (
     QUEUE,
     SENDER,
@@ -19,11 +18,6 @@ from unit.comms.comms_testkit import (
 )
 
 EMAIL = {"type": "email", "recipient": "a@example.com", "subject": "Hi", "body": "Hello."}
-
-
-@pytest.fixture
-def api(aws):
-    return fresh("comms.handlers.communications_api")
 
 
 def call(api, lambda_context, *args, **kwargs) -> tuple[int, dict]:

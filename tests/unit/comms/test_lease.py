@@ -60,21 +60,6 @@ def clock(communications, monkeypatch):
 
 
 @pytest.fixture
-def worker(aws):
-    return fresh("comms.handlers.worker")
-
-
-@pytest.fixture
-def requeue(aws):
-    return fresh("comms.handlers.requeue")
-
-
-@pytest.fixture
-def api(aws):
-    return fresh("comms.handlers.communications_api")
-
-
-@pytest.fixture
 def reclaim(aws, monkeypatch):
     monkeypatch.setenv("COMMS_METRICS_NAMESPACE", NAMESPACE)
     monkeypatch.setenv("COMMS_REQUEUE_TTL_SECONDS", "0")  # dead-letter messages readable at once

@@ -2,18 +2,11 @@
 
 import json
 
-import pytest
-
 from support.events import sample_event
 from support.handlers import fresh
 from unit.comms.comms_testkit import put_communication
 
 SAMPLE_ID = "0b6f7f0e-5c1d-4c52-9b8e-6a1f2f3c4d5e"
-
-
-@pytest.fixture
-def api(aws):
-    return fresh("comms.handlers.communications_api")
 
 
 def test_the_post_sample_is_stored(api, lambda_context):

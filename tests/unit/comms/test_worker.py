@@ -1,7 +1,6 @@
 """The queue's worker and the dead-letter queue's requeue: status changes, once per attempt."""
 
 import boto3
-import pytest
 
 from support.handlers import fresh
 from unit.comms.comms_testkit import (
@@ -24,16 +23,6 @@ def message(attempt: int = 1, primary_id: str = "c-1") -> dict:
         "created": "2026-11-29T12:00:00.000Z",
         "attempt": attempt,
     }
-
-
-@pytest.fixture
-def worker(aws):
-    return fresh("comms.handlers.worker")
-
-
-@pytest.fixture
-def requeue(aws):
-    return fresh("comms.handlers.requeue")
 
 
 def test_a_sent_email_sets_the_sent_flag(worker, lambda_context):
