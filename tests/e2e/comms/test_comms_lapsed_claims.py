@@ -72,6 +72,18 @@ def record(outputs: dict, communication_id: str) -> dict:
     return {key: next(iter(value.values())) for key, value in item.items()}
 
 
+def lost_attempt(outputs: dict, communication_id: str) -> tuple[str, str]:
+    """The record's status and attempts once the sweeper counted its lost attempt as failed."""
+    stored = record(outputs, communication_id)
+    assert stored["lastError"] == "AttemptLost"
+    return stored["status"], stored["attempts"]
+
+
+def sent_once(outputs: dict, communication_id: str, number: str, attempt: str) -> None:
+    assert record(outputs, communication_id)["attempts"] == attempt
+    assert sms_by_number()[number] == 1
+
+
 def sweep() -> dict:
     answer = client("lambda").invoke(FunctionName=stack_tool.physical_id("CommsReclaimFunction"))
     assert "FunctionError" not in answer, answer["Payload"].read()
@@ -126,12 +138,8 @@ def test_a_send_whose_worker_died_is_sent_as_the_next_attempt(stack_outputs):
     # WHEN the sweeper runs
     assert sweep()["returned"] >= 1
     # THEN the lost attempt counts as failed, and the alarm's metric has heard of it
-    stored = record(stack_outputs, communication_id)  # the dead-letter delay is 5 s locally
-    assert (stored["status"], stored["attempts"], stored["lastError"]) == (
-        "RETRYING",
-        "1",
-        "AttemptLost",
-    )
+    # (the dead-letter delay is 5 s locally)
+    assert lost_attempt(stack_outputs, communication_id) == ("RETRYING", "1")
     metrics = client("cloudwatch").list_metrics(Namespace=LOCAL_STACK_NAME)["Metrics"]
     assert "LapsedCommunications" in {metric["MetricName"] for metric in metrics}
     # AND the dead-letter queue, the requeue and the worker send it as attempt 2, once
@@ -141,8 +149,7 @@ def test_a_send_whose_worker_died_is_sent_as_the_next_attempt(stack_outputs):
         interval=1,
         what=f"{communication_id} SENT through the queue",
     )
-    assert record(stack_outputs, communication_id)["attempts"] == "2"
-    assert sms_by_number()[number] == 1
+    sent_once(stack_outputs, communication_id, number, attempt="2")
 
 
 def test_a_re_send_that_died_is_failed_and_re_sent_by_the_retry_workflow(stack_outputs):
@@ -150,12 +157,7 @@ def test_a_re_send_that_died_is_failed_and_re_sent_by_the_retry_workflow(stack_o
     communication_id, number = crashed_sms(stack_outputs, "RESENDING", 4, 3)
     # WHEN the sweeper runs THEN attempt 4 counts as failed: FAILED, for the retry workflow
     assert sweep()["returned"] >= 1
-    stored = record(stack_outputs, communication_id)
-    assert (stored["status"], stored["attempts"], stored["lastError"]) == (
-        "FAILED",
-        "4",
-        "AttemptLost",
-    )
+    assert lost_attempt(stack_outputs, communication_id) == ("FAILED", "4")
     # AND the real schedule's retry workflow re-sends it as attempt 5, once
     wait_until(
         lambda: record(stack_outputs, communication_id)["status"] == "SENT",
@@ -163,5 +165,4 @@ def test_a_re_send_that_died_is_failed_and_re_sent_by_the_retry_workflow(stack_o
         interval=2,
         what=f"{communication_id} re-sent by the schedule",
     )
-    assert record(stack_outputs, communication_id)["attempts"] == "5"
-    assert sms_by_number()[number] == 1
+    sent_once(stack_outputs, communication_id, number, attempt="5")
