@@ -184,7 +184,7 @@ def _identity_statements(
     action: str, resource: str, context: Context, policies: Sequence[Policy]
 ) -> _Found:
     """The first Deny and the first Allow among the identity policies' statements that apply."""
-    deny = allow = None
+    allow = None
     for policy in policies:
         for statement in policy.statements:
             if not statement.covers(action, resource, context):
@@ -192,7 +192,7 @@ def _identity_statements(
             if statement.effect is Effect.DENY:
                 return _Found(deny=(policy, statement))
             allow = allow or (policy, statement)
-    return _Found(deny=deny, allow=allow)
+    return _Found(allow=allow)
 
 
 def _resource_statements(

@@ -86,8 +86,7 @@ class Statement:
         if self.principals is not None:
             return _reach(self.principals, caller)
         if self.not_principals is not None:
-            named = _reach(self.not_principals, caller)
-            return Reach.NONE if named is Reach.DIRECT else Reach.DIRECT
+            return Reach.NONE if _excepted(self.not_principals, caller) else Reach.DIRECT
         return Reach.NONE
 
 
@@ -103,6 +102,17 @@ def _reach(principals: Mapping[str, tuple[str, ...]], caller: Caller) -> Reach:
     if caller.account in names or caller.account_root in names:
         return Reach.ACCOUNT
     return Reach.NONE
+
+
+def _excepted(not_principals: Mapping[str, tuple[str, ...]], caller: Caller) -> bool:
+    """Whether a NotPrincipal element spares the caller. AWS checks the caller's account, then
+    its user or role (a session is spared through its role): both must be named ("AWS JSON
+    policy elements: NotPrincipal")."""
+    if caller.service:
+        return caller.service in not_principals.get("Service", ())
+    names = not_principals.get("AWS", ())
+    account_named = caller.account in names or caller.account_root in names
+    return account_named and (caller.root or any(name in caller.names for name in names))
 
 
 @dataclass(frozen=True)
@@ -157,6 +167,8 @@ def parse_statement(raw: Any, variables: bool) -> Statement:
         raise InvalidPolicy(f"a Statement's Effect must be Allow or Deny: {raw!r}") from None
     if ("Action" in raw) == ("NotAction" in raw):
         raise InvalidPolicy(f"a Statement needs one of Action or NotAction: {raw!r}")
+    if "NotPrincipal" in raw and effect is Effect.ALLOW:
+        raise InvalidPolicy(f"NotPrincipal is only for Deny statements: {raw!r}")
     return Statement(
         effect=effect,
         actions=_optional_list(raw, "Action"),

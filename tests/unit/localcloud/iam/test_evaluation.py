@@ -520,17 +520,30 @@ def test_policy_variables_in_a_resource_take_the_callers_values() -> None:
 # --- Principal and NotPrincipal ---------------------------------------------------------------
 
 
-def test_notprincipal_with_deny_refuses_everyone_but_those_named() -> None:
-    # GIVEN a queue allowing the account, and denying everyone but the payroll role
-    policy = resource_policy(
+def queue_denying_all_but(*spared: str) -> ResourcePolicy:
+    return resource_policy(
         statement(Principal={"AWS": ACCOUNT}, Action="sqs:*", Resource=QUEUE),
-        statement("Deny", NotPrincipal={"AWS": ROLE}, Action="sqs:*", Resource=QUEUE),
+        statement("Deny", NotPrincipal={"AWS": list(spared)}, Action="sqs:*", Resource=QUEUE),
     )
+
+
+def test_notprincipal_with_deny_refuses_everyone_but_those_named() -> None:
+    # GIVEN a queue denying everyone but the payroll role (and its account, as AWS requires)
+    policy = queue_denying_all_but(ROLE, ROOT)
     may_send = identity(statement(Action="sqs:SendMessage", Resource=QUEUE))
     # WHEN the payroll session sends THEN allowed; WHEN a user sends THEN refused by the deny
     assert evaluate(Request(SESSION, "sqs:SendMessage", [QUEUE]), [may_send], policy).allowed
     refused = evaluate(Request(USER, "sqs:SendMessage", [QUEUE]), [may_send], policy)
     assert refused.reason == "with an explicit deny in a resource-based policy"
+
+
+def test_notprincipal_without_the_account_spares_no_one_of_it() -> None:
+    # GIVEN a deny sparing the payroll role but not naming its account
+    policy = queue_denying_all_but(ROLE)
+    may_send = identity(statement(Action="sqs:SendMessage", Resource=QUEUE))
+    # WHEN the payroll session sends THEN refused: AWS checks the account first
+    request = Request(SESSION, "sqs:SendMessage", [QUEUE])
+    assert not evaluate(request, [may_send], policy).allowed
 
 
 def test_principals_in_identity_policies_are_not_read() -> None:
@@ -573,6 +586,7 @@ def test_policies_may_be_given_as_json_text() -> None:
         {"Statement": [{"Effect": "Maybe", "Action": "*", "Resource": "*"}]},
         {"Statement": [{"Effect": "Allow", "Resource": "*"}]},
         {"Statement": [{"Effect": "Allow", "Action": "*", "NotAction": "s3:*", "Resource": "*"}]},
+        {"Statement": [{"Effect": "Allow", "NotPrincipal": "*", "Action": "*", "Resource": "*"}]},
     ],
 )
 def test_a_policy_iam_would_refuse_is_a_named_error(document: Any) -> None:
