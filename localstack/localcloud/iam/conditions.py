@@ -40,14 +40,18 @@ class Context:
 
 
 @lru_cache(maxsize=4096)
-def wildcard(pattern: str, ignore_case: bool = False) -> re.Pattern[str]:
-    """`*` any run of characters, `?` any one, everything else literal (IAM's wildcards)."""
-    text = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+def wildcards(patterns: tuple[str, ...], ignore_case: bool = False) -> re.Pattern[str]:
+    """One expression matching any of the patterns: `*` any run of characters, `?` any one,
+    everything else literal (IAM's wildcards)."""
+    text = "|".join(
+        "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+        for pattern in patterns
+    )
     return re.compile(text, re.DOTALL | (re.IGNORECASE if ignore_case else 0))
 
 
 def matches(pattern: str, value: str, *, ignore_case: bool = False) -> bool:
-    return wildcard(pattern, ignore_case).fullmatch(value) is not None
+    return wildcards((pattern,), ignore_case).fullmatch(value) is not None
 
 
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")

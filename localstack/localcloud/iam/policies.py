@@ -15,9 +15,9 @@ from localcloud.iam.conditions import (
     Condition,
     Context,
     InvalidPolicy,
-    matches,
     parse_conditions,
     substitute,
+    wildcards,
 )
 from localcloud.iam.principals import Caller
 
@@ -65,8 +65,8 @@ class Statement:
     def _covers_action(self, action: str) -> bool:
         """Action names ignore case ("IAM JSON policy elements: Action")."""
         if self.actions is not None:
-            return any(matches(p, action, ignore_case=True) for p in self.actions)
-        return not any(matches(p, action, ignore_case=True) for p in self.not_actions or ())
+            return wildcards(self.actions, True).fullmatch(action) is not None
+        return wildcards(self.not_actions or (), True).fullmatch(action) is None
 
     def _covers_resource(self, resource: str, context: Context) -> bool:
         """ARNs keep their case; a statement of a trust policy names no resource and covers the
@@ -74,12 +74,18 @@ class Statement:
         if self.resources is None and self.not_resources is None:
             return True
         if self.resources is not None:
-            return any(self._resource_matches(p, resource, context) for p in self.resources)
-        return not any(self._resource_matches(p, resource, context) for p in self.not_resources)
+            return self._any_resource_matches(self.resources, resource, context)
+        return not self._any_resource_matches(self.not_resources or (), resource, context)
 
-    def _resource_matches(self, pattern: str, resource: str, context: Context) -> bool:
-        expected = substitute(pattern, context) if self.variables else pattern
-        return expected is not None and matches(expected, resource)
+    def _any_resource_matches(
+        self, patterns: tuple[str, ...], resource: str, context: Context
+    ) -> bool:
+        """Patterns with policy variables take the request's values first; one that names a
+        value the request lacks matches nothing."""
+        if self.variables and any("${" in p for p in patterns):
+            substituted = (substitute(p, context) for p in patterns)
+            patterns = tuple(p for p in substituted if p is not None)
+        return bool(patterns) and wildcards(patterns).fullmatch(resource) is not None
 
     def reach(self, caller: Caller) -> Reach:
         """How this resource-policy statement names the caller ("Principal", "NotPrincipal")."""
