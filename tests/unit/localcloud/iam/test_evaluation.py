@@ -593,3 +593,109 @@ def test_a_policy_iam_would_refuse_is_a_named_error(document: Any) -> None:
     # GIVEN a document IAM would not have saved WHEN judged THEN InvalidPolicy says why
     with pytest.raises(InvalidPolicy):
         evaluate(put(), [Policy(document, name="broken")])
+
+
+# --- Condition keys the project's policies use ------------------------------------------------
+
+
+def test_the_callers_own_keys_are_set_from_its_arn() -> None:
+    # GIVEN a bucket policy for "*" limited to principals of the account (aws:PrincipalAccount)
+    policy = resource_policy(
+        statement(
+            Principal="*",
+            Action="s3:GetObject",
+            Resource="arn:aws:s3:::reports/*",
+            Condition={"StringEquals": {"aws:PrincipalAccount": ACCOUNT}},
+        )
+    )
+
+    def get(principal: str) -> Request:
+        return Request(principal, "s3:GetObject", ["arn:aws:s3:::reports/r.csv"])
+
+    # WHEN a session of the account reads THEN allowed without its own identity allow
+    assert evaluate(get(SESSION), [], policy, resource_account=ACCOUNT).allowed
+    # WHEN a session of another account reads (its identity allowing it) THEN refused
+    reads = identity(statement(Action="s3:GetObject", Resource="*"))
+    decision = evaluate(get(OTHER_SESSION), [reads], policy, resource_account=ACCOUNT)
+    assert decision.reason == "because no resource-based policy allows the s3:GetObject action"
+
+
+def test_a_function_policy_for_a_bucket_notification_checks_the_source_account() -> None:
+    # GIVEN a function policy letting S3 invoke it for one bucket of the account
+    function = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:payroll-ingest"
+    policy = resource_policy(
+        statement(
+            Principal={"Service": "s3.amazonaws.com"},
+            Action="lambda:InvokeFunction",
+            Resource=function,
+            Condition={
+                "ArnLike": {"aws:SourceArn": "arn:aws:s3:::payroll-raw"},
+                "StringEquals": {"aws:SourceAccount": ACCOUNT},
+            },
+        )
+    )
+
+    def invoke(account: str) -> Request:
+        context = {"aws:SourceArn": "arn:aws:s3:::payroll-raw", "aws:SourceAccount": account}
+        return Request("s3.amazonaws.com", "lambda:InvokeFunction", [function], context)
+
+    # WHEN the account's bucket notifies THEN allowed; WHEN a same-named bucket of another
+    # account does THEN refused
+    assert evaluate(invoke(ACCOUNT), [], policy).allowed
+    assert not evaluate(invoke(OTHER), [], policy).allowed
+
+
+def test_a_data_key_grant_holds_only_for_its_service_and_encryption_context() -> None:
+    # GIVEN the default key policy and a role allowed the key through DynamoDB, for one table
+    key_policy = resource_policy(
+        statement(Principal={"AWS": ROOT}, Action="kms:*", Resource="*"), kind=KEY_POLICY
+    )
+    use_key = identity(
+        statement(
+            Action=["kms:Decrypt", "kms:GenerateDataKey*"],
+            Resource=KEY,
+            Condition={
+                "StringEquals": {
+                    "kms:ViaService": "dynamodb.us-east-1.amazonaws.com",
+                    "kms:EncryptionContext:aws:dynamodb:tableName": "payroll-runs",
+                }
+            },
+        )
+    )
+    through = {"kms:ViaService": "dynamodb.us-east-1.amazonaws.com"}
+    # WHEN DynamoDB decrypts for the runs table THEN allowed
+    runs = decrypt(**through, **{"kms:EncryptionContext:aws:dynamodb:tableName": "payroll-runs"})
+    assert evaluate(runs, [use_key], key_policy).allowed
+    # WHEN for another table, or directly, THEN refused by the identity policies
+    other = decrypt(**through, **{"kms:EncryptionContext:aws:dynamodb:tableName": "audit"})
+    assert evaluate(other, [use_key], key_policy).reason == (
+        "because no identity-based policy allows the kms:Decrypt action"
+    )
+    assert not evaluate(decrypt(), [use_key], key_policy).allowed
+
+
+def test_a_principal_tag_variable_takes_the_sessions_tag() -> None:
+    # GIVEN an allow on the table named after the session's team tag
+    policy = identity(
+        statement(
+            Action="dynamodb:PutItem",
+            Resource=f"arn:aws:dynamodb:*:{ACCOUNT}:table/${{aws:PrincipalTag/team}}-runs",
+        )
+    )
+    # WHEN the payroll team's session puts THEN allowed; WHEN untagged THEN refused
+    assert evaluate(put(**{"aws:PrincipalTag/team": "payroll"}), [policy]).allowed
+    assert not evaluate(put(), [policy]).allowed
+
+
+def test_a_trust_policy_naming_the_other_account_needs_its_identity_allow() -> None:
+    # GIVEN a role trusting the other account (its root)
+    trust = resource_policy(
+        statement(Principal={"AWS": OTHER}, Action="sts:AssumeRole"),
+        kind=ResourcePolicyKind.TRUST,
+    )
+    request = Request(OTHER_SESSION, "sts:AssumeRole", [ROLE])
+    # WHEN a session of that account assumes it without an identity allow THEN refused
+    assert not evaluate(request, [], trust).allowed
+    # and with one, allowed
+    may_assume = identity(statement(Action="sts:AssumeRole", Resource=ROLE))
+    assert evaluate(request, [may_assume], trust).allowed
