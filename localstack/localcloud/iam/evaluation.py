@@ -84,7 +84,9 @@ def evaluate(
     """The decision for every resource of the request, all of which must be allowed; the first
     refusal is the answer. `resource_policy` is the policy of the resource the request's ARNs
     belong to (a bucket's for its objects; a key's or a role's is always given, as every key and
-    role has one). `resource_account` owns resources whose ARN names no account (S3)."""
+    role has one). `resource_account` owns resources whose ARN names no account (S3).
+    InvalidPolicy for a document IAM would have refused. Permissions boundaries, session
+    policies and organisation policies are not judged: the project uses none."""
     caller = caller_of(request.principal, request.context)
     judge = _Judge(
         request,
