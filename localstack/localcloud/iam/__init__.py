@@ -1,0 +1,1 @@
+"""IAM enforcement (being built): AWS's policy evaluation, pure Python, no LocalStack imports."""
