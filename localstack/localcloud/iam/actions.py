@@ -190,12 +190,12 @@ def _s3_put(call: Call, facts: ResourceFacts) -> list[Authorisation]:
     obj = arns.object_arn(p["Bucket"], p["Key"])
     context = {name: p[param] for name, param in _S3_WRITE_KEYS.items() if param in p}
     key = p.get("SSEKMSKeyId") or facts.encryption_key(arns.bucket_arn(p["Bucket"]))
-    starts = call.operation in ("PutObject", "CreateMultipartUpload")
+    starts = call.operation in ("PutObject", "CreateMultipartUpload", "CopyObject")
     kms = ("kms:GenerateDataKey",) if starts else ("kms:Decrypt",)
     return [_one("s3:PutObject", obj, context), *_s3_kms(call, key, kms, obj)]
 
 
-@maps("s3", "CopyObject")
+@maps("s3", "CopyObject", "UploadPartCopy")
 def _s3_copy(call: Call, facts: ResourceFacts) -> list[Authorisation]:
     p = call.parameters
     source = p["CopySource"]
@@ -232,6 +232,26 @@ def _s3_delete_many(call: Call, facts: ResourceFacts) -> list[Authorisation]:
 def _s3_abort(call: Call, facts: ResourceFacts) -> list[Authorisation]:
     p = call.parameters
     return [_one("s3:AbortMultipartUpload", arns.object_arn(p["Bucket"], p["Key"]))]
+
+
+_BUCKET_ACTIONS = {
+    "CreateBucket": "s3:CreateBucket",
+    "DeleteBucket": "s3:DeleteBucket",
+    "PutBucketVersioning": "s3:PutBucketVersioning",
+    "ListObjectVersions": "s3:ListBucketVersions",
+    "ListMultipartUploads": "s3:ListBucketMultipartUploads",
+}
+
+
+@maps("s3", *_BUCKET_ACTIONS)
+def _s3_bucket(call: Call, facts: ResourceFacts) -> list[Authorisation]:
+    bucket = arns.bucket_arn(call.parameters["Bucket"])
+    return [_one(_BUCKET_ACTIONS[call.operation], bucket)]
+
+
+@maps("s3", "ListBuckets")
+def _s3_buckets(call: Call, facts: ResourceFacts) -> list[Authorisation]:
+    return [_one("s3:ListAllMyBuckets", "*")]
 
 
 @maps("s3", "ListObjectsV2", "ListObjects", "HeadBucket")
@@ -358,11 +378,10 @@ def _dynamodb_transaction(call: Call, facts: ResourceFacts) -> list[Authorisatio
     return needed
 
 
-@maps("dynamodb", "DescribeTable")
-def _dynamodb_describe(call: Call, facts: ResourceFacts) -> list[Authorisation]:
-    return [
-        _one("dynamodb:DescribeTable", arns.table_arn(call.place, call.parameters["TableName"]))
-    ]
+@maps("dynamodb", "DescribeTable", "CreateTable", "DeleteTable")
+def _dynamodb_table(call: Call, facts: ResourceFacts) -> list[Authorisation]:
+    table = arns.table_arn(call.place, call.parameters["TableName"])
+    return [_one(f"dynamodb:{call.operation}", table)]
 
 
 @maps("dynamodbstreams", "DescribeStream", "GetShardIterator", "GetRecords")
@@ -426,6 +445,8 @@ _SQS_ACTIONS = {
     "SetQueueAttributes",
     "GetQueueUrl",
     "PurgeQueue",
+    "CreateQueue",
+    "DeleteQueue",
 )
 def _sqs_queue(call: Call, facts: ResourceFacts) -> list[Authorisation]:
     action = _SQS_ACTIONS.get(call.operation, call.operation)
@@ -455,9 +476,14 @@ def _sns_publish(call: Call, facts: ResourceFacts) -> list[Authorisation]:
     return [_one("sns:Publish", topic), *topic_key_use(facts.encryption_key(topic), topic)]
 
 
-@maps("sns", "Subscribe", "ListSubscriptionsByTopic", "GetTopicAttributes")
+@maps("sns", "Subscribe", "ListSubscriptionsByTopic", "GetTopicAttributes", "DeleteTopic")
 def _sns_topic(call: Call, facts: ResourceFacts) -> list[Authorisation]:
     return [_one(f"sns:{call.operation}", call.parameters["TopicArn"])]
+
+
+@maps("sns", "CreateTopic")
+def _sns_create(call: Call, facts: ResourceFacts) -> list[Authorisation]:
+    return [_one("sns:CreateTopic", call.place.arn("sns", call.parameters["Name"]))]
 
 
 @maps("sns", "Unsubscribe", "ListTopics", "ListSubscriptions")
@@ -538,7 +564,15 @@ def _kinesis_get(call: Call, facts: ResourceFacts) -> list[Authorisation]:
     ]
 
 
-@maps("kinesis", "GetShardIterator", "DescribeStream", "DescribeStreamSummary", "ListShards")
+@maps(
+    "kinesis",
+    "GetShardIterator",
+    "DescribeStream",
+    "DescribeStreamSummary",
+    "ListShards",
+    "CreateStream",
+    "DeleteStream",
+)
 def _kinesis_stream(call: Call, facts: ResourceFacts) -> list[Authorisation]:
     return [_one(f"kinesis:{call.operation}", _stream(call, facts))]
 
@@ -551,9 +585,26 @@ def _states_machine(call: Call, facts: ResourceFacts) -> list[Authorisation]:
     return [_one(f"states:{call.operation}", call.parameters["stateMachineArn"])]
 
 
-@maps("stepfunctions", "DescribeStateMachine")
-def _states_describe_machine(call: Call, facts: ResourceFacts) -> list[Authorisation]:
-    return [_one("states:DescribeStateMachine", call.parameters["stateMachineArn"])]
+@maps("stepfunctions", "DescribeStateMachine", "DeleteStateMachine", "UpdateStateMachine")
+def _states_change_machine(call: Call, facts: ResourceFacts) -> list[Authorisation]:
+    p = call.parameters
+    needed = [_one(f"states:{call.operation}", p["stateMachineArn"])]
+    if p.get("roleArn"):
+        needed.append(pass_role(call.place, p["roleArn"], "states.amazonaws.com"))
+    return needed
+
+
+@maps("stepfunctions", "CreateStateMachineAlias", "DeleteStateMachineAlias")
+def _states_alias(call: Call, facts: ResourceFacts) -> list[Authorisation]:
+    """Authorised on the alias (`<state machine ARN>:<alias>`)."""
+    p = call.parameters
+    alias = p.get("stateMachineAliasArn") or f"{_routed_machine(p)}:{p['name']}"
+    return [_one(f"states:{call.operation}", alias)]
+
+
+def _routed_machine(parameters: Mapping[str, Any]) -> str:
+    """The state machine of an alias's first version (`<machine ARN>:<version>`)."""
+    return parameters["routingConfiguration"][0]["stateMachineVersionArn"].rsplit(":", 1)[0]
 
 
 @maps("stepfunctions", "DescribeExecution", "StopExecution", "GetExecutionHistory")
@@ -610,6 +661,22 @@ def _put_metric_data(call: Call, facts: ResourceFacts) -> list[Authorisation]:
     return [_one("cloudwatch:PutMetricData", "*", namespace)]
 
 
+_UNSCOPED = {
+    "cloudwatch": ("GetMetricStatistics", "GetMetricData", "ListMetrics", "DescribeAlarms"),
+    "logs": ("DescribeLogGroups",),
+    "ses": ("ListIdentities", "VerifyEmailIdentity", "DeleteIdentity", "GetSendQuota"),
+}
+
+
+def _unscoped(call: Call, facts: ResourceFacts) -> list[Authorisation]:
+    """Actions IAM authorises on "*": they name no resource type."""
+    return [_one(f"{call.service}:{call.operation}", "*")]
+
+
+for _service, _operations in _UNSCOPED.items():
+    maps(_service, *_operations)(_unscoped)
+
+
 @maps("logs", "CreateLogGroup", "DescribeLogStreams", "FilterLogEvents")
 def _log_group(call: Call, facts: ResourceFacts) -> list[Authorisation]:
     p = call.parameters
@@ -636,7 +703,14 @@ def _lambda_invoke(call: Call, facts: ResourceFacts) -> list[Authorisation]:
     return [_one("lambda:InvokeFunction", function)]
 
 
-@maps("lambda", "GetFunction", "GetFunctionConfiguration")
+@maps(
+    "lambda",
+    "GetFunction",
+    "GetFunctionConfiguration",
+    "GetFunctionConcurrency",
+    "DeleteFunction",
+    "UpdateFunctionCode",
+)
 def _lambda_read(call: Call, facts: ResourceFacts) -> list[Authorisation]:
     p = call.parameters
     function = arns.function_arn(call.place, p["FunctionName"], p.get("Qualifier"))
@@ -650,6 +724,26 @@ def _lambda_configure(call: Call, facts: ResourceFacts) -> list[Authorisation]:
     if "Role" in p:
         needed.append(pass_role(call.place, p["Role"], "lambda.amazonaws.com"))
     return needed
+
+
+@maps("lambda", "ListFunctions")
+def _lambda_list(call: Call, facts: ResourceFacts) -> list[Authorisation]:
+    return [_one("lambda:ListFunctions", "*")]
+
+
+@maps("lambda", "PublishLayerVersion")
+def _lambda_layer(call: Call, facts: ResourceFacts) -> list[Authorisation]:
+    layer = call.place.arn("lambda", f"layer:{call.parameters['LayerName']}")
+    return [_one("lambda:PublishLayerVersion", layer)]
+
+
+@maps("events", "PutRule", "DeleteRule", "RemoveTargets", "DescribeRule")
+def _events_rule(call: Call, facts: ResourceFacts) -> list[Authorisation]:
+    p = call.parameters
+    rule = p.get("Name") or p["Rule"]
+    bus = p.get("EventBusName")
+    name = f"{bus}/{rule}" if bus and bus != "default" else rule
+    return [_one(f"events:{call.operation}", arns.rule_arn(call.place, name))]
 
 
 @maps("events", "PutEvents")

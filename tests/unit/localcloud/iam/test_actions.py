@@ -393,3 +393,69 @@ def test_an_unmapped_call_is_named() -> None:
 def test_a_request_lacking_its_resource_is_a_named_error() -> None:
     with pytest.raises(UnreadableRequest, match="sqs:SendMessage"):
         authorisations(Call("sqs", "SendMessage", {"MessageBody": "x"}, HERE))
+
+
+# The calls the tests, tools and benchmarks make to set up and inspect (with root's
+# credentials, which are never refused; mapped so a role making them is judged as on AWS).
+SETUP_CALLS = [
+    ("sqs", "CreateQueue", {"QueueName": "q"}),
+    ("sqs", "DeleteQueue", {"QueueUrl": QUEUE_URL}),
+    ("sqs", "ListQueues", {}),
+    ("sns", "CreateTopic", {"Name": "t"}),
+    ("sns", "DeleteTopic", {"TopicArn": TOPIC}),
+    ("sns", "Subscribe", {"TopicArn": TOPIC, "Protocol": "sqs", "Endpoint": QUEUE}),
+    ("dynamodb", "CreateTable", {"TableName": "t"}),
+    ("dynamodb", "DeleteTable", {"TableName": "t"}),
+    ("dynamodb", "Scan", {"TableName": "applications"}),
+    ("kinesis", "CreateStream", {"StreamName": "s"}),
+    ("s3", "CreateBucket", {"Bucket": "b"}),
+    ("s3", "DeleteBucket", {"Bucket": "b"}),
+    ("s3", "ListBuckets", {}),
+    ("s3", "PutBucketVersioning", {"Bucket": "b", "VersioningConfiguration": {}}),
+    ("s3", "ListObjectVersions", {"Bucket": "b"}),
+    ("s3", "ListMultipartUploads", {"Bucket": "b"}),
+    ("s3", "DeleteObject", {"Bucket": "b", "Key": "k"}),
+    (
+        "s3",
+        "UploadPartCopy",
+        {"Bucket": "b", "Key": "k", "CopySource": "a/x", "UploadId": "u", "PartNumber": 1},
+    ),
+    ("lambda", "DeleteFunction", {"FunctionName": "f"}),
+    ("lambda", "GetFunctionConcurrency", {"FunctionName": "f"}),
+    ("lambda", "UpdateFunctionCode", {"FunctionName": "f"}),
+    ("lambda", "ListFunctions", {}),
+    ("lambda", "PublishLayerVersion", {"LayerName": "common"}),
+    ("stepfunctions", "UpdateStateMachine", {"stateMachineArn": MACHINE, "roleArn": "r"}),
+    ("stepfunctions", "DeleteStateMachine", {"stateMachineArn": MACHINE}),
+    ("stepfunctions", "CreateStateMachine", {"name": "m", "roleArn": "r", "definition": "{}"}),
+    (
+        "stepfunctions",
+        "CreateStateMachineAlias",
+        {"name": "live", "routingConfiguration": [{"stateMachineVersionArn": f"{MACHINE}:1"}]},
+    ),
+    ("stepfunctions", "DeleteStateMachineAlias", {"stateMachineAliasArn": f"{MACHINE}:live"}),
+    ("stepfunctions", "StopExecution", {"executionArn": EXECUTION}),
+    ("stepfunctions", "GetExecutionHistory", {"executionArn": EXECUTION}),
+    ("events", "PutRule", {"Name": "r"}),
+    ("events", "DeleteRule", {"Name": "r", "EventBusName": "orders"}),
+    ("events", "RemoveTargets", {"Rule": "r", "Ids": ["1"]}),
+    ("events", "PutTargets", {"Rule": "r", "Targets": [{"Id": "1", "Arn": QUEUE, "RoleArn": "r"}]}),
+    ("logs", "DescribeLogGroups", {}),
+    ("logs", "FilterLogEvents", {"logGroupName": "/aws/lambda/f"}),
+    ("logs", "GetLogEvents", {"logGroupName": "/aws/lambda/f", "logStreamName": "s"}),
+    ("cloudwatch", "GetMetricStatistics", {"Namespace": "AWS/Lambda"}),
+    ("cloudwatch", "ListMetrics", {}),
+    ("ses", "VerifyEmailIdentity", {"EmailAddress": "a@example.com"}),
+    ("ses", "DeleteIdentity", {"Identity": "a@example.com"}),
+    ("ses", "ListIdentities", {}),
+    ("sesv2", "SendEmail", {"FromEmailAddress": "a@example.com", "Destination": {}}),
+    ("sts", "AssumeRole", {"RoleArn": "arn:aws:iam::000000000000:role/r"}),
+    ("dynamodbstreams", "DescribeStream", {"StreamArn": f"{TABLE}/stream/2026-12-07T00:00:00.000"}),
+]
+
+
+@pytest.mark.parametrize("call", SETUP_CALLS, ids=lambda call: f"{call[0]}:{call[1]}")
+def test_setup_calls_are_authorised_as_aws_documents(call) -> None:
+    needed = authorisations(Call(*call, HERE), ENCRYPTED)
+    assert needed
+    assert [problem for one in needed for problem in problems(one)] == []

@@ -20,6 +20,13 @@ from localcloud.iam.actions import is_mapped
 from localcloud.iam.integrations import is_mapped_task
 
 PROJECT = Path(__file__).resolve().parents[4]
+# What else calls the local cloud: the tests that run against it, the dev tools, the benchmarks.
+TOOLS = ["tests/e2e", "tests/local_cloud", "tests/support", "scripts/devkit", "bench"]
+# Services only deploys and test set-ups call, as the account's root (never judged).
+ROOT_ONLY = {
+    "cloudformation": "stacks are deployed as root",
+    "apigateway": "API keys and usage plans are set up by tests as root",
+}
 # Calls a library makes for the project when the module uses it.
 LIBRARY_CALLS = {
     "DynamoDBPersistenceLayer": [
@@ -82,12 +89,14 @@ def calls_in(source: str) -> set[tuple[str, str]]:
     return found
 
 
-def project_calls() -> dict[tuple[str, str], list[str]]:
+@cache
+def project_calls(*folders: str) -> dict[tuple[str, str], list[str]]:
     """Each call, with the modules that make it."""
     found: dict[tuple[str, str], list[str]] = {}
-    for path in sorted((PROJECT / "functions").rglob("*.py")):
-        for call in calls_in(path.read_text()):
-            found.setdefault(call, []).append(str(path.relative_to(PROJECT)))
+    for folder in folders:
+        for path in sorted((PROJECT / folder).rglob("*.py")):
+            for call in calls_in(path.read_text()):
+                found.setdefault(call, []).append(str(path.relative_to(PROJECT)))
     return found
 
 
@@ -111,7 +120,7 @@ def task_resources() -> Iterator[tuple[str, str]]:
 
 def test_the_scan_finds_calls_made_each_way() -> None:
     # A method on a client, a Table method, a batch writer, getattr, a presigned URL, a library.
-    found = project_calls()
+    found = project_calls("functions")
     for call in [
         ("sqs", "SendMessage"),
         ("dynamodb", "Query"),
@@ -129,9 +138,20 @@ def test_the_scan_names_a_call_in_new_code() -> None:
     assert calls_in(source) == {("sqs", "PurgeQueue")}
 
 
-@pytest.mark.parametrize("call", sorted(project_calls()), ids=lambda call: ":".join(call))
+@pytest.mark.parametrize("call", sorted(project_calls("functions")), ids=":".join)
 def test_every_call_in_the_functions_is_mapped(call: tuple[str, str]) -> None:
-    assert is_mapped(*call), f"{call[0]}:{call[1]} (in {project_calls()[call]}) has no IAM mapping"
+    where = project_calls("functions")[call]
+    assert is_mapped(*call), f"{call[0]}:{call[1]} (in {where}) has no IAM mapping"
+
+
+@pytest.mark.parametrize(
+    "call",
+    sorted(call for call in project_calls(*TOOLS) if call[0] not in ROOT_ONLY),
+    ids=":".join,
+)
+def test_every_call_the_tests_and_tools_make_is_mapped(call: tuple[str, str]) -> None:
+    where = project_calls(*TOOLS)[call]
+    assert is_mapped(*call), f"{call[0]}:{call[1]} (in {where}) has no IAM mapping"
 
 
 @pytest.mark.parametrize(
