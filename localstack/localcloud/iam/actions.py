@@ -118,7 +118,7 @@ def authorisations(call: Call, facts: ResourceFacts | None = None) -> list[Autho
     transport: Context = {"aws:SecureTransport": call.secure_transport}
     try:
         needed = mapper(call, facts or NoFacts())
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
+    except (KeyError, IndexError, TypeError, ValueError) as error:
         raise UnreadableRequest(f"{call.service}:{call.operation}: {error!r}") from error
     return [
         replace(one, context={**transport, **one.context}) if one.acting_as is None else one
@@ -189,7 +189,9 @@ def _s3_put(call: Call, facts: ResourceFacts) -> list[Authorisation]:
     p = call.parameters
     obj = arns.object_arn(p["Bucket"], p["Key"])
     context = {name: p[param] for name, param in _S3_WRITE_KEYS.items() if param in p}
-    key = p.get("SSEKMSKeyId") or facts.encryption_key(arns.bucket_arn(p["Bucket"]))
+    named = p.get("SSEKMSKeyId")
+    key = arns.kms_key_arn(call.place, named) if named else None
+    key = key or facts.encryption_key(arns.bucket_arn(p["Bucket"]))
     starts = call.operation in ("PutObject", "CreateMultipartUpload", "CopyObject")
     kms = ("kms:GenerateDataKey",) if starts else ("kms:Decrypt",)
     return [_one("s3:PutObject", obj, context), *_s3_kms(call, key, kms, obj)]
@@ -295,12 +297,12 @@ def _leading_keys(facts: ResourceFacts, resource: str, keys: list[Mapping[str, A
 
 
 def _item_call(action: str, call: Call, facts: ResourceFacts, item: Mapping) -> list[Authorisation]:
-    p = item
-    table = arns.table_arn(call.place, p["TableName"])
-    key = p.get("Key") or p.get("Item") or {}
+    """One item's operation: `item` holds its TableName and Key (or Item)."""
+    table = arns.table_arn(call.place, item["TableName"])
+    key = item.get("Key") or item.get("Item") or {}
     context = {
         **_leading_keys(facts, table, [key]),
-        **_present(**{"dynamodb:ReturnValues": p.get("ReturnValues")}),
+        **_present(**{"dynamodb:ReturnValues": item.get("ReturnValues")}),
     }
     return [_one(action, table, context), *_table_kms(call, facts, table)]
 
@@ -500,7 +502,7 @@ def _recipients(destination: Mapping[str, Any]) -> list[str]:
     return [arns.email_address(address) for address in addresses]
 
 
-def _sender(place: Place, source: str, recipients: list[str], version: str) -> Context:
+def _sender(source: str, recipients: list[str], version: str) -> Context:
     display = source.split("<")[0].strip().strip('"') if "<" in source else None
     return {
         "ses:FromAddress": arns.email_address(source),
@@ -517,7 +519,7 @@ def _ses_send(call: Call, facts: ResourceFacts) -> list[Authorisation]:
     p = call.parameters
     source = p.get("Source") or p.get("FromArn") or ""
     recipients = _recipients(p.get("Destination", {})) or list(p.get("Destinations", []))
-    context = _sender(call.place, source, recipients, "1")
+    context = _sender(source, recipients, "1")
     return [_one(f"ses:{call.operation}", arns.ses_identity_arn(call.place, source), context)]
 
 
@@ -525,7 +527,7 @@ def _ses_send(call: Call, facts: ResourceFacts) -> list[Authorisation]:
 def _sesv2_send(call: Call, facts: ResourceFacts) -> list[Authorisation]:
     p = call.parameters
     source = p["FromEmailAddress"]
-    context = _sender(call.place, source, _recipients(p.get("Destination", {})), "2")
+    context = _sender(source, _recipients(p.get("Destination", {})), "2")
     return [_one("ses:SendEmail", arns.ses_identity_arn(call.place, source), context)]
 
 

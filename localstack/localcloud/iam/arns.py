@@ -126,5 +126,13 @@ def rule_arn(place: Place, rule: str) -> str:
     return place.arn("events", f"rule/{rule}")
 
 
+def kms_key_arn(place: Place, key_id: str) -> str:
+    """A key as a request names it (ARN, key id, `alias/<name>`) -> its key or alias ARN; an
+    alias is resolved to its key by whoever knows the aliases."""
+    if is_arn(key_id):
+        return key_id
+    return place.arn("kms", key_id if key_id.startswith("alias/") else f"key/{key_id}")
+
+
 def role_arn(place: Place, role: str) -> str:
     return role if is_arn(role) else f"arn:{PARTITION}:iam::{place.account}:role/{role}"

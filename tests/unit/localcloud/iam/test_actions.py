@@ -459,3 +459,16 @@ def test_setup_calls_are_authorised_as_aws_documents(call) -> None:
     needed = authorisations(Call(*call, HERE), ENCRYPTED)
     assert needed
     assert [problem for one in needed for problem in problems(one)] == []
+
+
+@pytest.mark.parametrize(
+    "named, key",
+    [
+        ("6d9c7f2e-0000-4000-8000-000000000001", KEY),
+        ("alias/aws/s3", ARN.format("kms", "alias/aws/s3")),
+        (KEY, KEY),
+    ],
+)
+def test_a_key_named_by_id_or_alias_is_used_by_its_arn(named: str, key: str) -> None:
+    call = Call("s3", "PutObject", {"Bucket": "b", "Key": "k", "SSEKMSKeyId": named}, HERE)
+    assert authorisations(call)[1].resources == [key]
