@@ -48,7 +48,10 @@ SYNC_EXECUTION_RULE = "StepFunctionsGetEventsForStepFunctionsExecutionRule"
 
 def _integration(resource: str) -> tuple[str, str, str]:
     """`arn:aws:states:::<service>:<action>[.<pattern>]` -> (SDK service, operation, pattern);
-    `arn:aws:states:::aws-sdk:<service>:<action>` for any SDK call."""
+    `arn:aws:states:::aws-sdk:<service>:<action>` for any SDK call; a function's own ARN is
+    the older way to invoke it."""
+    if resource.startswith("arn:aws:lambda:") and ":function:" in resource:
+        return "lambda", "Invoke", ""
     if not resource.startswith("arn:aws:states:::"):
         raise UnmappedOperation(f"not a Step Functions service integration: {resource}")
     path = resource.removeprefix("arn:aws:states:::")
@@ -83,6 +86,8 @@ def task_authorisations(
     the answerer's call); `.sync` on an execution also describes and stops it and keeps the
     managed rule that reports its end."""
     service, operation, pattern = _integration(resource)
+    if not resource.startswith("arn:aws:states:::"):  # the function's ARN as the Resource
+        parameters = {"FunctionName": resource}
     if service in _CAMEL_CASE_APIS:
         parameters = {name[0].lower() + name[1:]: value for name, value in parameters.items()}
     needed = authorisations(Call(service, operation, parameters, place), facts or NoFacts())

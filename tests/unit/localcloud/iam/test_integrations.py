@@ -234,3 +234,8 @@ def test_an_event_target_queue_encrypted_needs_the_key() -> None:
 )
 def test_each_is_documented_by_aws(needed: Authorisation) -> None:
     assert problems(needed) == []
+
+
+def test_a_task_naming_its_function_arn_invokes_it() -> None:
+    needed = task_authorisations(FUNCTION, {"any": "input"}, HERE)
+    assert needed == [Authorisation("lambda:InvokeFunction", [FUNCTION], SECURE)]
