@@ -19,6 +19,7 @@ from localcloud.iam.actions import (
     ResourceFacts,
     UnmappedOperation,
     authorisations,
+    is_mapped,
     queue_key_use,
     stream_key_use,
     topic_key_use,
@@ -68,11 +69,12 @@ def _integration(resource: str) -> tuple[str, str, str]:
 
 
 def is_mapped_task(resource: str) -> bool:
+    """Whether the integration, and the API call it makes, are mapped."""
     try:
-        _integration(resource)
+        service, operation, _ = _integration(resource)
     except UnmappedOperation:
         return False
-    return True
+    return is_mapped(service, operation)
 
 
 def task_authorisations(

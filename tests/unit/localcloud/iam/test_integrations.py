@@ -13,6 +13,7 @@ from localcloud.iam.integrations import (
     event_target,
     function_invoked_by,
     function_logging,
+    is_mapped_task,
     queue_polling,
     stream_polling,
     task_authorisations,
@@ -239,3 +240,8 @@ def test_each_is_documented_by_aws(needed: Authorisation) -> None:
 def test_a_task_naming_its_function_arn_invokes_it() -> None:
     needed = task_authorisations(FUNCTION, {"any": "input"}, HERE)
     assert needed == [Authorisation("lambda:InvokeFunction", [FUNCTION], SECURE)]
+
+
+def test_an_sdk_integration_is_mapped_only_if_its_call_is() -> None:
+    assert is_mapped_task("arn:aws:states:::aws-sdk:s3:putObject")
+    assert not is_mapped_task("arn:aws:states:::aws-sdk:ec2:runInstances")
