@@ -259,10 +259,8 @@ def _s3_buckets(call: Call, facts: ResourceFacts) -> list[Authorisation]:
 @maps("s3", "ListObjectsV2", "ListObjects", "HeadBucket")
 def _s3_list(call: Call, facts: ResourceFacts) -> list[Authorisation]:
     p = call.parameters
-    context = _present(
-        **{"s3:prefix": p.get("Prefix"), "s3:delimiter": p.get("Delimiter")},
-        **{"s3:max-keys": p.get("MaxKeys")},
-    )
+    given = {"s3:prefix": "Prefix", "s3:delimiter": "Delimiter", "s3:max-keys": "MaxKeys"}
+    context = _present(**{name: p.get(param) for name, param in given.items()})
     return [_one("s3:ListBucket", arns.bucket_arn(p["Bucket"]), context)]
 
 
