@@ -1,1 +1,2 @@
-"""IAM enforcement (being built): AWS's policy evaluation, pure Python, no LocalStack imports."""
+"""IAM enforcement (being built): which authorisations a request needs, and whether the
+policies in force grant them, as AWS decides. Pure Python, no LocalStack imports."""
