@@ -7,6 +7,9 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+# Sub-ranges of up to a month: one sub-report of one organisation fits its function's memory.
+MAX_SUB_RANGE_DAYS = 31
+
 
 class ReportRequest(BaseModel):
     """The body of POST /reports: the inclusive days from..to of one organisation."""
@@ -20,7 +23,7 @@ class ReportRequest(BaseModel):
     last_day: date = Field(alias="to")
     # Refused when given: the report goes only to the caller's verified address, from the token.
     email: None = Field(default=None, exclude=True)
-    sub_range_days: int = Field(default=7, alias="subRangeDays", ge=1, le=366)
+    sub_range_days: int = Field(default=7, alias="subRangeDays", ge=1, le=MAX_SUB_RANGE_DAYS)
 
     @field_validator("first_day", "last_day", mode="before")
     @classmethod
@@ -49,7 +52,7 @@ class ReportJob(BaseModel):
     organisation_id: str = Field(alias="organisationId")
     first_day: date = Field(alias="from")
     last_day: date = Field(alias="to")
-    sub_range_days: int = Field(alias="subRangeDays", ge=1)
+    sub_range_days: int = Field(alias="subRangeDays", ge=1, le=MAX_SUB_RANGE_DAYS)
 
 
 class SubReportTask(BaseModel):

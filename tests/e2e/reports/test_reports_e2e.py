@@ -242,6 +242,9 @@ def test_three_years_in_one_day_sub_reports(api, organisations):
         ({"from": "2020-01-01", "to": "2024-01-01"}, "longer than"),
         ({"from": "2024-02-30"}, "from"),
         ({"email": "eve@elsewhere.example"}, "email: Value error, not accepted"),
+        ({"to": "9999-12-31"}, "to: must be a day from 2000-01-01 to today"),
+        ({"from": "1999-12-31"}, "from: must be a day from 2000-01-01 to today"),
+        ({"subRangeDays": 32}, "subRangeDays"),
     ],
 )
 def test_bad_requests_are_refused_with_400(api, organisations, change, message):

@@ -4,7 +4,7 @@ run in-process on the sample events and on a real range."""
 import csv
 import io
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import boto3
 import pytest
@@ -113,6 +113,10 @@ def test_a_caller_without_a_verified_email_is_403_and_starts_nothing(
     assert started == []
 
 
+def _tomorrow() -> str:
+    return (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
@@ -121,6 +125,10 @@ def test_a_caller_without_a_verified_email_is_403_and_starts_nothing(
         (_request(**{"from": "2025-02-30"}), "from"),
         (_request(**{"to": "31/03/2025"}), "to"),
         (_request(subRangeDays=0), "subRangeDays"),
+        (_request(subRangeDays=32), "subRangeDays"),
+        (_request(**{"to": "9999-12-31"}), "to: must be a day from 2000-01-01 to today"),
+        (_request(**{"to": _tomorrow()}), "to: must be a day from 2000-01-01 to today"),
+        (_request(**{"from": "1999-12-31"}), "from: must be a day from 2000-01-01 to today"),
         (_request(organisationId=None), "organisationId"),
     ],
 )

@@ -2,6 +2,7 @@
 answers its status, its sub-reports' progress and, once done, its row count and download link."""
 
 import uuid
+from datetime import UTC, datetime
 from http import HTTPStatus
 
 from aws_lambda_powertools.event_handler import Response
@@ -48,7 +49,8 @@ def request_report(request: ReportRequest) -> Response[str]:
             "your sign-in has no verified email address to send the report to",
         )
     first, last, days = request.first_day, request.last_day, request.sub_range_days
-    fault = range_fault(first, last, days, settings.max_range_days, settings.max_sub_reports)
+    today = datetime.now(UTC).date()
+    fault = range_fault(first, last, days, settings.max_range_days, settings.max_sub_reports, today)
     if fault:
         return problem(HTTPStatus.BAD_REQUEST, "invalid request", [fault])
     total = sub_report_count(first, last, days)
