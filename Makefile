@@ -110,11 +110,13 @@ invoke: $(VENV)/.installed $(WHEELS)/.installed ## Invoke a function of the loca
 watch: $(VENV)/.installed $(WHEELS)/.installed ## Keep the local stack in step with the working tree as you save
 	@$(LOCAL_AWS) $(DEVKIT) watch
 
-# Claims beyond subject and roles: ORG=..., or CLAIMS="name=value ..." for any other.
-token: setup ## A staff token for the local stack: make token ROLE=reviewer USER=rita [ORG=acme]
-	@test -n "$(ROLE)" || { echo "usage: make token ROLE=reviewer USER=<name> [ORG=<org>]"; exit 2; }
+# Claims beyond subject and roles: ORG=..., EMAIL=... (email, verified), or CLAIMS="name=value ..."
+# for any other.
+token: setup ## A staff token for the local stack: make token ROLE=reviewer USER=rita [ORG=acme] [EMAIL=rita@acme.example]
+	@test -n "$(ROLE)" || { echo "usage: make token ROLE=reviewer USER=<name> [ORG=<org>] [EMAIL=<address>]"; exit 2; }
 	@$(DEVKIT) issuer token --role "$(ROLE)" --user "$(USER)" \
-		$(if $(ORG),--claim "org=$(ORG)") $(foreach c,$(CLAIMS),--claim "$(c)")
+		$(if $(ORG),--claim "org=$(ORG)") $(if $(EMAIL),--email "$(EMAIL)") \
+		$(foreach c,$(CLAIMS),--claim "$(c)")
 
 inspect: up ## Save execution pages as HTML files (latest of every state machine, or ARN=<execution ARN>)
 	@$(DEVKIT) inspect $(ARN)

@@ -1,7 +1,7 @@
 """The local cloud's token issuer: what Cognito is to the AWS stages.
 
     devkit issuer init                  # the signing key, made once
-    devkit issuer token --role reviewer --user rita [--claim org=acme]
+    devkit issuer token --role reviewer --user rita [--claim org=acme] [--email rita@acme.example]
 
 The signing key is made at set-up in .local-cloud/issuer/ (git-ignored, never committed). Its
 public half is published as a JWKS document in the local cloud's S3, at
@@ -97,6 +97,11 @@ def mint(
     return jwt.encode(payload, key, algorithm="RS256", headers={"kid": key_id(key)})
 
 
+def verified_email(address: str) -> dict:
+    """The claims of an address the issuer has verified, as a Cognito ID token carries them."""
+    return {"email": address, "email_verified": True}
+
+
 def token_for(user: str, roles: list[str], claims: dict | None = None) -> str:
     """A token the stack deployed on this local cloud (LOCAL_CLOUD_PORT) accepts."""
     return mint(signing_key(), subject=user, roles=roles, issuer=issuer(), claims=claims)
@@ -146,6 +151,9 @@ def main(arguments: list[str]) -> None:
     token.add_argument(
         "--claim", action="append", default=[], metavar="NAME=VALUE", help="an extra claim"
     )
+    token.add_argument(
+        "--email", help="the user's address, as verified (email and email_verified: true)"
+    )
     args = parser.parse_args(arguments)
     if args.command == "init":
         signing_key()
@@ -157,6 +165,8 @@ def main(arguments: list[str]) -> None:
             parser.error(f"--claim wants NAME=VALUE, got {claim!r}")
         if value:
             claims[name] = value
+    if args.email:
+        claims.update(verified_email(args.email))
     roles = [role.strip() for role in args.role.split(",") if role.strip()]
     note = f"# {args.user}, roles {','.join(roles) or 'none'}, for {issuer()}; valid one hour"
     print(note, file=sys.stderr)

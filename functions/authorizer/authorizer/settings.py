@@ -26,8 +26,9 @@ class AuthorizerSettings(FunctionSettings, alias_generator=env_names("AUTHORIZER
     token_leeway_seconds: float = Field(30, ge=0)
     # Claims holding the caller's roles: the local issuer's "roles", Cognito's groups.
     role_claims: tuple[str, ...] = ("roles", "cognito:groups")
-    # Claims passed on to the endpoint (requestContext.authorizer), besides subject and roles.
-    context_claims: tuple[str, ...] = ("org",)
+    # Claims passed on to the endpoint (requestContext.authorizer), besides subject and roles:
+    # the reports go to the caller's own address, and only once the issuer has verified it.
+    context_claims: tuple[str, ...] = ("org", "email", "email_verified")
     # "METHOD /path" (path may end in /*) -> the roles any one of which may call it.
     route_roles: dict[str, tuple[str, ...]]
     # Service (client-credentials) tokens carry no audience and no roles: OAuth scope -> the

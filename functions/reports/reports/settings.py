@@ -19,7 +19,8 @@ class ReportLinkSettings(ReportsSettings):
 
     reports_table: str
     bucket: str
-    link_expiry_seconds: int = Field(ge=60, le=604800)
+    # At most an hour: anyone holding the link can download the organisation's prospects.
+    link_expiry_seconds: int = Field(ge=60, le=3600)
     s3_addressing_style: Literal["path", "virtual", "auto"] = "auto"
 
 

@@ -20,14 +20,15 @@ DEADLINE_S = 300
 def request_year_report(api: str, organisation: str, analyst: str) -> tuple[str, dict[str, str]]:
     """POST /reports for the organisation's 2025 in weekly sub-reports, as its analyst; the
     report's id, and the analyst's headers for GET /reports/{id}."""
-    # The analyst signs in (here, a token from the local issuer with the org claim).
-    token = local_issuer.token_for(analyst, ["analyst"], {"org": organisation})
+    # The analyst signs in (here, a token from the local issuer with the org claim and her
+    # verified address, where the report is sent).
+    claims = {"org": organisation, **local_issuer.verified_email(f"{analyst}@example.com")}
+    token = local_issuer.token_for(analyst, ["analyst"], claims)
     headers = {"Authorization": f"Bearer {token}"}
     body = {
         "organisationId": organisation,
         "from": "2025-01-01",
         "to": "2025-12-31",
-        "email": f"{analyst}@example.com",
         "subRangeDays": 7,
     }
     answer = requests.post(f"{api}/reports", json=body, headers=headers, timeout=TIMEOUT)

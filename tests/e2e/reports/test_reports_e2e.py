@@ -14,7 +14,7 @@ from datetime import date
 import pytest
 import requests
 
-from devkit import prospect_activity
+from devkit import local_issuer, prospect_activity
 from devkit.local_cloud import client, endpoint, resource, wait_for_execution, wait_until
 from support.tokens import bearer, reviewer_token
 
@@ -45,8 +45,14 @@ def org_of(items: list[dict]) -> str:
     return items[0]["organisationId"]
 
 
-def token_for(organisation: str, role: str = "analyst") -> dict[str, str]:
-    return bearer(reviewer_token("ana", roles=(role,), org=organisation))
+ANALYST_EMAIL = "ana@acme.example"
+
+
+def token_for(organisation: str, role: str = "analyst", **claims) -> dict[str, str]:
+    """The analyst's token: the organisation, and her address as the issuer verified it."""
+    claims = {**local_issuer.verified_email(ANALYST_EMAIL), **claims}  # None: left out
+    claims = {name: value for name, value in claims.items() if value is not None}
+    return bearer(reviewer_token("ana", roles=(role,), org=organisation, **claims))
 
 
 def request_report(
@@ -56,7 +62,6 @@ def request_report(
         "organisationId": organisation,
         "from": first,
         "to": last,
-        "email": "ana@example.com",
         **extra,
     }
     return requests.post(
@@ -149,9 +154,9 @@ def test_report_holds_exactly_the_organisations_rows_and_the_email_link_download
     )
     # AND the email's link downloads the same report
     message = email_of(report_id)
-    assert message["Destination"]["ToAddresses"] == ["ana@example.com"]
+    assert message["Destination"]["ToAddresses"] == [ANALYST_EMAIL]  # the token's, verified
     link = re.search(r"^Download: (\S+)$", message["Body"]["text_part"], re.M).group(1)
-    assert "X-Amz-Expires=" in link
+    assert int(re.search(r"X-Amz-Expires=(\d+)", link).group(1)) <= 3600
     assert download(link) == rows
     # AND the parts are removed
     s3 = client("s3")
@@ -236,7 +241,10 @@ def test_three_years_in_one_day_sub_reports(api, organisations):
         ({"from": "2024-03-01", "to": "2024-02-01"}, "from must not be after to"),
         ({"from": "2020-01-01", "to": "2024-01-01"}, "longer than"),
         ({"from": "2024-02-30"}, "from"),
-        ({"email": "ana at example"}, "email"),
+        ({"email": "eve@elsewhere.example"}, "email: Value error, not accepted"),
+        ({"to": "9999-12-31"}, "to: must be a day from 2000-01-01 to today"),
+        ({"from": "1999-12-31"}, "from: must be a day from 2000-01-01 to today"),
+        ({"subRangeDays": 32}, "subRangeDays"),
     ],
 )
 def test_bad_requests_are_refused_with_400(api, organisations, change, message):
@@ -247,6 +255,24 @@ def test_bad_requests_are_refused_with_400(api, organisations, change, message):
     assert message in response.text
 
 
+@pytest.mark.parametrize(
+    "claims",
+    [{"email": None, "email_verified": None}, {"email_verified": False}],
+    ids=["no email", "email not verified"],
+)
+def test_a_caller_without_a_verified_email_is_refused_with_403(api, organisations, claims):
+    organisation = org_of(organisations["acme"])
+    body = {"organisationId": organisation, "from": "2024-01-01", "to": "2024-01-31"}
+    response = requests.post(
+        f"{api}/reports",
+        json=body,
+        headers=token_for(organisation, **claims),
+        timeout=HTTP_TIMEOUT,
+    )
+    assert response.status_code == 403, response.text
+    assert "verified email" in response.json()["message"]
+
+
 def test_another_organisations_report_is_refused(api, organisations):
     acme, globex = org_of(organisations["acme"]), org_of(organisations["globex"])
     # POST for another organisation: 403
@@ -254,7 +280,6 @@ def test_another_organisations_report_is_refused(api, organisations):
         "organisationId": globex,
         "from": "2024-01-01",
         "to": "2024-01-31",
-        "email": "ana@example.com",
     }
     response = requests.post(
         f"{api}/reports", json=body, headers=token_for(acme), timeout=HTTP_TIMEOUT

@@ -75,8 +75,9 @@ def effects(answer: dict) -> dict[str, set[str]]:
 def test_a_reviewers_token_opens_the_reviewer_routes_with_its_subject(
     issuer, issuer_key, lambda_context
 ):
-    # GIVEN a good token for rita, a reviewer, with an organisation claim
-    good = token(issuer_key, claims={"org": "acme", "email": "rita@example.com"})
+    # GIVEN a good token for rita, a reviewer, with an organisation and a verified address
+    claims = {"org": "acme", "email": "rita@example.com", "email_verified": True, "name": "Rita"}
+    good = token(issuer_key, claims=claims)
 
     # WHEN the authorizer sees it
     answer = authorize_call(lambda_context, f"Bearer {good}")
@@ -85,7 +86,13 @@ def test_a_reviewers_token_opens_the_reviewer_routes_with_its_subject(
     assert answer["principalId"] == "rita"
     assert effects(answer) == {"Allow": {f"{API}/GET/reviews", f"{API}/POST/reviews/*"}}
     # and passes the subject, roles and the configured claims on, nothing else
-    assert answer["context"] == {"subject": "rita", "roles": "reviewer", "org": "acme"}
+    assert answer["context"] == {
+        "subject": "rita",
+        "roles": "reviewer",
+        "org": "acme",
+        "email": "rita@example.com",
+        "email_verified": True,
+    }
 
 
 def test_cognito_groups_are_roles(issuer, issuer_key, lambda_context):

@@ -4,7 +4,7 @@ run in-process on the sample events and on a real range."""
 import csv
 import io
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import boto3
 import pytest
@@ -32,20 +32,19 @@ def started(monkeypatch):
     return calls
 
 
-def _post(body: dict, org: str = "acme") -> dict:
+def _post(body: dict, org: str = "acme", **claims) -> dict:
+    """The sample POST with this body, from a caller of `org` whose token also has `claims`
+    (None: the claim left out), as the StaffAuthorizer passes them on."""
     event = sample_event("reports-reports-api-post")
     event["body"] = json.dumps(body)
-    event["requestContext"]["authorizer"]["org"] = org
+    authorizer = event["requestContext"]["authorizer"]
+    authorizer.update(org=org, **claims)
+    event["requestContext"]["authorizer"] = {k: v for k, v in authorizer.items() if v is not None}
     return event
 
 
 def _request(**changes) -> dict:
-    body = {
-        "organisationId": "acme",
-        "from": "2025-01-01",
-        "to": "2025-03-31",
-        "email": "ana@acme.example",
-    }
+    body = {"organisationId": "acme", "from": "2025-01-01", "to": "2025-03-31"}
     body.update(changes)
     return {k: v for k, v in body.items() if v is not None}
 
@@ -66,6 +65,58 @@ def test_post_sample_starts_a_report_without_personal_data_in_its_input(
     assert record["Item"]["subReportsTotal"] == 13
 
 
+def test_the_report_goes_to_the_callers_verified_address_from_the_token(
+    aws, started, lambda_context
+):
+    from reports.handlers import reports_api
+
+    # GIVEN a caller whose token carries her verified address
+    event = _post(_request(), email="bea@acme.example", email_verified="true")
+    # WHEN she asks for a report  THEN it is recorded for her address, the token's
+    answer = reports_api.handler(event, lambda_context)
+    assert answer["statusCode"] == 202, answer["body"]
+    report_id = json.loads(answer["body"])["id"]
+    record = boto3.resource("dynamodb").Table(REPORTS_TABLE).get_item(Key={"reportId": report_id})
+    assert record["Item"]["email"] == "bea@acme.example"
+
+
+def test_a_body_naming_an_email_is_400_and_starts_nothing(aws, started, lambda_context):
+    from reports.handlers import reports_api
+
+    answer = reports_api.handler(_post(_request(email="eve@evil.example")), lambda_context)
+    assert answer["statusCode"] == 400, answer["body"]
+    (error,) = json.loads(answer["body"])["errors"]
+    assert error.startswith("email:")
+    assert "taken from your sign-in" in error
+    assert "eve@evil.example" not in answer["body"]
+    assert started == []
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"email": None, "email_verified": None},
+        {"email_verified": "false"},
+        {"email_verified": None},
+        {"email": None},
+    ],
+    ids=["no email", "not verified", "verification unknown", "verified, no email"],
+)
+def test_a_caller_without_a_verified_email_is_403_and_starts_nothing(
+    aws, started, lambda_context, claims
+):
+    from reports.handlers import reports_api
+
+    answer = reports_api.handler(_post(_request(), **claims), lambda_context)
+    assert answer["statusCode"] == 403, answer["body"]
+    assert "verified email" in json.loads(answer["body"])["message"]
+    assert started == []
+
+
+def _tomorrow() -> str:
+    return (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
@@ -73,8 +124,11 @@ def test_post_sample_starts_a_report_without_personal_data_in_its_input(
         (_request(**{"from": "2021-01-01"}), "longer than 1096 days"),
         (_request(**{"from": "2025-02-30"}), "from"),
         (_request(**{"to": "31/03/2025"}), "to"),
-        (_request(email="not-an-email"), "email"),
         (_request(subRangeDays=0), "subRangeDays"),
+        (_request(subRangeDays=32), "subRangeDays"),
+        (_request(**{"to": "9999-12-31"}), "to: must be a day from 2000-01-01 to today"),
+        (_request(**{"to": _tomorrow()}), "to: must be a day from 2000-01-01 to today"),
+        (_request(**{"from": "1999-12-31"}), "from: must be a day from 2000-01-01 to today"),
         (_request(organisationId=None), "organisationId"),
     ],
 )

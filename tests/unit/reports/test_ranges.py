@@ -7,6 +7,9 @@ from datetime import date, timedelta
 import pytest
 
 from reports.logic.ranges import days_in, range_fault, split_date_range, sub_report_count
+from reports.models import MAX_SUB_RANGE_DAYS
+
+TODAY = date(2025, 12, 31)  # the day the limits are checked on
 
 
 def _days_covered(ranges) -> list[date]:
@@ -97,14 +100,37 @@ def test_impossible_ranges_are_refused(first, last, days):
 
 def test_a_range_within_both_limits_has_no_fault():
     # 2024 is a leap year: 366 days, in 53 sub-ranges of a week
-    assert range_fault(date(2024, 1, 1), date(2024, 12, 31), 7, 366, 53) is None
+    assert range_fault(date(2024, 1, 1), date(2024, 12, 31), 7, 366, 53, TODAY) is None
 
 
 def test_a_range_longer_than_the_limit_is_a_fault_of_its_end():
-    fault = range_fault(date(2024, 1, 1), date(2024, 12, 31), 7, 365, 1000)
+    fault = range_fault(date(2024, 1, 1), date(2024, 12, 31), 7, 365, 1000, TODAY)
     assert fault == "to: the range is longer than 365 days"
 
 
 def test_a_range_of_too_many_sub_reports_is_a_fault_of_their_length():
-    fault = range_fault(date(2024, 1, 1), date(2024, 12, 31), 7, 366, 52)
+    fault = range_fault(date(2024, 1, 1), date(2024, 12, 31), 7, 366, 52, TODAY)
     assert fault == ("subRangeDays: the range makes over 52 sub-reports; ask for longer sub-ranges")
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "fault"),
+    [
+        (date(1999, 12, 31), date(2000, 1, 31), "from: must be a day from 2000-01-01 to today"),
+        (date(2025, 6, 1), date(2025, 6, 2), "to: must be a day from 2000-01-01 to today"),
+        (date(2025, 6, 1), date(9999, 12, 31), "to: must be a day from 2000-01-01 to today"),
+        (date(9999, 12, 30), date(9999, 12, 31), "from: must be a day from 2000-01-01 to today"),
+    ],
+)
+def test_days_before_2000_or_after_today_are_a_fault_of_their_field(first, last, fault):
+    assert range_fault(first, last, 7, 100_000, 100_000, date(2025, 6, 1)) == fault
+
+
+def test_the_first_and_the_last_allowed_days_have_no_fault():
+    assert range_fault(date(2000, 1, 1), date(2000, 1, 31), 7, 366, 53, TODAY) is None
+    assert range_fault(TODAY - timedelta(days=30), TODAY, 7, 366, 53, TODAY) is None
+
+
+def test_three_years_in_the_longest_sub_ranges_make_36_sub_reports():
+    # 1,096 days in months of 31 days: the README's figure
+    assert sub_report_count(date(2023, 1, 1), date(2025, 12, 31), MAX_SUB_RANGE_DAYS) == 36

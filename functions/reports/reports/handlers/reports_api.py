@@ -2,6 +2,7 @@
 answers its status, its sub-reports' progress and, once done, its row count and download link."""
 
 import uuid
+from datetime import UTC, datetime
 from http import HTTPStatus
 
 from aws_lambda_powertools.event_handler import Response
@@ -27,13 +28,29 @@ def _caller_organisation() -> str | None:
     return str(organisation) if organisation else None
 
 
+def _caller_verified_email() -> str | None:
+    """The token's email when its email_verified claim is true: the one address a report of
+    prospects' data may be sent to (API Gateway passes the claims on as strings)."""
+    authorizer = app.current_event.request_context.authorizer or {}
+    email = authorizer.get("email")
+    verified = str(authorizer.get("email_verified", "")).lower() == "true"
+    return str(email) if email and verified else None
+
+
 @app.post("/reports")
 def request_report(request: ReportRequest) -> Response[str]:
     if request.organisation_id != _caller_organisation():
         # Authenticated, but not for this organisation: the report holds its prospects' data.
         return problem(HTTPStatus.FORBIDDEN, "you may only request your own organisation's reports")
+    email = _caller_verified_email()
+    if email is None:
+        return problem(
+            HTTPStatus.FORBIDDEN,
+            "your sign-in has no verified email address to send the report to",
+        )
     first, last, days = request.first_day, request.last_day, request.sub_range_days
-    fault = range_fault(first, last, days, settings.max_range_days, settings.max_sub_reports)
+    today = datetime.now(UTC).date()
+    fault = range_fault(first, last, days, settings.max_range_days, settings.max_sub_reports, today)
     if fault:
         return problem(HTTPStatus.BAD_REQUEST, "invalid request", [fault])
     total = sub_report_count(first, last, days)
@@ -46,9 +63,7 @@ def request_report(request: ReportRequest) -> Response[str]:
         "subRangeDays": request.sub_range_days,
     }
     # The email stays in the table: never in the execution's input or history.
-    reports.create(
-        settings.reports_table, {**job, "email": request.email, "subReportsTotal": total}
-    )
+    reports.create(settings.reports_table, {**job, "email": email, "subReportsTotal": total})
     stepfunctions.start_execution(settings.state_machine_arn, report_id, job)
     logger.info("report requested", extra={"report_id": report_id, "sub_reports": total})
     return json_response(HTTPStatus.ACCEPTED, {"id": report_id, "status": f"/reports/{report_id}"})

@@ -7,6 +7,9 @@ from datetime import date, timedelta
 
 from pydantic import BaseModel
 
+# No activity predates it; a far-off day would also overflow the date arithmetic of the split.
+EARLIEST_DAY = date(2000, 1, 1)
+
 
 class SubRange(BaseModel):
     """Days [start, end): start included, end excluded."""
@@ -44,10 +47,14 @@ def sub_report_count(first: date, last: date, days: int) -> int:
 
 
 def range_fault(
-    first: date, last: date, days: int, max_range_days: int, max_sub_reports: int
+    first: date, last: date, days: int, max_range_days: int, max_sub_reports: int, today: date
 ) -> str | None:
-    """Why a report of first..last in sub-ranges of `days` days is too large to make, as a
-    field error of the request (its field, then what is wrong); None when it is not."""
+    """Why a report of first..last in sub-ranges of `days` days cannot be made (a day outside
+    EARLIEST_DAY..today, or too large), as a field error of the request (its field, then what
+    is wrong); None when it can."""
+    for field, day in (("from", first), ("to", last)):
+        if not EARLIEST_DAY <= day <= today:
+            return f"{field}: must be a day from {EARLIEST_DAY.isoformat()} to today"
     if days_in(first, last) > max_range_days:
         return f"to: the range is longer than {max_range_days} days"
     if sub_report_count(first, last, days) > max_sub_reports:

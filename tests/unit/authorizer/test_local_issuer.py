@@ -1,0 +1,34 @@
+"""The local issuer's command line (`make token`): the claims a token carries, as Cognito's ID
+tokens carry them."""
+
+import jwt
+import pytest
+
+from devkit import local_issuer
+
+
+@pytest.fixture
+def printed_claims(monkeypatch, capsys):
+    """Run `devkit issuer token` with these arguments; the claims of the token it printed."""
+    monkeypatch.setattr(local_issuer, "signing_key", lambda: KEY)
+
+    def run(*arguments: str) -> dict:
+        local_issuer.main(["token", *arguments])
+        token = capsys.readouterr().out.strip().splitlines()[-1]
+        return jwt.decode(token, options={"verify_signature": False})
+
+    return run
+
+
+KEY = local_issuer.new_key()
+
+
+def test_an_email_is_given_as_verified(printed_claims):
+    claims = printed_claims("--user", "ana", "--role", "analyst", "--email", "ana@acme.example")
+    assert claims["email"] == "ana@acme.example"
+    assert claims["email_verified"] is True
+
+
+def test_without_an_email_the_token_has_none(printed_claims):
+    claims = printed_claims("--user", "ana", "--role", "analyst", "--claim", "org=acme")
+    assert {"sub", "roles", "org", "iss", "aud", "iat", "nbf", "exp"} == set(claims)
