@@ -255,7 +255,7 @@ def test_aws_stages_limit_each_client_on_the_api_stage(stage):
     stack = rendered(stage)
     assert {"ApiWebAcl", "ApiWebAclAssociation"} <= stack.resources()
     acl = stack.cfn["Resources"]["ApiWebAcl"]["Properties"]
-    [rule] = acl["Rules"]
+    [rule] = [rule for rule in acl["Rules"] if "RateBasedStatement" in rule["Statement"]]
     assert rule["Action"]["Block"]["CustomResponse"]["ResponseCode"] == 429
     rate = rule["Statement"]["RateBasedStatement"]
     assert rate["AggregateKeyType"] == "IP"
