@@ -37,6 +37,9 @@ def dead_letter_places() -> set[str]:
                 places.add(referenced(failure["Destination"]))
             if "Arn" in event.get("Properties", {}).get("DeadLetterConfig", {}):
                 places.add(referenced(event["Properties"]["DeadLetterConfig"]["Arn"]))
+        failure = properties.get("EventInvokeConfig", {}).get("DestinationConfig", {})
+        if "OnFailure" in failure:
+            places.add(referenced(failure["OnFailure"]["Destination"]))
         for target in properties.get("Targets", []):
             if "DeadLetterConfig" in target:
                 places.add(referenced(target["DeadLetterConfig"]["Arn"]))
@@ -78,6 +81,51 @@ def test_every_event_bridge_target_has_a_dead_letter_queue():
     assert "CommsScheduleFunction.Retry" in rule_events
     for name, event in rule_events.items():
         assert "Arn" in event.get("DeadLetterConfig", {}), name
+
+
+def test_every_function_invoked_asynchronously_keeps_what_it_failed_on():
+    scheduled = {
+        name: resource["Properties"]
+        for name, resource in of_type("AWS::Serverless::Function").items()
+        if any(
+            event["Type"] in RULE_EVENTS
+            for event in resource["Properties"].get("Events", {}).values()
+        )
+    }
+    assert {"CommsScheduleFunction", "CommsReclaimFunction"} <= set(scheduled)
+    for name, properties in scheduled.items():
+        failure = properties.get("EventInvokeConfig", {}).get("DestinationConfig", {})
+        assert failure.get("OnFailure", {}).get("Type") == "SQS", name
+
+
+def test_a_dead_letter_queue_something_consumes_parks_what_keeps_failing_behind_it():
+    consumed = {
+        referenced(event["Properties"]["Queue"])
+        for resource in of_type("AWS::Serverless::Function").values()
+        for event in resource["Properties"].get("Events", {}).values()
+        if event["Type"] == "SQS"
+    }
+    consumed_dead_letters = consumed & dead_letter_places()
+    assert "CommsDeadLetterQueue" in consumed_dead_letters
+    for queue in consumed_dead_letters:
+        parked = RESOURCES[queue]["Properties"].get("RedrivePolicy", {})
+        assert parked, f"{queue} is consumed but parks nothing"
+        assert referenced(parked["deadLetterTargetArn"]) not in consumed, queue
+
+
+@pytest.mark.parametrize("function", sorted(of_type("AWS::Serverless::Function")))
+def test_every_function_raises_an_errors_alarm_to_the_operations_topic(function):
+    alarm = RESOURCES.get(f"{function}ErrorsAlarm")
+    assert alarm, f"{function} has no {function}ErrorsAlarm"
+    assert alarm.get("Condition") == RESOURCES[function].get("Condition")
+    properties = alarm["Properties"]
+    assert (properties["Namespace"], properties["MetricName"]) == ("AWS/Lambda", "Errors")
+    assert properties["Dimensions"] == [{"Name": "FunctionName", "Value": function}]
+    assert (properties["ComparisonOperator"], properties["Threshold"]) == (
+        "GreaterThanThreshold",
+        0,
+    )
+    assert properties["AlarmActions"] == ["OperationsTopic"]
 
 
 def test_the_stream_keeps_records_long_after_the_trigger_gives_up_on_them():

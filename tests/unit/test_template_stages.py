@@ -248,3 +248,38 @@ def test_the_stacks_own_pool_puts_the_users_organisation_in_the_token(stage):
 def test_the_local_stage_has_no_organisation_trigger():
     # the local issuer puts `org` in its tokens itself (make token ... ORG=...)
     assert "StaffOrganisationClaimFunction" not in rendered("local").resources()
+
+
+@pytest.mark.parametrize("stage", ["dev", "staging", "prod"])
+def test_aws_stages_limit_each_client_on_the_api_stage(stage):
+    stack = rendered(stage)
+    assert {"ApiWebAcl", "ApiWebAclAssociation"} <= stack.resources()
+    acl = stack.cfn["Resources"]["ApiWebAcl"]["Properties"]
+    [rule] = [rule for rule in acl["Rules"] if "RateBasedStatement" in rule["Statement"]]
+    assert rule["Action"]["Block"]["CustomResponse"]["ResponseCode"] == 429
+    rate = rule["Statement"]["RateBasedStatement"]
+    assert rate["AggregateKeyType"] == "IP"
+    assert rate["Limit"] == {"Ref": "ClientRequestLimit"}
+    association = stack.cfn["Resources"]["ApiWebAclAssociation"]["Properties"]
+    assert association["WebACLArn"] == {"Fn::GetAtt": ["ApiWebAcl", "Arn"]}
+    # The stage SAM makes for the Api (its Ref, the stage's name, also orders the association).
+    assert association["ResourceArn"]["Fn::Sub"].endswith("/restapis/${Api}/stages/${ApiStage}")
+    assert stack.cfn["Resources"]["ApiStage"]["Type"] == "AWS::ApiGateway::Stage"
+
+
+def test_the_local_cloud_has_no_waf_and_says_so():
+    # The community local cloud serves no WAF: the per-client limit is tested on the template.
+    assert not {"ApiWebAcl", "ApiWebAclAssociation"} & rendered("local").resources()
+
+
+def test_the_ses_sending_pace_raises_an_alarm_everywhere():
+    for stage in ("local", "dev", "prod"):
+        assert "SesSendingQuotaAlarm" in rendered(stage).resources()
+    alarm = rendered("prod").cfn["Resources"]["SesSendingQuotaAlarm"]["Properties"]
+    assert (alarm["Namespace"], alarm["MetricName"], alarm["Statistic"]) == (
+        "AWS/SES",
+        "Send",
+        "Sum",
+    )
+    assert alarm["Threshold"] == {"Ref": "SesHourlySendAlarm"}
+    assert alarm["AlarmActions"] == [{"Ref": "OperationsTopic"}]

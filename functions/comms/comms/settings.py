@@ -42,6 +42,8 @@ class WorkerSettings(DeadLetterSettings):
 
 
 class ReclaimSettings(DeadLetterSettings):
+    # A QUEUED communication's message is queued again here when it never went out.
+    queue_url: str
     # The CloudWatch namespace of the stack's own metrics (the alarm watches it there).
     metrics_namespace: str
 

@@ -31,6 +31,11 @@ class ReportsApiSettings(ReportLinkSettings):
     max_sub_reports: int = Field(default=1200, ge=1)
 
 
+class SweepSettings(ReportsSettings):
+    reports_table: str
+    state_machine_arn: str
+
+
 class SplitSettings(ReportsSettings):
     reports_table: str
 

@@ -166,3 +166,23 @@ def test_a_re_send_that_died_is_failed_and_re_sent_by_the_retry_workflow(stack_o
         what=f"{communication_id} re-sent by the schedule",
     )
     sent_once(stack_outputs, communication_id, number, attempt="5")
+
+
+def test_a_communication_whose_message_never_reached_the_queue_is_queued_and_sent(
+    stack_outputs,
+):
+    # GIVEN an SMS stored QUEUED whose message never went out, its settleBy passed
+    number = new_number()
+    communication_id = stored_sms(
+        stack_outputs, {"S": number}, settleBy={"N": str(int(time.time()) - 1)}
+    )
+    # WHEN the sweeper runs
+    assert sweep()["returned"] >= 1
+    # THEN its message is queued, and the real worker sends it as attempt 1, once
+    wait_until(
+        lambda: record(stack_outputs, communication_id)["status"] == "SENT",
+        timeout=QUEUE_PHASE_SECONDS,
+        interval=1,
+        what=f"{communication_id} SENT through the queue",
+    )
+    sent_once(stack_outputs, communication_id, number, attempt="1")

@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from devkit import local_issuer, prospect_activity
+from devkit import stack as stack_tool
 from devkit.local_cloud import client, endpoint, resource, wait_for_execution, wait_until
 from support.tokens import bearer, reviewer_token
 
@@ -297,3 +298,31 @@ def test_another_organisations_report_is_refused(api, organisations):
         f"{api}/reports", json=body, headers=token_for(globex, "reviewer"), timeout=HTTP_TIMEOUT
     )
     assert response.status_code == 403
+
+
+def test_a_report_whose_execution_never_started_is_started_by_the_sweeper(api, organisations):
+    # GIVEN a report recorded RUNNING long ago whose execution never started (the API's start
+    # failed after the record was written)
+    items = organisations["acme"]
+    organisation, report_id = org_of(items), str(uuid.uuid4())
+    resource("dynamodb").Table(stack_tool.physical_id("ReportsReportsTable")).put_item(
+        Item={
+            "reportId": report_id,
+            "organisationId": organisation,
+            "from": "2024-02-01",
+            "to": "2024-02-10",
+            "subRangeDays": 7,
+            "email": "ana@example.com",
+            "subReportsTotal": 2,
+            "status": "RUNNING",
+            "createdAt": "2026-11-29T12:00:00+00:00",
+        }
+    )
+    # WHEN the sweeper runs
+    answer = client("lambda").invoke(FunctionName=stack_tool.physical_id("ReportsSweepFunction"))
+    assert "FunctionError" not in answer, answer["Payload"].read()
+    assert json.loads(answer["Payload"].read())["started"] >= 1
+    # THEN the report runs to the end, with exactly its rows
+    status = finished(api, organisation, report_id)
+    assert status["status"] == "SUCCEEDED", status
+    assert status["rowCount"] == len(expected_rows(items, "2024-02-01", "2024-02-10"))

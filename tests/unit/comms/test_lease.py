@@ -292,3 +292,37 @@ def test_a_sweep_reads_a_bounded_number_of_pages_and_the_next_takes_the_rest(
     assert reclaim.handler({}, lambda_context) == {"lapsed": 2, "returned": 2}
     assert reclaim.handler({}, lambda_context) == {"lapsed": 1, "returned": 1}
     assert len(queued_messages(DEAD_LETTER_QUEUE)) == 3
+
+
+# A communication stored whose message never reached the queue
+
+
+def test_a_communication_whose_message_was_never_queued_is_queued_by_the_sweeper_once(
+    api, reclaim, worker, lambda_context, communications, clock
+):
+    # GIVEN the queue is gone when the API stores a communication
+    sqs = boto3.client("sqs")
+    sqs.delete_queue(QueueUrl=sqs.get_queue_url(QueueName=QUEUE)["QueueUrl"])
+    body = {"type": "email", "recipient": "customer@example.com", "subject": "S", "body": "B"}
+    answer = api.handler(api_event("POST", "/communications", body), lambda_context)
+    # THEN it is accepted and stored QUEUED: not lost, though its message is
+    assert answer["statusCode"] == 202
+    communication_id = json.loads(answer["body"])["id"]
+    assert record(communication_id)["status"] == "QUEUED"
+    sqs.create_queue(QueueName=QUEUE)
+    # AND a sweep inside its lease leaves it alone
+    assert reclaim.handler({}, lambda_context) == {"lapsed": 0, "returned": 0}
+    # WHEN the sweeper runs after the lease, twice
+    from comms.dal.communications import QUEUED_LEASE_SECONDS
+
+    clock.advance(QUEUED_LEASE_SECONDS + 1)
+    assert reclaim.handler({}, lambda_context) == {"lapsed": 1, "returned": 1}
+    assert reclaim.handler({}, lambda_context) == {"lapsed": 0, "returned": 0}
+    # THEN its message is queued once, and the worker sends it as attempt 1
+    [queued] = queued_messages(QUEUE)
+    assert (queued["primaryId"], queued["attempt"]) == (communication_id, 1)
+    boto3.client("ses").verify_email_identity(EmailAddress=SENDER)
+    worker.handler(sqs_event(queued), lambda_context)
+    stored = record(communication_id)
+    assert (stored["status"], stored["sent"], stored["attempts"]) == ("SENT", 1, 1)
+    assert emails_sent() == 1

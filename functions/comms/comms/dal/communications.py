@@ -23,6 +23,10 @@ BY_STATUS = "byStatus"  # GSI: status (hash), created (range)
 # is surely dead; with the worker's run, within the queue's visibility timeout (180 s), so a
 # message redelivered after its holder died finds the lease lapsed (tests/unit check both).
 CLAIM_LEASE_SECONDS = 120
+# A QUEUED communication is stored before its message is queued: if queueing failed, nothing
+# would ever claim it. It is due to be claimed within this; past it, the sweeper queues its
+# message again (a duplicate is harmless: an attempt is claimed once).
+QUEUED_LEASE_SECONDS = 900
 LAPSED_PAGE = 100  # index entries a sweep reads per query
 
 
@@ -198,9 +202,10 @@ def take_back(
 
 
 def postpone(table_name: str, communication: dict[str, Any], settle_by: int) -> bool:
-    """An overdue RETRYING gets a new due time, once (only if its due time is the one read)."""
-    condition = "#status = :retrying AND sent = :zero AND "
-    values: dict[str, Any] = {":retrying": str(Status.RETRYING), ":zero": 0, ":by": settle_by}
+    """An overdue QUEUED or RETRYING gets a new due time, once (only if it is still in the
+    status and has the due time that were read)."""
+    condition = "#status = :status AND sent = :zero AND "
+    values: dict[str, Any] = {":status": communication["status"], ":zero": 0, ":by": settle_by}
     if "settleBy" in communication:
         condition += "settleBy = :was"
         values[":was"] = communication["settleBy"]

@@ -11,6 +11,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
+from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
 from common.errors import field_errors
@@ -49,12 +50,16 @@ def store_communication(communication: NewCommunication) -> Response[str]:
         "status": str(Status.QUEUED),
         "sent": 0,
         "attempts": 0,
+        # Claimed by then, or the sweeper queues its message (queueing it below may fail).
+        "settleBy": communications.now_epoch() + communications.QUEUED_LEASE_SECONDS,
     }
     communications.put_new(settings.communications_table, item)
-    queues.enqueue(
-        settings.queue_url,
-        SendRequest(primaryId=item["id"], createdBy=created_by, created=item["created"]),
-    )
+    request = SendRequest(primaryId=item["id"], createdBy=created_by, created=item["created"])
+    try:
+        queues.enqueue(settings.queue_url, request)
+    except (BotoCoreError, ClientError):
+        # Stored, so not lost: CommsReclaimFunction queues it once its settleBy has passed.
+        logger.exception("message not queued; the sweeper will", extra={"id": item["id"]})
     logger.info("communication stored", extra={"id": item["id"], "type": item["type"]})
     return json_response(
         HTTPStatus.ACCEPTED, {"id": item["id"], "status": item["status"], "sent": 0}

@@ -1,4 +1,5 @@
-"""The scheduled sweeper: communications whose holder died go back to the retry path.
+"""The scheduled sweeper: communications whose holder died go back to the retry path, and
+communications stored whose message never reached the queue get it.
 
 A claim is a lease (communications.claim): a communication still SENDING, RESENDING or
 RETRYING after its settleBy was dropped by an invocation that died (a timeout while the
@@ -6,7 +7,9 @@ provider throttled, a failed write after the provider accepted). Each is returne
 conditional write: a lost send is a failed attempt whose message goes to the dead-letter queue
 (the requeue function then does what it does for a refusal), a lost re-send is settled as a
 refused one, and a RETRYING whose dead-letter message was lost gets it again (a duplicate is
-harmless: each attempt is claimed once). How many were found is a metric an alarm watches.
+harmless: each attempt is claimed once). A QUEUED past its settleBy (the API stored it, then
+queueing its message failed, or the queue is far behind) gets its message queued again, once per
+QUEUED_LEASE_SECONDS. How many were found is a metric an alarm watches.
 """
 
 from __future__ import annotations
@@ -39,6 +42,20 @@ def _dead_letter(communication: dict[str, Any], delay_seconds: int) -> None:
     queues.enqueue(settings.dead_letter_queue_url, request, delay_seconds=delay_seconds)
 
 
+def lost_enqueue(communication: dict[str, Any]) -> bool:
+    table = settings.communications_table
+    due = communications.now_epoch() + communications.QUEUED_LEASE_SECONDS
+    if not communications.postpone(table, communication, due):
+        return False
+    request = SendRequest(
+        primaryId=communication["id"],
+        createdBy=communication["createdBy"],
+        created=communication["created"],
+    )
+    queues.enqueue(settings.queue_url, request)
+    return True
+
+
 def lost_send(communication: dict[str, Any]) -> bool:
     ttl = settings.requeue_ttl_seconds
     table = settings.communications_table
@@ -63,6 +80,7 @@ def lost_dead_letter(communication: dict[str, Any]) -> bool:
 
 
 RETURN = {
+    Status.QUEUED: lost_enqueue,
     Status.SENDING: lost_send,
     Status.RESENDING: lost_resend,
     Status.RETRYING: lost_dead_letter,

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
+
+from boto3.dynamodb.conditions import Key
 
 from common.aws import table
 from common.dynamodb import from_item, to_item, written
@@ -14,6 +17,32 @@ def create(table_name: str, record: dict[str, Any]) -> None:
         Item=to_item({**record, "status": "RUNNING", "createdAt": _now()}),
         ConditionExpression="attribute_not_exists(reportId)",
     )
+
+
+BY_STATUS = "byStatus"  # GSI: status (hash), createdAt (range)
+RUNNING_PAGE = 100  # index entries the sweeper reads per query
+
+
+def running_since_before(
+    table_name: str, moment: datetime, max_pages: int
+) -> Iterator[dict[str, Any]]:
+    """The RUNNING reports created before `moment`, oldest first; at most `max_pages` pages."""
+    condition = Key("status").eq("RUNNING") & Key("createdAt").lt(
+        moment.astimezone(UTC).isoformat(timespec="seconds")
+    )
+    key = None
+    for _ in range(max_pages):
+        page = table(table_name).query(
+            IndexName=BY_STATUS,
+            KeyConditionExpression=condition,
+            Limit=RUNNING_PAGE,
+            **({"ExclusiveStartKey": key} if key else {}),
+        )
+        for item in page.get("Items", []):
+            yield from_item(item)
+        key = page.get("LastEvaluatedKey")
+        if not key:
+            return
 
 
 def get(table_name: str, report_id: str) -> dict[str, Any] | None:

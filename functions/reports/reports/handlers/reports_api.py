@@ -6,12 +6,14 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 
 from aws_lambda_powertools.event_handler import Response
+from botocore.exceptions import BotoCoreError, ClientError
 
 from common import stepfunctions
 from common.http import api_handler, json_response, problem, require_uuid, rest_api
 from common.observability import logger
 from common.settings import load_settings
 from reports.dal import reports, storage
+from reports.logic.execution import execution_input
 from reports.logic.ranges import range_fault, sub_report_count
 from reports.logic.status import describe_report
 from reports.models import ReportRequest
@@ -55,16 +57,24 @@ def request_report(request: ReportRequest) -> Response[str]:
         return problem(HTTPStatus.BAD_REQUEST, "invalid request", [fault])
     total = sub_report_count(first, last, days)
     report_id = str(uuid.uuid4())
-    job = {
+    record = {
         "reportId": report_id,
         "organisationId": request.organisation_id,
         "from": request.first_day.isoformat(),
         "to": request.last_day.isoformat(),
         "subRangeDays": request.sub_range_days,
+        "email": email,
+        "subReportsTotal": total,
     }
     # The email stays in the table: never in the execution's input or history.
-    reports.create(settings.reports_table, {**job, "email": email, "subReportsTotal": total})
-    stepfunctions.start_execution(settings.state_machine_arn, report_id, job)
+    reports.create(settings.reports_table, record)
+    try:
+        stepfunctions.start_execution(
+            settings.state_machine_arn, report_id, execution_input(record)
+        )
+    except (BotoCoreError, ClientError):
+        # Recorded, so not lost: ReportsSweepFunction starts it after its grace period.
+        logger.exception("report not started; the sweeper will", extra={"report_id": report_id})
     logger.info("report requested", extra={"report_id": report_id, "sub_reports": total})
     return json_response(HTTPStatus.ACCEPTED, {"id": report_id, "status": f"/reports/{report_id}"})
 
