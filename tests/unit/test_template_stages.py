@@ -176,7 +176,7 @@ def test_the_real_services_must_be_https(name):
     template, _ = _translated()
     pattern = re.compile(template["Parameters"][name]["AllowedPattern"])
     assert pattern.fullmatch("https://bureau.example.com/v1/reports")
-    assert pattern.fullmatch("")  # local and dev: the stack's own double
+    assert pattern.fullmatch("")  # local: the stack's own double
     assert not pattern.fullmatch("http://bureau.example.com/v1/reports")
     assert not pattern.fullmatch("bureau.example.com")
 
@@ -250,3 +250,34 @@ def test_the_stacks_own_pool_puts_the_users_organisation_in_the_token(stage):
 def test_the_local_stage_has_no_organisation_trigger():
     # the local issuer puts `org` in its tokens itself (make token ... ORG=...)
     assert "StaffOrganisationClaimFunction" not in rendered("local").resources()
+
+
+@pytest.mark.parametrize("name", ["AuthTokenIssuer", "AuthJwksUrl"])
+def test_the_token_issuer_and_its_keys_must_be_https(name):
+    template, _ = _translated()
+    pattern = re.compile(template["Parameters"][name]["AllowedPattern"])
+    assert pattern.fullmatch("https://issuer.example.com/pool")
+    assert pattern.fullmatch("")  # the stack's own pool, or the local cloud's issuer
+    assert not pattern.fullmatch("http://issuer.example.com/pool")
+    assert not pattern.fullmatch("issuer.example.com/pool")
+
+
+def test_an_authorizer_answer_is_kept_five_minutes_at_most():
+    template, _ = _translated()
+    cache = template["Parameters"]["AuthCacheSeconds"]
+    assert cache["MaxValue"] <= 300 and cache["Default"] <= cache["MaxValue"]
+    # the API's authorizer keeps its answers for that parameter's seconds (SAM fills it in)
+    identity = template["Resources"]["Api"]["Properties"]["Auth"]["Authorizers"]["StaffAuthorizer"][
+        "Identity"
+    ]
+    assert identity["ReauthorizeEvery"] == {"Ref": "AuthCacheSeconds"}
+    body = rendered("prod").cfn["Resources"]["Api"]["Properties"]["Body"]
+    authorizer = body["securityDefinitions"]["StaffAuthorizer"]["x-amazon-apigateway-authorizer"]
+    assert 0 < authorizer["authorizerResultTtlInSeconds"] <= 300
+
+
+@pytest.mark.parametrize("stage", AWS_STAGES)
+def test_the_stacks_own_pool_requires_mfa(stage):
+    pool = rendered(stage).cfn["Resources"]["StaffUserPool"]["Properties"]
+    assert pool["MfaConfiguration"] == "ON"
+    assert pool["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
