@@ -409,9 +409,8 @@ def test_a_step_that_fails_leaves_the_application_failed_naming_the_step(outputs
         "M": {"state": {"S": "ValidateApplication"}, "error": {"S": "ApplicationNotFound"}}
     }
     assert "Traceback" not in json.dumps(found)
-    assert requests.get(
-        f"{api}/applications/{application_id}", timeout=HTTP_TIMEOUT
-    ).status_code == (404)
+    public = requests.get(f"{api}/applications/{application_id}", timeout=HTTP_TIMEOUT)
+    assert public.status_code == 404, public.text
 
 
 def test_a_producers_own_id_is_not_answered_by_the_public_status(outputs, api):
