@@ -133,21 +133,24 @@ class Rendered:
         return failed
 
 
+AWS_STAGES = ["dev", "staging", "prod"]
+
+
 def rendered(stage: str, **parameters: str) -> Rendered:
-    if stage in ("staging", "prod"):
+    if stage in AWS_STAGES:
         parameters = REAL_SERVICES | parameters
     return Rendered({"Stage": stage, **parameters})
 
 
-@pytest.mark.parametrize("stage", ["local", "dev"])
-def test_the_test_doubles_exist_in_local_and_dev(stage):
-    stack = rendered(stage)
+def test_the_test_doubles_exist_on_the_local_cloud():
+    stack = rendered("local")
     assert stack.resources() >= TEST_DOUBLES
     assert set(stack.routes()) >= TEST_DOUBLE_ROUTES
 
 
-@pytest.mark.parametrize("stage", ["staging", "prod"])
-def test_staging_and_prod_have_no_test_doubles(stage):
+@pytest.mark.parametrize("stage", AWS_STAGES)
+def test_aws_stages_have_no_test_doubles(stage):
+    # dev too: its authorizer trusts Cognito, and a public /double could complete tasks
     stack = rendered(stage)
     resources = stack.resources()
     assert not resources & TEST_DOUBLES
@@ -156,17 +159,16 @@ def test_staging_and_prod_have_no_test_doubles(stage):
     assert not stack.failed_rules()
 
 
-@pytest.mark.parametrize("stage", ["staging", "prod"])
+@pytest.mark.parametrize("stage", AWS_STAGES)
 @pytest.mark.parametrize("missing", sorted(REAL_SERVICES))
-def test_staging_and_prod_refuse_to_deploy_without_the_real_services(stage, missing):
+def test_aws_stages_refuse_to_deploy_without_the_real_services(stage, missing):
     stack = rendered(stage, **{missing: ""})
     assert len(stack.failed_rules()) == 1
     assert missing in stack.failed_rules()[0]
 
 
-@pytest.mark.parametrize("stage", ["local", "dev"])
-def test_local_and_dev_may_use_the_doubles(stage):
-    assert rendered(stage).failed_rules() == []
+def test_the_local_stage_may_use_the_doubles():
+    assert rendered("local").failed_rules() == []
 
 
 @pytest.mark.parametrize("name", sorted(REAL_SERVICES))
@@ -174,7 +176,7 @@ def test_the_real_services_must_be_https(name):
     template, _ = _translated()
     pattern = re.compile(template["Parameters"][name]["AllowedPattern"])
     assert pattern.fullmatch("https://bureau.example.com/v1/reports")
-    assert pattern.fullmatch("")  # local and dev: the stack's own double
+    assert pattern.fullmatch("")  # local: the stack's own double
     assert not pattern.fullmatch("http://bureau.example.com/v1/reports")
     assert not pattern.fullmatch("bureau.example.com")
 
@@ -283,3 +285,34 @@ def test_the_ses_sending_pace_raises_an_alarm_everywhere():
     )
     assert alarm["Threshold"] == {"Ref": "SesHourlySendAlarm"}
     assert alarm["AlarmActions"] == [{"Ref": "OperationsTopic"}]
+
+
+@pytest.mark.parametrize("name", ["AuthTokenIssuer", "AuthJwksUrl"])
+def test_the_token_issuer_and_its_keys_must_be_https(name):
+    template, _ = _translated()
+    pattern = re.compile(template["Parameters"][name]["AllowedPattern"])
+    assert pattern.fullmatch("https://issuer.example.com/pool")
+    assert pattern.fullmatch("")  # the stack's own pool, or the local cloud's issuer
+    assert not pattern.fullmatch("http://issuer.example.com/pool")
+    assert not pattern.fullmatch("issuer.example.com/pool")
+
+
+def test_an_authorizer_answer_is_kept_five_minutes_at_most():
+    template, _ = _translated()
+    cache = template["Parameters"]["AuthCacheSeconds"]
+    assert cache["MaxValue"] <= 300 and cache["Default"] <= cache["MaxValue"]
+    # the API's authorizer keeps its answers for that parameter's seconds (SAM fills it in)
+    identity = template["Resources"]["Api"]["Properties"]["Auth"]["Authorizers"]["StaffAuthorizer"][
+        "Identity"
+    ]
+    assert identity["ReauthorizeEvery"] == {"Ref": "AuthCacheSeconds"}
+    body = rendered("prod").cfn["Resources"]["Api"]["Properties"]["Body"]
+    authorizer = body["securityDefinitions"]["StaffAuthorizer"]["x-amazon-apigateway-authorizer"]
+    assert 0 < authorizer["authorizerResultTtlInSeconds"] <= 300
+
+
+@pytest.mark.parametrize("stage", AWS_STAGES)
+def test_the_stacks_own_pool_requires_mfa(stage):
+    pool = rendered(stage).cfn["Resources"]["StaffUserPool"]["Properties"]
+    assert pool["MfaConfiguration"] == "ON"
+    assert pool["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]

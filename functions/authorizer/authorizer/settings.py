@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import ClassVar
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from common.settings import FunctionSettings, env_names
 
@@ -13,6 +13,8 @@ from common.settings import FunctionSettings, env_names
 class AuthorizerSettings(FunctionSettings, alias_generator=env_names("AUTHORIZER_")):
     """Each field is read from the variable AUTHORIZER_<FIELD NAME>."""
 
+    # Where the stack runs: only the local cloud's issuer may be reached over plain http.
+    stage: str = Field(alias="STAGE")
     # Who issues the tokens and for whom: a token from another issuer or for another audience
     # is refused.
     token_issuer: str = Field(min_length=1)
@@ -46,3 +48,11 @@ class AuthorizerSettings(FunctionSettings, alias_generator=env_names("AUTHORIZER
     @classmethod
     def _json(cls, value):
         return json.loads(value) if isinstance(value, str) else value
+
+    @field_validator("token_issuer", "jwks_url")
+    @classmethod
+    def _https_outside_the_local_cloud(cls, value: str, info: ValidationInfo) -> str:
+        # Keys fetched over http could be swapped on the way: every token would be forgeable.
+        if info.data.get("stage") != "local" and not value.startswith("https://"):
+            raise ValueError("must be an https:// URL outside the local stage")
+        return value

@@ -115,6 +115,15 @@ def all_logged(
     return wait_until(written, 30, what=f"{count} {log_type} log entries of {application_id}")
 
 
+def stored_item(outputs: dict, application_id: str) -> dict:
+    """The application's item in its table, as staff (and a test) may read it."""
+    return client("dynamodb").get_item(
+        TableName=outputs["ApplicationsTableName"],
+        Key={"applicationId": {"S": application_id}},
+        ConsistentRead=True,
+    )["Item"]
+
+
 def put_records(outputs: dict, partition_key: str, payloads: list[bytes]) -> None:
     answer = client("kinesis").put_records(
         StreamName=outputs["ApplicationStreamName"],
@@ -288,10 +297,14 @@ def test_a_referral_is_decided_through_the_reviews_api(outputs, api, reviewer):
         "reasons": ["decline on review"],
         "reviewedBy": "rita",
     }
+    stored = stored_item(outputs, application_id)
+    assert (stored["decision"]["S"], stored["reviewedBy"]["S"]) == ("decline", "rita")
+    # AND the public status shows the decision, but neither who made it nor the reviewer's note
     status = requests.get(f"{api}/applications/{application_id}", timeout=HTTP_TIMEOUT)
+    assert status.status_code == 200, status.text
     found = status.json()
-    assert (found["decision"], found["reviewedBy"]) == ("decline", "rita")
-    # AND the reviewer's note stays with staff: not in the public status
+    assert found["decision"] == "decline" and "reviewedBy" not in found
+    assert "rita" not in status.text
     assert "income not evidenced" not in status.text
     # AND a second answer finds nothing left to decide
     again = answer_review(api, application_id, reviewer, {"outcome": "approve"})
@@ -386,10 +399,33 @@ def test_a_step_that_fails_leaves_the_application_failed_naming_the_step(outputs
     )
     # WHEN it runs
     execution = wait_for_screening(outputs, application_id)
-    # THEN it fails, and the application is visibly failed with the step and the error's name
+    # THEN it fails, and the application is failed with the step and the error's name (read
+    # from its table: the public status answers only for ids the service issued)
     assert execution.status == "FAILED"
     assert execution.error == "ScreeningFailed"
-    found = requests.get(f"{api}/applications/{application_id}", timeout=HTTP_TIMEOUT).json()
-    assert found["status"] == "failed"
-    assert found["failure"] == {"state": "ValidateApplication", "error": "ApplicationNotFound"}
+    found = stored_item(outputs, application_id)
+    assert found["status"] == {"S": "failed"}
+    assert found["failure"] == {
+        "M": {"state": {"S": "ValidateApplication"}, "error": {"S": "ApplicationNotFound"}}
+    }
     assert "Traceback" not in json.dumps(found)
+    public = requests.get(f"{api}/applications/{application_id}", timeout=HTTP_TIMEOUT)
+    assert public.status_code == 404, public.text
+
+
+def test_a_producers_own_id_is_not_answered_by_the_public_status(outputs, api):
+    # GIVEN an application a producer put on the stream itself, under its own id
+    application_id = new_id("producer")
+    put_records(
+        outputs,
+        application_id,
+        [json.dumps(sample_application("approve", application_id)).encode()],
+    )
+    # WHEN it has been screened and decided
+    assert wait_for_screening(outputs, application_id).status == "SUCCEEDED"
+    assert stored_item(outputs, application_id)["decision"] == {"S": "approve"}
+    # THEN the public status does not answer for it, as for an id it never saw
+    answer = requests.get(f"{api}/applications/{application_id}", timeout=HTTP_TIMEOUT)
+    unknown = requests.get(f"{api}/applications/{new_id('never')}", timeout=HTTP_TIMEOUT)
+    assert answer.status_code == unknown.status_code == 404, answer.text
+    assert answer.json() == unknown.json()

@@ -31,6 +31,7 @@ def issuer_key():
 
 def configured(scope_roles: dict | None) -> AuthorizerSettings:
     values = {
+        "STAGE": "unit",
         "AUTHORIZER_TOKEN_ISSUER": ISSUER,
         "AUTHORIZER_TOKEN_AUDIENCE": "workflows-api",
         "AUTHORIZER_JWKS_URL": JWKS_URL,

@@ -161,6 +161,7 @@ def test_the_token_endpoint_issues_a_token_the_authorizer_takes_for_the_resend_r
     # AND the authorizer, configured as the stack configures it, gives it the service role
     config = AuthorizerSettings.model_validate(
         {
+            "STAGE": "local",
             "AUTHORIZER_TOKEN_ISSUER": ISSUER,
             "AUTHORIZER_TOKEN_AUDIENCE": "serverless-workflows",
             "AUTHORIZER_JWKS_URL": f"{ISSUER}/.well-known/jwks.json",

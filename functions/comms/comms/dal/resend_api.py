@@ -88,7 +88,7 @@ class ResendApi:
         self._url = api_url.rstrip("/")
         self._http = session(retries)
         self._timeout = timeout_seconds
-        # The stack's own token endpoint (local and dev stages) unless the secret names one.
+        # The stack's own token endpoint (the local stage) unless the secret names one.
         own_token_url = f"{self._url}/sandbox/oauth2/token"
         self.token = ServiceToken(secret_id, self._http, timeout_seconds, own_token_url)
 

@@ -1,4 +1,4 @@
-"""A token endpoint for the local and dev stages only (what Cognito's /oauth2/token is in AWS):
+"""A token endpoint for the local stage only (what Cognito's /oauth2/token is in AWS):
 client credentials in, an RS256 access token signed with the local issuer's key out.
 
 The token has no audience, like Cognito's access tokens: `client_id`, `scope` and

@@ -36,6 +36,29 @@ class ApplicationNotFound(Exception):
 
 
 RECORD = "record"
+# Set by POST /applications only: the status endpoint answers for the ids the service issued,
+# never for a producer's own ids on the stream (which may be guessable: app-sample-0001).
+ISSUED_AT = "issuedAt"
+
+
+def mark_issued(table_name: str, application_id: str) -> None:
+    """Note that the service issued this id (before its record is on the stream, so the status
+    endpoint can answer as soon as the trigger has stored it)."""
+    table(table_name).update_item(
+        Key={"applicationId": application_id},
+        UpdateExpression="SET #issued = if_not_exists(#issued, :now)",
+        ExpressionAttributeNames={"#issued": ISSUED_AT},
+        ExpressionAttributeValues={":now": now()},
+    )
+
+
+def issued_status(table_name: str, application_id: str) -> dict[str, Any] | None:
+    """The application's item when the service issued its id and the trigger has stored it;
+    None otherwise (unknown, a producer's own id, or still on its way)."""
+    found = get(table_name, application_id)
+    if found is None or ISSUED_AT not in found or "status" not in found:
+        return None
+    return found
 
 
 def store_record(table_name: str, application: dict[str, Any]) -> None:

@@ -22,14 +22,13 @@ app = rest_api()
 retry_safe = RetrySafe(settings.idempotency_table)
 
 # What GET may show: status and decision (or the step that failed and its error's name), never
-# personal data, the stored record or a reviewer's note.
+# personal data, the stored record, who reviewed it (staff see that) or a reviewer's note.
 PUBLIC_FIELDS = (
     "applicationId",
     "status",
     "decision",
     "reasons",
     "referralReasons",
-    "reviewedBy",
     "product",
     "requestedAmount",
     "termMonths",
@@ -62,6 +61,7 @@ def submit_application(body: Annotated[dict[str, Any], Body()]) -> Response[str]
 
 
 def accept(application: Application) -> tuple[HTTPStatus, dict]:
+    applications.mark_issued(settings.applications_table, application.application_id)
     stream.put_application(settings.application_stream_name, application.to_json())
     logger.info("application accepted", extra={"application_id": application.application_id})
     return HTTPStatus.ACCEPTED, {
@@ -74,7 +74,8 @@ def accept(application: Application) -> tuple[HTTPStatus, dict]:
 @app.get("/applications/<application_id>")
 @traced
 def application_status(application_id: str) -> Response[str]:
-    found = applications.get(settings.applications_table, application_id)
+    # Only ids this service issued: a producer's own ids on the stream could be walked.
+    found = applications.issued_status(settings.applications_table, application_id)
     if found is None:
         return problem(
             HTTPStatus.NOT_FOUND, "no such application (a new one may still be on its way)"
