@@ -8,7 +8,7 @@ Decimal back, so values cross through these two functions.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -34,6 +34,23 @@ def _plain(value: Any) -> Any:
     if isinstance(value, set | frozenset):
         return sorted(value)
     raise TypeError(f"{type(value).__name__} is not a JSON value")
+
+
+def query_items(
+    table_name: str, max_pages: int | None = None, **query: Any
+) -> Iterator[dict[str, Any]]:
+    """The items a Query finds, page after page, as JSON values; at most `max_pages` pages are
+    read (None: every page), so a sweep's share of an index is bounded."""
+    key = None
+    pages = 0
+    while max_pages is None or pages < max_pages:
+        page = table(table_name).query(**query, **({"ExclusiveStartKey": key} if key else {}))
+        pages += 1
+        for item in page.get("Items", []):
+            yield from_item(item)
+        key = page.get("LastEvaluatedKey")
+        if not key:
+            return
 
 
 def conditional[T](write: Callable[[], T]) -> T | None:

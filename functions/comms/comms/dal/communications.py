@@ -15,7 +15,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr, Key
 
 from common.aws import table
-from common.dynamodb import from_item, to_item, written
+from common.dynamodb import from_item, query_items, to_item, written
 from comms.models import Status
 
 BY_STATUS = "byStatus"  # GSI: status (hash), created (range)
@@ -151,20 +151,14 @@ def lapsed(table_name: str, status: Status, now: int, max_pages: int) -> Iterato
     """The communications in `status` whose settleBy has passed, oldest first; at most
     `max_pages` pages of LAPSED_PAGE index entries are read (the rest waits for the next
     sweep)."""
-    key = None
-    for _ in range(max_pages):
-        page = table(table_name).query(
-            IndexName=BY_STATUS,
-            KeyConditionExpression=Key("status").eq(str(status)),
-            FilterExpression=_lapsed_by(now),
-            Limit=LAPSED_PAGE,
-            **({"ExclusiveStartKey": key} if key else {}),
-        )
-        for item in page.get("Items", []):
-            yield from_item(item)
-        key = page.get("LastEvaluatedKey")
-        if not key:
-            return
+    yield from query_items(
+        table_name,
+        max_pages,
+        IndexName=BY_STATUS,
+        KeyConditionExpression=Key("status").eq(str(status)),
+        FilterExpression=_lapsed_by(now),
+        Limit=LAPSED_PAGE,
+    )
 
 
 def take_back(
@@ -277,16 +271,10 @@ def _key(item: dict[str, Any]) -> dict[str, str]:
 
 def all_failed_ids(table_name: str) -> Iterator[str]:
     """Every FAILED communication's id, oldest first (a projection of ids only)."""
-    key = None
-    while True:
-        page = table(table_name).query(
-            IndexName=BY_STATUS,
-            KeyConditionExpression=Key("status").eq(str(Status.FAILED)),
-            ProjectionExpression="id",
-            **({"ExclusiveStartKey": key} if key else {}),
-        )
-        for item in page.get("Items", []):
-            yield item["id"]
-        key = page.get("LastEvaluatedKey")
-        if not key:
-            return
+    found = query_items(
+        table_name,
+        IndexName=BY_STATUS,
+        KeyConditionExpression=Key("status").eq(str(Status.FAILED)),
+        ProjectionExpression="id",
+    )
+    yield from (item["id"] for item in found)

@@ -9,7 +9,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 
 from common.aws import table
-from common.dynamodb import from_item, to_item, written
+from common.dynamodb import from_item, query_items, to_item, written
 
 
 def create(table_name: str, record: dict[str, Any]) -> None:
@@ -30,19 +30,13 @@ def running_since_before(
     condition = Key("status").eq("RUNNING") & Key("createdAt").lt(
         moment.astimezone(UTC).isoformat(timespec="seconds")
     )
-    key = None
-    for _ in range(max_pages):
-        page = table(table_name).query(
-            IndexName=BY_STATUS,
-            KeyConditionExpression=condition,
-            Limit=RUNNING_PAGE,
-            **({"ExclusiveStartKey": key} if key else {}),
-        )
-        for item in page.get("Items", []):
-            yield from_item(item)
-        key = page.get("LastEvaluatedKey")
-        if not key:
-            return
+    yield from query_items(
+        table_name,
+        max_pages,
+        IndexName=BY_STATUS,
+        KeyConditionExpression=condition,
+        Limit=RUNNING_PAGE,
+    )
 
 
 def get(table_name: str, report_id: str) -> dict[str, Any] | None:
