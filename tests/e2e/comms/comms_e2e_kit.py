@@ -64,3 +64,13 @@ class Notifications:
     def close(self) -> None:
         client("sns").unsubscribe(SubscriptionArn=self.subscription)
         self.sqs.delete_queue(QueueUrl=self.url)
+
+
+def record(outputs: dict, communication_id: str) -> dict:
+    """The communication as stored, each attribute's value as DynamoDB's JSON gives it."""
+    item = client("dynamodb").get_item(
+        TableName=outputs["CommunicationsTableName"],
+        Key={"id": {"S": communication_id}},
+        ConsistentRead=True,
+    )["Item"]
+    return {key: next(iter(value.values())) for key, value in item.items()}

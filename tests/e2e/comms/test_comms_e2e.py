@@ -14,6 +14,7 @@ from e2e.comms.comms_e2e_kit import (
     HTTP_TIMEOUT,
     Notifications,
     emails_by_recipient,
+    record,
     sms_by_number,
 )
 
@@ -65,16 +66,6 @@ def sms_pair(api, operator) -> SmsPair:
         good=post(api, operator, {"type": "sms", "recipient": good_number, "body": "Hi"}),
         good_number=good_number,
     )
-
-
-def record(outputs: dict, communication_id: str) -> dict:
-    table = client("dynamodb")
-    item = table.get_item(
-        TableName=outputs["CommunicationsTableName"],
-        Key={"id": {"S": communication_id}},
-        ConsistentRead=True,
-    )["Item"]
-    return {key: next(iter(value.values())) for key, value in item.items()}
 
 
 def wait_until_stored(

@@ -10,7 +10,7 @@ import time
 import uuid
 
 import pytest
-from e2e.comms.comms_e2e_kit import sms_by_number
+from e2e.comms.comms_e2e_kit import record, sms_by_number
 
 from devkit import stack as stack_tool
 from devkit.local_cloud import client, wait_until
@@ -61,15 +61,6 @@ def crashed_sms(outputs: dict, status: str, claimed_attempt: int, attempts: int)
         settleBy={"N": str(int(time.time()) - 1)},
     )
     return communication_id, number
-
-
-def record(outputs: dict, communication_id: str) -> dict:
-    item = client("dynamodb").get_item(
-        TableName=outputs["CommunicationsTableName"],
-        Key={"id": {"S": communication_id}},
-        ConsistentRead=True,
-    )["Item"]
-    return {key: next(iter(value.values())) for key, value in item.items()}
 
 
 def lost_attempt(outputs: dict, communication_id: str) -> tuple[str, str]:
