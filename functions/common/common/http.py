@@ -82,6 +82,13 @@ def caller_subject(app: APIGatewayRestResolver) -> str | None:
     return subject if isinstance(subject, str) and subject else None
 
 
+def caller_claim(app: APIGatewayRestResolver, name: str) -> str | None:
+    """A claim of the caller's token that the authorizer passed on in its context (API Gateway
+    hands every value over as text), or None when it did not."""
+    value = (app.current_event.request_context.authorizer or {}).get(name)
+    return str(value) if value not in (None, "") else None
+
+
 def rest_api() -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(enable_validation=True, serializer=to_json)
 

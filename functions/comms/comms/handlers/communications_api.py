@@ -15,7 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
 from common.errors import field_errors
-from common.http import api_handler, json_response, problem, rest_api
+from common.http import api_handler, caller_subject, json_response, problem, rest_api
 from common.observability import logger, traced
 from common.settings import load_settings
 from comms.attempts import Result, resend_attempt
@@ -31,15 +31,10 @@ app = rest_api()
 LISTED_FIELDS = ("id", "type", "createdBy", "created", "status", "attempts", "lastError")
 
 
-def _caller() -> str:
-    authorizer = app.current_event.request_context.authorizer or {}
-    return str(authorizer.get("subject") or authorizer.get("principalId") or "")
-
-
 @app.post("/communications")
 @traced
 def store_communication(communication: NewCommunication) -> Response[str]:
-    created_by = _caller()
+    created_by = caller_subject(app)
     if not created_by:
         return problem(HTTPStatus.FORBIDDEN, "no caller identity")
     item = {

@@ -9,7 +9,14 @@ from aws_lambda_powertools.event_handler import Response
 from botocore.exceptions import BotoCoreError, ClientError
 
 from common import stepfunctions
-from common.http import api_handler, json_response, problem, require_uuid, rest_api
+from common.http import (
+    api_handler,
+    caller_claim,
+    json_response,
+    problem,
+    require_uuid,
+    rest_api,
+)
 from common.observability import logger
 from common.settings import load_settings
 from reports.dal import reports, storage
@@ -25,18 +32,14 @@ app = rest_api()
 
 def _caller_organisation() -> str | None:
     # The StaffAuthorizer passes the token's org claim in the request context.
-    authorizer = app.current_event.request_context.authorizer or {}
-    organisation = authorizer.get("org")
-    return str(organisation) if organisation else None
+    return caller_claim(app, "org")
 
 
 def _caller_verified_email() -> str | None:
     """The token's email when its email_verified claim is true: the one address a report of
-    prospects' data may be sent to (API Gateway passes the claims on as strings)."""
-    authorizer = app.current_event.request_context.authorizer or {}
-    email = authorizer.get("email")
-    verified = str(authorizer.get("email_verified", "")).lower() == "true"
-    return str(email) if email and verified else None
+    prospects' data may be sent to."""
+    verified = (caller_claim(app, "email_verified") or "").lower() == "true"
+    return caller_claim(app, "email") if verified else None
 
 
 @app.post("/reports")
