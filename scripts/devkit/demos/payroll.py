@@ -9,19 +9,10 @@ import uuid
 
 import boto3
 
-SAMPLE = """employee_id,employee_name,date,job_code,hours,hourly_rate
-E100,Ada Lovelace,2026-11-02,DEV,24,50
-E100,Ada Lovelace,2026-11-05,DEV,20,50
-E100,Ada Lovelace,2026-11-10,OPS,20,40
-E100,Ada Lovelace,2026-11-11,OPS,10.5,40
-E200,Alan Turing,2026-11-03,OPS,19,30
-E200,Alan Turing,2026-11-04,OPS,19,30
-E200,Alan Turing,2026-11-12,OPS,20,30
-E300,Grace Hopper,2026-11-09,QA,15,45
-E300,Grace Hopper,2026-11-10,QA,15,45
-E300,Grace Hopper,2026-11-13,LEAD,16,60
-E400,Edsger Dijkstra,2026-11-15,DEV,7.5,52
-"""
+from devkit import PROJECT
+
+# The timesheet the README uploads too.
+SAMPLE = (PROJECT / "samples" / "timesheet.csv").read_text()
 
 
 def _run_of(sfn, machine: str, token: str, deadline_s: float = 120) -> dict:
