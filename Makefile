@@ -104,7 +104,7 @@ deploy: setup ## Deploy to real AWS (--config-env dev)
 # invoke and watch start the local cloud themselves when it is not running, and then do only
 # what changed since the last deploy (scripts/devkit/stack_sync.py): nothing, most of the time.
 invoke: $(VENV)/.installed $(WHEELS)/.installed ## Invoke a function of the local stack: make invoke FN=<logical id> EVENT=events/x.json
-	@test -n "$(FN)" || { echo "usage: make invoke FN=<logical id> EVENT=events/<file>.json"; exit 2; }
+	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<logical id> EVENT=events/<file>.json"; exit 2; }
 	@$(LOCAL_AWS) $(DEVKIT) invoke $(FN) $(EVENT)
 
 watch: $(VENV)/.installed $(WHEELS)/.installed ## Keep the local stack in step with the working tree as you save

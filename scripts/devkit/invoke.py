@@ -1,7 +1,9 @@
 """make invoke FN=<logical id> EVENT=events/<file>.json
 
 The Docker-free twin of `sam local invoke`: runs the function deployed on the local cloud with
-the event and prints its result and its logs. The local cloud is started if it is not running,
+the event and prints its result and its logs. An event names the stack's resources as
+`${<stack output name>}` (`"bucket": "${RawDataBucketName}"`), filled from the deployed stack's
+outputs, so one sample event works on any instance. The local cloud is started if it is not running,
 and the stack brought in step with the working tree first, doing only what changed (a deploy,
 new code for one folder's functions, one state machine; nothing when nothing changed: see
 devkit.stack_sync).
@@ -11,15 +13,46 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import sys
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from devkit import stack_sync
 from devkit.local_cloud import endpoint
+
+USAGE = "usage: make invoke FN=<logical id> EVENT=events/<file>.json"
+PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
+
+
+class UnknownOutput(ValueError):
+    """An event names a stack output the stack does not have."""
+
+
+def resolved(event: str, outputs: dict[str, str]) -> str:
+    """The event's text with every ${OutputName} replaced by that output's value."""
+    unknown = sorted({name for name in PLACEHOLDER.findall(event) if name not in outputs})
+    if unknown:
+        raise UnknownOutput(f"the stack has no output {', '.join(unknown)}")
+    # Escaped as a JSON string's contents: the placeholder sits inside one.
+    return PLACEHOLDER.sub(lambda found: json.dumps(outputs[found[1]])[1:-1], event)
+
+
+def event_payload(path: str, outputs: Callable[[], dict[str, str]]) -> bytes:
+    """The event file's text, resolved; the stack's outputs are read only if it names one
+    (botocore's import is most of what an invoke with nothing to sync costs)."""
+    try:
+        text = Path(path).read_text()
+    except OSError as error:
+        sys.exit(f"cannot read the event {path}: {error.strerror}")
+    try:
+        return resolved(text, outputs() if PLACEHOLDER.search(text) else {}).encode()
+    except UnknownOutput as error:
+        sys.exit(f"{path}: {error}")
 
 
 @dataclass
@@ -53,10 +86,11 @@ def invoke(function_name: str, payload: bytes) -> Invocation:
 
 
 def main(arguments: list[str]) -> int:
-    if len(arguments) not in (1, 2):
-        sys.exit(__doc__)
-    logical_id = arguments[0]
-    payload = Path(arguments[1]).read_bytes() if len(arguments) == 2 else b"{}"
+    if len(arguments) != 2:
+        sys.exit(USAGE)
+    logical_id, event_path = arguments
+    if not Path(event_path).is_file():
+        sys.exit(f"no event file {event_path}\n{USAGE}")
     stack_sync.ensure_local_cloud()
     sync = stack_sync.StackSync()
     outcomes = sync.bring_in_step(stack_sync.print_outcome)
@@ -67,7 +101,9 @@ def main(arguments: list[str]) -> int:
         known = ", ".join(sorted(record.sources.functions)) if record else "none recorded"
         sys.exit(f"{logical_id} is not a function of the local stack (its functions: {known})")
     function_name = record.physical[logical_id]
-    invocation = invoke(function_name, payload)
+    from devkit import stack  # botocore: only for an event that names the stack's outputs
+
+    invocation = invoke(function_name, event_payload(event_path, stack.outputs))
     print("--- logs (last 4 KB) ---")
     print(invocation.logs)
     print("--- result ---")
