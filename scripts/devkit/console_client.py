@@ -4,6 +4,7 @@ prints what each run would cost on AWS. Both ask the console the local cloud ser
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -29,10 +30,17 @@ def _get(path: str, **params) -> requests.Response:
             "start it with 'make up'"
         ) from None
     if answer.status_code != 200:
-        message = re.sub(r"<[^>]+>", " ", answer.text)
-        message = re.sub(r"\s+", " ", message).strip()[-400:]
-        raise SystemExit(f"the console answered {answer.status_code}: {message}")
+        raise SystemExit(f"the console answered {answer.status_code}: {plain_message(answer.text)}")
     return answer
+
+
+def plain_message(page: str) -> str:
+    """What an error page says, as plain text: its error paragraph (the console's pages put it
+    in <p class=error>), else its text without the style sheet, scripts and markup."""
+    said = re.search(r"<p class=error>(.*?)</p>", page, re.S)
+    text = said.group(1) if said else re.sub(r"<(style|script)\b.*?</\1>", " ", page, flags=re.S)
+    text = re.sub(r"<[^>]+>", " ", text)
+    return re.sub(r"\s+", " ", html.unescape(text)).strip()[-400:]
 
 
 def save_execution_page(execution_arn: str) -> Path:
