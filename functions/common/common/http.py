@@ -15,6 +15,7 @@ when there are field errors), whatever the API and whatever went wrong.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
@@ -24,7 +25,6 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import ServiceError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from common.errors import field_errors
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from common.idempotency import RetrySafe
 
 CORRELATION_HEADER = "X-Correlation-Id"
+CALLER_CORRELATION_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
 def to_json(value: Any) -> str:
@@ -117,24 +118,35 @@ def rest_api() -> APIGatewayRestResolver:
     return app
 
 
+def correlation_id(event: dict) -> str | None:
+    """The caller's own X-Correlation-Id when it is a plain token (letters, digits, `.`, `_`,
+    `:`, `-`; at most 128: it goes into every log line), else API Gateway's request id."""
+    sent = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
+    own = sent.get(CORRELATION_HEADER.lower())
+    if isinstance(own, str) and CALLER_CORRELATION_ID.fullmatch(own):
+        return own
+    return (event.get("requestContext") or {}).get("requestId")
+
+
 def api_handler(
     app: APIGatewayRestResolver, *, retry_safe: RetrySafe | None = None
 ) -> Callable[[dict, LambdaContext], dict]:
-    """The function's handler: logs carry the request's correlation id, which the answer
-    echoes in X-Correlation-Id. `retry_safe`: the routes' common.idempotency.RetrySafe."""
+    """The function's handler: logs carry the request's correlation_id, which the answer echoes
+    in X-Correlation-Id. `retry_safe`: the routes' common.idempotency.RetrySafe."""
 
-    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+    @logger.inject_lambda_context
     @tracer.capture_lambda_handler(capture_response=False, capture_error=False)
     def handler(event: dict, context: LambdaContext) -> dict:
+        echoed = correlation_id(event)
+        logger.set_correlation_id(echoed)
         if retry_safe is not None:
             retry_safe.register(context)
         answer = app.resolve(event, context)
-        correlation_id = logger.get_correlation_id()
-        if correlation_id:
+        if echoed:
             if "multiValueHeaders" in answer:  # REST (payload 1.0) answers
-                answer["multiValueHeaders"][CORRELATION_HEADER] = [correlation_id]
+                answer["multiValueHeaders"][CORRELATION_HEADER] = [echoed]
             else:
-                answer.setdefault("headers", {})[CORRELATION_HEADER] = correlation_id
+                answer.setdefault("headers", {})[CORRELATION_HEADER] = echoed
         return answer
 
     return handler

@@ -125,6 +125,24 @@ def answer(event: dict, lambda_context) -> tuple[int, dict]:
     return response["statusCode"], json.loads(response["body"])
 
 
+def test_the_callers_correlation_id_is_echoed(lambda_context):
+    # GIVEN a request carrying the client's own correlation id (header names are any case)
+    event = request("GET", "/nan")
+    event["headers"]["x-correlation-id"] = "order-42.retry:1"
+    # THEN the answer echoes it instead of API Gateway's request id
+    response = handler(event, lambda_context)
+    assert response["multiValueHeaders"]["X-Correlation-Id"] == ["order-42.retry:1"]
+
+
+@pytest.mark.parametrize("sent", ["", "has space", "ada@example.com", "x" * 129, "line\nbreak"])
+def test_a_correlation_id_that_is_not_a_plain_token_is_replaced(sent, lambda_context):
+    # It goes into every log line: no spaces, addresses, line breaks or floods from a caller.
+    event = request("GET", "/nan")
+    event["headers"]["X-Correlation-Id"] = sent
+    response = handler(event, lambda_context)
+    assert response["multiValueHeaders"]["X-Correlation-Id"] == ["req-1"]
+
+
 def test_an_invalid_body_names_its_fields_never_its_values(lambda_context):
     body = json.dumps({"name": "", "count": "private-7"})
     status, problem = answer(request("POST", "/things", body), lambda_context)
