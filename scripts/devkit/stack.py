@@ -12,12 +12,14 @@ The Makefile and the tests both come through here, so there is one way to build 
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import subprocess
 import sys
 import time
 import tomllib
 import zipfile
+from collections import Counter
 from functools import cache
 from pathlib import Path
 
@@ -62,16 +64,56 @@ class SamError(Exception):
     """sam build or sam deploy failed (its own output says why)."""
 
 
-def sam(*args: str, template: Path | None = None, build_dir: Path | None = None, **env) -> None:
+def verbose() -> bool:
+    """VERBOSE=1: SAM's own output in full (upload progress, change sets, its next steps)."""
+    return os.environ.get("VERBOSE", "") not in ("", "0")
+
+
+def sam(
+    *args: str,
+    template: Path | None = None,
+    build_dir: Path | None = None,
+    quiet: bool = False,
+    **env,
+) -> str:
+    """Run sam; a quiet run keeps its output (returned, and printed only if it fails) unless
+    VERBOSE is set. Interactive runs (an AWS deploy confirms its change set) are never quiet."""
     command = [str(Path(sys.executable).parent / "sam"), *args]
     if template:
         command += ["--template-file", str(template)]
     if build_dir:
         command += ["--build-dir", str(build_dir)]
-    try:
-        subprocess.run(command, cwd=PROJECT, env=sam_env(env), check=True)
-    except subprocess.CalledProcessError as error:
-        raise SamError(f"sam {args[0]} failed (exit status {error.returncode})") from None
+    return run_sam(command, sam_env(env), quiet=quiet and not verbose())
+
+
+def run_sam(command: list[str], env: dict[str, str], quiet: bool) -> str:
+    ran = subprocess.run(
+        command,
+        cwd=PROJECT,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE if quiet else None,
+        stderr=subprocess.STDOUT if quiet else None,
+    )
+    if ran.returncode:
+        if quiet:
+            print(ran.stdout, end="", flush=True)
+        raise SamError(
+            f"{Path(command[0]).name} {command[1]} failed (exit status {ran.returncode})"
+        )
+    return ran.stdout or ""
+
+
+# sam deploy's change-set table: one line per resource, "+ Add", "* Modify" or "- Delete".
+CHANGE = re.compile(r"^\s*[+*-] (Add|Modify|Delete)\s", re.M)
+CHANGE_WORDS = (("Add", "added"), ("Modify", "modified"), ("Delete", "deleted"))
+
+
+def changes_made(deploy_output: str) -> str:
+    """What a deploy changed, from sam deploy's change-set table: "3 added, 1 modified"."""
+    counts = Counter(CHANGE.findall(deploy_output))
+    said = [f"{counts[op]} {word}" for op, word in CHANGE_WORDS if counts[op]]
+    return ", ".join(said) or "nothing changed"
 
 
 def default_build_dir() -> Path | None:
@@ -87,8 +129,9 @@ def build(template: Path | None = None, build_dir: Path | None = None) -> None:
         args += ["--cache-dir", str(build_dir.parent / f"{build_dir.name}-cache")]
     # The project's template is built with its routes filled in from the routes files.
     template = routes.rendered(template or PROJECT / "template.yaml")
-    say("sam build")
-    sam(*args, template=template, build_dir=build_dir)
+    started = time.monotonic()
+    sam(*args, template=template, build_dir=build_dir, quiet=True)
+    say(f"sam build: {time.monotonic() - started:.1f} s")
 
 
 def deploy_local(
@@ -124,9 +167,15 @@ def deploy_local(
     built = shared_code_template(build_dir or PROJECT / ".aws-sam" / "build")
     args += ["--template-file", str(built)]
     args += ["--parameter-overrides", *[_override(key, value) for key, value in overrides.items()]]
-    say(f"sam deploy {stack_name} into the local cloud")
-    sam(*args, **local_aws())
-    say(f"deployed in {time.monotonic() - started:.1f} s")
+    said = sam(*args, quiet=True, **local_aws())
+    elapsed = f"{time.monotonic() - started:.1f} s"
+    if verbose():
+        say(f"deployed {stack_name} into the local cloud in {elapsed}")
+    else:
+        say(
+            f"deployed {stack_name} into the local cloud in {elapsed}: {changes_made(said)} "
+            "(VERBOSE=1 for SAM's full output)"
+        )
     deploy_record.record_deploy(
         stack_name, source_template, (build_dir or PROJECT / ".aws-sam" / "build").resolve(), taken
     )
