@@ -94,3 +94,33 @@ def test_a_report_whose_file_the_lifecycle_removed_is_expired_without_a_link(
     assert answer["statusCode"] == 200
     assert body["status"] == "EXPIRED" and "download" not in body
     assert body["rowCount"] == REPORT["rowCount"]
+
+
+def test_the_ready_email_says_how_long_its_link_lasts_in_words(
+    running_report, lambda_context, monkeypatch
+):
+    # GIVEN the default link lifetime, 3600 s (tests/unit/conftest.py)
+    from common import mail
+    from reports.handlers import notify
+
+    sent = []
+    monkeypatch.setattr(mail, "send_email", lambda *email: sent.append(email) or "id")
+    # WHEN the ready email goes out THEN it says "1 hour", not "1 hours"
+    notify.handler(REPORT, lambda_context)
+    assert "The link expires in 1 hour;" in sent[0][3]
+
+
+@pytest.mark.parametrize(
+    ("seconds", "said"),
+    [
+        (3600, "1 hour"),
+        (7200, "2 hours"),
+        (900, "15 minutes"),
+        (60, "1 minute"),
+        (90, "90 seconds"),
+    ],
+)
+def test_a_duration_in_words(seconds, said):
+    from reports.logic.wording import duration
+
+    assert duration(seconds) == said

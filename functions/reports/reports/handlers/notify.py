@@ -7,6 +7,7 @@ from common import mail
 from common.observability import instrumented, logger
 from common.settings import load_settings
 from reports.dal import notices, reports, storage
+from reports.logic.wording import duration
 from reports.models import NotifyTask
 from reports.settings import NotifySettings
 
@@ -24,13 +25,12 @@ def handler(event: dict, context: LambdaContext) -> dict:
     link = storage.download_link(
         settings.bucket, task.key, settings.link_expiry_seconds, settings.s3_addressing_style
     )
-    hours = settings.link_expiry_seconds / 3600
     mail.send_email(
         settings.sender_email,
         record["email"],
         f"Your prospect activity report {task.report_id} is ready",
         f"Your report of {record['from']} to {record['to']} is ready: {task.row_count} rows.\n\n"
-        f"Download: {link}\n\nThe link expires in {hours:g} hours; "
+        f"Download: {link}\n\nThe link expires in {duration(settings.link_expiry_seconds)}; "
         f"GET /reports/{task.report_id} gives a new one.\n",
     )
     notices.publish(
