@@ -12,6 +12,7 @@ the JWKS URL the stack's authorizer is given, as it would be given Cognito's.
 from __future__ import annotations
 
 import argparse
+import getpass
 import hashlib
 import json
 import os
@@ -146,7 +147,7 @@ def main(arguments: list[str]) -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("init", help="make the signing key if it is missing")
     token = commands.add_parser("token", help="print a token for the local stack")
-    token.add_argument("--user", required=True, help="the token's subject")
+    token.add_argument("--user", help="the token's subject (default: your login name, said)")
     token.add_argument("--role", default="", help="roles, comma-separated (e.g. reviewer)")
     token.add_argument(
         "--claim", action="append", default=[], metavar="NAME=VALUE", help="an extra claim"
@@ -168,6 +169,9 @@ def main(arguments: list[str]) -> None:
     if args.email:
         claims.update(verified_email(args.email))
     roles = [role.strip() for role in args.role.split(",") if role.strip()]
+    if not args.user:
+        args.user = getpass.getuser()
+        print(f"# no USER= given: the token is for {args.user}, your login name", file=sys.stderr)
     note = f"# {args.user}, roles {','.join(roles) or 'none'}, for {issuer()}; valid one hour"
     print(note, file=sys.stderr)
     print(token_for(args.user, roles, claims))
