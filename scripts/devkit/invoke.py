@@ -3,10 +3,10 @@
 The Docker-free twin of `sam local invoke`: runs the function deployed on the local cloud with
 the event and prints its result and its logs. An event names the stack's resources as
 `${<stack output name>}` (`"bucket": "${RawDataBucketName}"`), filled from the deployed stack's
-outputs, so one sample event works on any instance. The local cloud is started if it is not running,
-and the stack brought in step with the working tree first, doing only what changed (a deploy,
-new code for one folder's functions, one state machine; nothing when nothing changed: see
-devkit.stack_sync).
+outputs, so one sample event works on any instance. The local cloud is started if it is not
+running, and the stack brought in step with the working tree first, doing only what changed (a
+deploy, new code for one folder's functions, one state machine; nothing when nothing changed:
+see devkit.stack_sync).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from devkit import stack_sync
+from devkit import stack, stack_sync
 from devkit.local_cloud import endpoint
 
 USAGE = "usage: make invoke FN=<logical id> EVENT=events/<file>.json"
@@ -43,8 +43,8 @@ def resolved(event: str, outputs: dict[str, str]) -> str:
 
 
 def event_payload(path: str, outputs: Callable[[], dict[str, str]]) -> bytes:
-    """The event file's text, resolved; the stack's outputs are read only if it names one
-    (botocore's import is most of what an invoke with nothing to sync costs)."""
+    """The event file's text, resolved; the stack's outputs are asked for only if it names one
+    (a DescribeStacks call that an event naming none does without)."""
     try:
         text = Path(path).read_text()
     except OSError as error:
@@ -100,10 +100,7 @@ def main(arguments: list[str]) -> int:
     if record is None or record.types.get(logical_id) != "AWS::Lambda::Function":
         known = ", ".join(sorted(record.sources.functions)) if record else "none recorded"
         sys.exit(f"{logical_id} is not a function of the local stack (its functions: {known})")
-    function_name = record.physical[logical_id]
-    from devkit import stack  # botocore: only for an event that names the stack's outputs
-
-    invocation = invoke(function_name, event_payload(event_path, stack.outputs))
+    invocation = invoke(record.physical[logical_id], event_payload(event_path, stack.outputs))
     print("--- logs (last 4 KB) ---")
     print(invocation.logs)
     print("--- result ---")
