@@ -127,8 +127,10 @@ def test_a_task_runs_to_its_exit_code_through_the_life_cycle(cluster, task_defin
     assert task["createdAt"] <= task["startedAt"] <= task["stoppingAt"] <= task["stoppedAt"]
     assert task["startedBy"] == "tests"
     # AND its tags are its own
-    tags = client("ecs").list_tags_for_resource(resourceArn=started["taskArn"])["tags"]
-    assert tags == [{"key": "k", "value": "v"}]
+    tagged = client("ecs").describe_tasks(
+        cluster=cluster, tasks=[started["taskArn"]], include=["TAGS"]
+    )
+    assert tagged["tasks"][0]["tags"] == [{"key": "k", "value": "v"}]
 
 
 def test_a_running_task_is_listed_until_it_stops(cluster, task_definition):
