@@ -838,6 +838,8 @@ def _register_task_definition(call: Call, facts: ResourceFacts) -> list[Authoris
 
 
 maps("ecs", "CreateCluster")(_unscoped)
+# make deploy logs Docker in to push the importer's image (it names no resource).
+maps("ecr", "GetAuthorizationToken")(_unscoped)
 
 
 @maps("iam", "CreateRole")
