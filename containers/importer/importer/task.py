@@ -12,8 +12,10 @@ import gzip
 import io
 import json
 import os
+import signal
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass
 
 import boto3
@@ -23,6 +25,13 @@ from importer.batches import write_items
 from importer.rows import COLUMNS, Refusal, activity_item
 
 REPLACEMENT = "\ufffd"  # what a byte that is not UTF-8 decodes to
+# Set by SIGTERM (StopTask, a stopped execution): the task stops after its next checkpoint, well
+# within the container's stopTimeout, so a retry redoes no more than one group of rows.
+stop_requested = threading.Event()
+
+
+class Stopped(Exception):
+    """The task was asked to stop; everything up to its last checkpoint is written."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +115,8 @@ def run(s3, dynamodb, settings: Settings, refused_out) -> Counts:
         if len(pending) >= settings.checkpoint_rows:
             save(dynamodb, settings, pending, line, counts)
             pending = []
+            if stop_requested.is_set():
+                raise Stopped(f"stopped after line {line}")
     if pending:
         save(dynamodb, settings, pending, reader.line_num, counts)
     return counts
@@ -119,10 +130,15 @@ def save(dynamodb, settings: Settings, items: list[dict], line: int, counts: Cou
 
 
 def main() -> None:
+    signal.signal(signal.SIGTERM, lambda *_: stop_requested.set())
     settings = Settings.from_environment()
     s3, dynamodb = boto3.client("s3"), boto3.client("dynamodb")
     with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as refused_out:
-        counts = run(s3, dynamodb, settings, refused_out)
+        try:
+            counts = run(s3, dynamodb, settings, refused_out)
+        except Stopped as stopped:
+            print(json.dumps({"message": str(stopped), "importId": settings.import_id}))
+            sys.exit(128 + signal.SIGTERM)
         refused_out.seek(0)
         refused_key = refused_rows_key(settings.object_key)
         s3.put_object(

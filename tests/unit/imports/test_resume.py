@@ -146,3 +146,26 @@ def test_a_task_that_died_resumes_after_its_checkpoint_with_exact_counts(aws):
     assert refused.getvalue().splitlines()[1:] == ["4,country is not a two-letter ISO 3166 code"]
     assert len(stored()) == 44
     assert import_record()["attempts"] == 2
+
+
+def test_a_task_asked_to_stop_stops_after_its_next_checkpoint(aws):
+    from importer import task
+
+    # GIVEN a task asked to stop (SIGTERM) as it starts
+    upload("imports/acme/big.csv", [good_line(n) for n in range(45)])
+    task.stop_requested.set()
+    try:
+        # WHEN it runs
+        with pytest.raises(task.Stopped):
+            run(
+                boto3.client("s3"),
+                boto3.client("dynamodb"),
+                settings("imports/acme/big.csv"),
+                io.StringIO(),
+            )
+    finally:
+        task.stop_requested.clear()
+
+    # THEN it wrote one group, and its checkpoint says so
+    assert len(stored()) == 10
+    assert import_record()["checkpointLine"] == 11
