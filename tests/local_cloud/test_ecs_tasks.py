@@ -309,7 +309,7 @@ def test_run_task_refuses_an_unknown_cluster_and_a_missing_network(task_definiti
 # --- Step Functions' runTask.sync -----------------------------------------------------------
 
 
-def sync_definition(cluster: str, task_definition_arn: str) -> dict:
+def sync_definition(cluster: str, task_definition_arn: str, **task) -> dict:
     return {
         "StartAt": "RunTheTask",
         "States": {
@@ -325,6 +325,7 @@ def sync_definition(cluster: str, task_definition_arn: str) -> dict:
                     },
                 },
                 "End": True,
+                **task,
             }
         },
     }
@@ -357,6 +358,25 @@ def test_run_task_sync_waits_for_the_task_and_sees_its_exit(
     assert failed.error == "States.TaskFailed"
     assert json.loads(failed.cause)["Containers"][0]["ExitCode"] == 5
     assert failed.events("TaskSubmitted")
+
+
+def test_a_retried_run_task_sync_waits_for_its_new_task(cluster, task_definition, state_machine):
+    # GIVEN a task that fails its first run and succeeds its second, in a state with a Retry
+    marker = f"/tmp/local-cloud-test-{uuid.uuid4().hex}"
+    script = (
+        f"import os, sys\nfirst = not os.path.exists({marker!r})\n"
+        f"open({marker!r}, 'w').close()\nsys.exit(4 if first else 0)\n"
+    )
+    retry = {"ErrorEquals": ["States.TaskFailed"], "IntervalSeconds": 1, "MaxAttempts": 1}
+    definition = sync_definition(cluster, task_definition(script), Retry=[retry])
+
+    # WHEN it runs
+    execution = wait_for_execution(start(state_machine(definition)), timeout=120)
+
+    # THEN the retry ran a second task and waited for it
+    assert execution.status == "SUCCEEDED", execution.cause
+    assert len(execution.events("TaskSubmitted")) == 2
+    assert not execution.events("TaskTimedOut")
 
 
 def test_stopping_the_execution_stops_its_task(cluster, task_definition, state_machine):

@@ -2,7 +2,11 @@
 or that stops for another reason (failed to start, stopped by a user), fails the state with
 `States.TaskFailed`, its cause the task as DescribeTasks shows it; and stopping the execution
 stops the task (StopTask). LocalStack's integration succeeded whatever the exit code, and left
-the task running when the execution stopped."""
+the task running when the execution stopped.
+
+It also listened for a task token while waiting, with the state's one callback endpoint: after
+a first attempt ended, that endpoint stayed interrupted, so a retried task timed out at once
+(TaskTimedOut). A `.sync` task has no token to wait for: it waits for the task alone."""
 
 from __future__ import annotations
 
@@ -85,6 +89,7 @@ def fail_and_stop_ecs_tasks_as_aws(module) -> None:
     original_eval_sync = service._eval_sync
 
     def eval_sync(self, env, sync_resolver, *args, **kwargs):
+        kwargs["callback_endpoint"] = None
         outcome = original_eval_sync(self, env, sync_resolver, *args, **kwargs)
         if not env.is_running() and outcome is None:
             sync_resolver()  # the execution stopped while the task ran: stop the task
