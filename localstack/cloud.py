@@ -220,6 +220,15 @@ def setup() -> None:
         marker.write_text(wanted)
     for runtime, python in selected_runtimes().items():
         _runtime_venv(runtime, python, venv)
+    _container_venvs(python)
+
+
+def _container_venvs(python: str) -> None:
+    """Each image of the project's containers/<name>/ as the local cloud runs it: a virtual
+    environment from its pinned requirements.txt, made once, so a task never downloads."""
+    for requirements in sorted((PROJECT / "containers").glob("*/requirements.txt")):
+        name = requirements.parent.name
+        _venv(home() / "containers" / name, python, [requirements], [], f"the {name} container")
 
 
 def _runtime_venv(runtime: str, python: str, tools: Path) -> None:
@@ -349,6 +358,11 @@ def environment() -> dict[str, str]:
             "PROVIDER_OVERRIDE_DYNAMODB": "moto",
             "PROVIDER_OVERRIDE_DYNAMODBSTREAMS": "moto",
             "PROVIDER_OVERRIDE_KINESIS": "moto",
+            # ECS tasks run as host processes: images from the project's containers/, each
+            # with the environment set-up prepared (localcloud/ecs/images.py).
+            "PROVIDER_OVERRIDE_ECS": "localcloud",
+            "LOCAL_CLOUD_CONTAINER_SOURCES": str(PROJECT / "containers"),
+            "LOCAL_CLOUD_CONTAINERS": str(home() / "containers"),
             # glibc's malloc gives threads arenas of their own (up to 8 per core) and keeps what
             # is freed in each: LocalStack runs hundreds of threads. Two arenas took the payroll
             # bench's peak from 1,525-1,607 MiB PSS to 1,381 MiB, at the same paystubs/s.

@@ -109,3 +109,57 @@ def _chunks(items, size: int) -> Iterator[list[dict]]:
             rows = []
     if rows:
         yield rows
+
+
+# The reports' CSV columns, which an import reads (containers/importer/importer/rows.py).
+IMPORT_COLUMNS = (
+    "occurredAt",
+    "prospectId",
+    "prospectName",
+    "prospectEmail",
+    "channel",
+    "eventType",
+    "country",
+)
+
+
+def as_import_file(items) -> bytes:
+    """The items as an import file: the reports' CSV, header first."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(IMPORT_COLUMNS)
+    writer.writerows([item[column] for column in IMPORT_COLUMNS] for item in items)
+    return out.getvalue().encode()
+
+
+def import_execution(outputs: dict[str, str], key: str, timeout: float = 60) -> str:
+    """The ARN of the imports execution an upload of `key` started (its input names the key)."""
+    import json
+
+    from devkit.local_cloud import client, wait_until
+
+    sfn = client("stepfunctions")
+
+    def started() -> str | None:
+        pages = sfn.get_paginator("list_executions").paginate(
+            stateMachineArn=outputs["ImportsStateMachineArn"]
+        )
+        for execution in (e for page in pages for e in page["executions"]):
+            arn = execution["executionArn"]
+            if json.loads(sfn.describe_execution(executionArn=arn)["input"])["key"] == key:
+                return arn
+        return None
+
+    return wait_until(started, timeout, interval=0.5, what=f"the import of {key} to start")
+
+
+def import_activity(outputs: dict[str, str], key: str, body: bytes, timeout: float = 600):
+    """Upload an import file to imports/<organisation>/..., wait for its execution; the
+    execution (status, output: rows, imported, refused)."""
+    from devkit.local_cloud import client, wait_for_execution
+
+    client("s3").put_object(Bucket=outputs["ImportsBucketName"], Key=key, Body=body)
+    return wait_for_execution(import_execution(outputs, key), timeout)

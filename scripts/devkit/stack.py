@@ -23,7 +23,7 @@ from collections import Counter
 from functools import cache
 from pathlib import Path
 
-from devkit import PROJECT, deploy_record, hot_reload, routes
+from devkit import PROJECT, deploy_record, hot_reload, importer_image, routes
 from devkit.local_cloud import CLOUD, botocore_client, endpoint, local_aws
 
 LOCAL_STACK_NAME = "serverless-workflows-local"
@@ -334,6 +334,7 @@ def main(arguments: list[str]) -> None:
         case ["deploy", env]:
             build()
             sam("deploy", "--config-env", env)
+            print(f"[stack] importer image pushed: {importer_image.push(env)}")
         case ["validate"]:
             for template in templates():
                 sam("validate", "--lint", template=template)

@@ -61,6 +61,9 @@ UNIT_ENVIRONMENT = {
     "REPORTS_MAX_RANGE_DAYS": "1096",
     "REPORTS_LINK_EXPIRY_SECONDS": "3600",
     "REPORTS_S3_ADDRESSING_STYLE": "path",
+    # imports
+    "IMPORTS_STATE_MACHINE_ARN": f"{STATE_MACHINES}:imports",
+    "IMPORTS_TABLE": "imports",
 }
 os.environ.update(UNIT_ENVIRONMENT)
 

@@ -250,7 +250,7 @@ def test_the_projects_own_templates_name_every_workflow():
     assert found.functions["CommsScheduleFunction"] == "functions/comms/"
     assert all(layers == ["CommonLayer"] for layers in found.function_layers.values())
     assert found.layers == {"CommonLayer": "functions/common/"}
-    workflows = ("payroll", "prescreening", "approval", "comms", "reports")
+    workflows = ("payroll", "prescreening", "approval", "comms", "reports", "imports")
     assert {m.definition_uri for m in found.state_machines.values()} == {
         f"statemachine/{name}.asl.json" for name in workflows
     }

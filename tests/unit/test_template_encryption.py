@@ -77,7 +77,7 @@ def test_the_functions_and_state_machines_may_use_the_key_and_only_it():
         for name, resource in RESOURCES.items()
         if name.endswith("DataKeyUsePolicy") and resource["Type"] == "AWS::IAM::ManagedPolicy"
     }
-    assert "DataKeyUsePolicy" in policies and len(policies) == 6
+    assert "DataKeyUsePolicy" in policies and len(policies) == 7
     roles = ""
     for policy in policies.values():
         assert policy["Condition"] == "UsesCustomerKey"

@@ -25,7 +25,7 @@ API = ROOT["Resources"]["Api"]["Properties"]
 
 def test_every_workflow_is_a_nested_application():
     folders = {app["Properties"]["Location"].split("/")[1] for app in APPLICATIONS.values()}
-    assert folders == {"payroll", "prescreening", "approval", "comms", "reports"}
+    assert folders == {"payroll", "prescreening", "approval", "comms", "reports", "imports"}
 
 
 @pytest.mark.parametrize("application", sorted(APPLICATIONS))

@@ -37,6 +37,7 @@ STAFF_ROUTES = {
     ("/communications/{id}/send", "post"),
     ("/reports", "post"),
     ("/reports/{id}", "get"),
+    ("/imports/{id}", "get"),
 }
 
 

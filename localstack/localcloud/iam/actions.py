@@ -777,3 +777,83 @@ def _put_targets(call: Call, facts: ResourceFacts) -> list[Authorisation]:
 @maps("sts", "AssumeRole")
 def _assume_role(call: Call, facts: ResourceFacts) -> list[Authorisation]:
     return [_one("sts:AssumeRole", call.parameters["RoleArn"])]
+
+
+# --- ECS (the imports workflow's task), and what its local-cloud tests set up ------------------
+
+
+def _task_definition_arn(place: Place, task_definition: str) -> str:
+    return (
+        task_definition
+        if arns.is_arn(task_definition)
+        else place.arn("ecs", f"task-definition/{task_definition}")
+    )
+
+
+def _cluster_arn(place: Place, cluster: str | None) -> str:
+    cluster = cluster or "default"
+    return cluster if arns.is_arn(cluster) else place.arn("ecs", f"cluster/{cluster}")
+
+
+@maps("ecs", "RunTask")
+def _run_task(call: Call, facts: ResourceFacts) -> list[Authorisation]:
+    """Run on the task definition in the cluster; a role override is passed to ECS's tasks."""
+    p = call.parameters
+    cluster = {"ecs:cluster": _cluster_arn(call.place, p.get("cluster"))}
+    needed = [_one("ecs:RunTask", _task_definition_arn(call.place, p["taskDefinition"]), cluster)]
+    overrides = p.get("overrides") or {}
+    for role in (overrides.get("taskRoleArn"), overrides.get("executionRoleArn")):
+        if role:
+            needed.append(pass_role(call.place, role, "ecs-tasks.amazonaws.com"))
+    return needed
+
+
+@maps("ecs", "DescribeTasks", "StopTask")
+def _tasks(call: Call, facts: ResourceFacts) -> list[Authorisation]:
+    p = call.parameters
+    cluster_arn = _cluster_arn(call.place, p.get("cluster"))
+    cluster_name = cluster_arn.rsplit("/", 1)[-1]
+    tasks = p.get("tasks") or [p["task"]]
+    resources = [
+        t if arns.is_arn(t) else call.place.arn("ecs", f"task/{cluster_name}/{t}") for t in tasks
+    ]
+    return [Authorisation(f"ecs:{call.operation}", resources, {"ecs:cluster": cluster_arn})]
+
+
+@maps("ecs", "ListTasks")
+def _list_tasks(call: Call, facts: ResourceFacts) -> list[Authorisation]:
+    cluster = {"ecs:cluster": _cluster_arn(call.place, call.parameters.get("cluster"))}
+    return [_one("ecs:ListTasks", "*", cluster)]
+
+
+@maps("ecs", "RegisterTaskDefinition")
+def _register_task_definition(call: Call, facts: ResourceFacts) -> list[Authorisation]:
+    """Names no resource; the task's and ECS's roles are passed to ECS's tasks."""
+    p = call.parameters
+    roles = [p[name] for name in ("taskRoleArn", "executionRoleArn") if p.get(name)]
+    return [
+        _one("ecs:RegisterTaskDefinition", "*"),
+        *(pass_role(call.place, role, "ecs-tasks.amazonaws.com") for role in roles),
+    ]
+
+
+maps("ecs", "CreateCluster")(_unscoped)
+# make deploy logs Docker in to push the importer's image (it names no resource).
+maps("ecr", "GetAuthorizationToken")(_unscoped)
+
+
+@maps("iam", "CreateRole")
+def _create_role(call: Call, facts: ResourceFacts) -> list[Authorisation]:
+    return [_one("iam:CreateRole", arns.role_arn(call.place, call.parameters["RoleName"]))]
+
+
+@maps("secretsmanager", "CreateSecret")
+def _create_secret(call: Call, facts: ResourceFacts) -> list[Authorisation]:
+    secret = arns.secret_arn(call.place, call.parameters["Name"])
+    return [_one("secretsmanager:CreateSecret", secret)]
+
+
+@maps("ssm", "PutParameter")
+def _put_parameter(call: Call, facts: ResourceFacts) -> list[Authorisation]:
+    name = call.parameters["Name"]
+    return [_one("ssm:PutParameter", call.place.arn("ssm", f"parameter/{name.lstrip('/')}"))]

@@ -39,12 +39,15 @@ _OPTIMISED = {
     "sqs:sendMessage": ("sqs", "SendMessage"),
     "states:startExecution": ("stepfunctions", "StartExecution"),
     "events:putEvents": ("events", "PutEvents"),
+    "ecs:runTask": ("ecs", "RunTask"),
 }
 # APIs whose members are camelCase; Step Functions' Parameters name them in PascalCase.
-_CAMEL_CASE_APIS = frozenset({"stepfunctions", "logs"})
+_CAMEL_CASE_APIS = frozenset({"stepfunctions", "logs", "ecs"})
 _PATTERNS = ("", ".sync", ".sync:2", ".waitForTaskToken")
 # The managed rule through which `.sync` learns that a child execution ended.
 SYNC_EXECUTION_RULE = "StepFunctionsGetEventsForStepFunctionsExecutionRule"
+# The managed rule through which `.sync` learns that an ECS task stopped.
+SYNC_ECS_TASK_RULE = "StepFunctionsGetEventsForECSTaskRule"
 
 
 def _integration(resource: str) -> tuple[str, str, str]:
@@ -99,6 +102,20 @@ def task_authorisations(
         needed += [
             Authorisation("states:DescribeExecution", [executions]),
             Authorisation("states:StopExecution", [executions]),
+            *(
+                Authorisation(f"events:{a}", [rule])
+                for a in ("PutTargets", "PutRule", "DescribeRule")
+            ),
+        ]
+    if operation == "RunTask" and pattern == ".sync":
+        # The task's ARN is not known before it runs: AWS documents these on the cluster's tasks.
+        cluster = parameters.get("cluster", "default")
+        cluster_name = cluster.rsplit("/", 1)[-1]
+        tasks = place.arn("ecs", f"task/{cluster_name}/*")
+        rule = arns.rule_arn(place, SYNC_ECS_TASK_RULE)
+        needed += [
+            Authorisation("ecs:StopTask", [tasks]),
+            Authorisation("ecs:DescribeTasks", [tasks]),
             *(
                 Authorisation(f"events:{a}", [rule])
                 for a in ("PutTargets", "PutRule", "DescribeRule")

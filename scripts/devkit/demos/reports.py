@@ -1,4 +1,5 @@
-"""Reports: a year of one organisation's prospect activity (uneven days) loaded, one report
+"""Reports: a year of one organisation's prospect activity (uneven days) loaded through an
+import (the imports workflow: a CSV put in its bucket, imported by a Fargate task), one report
 requested over the REST API as an analyst of that organisation, its progress followed; prints
 the link, the row count and the sub-reports."""
 
@@ -7,7 +8,6 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-import boto3
 import requests
 
 from devkit import local_issuer, prospect_activity
@@ -42,9 +42,13 @@ def report_status(api: str, report_id: str, headers: dict[str, str]) -> dict:
 
 def run(outputs: dict[str, str]) -> None:
     organisation = f"demo-{uuid.uuid4().hex[:6]}"
-    table = boto3.resource("dynamodb").Table(outputs["ProspectActivityTableName"])
     items = prospect_activity.sample_activity(organisation, date(2025, 1, 1), date(2025, 12, 31), 8)
-    print(f"loaded {prospect_activity.load(table, items)} activity records of {organisation}")
+    key = f"imports/{organisation}/2025.csv"
+    body = prospect_activity.as_import_file(items)
+    imported = prospect_activity.import_activity(outputs, key, body, DEADLINE_S)
+    if imported.status != "SUCCEEDED":
+        raise RuntimeError(f"the import of {key} failed: {imported.error}")
+    print(f"imported {imported.output['imported']} activity records of {organisation} ({key})")
 
     report_id, headers = request_year_report(outputs["ApiUrl"], organisation, "ana")
     print(f"POST /reports -> 202, report {report_id}")

@@ -1,0 +1,1 @@
+"""The imports table and the imports bucket."""
