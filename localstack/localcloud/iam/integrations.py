@@ -225,6 +225,22 @@ def alarm_notification(
     ]
 
 
+def bucket_notification(
+    bucket_arn: str, account: str, target: str, facts: ResourceFacts | None = None
+) -> list[Authorisation]:
+    """S3 sending an event notification to a queue or a topic as s3.amazonaws.com, under the
+    target's policy; to an encrypted target only if its key policy lets S3 use the key (a
+    bucket's ARN names no account: the bucket owner's is given)."""
+    principal = "s3.amazonaws.com"
+    action = "sqs:SendMessage" if ":sqs:" in target else "sns:Publish"
+    key = (facts or NoFacts()).encryption_key(target)
+    kms = ("kms:GenerateDataKey", "kms:Decrypt")
+    return [
+        _delivery(action, target, principal, bucket_arn, account),
+        *_service_key_use(key, kms, principal, bucket_arn, account),
+    ]
+
+
 _TARGET_ACTIONS = {
     "lambda": "lambda:InvokeFunction",
     "sqs": "sqs:SendMessage",

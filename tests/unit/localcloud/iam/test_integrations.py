@@ -9,6 +9,7 @@ import pytest
 from localcloud.iam.actions import Authorisation, UnmappedOperation
 from localcloud.iam.integrations import (
     alarm_notification,
+    bucket_notification,
     dead_letter,
     event_target,
     function_invoked_by,
@@ -230,6 +231,7 @@ def test_an_event_target_queue_encrypted_needs_the_key() -> None:
         *topic_to_queue(TOPIC, QUEUE, ENCRYPTED),
         *alarm_notification(ALARM, TOPIC, ENCRYPTED),
         *event_target(RULE, QUEUE, facts=ENCRYPTED),
+        *bucket_notification("arn:aws:s3:::raw-data", HERE.account, QUEUE, ENCRYPTED),
     ],
     ids=lambda one: f"{one.action} {one.resources[0]}",
 )
