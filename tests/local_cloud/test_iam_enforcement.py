@@ -390,3 +390,131 @@ def test_report_mode_allows_but_journals_the_denial(reporting: Cloud) -> None:
     assert [(d["principal"], d["action"], d["enforced"]) for d in denials] == [
         (session_arn(role), "sqs:SendMessage", False)
     ]
+
+
+# --- each service's refusal shape ---------------------------------------------------------------
+
+ARN_PREFIX = f"{REGION}:{ACCOUNT}"
+REFUSALS = [
+    # (service, call, IAM action, resource, AWS's error code, HTTP status)
+    (
+        "dynamodb",
+        lambda c: c.get_item(TableName="ledger", Key={"id": {"S": "1"}}),
+        "dynamodb:GetItem",
+        f"arn:aws:dynamodb:{ARN_PREFIX}:table/ledger",
+        "AccessDeniedException",
+        400,
+    ),
+    (
+        "lambda",
+        lambda c: c.invoke(FunctionName="payroll"),
+        "lambda:InvokeFunction",
+        f"arn:aws:lambda:{ARN_PREFIX}:function:payroll",
+        "AccessDeniedException",
+        403,
+    ),
+    (
+        "stepfunctions",
+        lambda c: c.start_execution(stateMachineArn=f"arn:aws:states:{ARN_PREFIX}:stateMachine:m"),
+        "states:StartExecution",
+        f"arn:aws:states:{ARN_PREFIX}:stateMachine:m",
+        "AccessDeniedException",
+        400,
+    ),
+    (
+        "logs",
+        lambda c: c.create_log_group(logGroupName="/app"),
+        "logs:CreateLogGroup",
+        f"arn:aws:logs:{ARN_PREFIX}:log-group:/app",
+        "AccessDeniedException",
+        400,
+    ),
+    (
+        "kinesis",
+        lambda c: c.put_record(StreamName="events", Data=b"x", PartitionKey="k"),
+        "kinesis:PutRecord",
+        f"arn:aws:kinesis:{ARN_PREFIX}:stream/events",
+        "AccessDeniedException",
+        400,
+    ),
+    (
+        "events",
+        lambda c: c.put_events(Entries=[{"Source": "app", "DetailType": "d", "Detail": "{}"}]),
+        "events:PutEvents",
+        f"arn:aws:events:{ARN_PREFIX}:event-bus/default",
+        "AccessDeniedException",
+        400,
+    ),
+    (
+        "secretsmanager",
+        lambda c: c.get_secret_value(
+            SecretId=f"arn:aws:secretsmanager:{ARN_PREFIX}:secret:s-AbCdEf"
+        ),
+        "secretsmanager:GetSecretValue",
+        f"arn:aws:secretsmanager:{ARN_PREFIX}:secret:s-AbCdEf",
+        "AccessDeniedException",
+        400,
+    ),
+    (
+        "ses",
+        lambda c: c.send_email(
+            Source="payroll@example.com",
+            Destination={"ToAddresses": ["ada@example.com"]},
+            Message={"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}},
+        ),
+        "ses:SendEmail",
+        f"arn:aws:ses:{ARN_PREFIX}:identity/payroll@example.com",
+        "AccessDenied",
+        403,
+    ),
+    (
+        "sts",
+        lambda c: c.assume_role(
+            RoleArn=f"arn:aws:iam::{ACCOUNT}:role/elsewhere", RoleSessionName="hop"
+        ),
+        "sts:AssumeRole",
+        f"arn:aws:iam::{ACCOUNT}:role/elsewhere",
+        "AccessDenied",
+        403,
+    ),
+    (
+        "cloudwatch",
+        lambda c: c.put_metric_data(Namespace="App", MetricData=[{"MetricName": "m", "Value": 1}]),
+        "cloudwatch:PutMetricData",
+        "",
+        "AccessDenied",
+        403,
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def unprivileged(enforcing: Cloud) -> tuple[str, dict[str, str]]:
+    role = unique("nobody")
+    return role, enforcing.session(enforcing.role(role))
+
+
+@pytest.mark.parametrize(
+    ("service", "call", "action", "resource", "code", "status"),
+    REFUSALS,
+    ids=[refusal[0] for refusal in REFUSALS],
+)
+def test_each_service_refuses_in_its_own_shape(
+    enforcing: Cloud,
+    unprivileged: tuple[str, dict[str, str]],
+    service: str,
+    call: Callable[[Any], Any],
+    action: str,
+    resource: str,
+    code: str,
+    status: int,
+) -> None:
+    role, credentials = unprivileged
+    answer = refused(lambda: call(enforcing.client(service, credentials)))
+
+    target = f" on resource: {resource}" if resource else ""
+    assert (answer["Error"]["Code"], answer["ResponseMetadata"]["HTTPStatusCode"]) == (code, status)
+    assert answer["Error"]["Message"] == (
+        f"User: {session_arn(role)} is not authorized to perform: {action}{target} because no "
+        f"identity-based policy allows the {action} action"
+    )
