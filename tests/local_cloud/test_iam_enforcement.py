@@ -298,6 +298,34 @@ def test_a_key_policy_deny_refuses_sending_to_a_queue_encrypted_with_the_key(
     )
 
 
+def test_a_secret_policy_lets_a_role_read_the_secret_by_name(enforcing: Cloud) -> None:
+    secrets = enforcing.client("secretsmanager")
+    reader_role = unique("secret-reader")
+    reader_arn = enforcing.role(reader_role)
+    name = unique("bureau-key")
+    arn = secrets.create_secret(Name=name, SecretString="s3cr3t")["ARN"]
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"AWS": reader_arn},
+        "Action": "secretsmanager:GetSecretValue",
+        "Resource": "*",
+    }
+    secrets.put_resource_policy(
+        SecretId=arn, ResourcePolicy=json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    )
+    other_role = unique("other-reader")
+    as_reader = enforcing.client("secretsmanager", enforcing.session(reader_arn))
+    as_other = enforcing.client("secretsmanager", enforcing.session(enforcing.role(other_role)))
+
+    assert as_reader.get_secret_value(SecretId=name)["SecretString"] == "s3cr3t"
+    answer = refused(lambda: as_other.get_secret_value(SecretId=name))
+    assert answer["Error"]["Message"] == (
+        f"User: {session_arn(other_role)} is not authorized to perform: "
+        f"secretsmanager:GetSecretValue on resource: {arn} because no identity-based policy "
+        "allows the secretsmanager:GetSecretValue action"
+    )
+
+
 # --- Lambda functions act as their execution role -------------------------------------------
 
 SENDER = """

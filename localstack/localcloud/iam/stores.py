@@ -206,12 +206,27 @@ def _key_policy(resource: str) -> ResourcePolicy | None:
     return _parsed(text, key.metadata["Arn"], ResourcePolicyKind.KEY) if text else None
 
 
+def secret(secret_id: str, region: str, account: str):
+    """A secret by name, full ARN or partial ARN (moto's store, which LocalStack uses)."""
+    from moto.secretsmanager import secretsmanager_backends
+
+    return secretsmanager_backends[account][region].secrets.get(secret_id)
+
+
+def _secret_policy(resource: str) -> ResourcePolicy | None:
+    _, _, _, region, account, _ = _arn_parts(resource)
+    found = secret(resource, region, account)
+    text = getattr(found, "policy", None)
+    return _parsed(text, found.arn, ResourcePolicyKind.RESOURCE) if text else None
+
+
 _RESOURCE_POLICIES = {
     "s3": _bucket_policy,
     "sqs": _queue_policy,
     "sns": _topic_policy,
     "lambda": _function_policy,
     "kms": _key_policy,
+    "secretsmanager": _secret_policy,
 }
 
 
@@ -257,6 +272,9 @@ class StoreFacts:
         elif service == "sns":
             topic = _topic(resource_arn)
             named = topic["attributes"].get("KmsMasterKeyId") if topic is not None else None
+        elif service == "secretsmanager":
+            found = secret(resource_arn, region, account)
+            named = getattr(found, "kms_key_id", None) or "alias/aws/secretsmanager"
         elif service == "s3":
             named = _bucket_key(parts[5].split("/", 1)[0])
             region, account = "us-east-1", account or DEFAULT_ACCOUNT
@@ -266,7 +284,13 @@ class StoreFacts:
         return None
 
     def secret_arn(self, secret_id: str) -> str | None:
-        return None
+        """Only the account's default region is searched for a secret named without its ARN."""
+        if secret_id.startswith("arn:"):
+            _, _, _, region, account, _ = _arn_parts(secret_id)
+        else:
+            region, account = "us-east-1", DEFAULT_ACCOUNT
+        found = secret(secret_id, region, account)
+        return found.arn if found is not None else None
 
     def stream_of_shard_iterator(self, shard_iterator: str) -> str | None:
         return None
