@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import requests
+from botocore.exceptions import ClientError
 from local_cloud.test_iam_enforcement import (
     ACCOUNT,
     REGION,
@@ -459,3 +460,82 @@ def test_an_alarm_notifies_only_through_a_topic_that_lets_cloudwatch_publish(
         cloudwatch.describe_alarms(AlarmNames=[refused_name])["MetricAlarms"][0]["StateValue"]
         == "ALARM"
     )
+
+
+PRINTS = """
+def handler(event, context):
+    print("delivered:", event["Records"][0]["Sns"]["Message"])
+"""
+BASIC_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+
+
+def logged(cloud: Cloud, function_arn: str) -> str:
+    group = f"/aws/lambda/{function_arn.rsplit(':', 1)[1]}"
+    try:
+        events = cloud.client("logs").filter_log_events(logGroupName=group)["events"]
+    except ClientError:  # no log group yet: not invoked yet
+        return ""
+    return "".join(event["message"] for event in events)
+
+
+def test_sns_invokes_a_function_only_with_its_permission(enforcing: Cloud) -> None:
+    sns = enforcing.client("sns")
+    topic = sns.create_topic(Name=unique("news"))["TopicArn"]
+    runs = role(enforcing, trusting("lambda.amazonaws.com"), managed=BASIC_EXECUTION)
+    permitted, unpermitted = function(enforcing, runs, PRINTS), function(enforcing, runs, PRINTS)
+    enforcing.client("lambda").add_permission(
+        FunctionName=permitted,
+        StatementId="news",
+        Action="lambda:InvokeFunction",
+        Principal="sns.amazonaws.com",
+        SourceArn=topic,
+    )
+    for arn in (permitted, unpermitted):
+        sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=arn)
+
+    sns.publish(TopicArn=topic, Message="news")
+
+    assert "delivered: news" in wait_until(lambda: logged(enforcing, permitted), 60)
+    (denied,) = wait_until(lambda: denials(enforcing, "sns.amazonaws.com", unpermitted), 30)
+    assert denied["action"] == "lambda:InvokeFunction"
+    assert denied["reason"] == (
+        "because no resource-based policy allows the lambda:InvokeFunction action"
+    )
+    assert logged(enforcing, unpermitted) == ""
+
+
+def test_an_event_target_with_a_role_delivers_as_that_role(enforcing: Cloud) -> None:
+    events = enforcing.client("events")
+    url, arn = queue(enforcing)
+    trust = trusting("events.amazonaws.com")
+    sender = role(enforcing, trust, allow(("sqs:SendMessage", arn)))
+    not_sender = role(enforcing, trust)
+    # Lets anyone send, but EventBridge may not assume it.
+    untrusted = role(enforcing, trusting("lambda.amazonaws.com"), allow(("sqs:SendMessage", arn)))
+    targets = ((sender, "local.sender"), (not_sender, "local.other"), (untrusted, "local.more"))
+    for target_role, source in targets:
+        rule = unique("with-role")
+        events.put_rule(Name=rule, EventPattern=json.dumps({"source": [source]}))
+        target = {"Id": "inbox", "Arn": arn, "RoleArn": target_role, "InputPath": "$.source"}
+        events.put_targets(Rule=rule, Targets=[target])
+
+    events.put_events(
+        Entries=[{"Source": source, "DetailType": "t", "Detail": "{}"} for _, source in targets]
+    )
+
+    assert [json.loads(m) for m in wait_until(lambda: received(enforcing, url), 30)] == [
+        "local.sender"
+    ]
+    role_name = not_sender.rsplit("/", 1)[1]
+    denied = wait_until(
+        lambda: [
+            d
+            for d in enforcing.journal("iam-denials.jsonl")
+            if d["role"] == not_sender and d["resource"] == arn
+        ],
+        30,
+    )
+    assert denied[0]["principal"].startswith(f"arn:aws:sts::{ACCOUNT}:assumed-role/{role_name}/")
+    (not_assumed,) = wait_until(lambda: denials(enforcing, "events.amazonaws.com", untrusted), 30)
+    assert not_assumed["action"] == "sts:AssumeRole"
+    assert received(enforcing, url) == []

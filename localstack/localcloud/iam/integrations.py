@@ -95,16 +95,19 @@ def task_authorisations(
     needed = authorisations(Call(service, operation, parameters, place), facts or NoFacts())
     if operation == "StartExecution" and pattern.startswith(".sync"):
         executions = arns.execution_arns_of(parameters["stateMachineArn"])
-        rule = arns.rule_arn(place, SYNC_EXECUTION_RULE)
         needed += [
             Authorisation("states:DescribeExecution", [executions]),
             Authorisation("states:StopExecution", [executions]),
-            *(
-                Authorisation(f"events:{a}", [rule])
-                for a in ("PutTargets", "PutRule", "DescribeRule")
-            ),
+            *sync_execution_rule(place),
         ]
     return needed
+
+
+def sync_execution_rule(place: Place) -> list[Authorisation]:
+    """What keeping the managed rule of a `.sync` execution task needs (AWS checks it when the
+    state machine is created)."""
+    rule = arns.rule_arn(place, SYNC_EXECUTION_RULE)
+    return [Authorisation(f"events:{a}", [rule]) for a in ("PutTargets", "PutRule", "DescribeRule")]
 
 
 def _as_role(needed: list[Authorisation]) -> list[Authorisation]:

@@ -182,13 +182,9 @@ def _check_state_machine_role(context, request: dict) -> None:
         definition = json.loads(request.get("definition") or "{}")
     except ValueError:
         return  # Step Functions refuses it with its own error
-    place = Place(context.region, context.account_id)
-    rule = integrations.arns.rule_arn(place, integrations.SYNC_EXECUTION_RULE)
     if next(_sync_execution_tasks(definition), None) is None:
         return
-    needed = [
-        Authorisation(f"events:{a}", [rule]) for a in ("PutTargets", "PutRule", "DescribeRule")
-    ]
+    needed = integrations.sync_execution_rule(Place(context.region, context.account_id))
     if authorise(session_for_check(role), _as_role(role, needed), origin=origin) is not None:
         raise _error(managed_rule_refused(role))
 
