@@ -408,16 +408,18 @@ def test_s3_notifies_only_a_queue_whose_policy_lets_the_bucket_send(enforcing: C
     s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=configuration)
 
 
-def test_an_alarm_notifies_only_through_a_topic_that_lets_cloudwatch_publish(
-    enforcing: Cloud,
-) -> None:
-    sns = enforcing.client("sns")
-    cloudwatch = enforcing.client("cloudwatch")
-    inbox_url, inbox_arn = queue(enforcing)
-    allowed_name, refused_name = unique("allowed"), unique("refused")
-    alarms = {}
-    for name in (allowed_name, refused_name):
-        topic = sns.create_topic(Name=unique("ops"))["TopicArn"]
+def alarms_notifying(cloud: Cloud, topics: dict[str, str]) -> str:
+    """An alarm per {name: topic} notifying its topic, each topic delivering to one inbox queue
+    (whose policy lets the topics send); the inbox's URL."""
+    sns, cloudwatch = cloud.client("sns"), cloud.client("cloudwatch")
+    inbox_url, inbox_arn = queue(cloud)
+    sources = list(topics.values())
+    let_send(
+        cloud,
+        inbox_url,
+        policy_allowing("sns.amazonaws.com", "sqs:SendMessage", inbox_arn, sources),
+    )
+    for name, topic in topics.items():
         sns.subscribe(
             TopicArn=topic,
             Protocol="sqs",
@@ -435,31 +437,98 @@ def test_an_alarm_notifies_only_through_a_topic_that_lets_cloudwatch_publish(
             ComparisonOperator="GreaterThanOrEqualToThreshold",
             AlarmActions=[topic],
         )
-        alarms[name] = (topic, f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{name}")
-    topic, alarm = alarms[allowed_name]
-    sns.set_topic_attributes(
+    return inbox_url
+
+
+def alarm_arn(name: str) -> str:
+    return f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{name}"
+
+
+def let_cloudwatch_publish(cloud: Cloud, topic: str, alarm: str | list[str]) -> None:
+    cloud.client("sns").set_topic_attributes(
         TopicArn=topic,
         AttributeName="Policy",
         AttributeValue=policy_allowing("cloudwatch.amazonaws.com", "sns:Publish", topic, alarm),
     )
-    topics = [topic for topic, _ in alarms.values()]
-    let_send(
-        enforcing,
-        inbox_url,
-        policy_allowing("sns.amazonaws.com", "sqs:SendMessage", inbox_arn, topics),
-    )
 
-    for name in (allowed_name, refused_name):
-        cloudwatch.set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason="test")
 
-    messages = wait_until(lambda: received(enforcing, inbox_url), 30)
-    assert [json.loads(m)["AlarmName"] for m in messages] == [allowed_name]
-    wait_until(lambda: denials(enforcing, "cloudwatch.amazonaws.com", alarms[refused_name][0]), 30)
-    assert received(enforcing, inbox_url) == []
-    assert (
-        cloudwatch.describe_alarms(AlarmNames=[refused_name])["MetricAlarms"][0]["StateValue"]
-        == "ALARM"
+def alarm_goes_off(cloud: Cloud, *names: str) -> None:
+    for name in names:
+        cloud.client("cloudwatch").set_alarm_state(
+            AlarmName=name, StateValue="ALARM", StateReason="test"
+        )
+
+
+def test_an_alarm_notifies_only_through_a_topic_that_lets_cloudwatch_publish(
+    enforcing: Cloud,
+) -> None:
+    sns, cloudwatch = enforcing.client("sns"), enforcing.client("cloudwatch")
+    allowed, refused_alarm = unique("allowed"), unique("refused")
+    topics = {
+        name: sns.create_topic(Name=unique("ops"))["TopicArn"] for name in (allowed, refused_alarm)
+    }
+    inbox = alarms_notifying(enforcing, topics)
+    let_cloudwatch_publish(enforcing, topics[allowed], alarm_arn(allowed))
+
+    alarm_goes_off(enforcing, allowed, refused_alarm)
+
+    messages = wait_until(lambda: received(enforcing, inbox), 30)
+    assert [json.loads(m)["AlarmName"] for m in messages] == [allowed]
+    wait_until(lambda: denials(enforcing, "cloudwatch.amazonaws.com", topics[refused_alarm]), 30)
+    assert received(enforcing, inbox) == []
+    described = cloudwatch.describe_alarms(AlarmNames=[refused_alarm])["MetricAlarms"][0]
+    assert described["StateValue"] == "ALARM"
+
+
+def key_letting(cloud: Cloud, *services: str) -> str:
+    """A KMS key whose policy lets the account (its identity policies) and the services use it."""
+    statements = [
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
+    ]
+    if services:
+        statements.append(
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": list(services)},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": "*",
+            }
+        )
+    policy = json.dumps({"Version": "2012-10-17", "Statement": statements})
+    return cloud.client("kms").create_key(Policy=policy)["KeyMetadata"]["Arn"]
+
+
+def test_an_alarm_notifies_through_an_encrypted_topic_only_if_the_key_lets_cloudwatch(
+    enforcing: Cloud,
+) -> None:
+    sns = enforcing.client("sns")
+    usable, unusable = unique("usable"), unique("unusable")
+    keys = {
+        usable: key_letting(enforcing, "cloudwatch.amazonaws.com"),
+        unusable: key_letting(enforcing),
+    }
+    topics = {
+        name: sns.create_topic(Name=unique("ops"), Attributes={"KmsMasterKeyId": key})["TopicArn"]
+        for name, key in keys.items()
+    }
+    inbox = alarms_notifying(enforcing, topics)
+    for name, topic in topics.items():
+        let_cloudwatch_publish(enforcing, topic, alarm_arn(name))
+
+    alarm_goes_off(enforcing, usable, unusable)
+
+    messages = wait_until(lambda: received(enforcing, inbox), 30)
+    assert [json.loads(m)["AlarmName"] for m in messages] == [usable]
+    (denied, *_) = wait_until(
+        lambda: denials(enforcing, "cloudwatch.amazonaws.com", keys[unusable]), 30
     )
+    assert denied["action"].startswith("kms:")
+    assert received(enforcing, inbox) == []
 
 
 PRINTS = """

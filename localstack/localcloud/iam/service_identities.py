@@ -28,9 +28,11 @@ from contextvars import ContextVar
 from functools import cache
 from typing import Any
 
+from botocore.exceptions import ClientError
+from localstack.aws.api import CommonServiceException
 from localstack.runtime import hooks
 
-from localcloud.iam import integrations
+from localcloud.iam import gateway, integrations
 from localcloud.iam.actions import Authorisation, Call, UnmappedOperation, UnreadableRequest
 from localcloud.iam.arns import Place
 from localcloud.iam.deliveries import delivery_authorisations, is_delivery, principal_name
@@ -43,38 +45,23 @@ from localcloud.iam.refusals import (
     managed_rule_refused,
     polling_refused,
 )
+from localcloud.iam.stores import StoreFacts
 from localcloud.support.patching import after_import
 
 LOG = logging.getLogger(__name__)
 
 STATES = "states.amazonaws.com"
-# The session name AWS shows for checks a service makes as a role before any session exists.
+# The session a check made as a role is judged as, before any session of it exists (only the
+# role's policies matter, not the name).
 CHECK_SESSION = "LocalCloudCheck"
 
+_facts = StoreFacts()
 
-def _error(refusal: Refusal):
-    from localstack.aws.api import CommonServiceException
 
+def _error(refusal: Refusal) -> CommonServiceException:
     return CommonServiceException(
         refusal.code, refusal.message, status_code=refusal.status, sender_fault=True
     )
-
-
-def _gateway():
-    from localcloud.iam import gateway
-
-    return gateway
-
-
-def _facts():
-    from localcloud.iam.stores import StoreFacts
-
-    return _store_facts(StoreFacts)
-
-
-@cache
-def _store_facts(kind):
-    return kind()
 
 
 def session_for_check(role: str) -> str:
@@ -115,7 +102,6 @@ def _internal_service(context) -> tuple[str, str | None] | None:
     service = params.get("service_principal")
     if not service:
         return None
-    gateway = _gateway()
     if gateway.session_of(gateway.access_key_id(context)) is not None:
         return None
     return principal_name(service), params.get("source_arn")
@@ -128,7 +114,7 @@ def _check_assume_role(context, request: dict) -> None:
     service, source = acting
     refusal = may_assume(service, request["RoleArn"], "sts:AssumeRole", source)
     if refusal is not None:
-        raise _gateway().refusal_error("sts", refusal)
+        raise gateway.refusal_error("sts", refusal)
 
 
 def _check_delivery(context, request: dict) -> None:
@@ -142,7 +128,7 @@ def _check_delivery(context, request: dict) -> None:
     origin = f"{principal} from {source}: {service}:{operation}"
     call = Call(service, operation, request, Place(context.region, context.account_id))
     try:
-        needed = delivery_authorisations(principal, source, call, _facts())
+        needed = delivery_authorisations(principal, source, call, _facts)
     except UnmappedOperation:
         record_unmapped(principal, f"{service}:{operation}", origin)
         return
@@ -151,7 +137,7 @@ def _check_delivery(context, request: dict) -> None:
     refusal = authorise(principal, needed, origin=origin)
     if refusal is not None:
         LOG.info("IAM refused a delivery (%s): %s", origin, refusal.message)
-        raise _gateway().refusal_error(service, refusal)
+        raise gateway.refusal_error(service, refusal)
 
 
 def _sync_execution_tasks(definition: Any) -> Iterator[str]:
@@ -216,19 +202,16 @@ def _judge_before_dispatch(skeleton_module) -> None:
 def _polling(source: str) -> list[Authorisation]:
     """What the role needs to poll, but for the call LocalStack makes to check the source
     (GetQueueAttributes, DescribeStream), which the gateway judges as the role."""
-    facts = _facts()
     if ":sqs:" in source:
         made = "sqs:GetQueueAttributes"
-        needed = integrations.queue_polling(source, facts)
+        needed = integrations.queue_polling(source, _facts)
     else:
         made = "dynamodb:DescribeStream" if ":dynamodb:" in source else "kinesis:DescribeStream"
-        needed = integrations.stream_polling(source, facts)
+        needed = integrations.stream_polling(source, _facts)
     return [one for one in needed if one.action != made]
 
 
 def _check_polling(provider_module) -> None:
-    from botocore.exceptions import ClientError
-
     provider = provider_module.LambdaProvider
     check = provider.check_service_resource_exists
 
@@ -291,8 +274,6 @@ class _AlarmPublisher:
         self._client = client
 
     def publish(self, **kwargs):
-        from botocore.exceptions import ClientError
-
         try:
             return self._client.publish(**kwargs)
         except ClientError as error:
