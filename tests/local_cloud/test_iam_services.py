@@ -608,3 +608,38 @@ def test_an_event_target_with_a_role_delivers_as_that_role(enforcing: Cloud) -> 
     (not_assumed,) = wait_until(lambda: denials(enforcing, "events.amazonaws.com", untrusted), 30)
     assert not_assumed["action"] == "sts:AssumeRole"
     assert received(enforcing, url) == []
+
+
+def test_s3_notifies_only_a_function_whose_permission_lets_the_bucket_invoke(
+    enforcing: Cloud,
+) -> None:
+    s3 = enforcing.client("s3")
+    bucket = unique("uploads")
+    s3.create_bucket(Bucket=bucket)
+    target = function(enforcing, role(enforcing, trusting("lambda.amazonaws.com")))
+    configuration = {
+        "LambdaFunctionConfigurations": [
+            {"LambdaFunctionArn": target, "Events": ["s3:ObjectCreated:*"]}
+        ]
+    }
+
+    def configure() -> None:
+        s3.put_bucket_notification_configuration(
+            Bucket=bucket, NotificationConfiguration=configuration
+        )
+
+    answer = refused(configure)
+    assert answer["Error"]["Code"] == "InvalidArgument"
+    assert answer["Error"]["Message"] == (
+        "Unable to validate the following destination configurations"
+    )
+
+    enforcing.client("lambda").add_permission(
+        FunctionName=target,
+        StatementId="uploads",
+        Action="lambda:InvokeFunction",
+        Principal="s3.amazonaws.com",
+        SourceArn=f"arn:aws:s3:::{bucket}",
+        SourceAccount=ACCOUNT,
+    )
+    configure()
