@@ -4,8 +4,9 @@ function's role, and API Gateway, SNS, S3, EventBridge and CloudWatch alarms del
 themselves under the target's resource policy. Each allowed and refused, refused with AWS's
 answer.
 
-The fixtures are built with boto3 in an instance of the module's own started with
-LOCAL_CLOUD_IAM=enforce (the `enforcing` fixture of test_iam_enforcement)."""
+The fixtures are built with boto3, as the account's root, in an instance of the module's own
+started with LOCAL_CLOUD_IAM=enforce (test_iam_enforcement's `_start`); a refused delivery shows
+in the instance's IAM journal, the only trace AWS leaves of it besides a metric."""
 
 from __future__ import annotations
 
@@ -28,13 +29,13 @@ from local_cloud.test_iam_enforcement import (
 )
 
 from devkit.local_cloud import wait_until, zip_sources
+from localcloud.iam.integrations import SYNC_EXECUTION_RULE
 
 ECHO = """
 def handler(event, context):
     return {"statusCode": 200, "body": "hello"}
 """
 HTTP_TIMEOUT = 60
-SYNC_EXECUTION_RULE = "StepFunctionsGetEventsForStepFunctionsExecutionRule"
 QUEUE_POLLING = "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole"
 
 
@@ -56,7 +57,9 @@ def trusting(*services: str) -> dict[str, Any]:
     }
 
 
-def role(cloud: Cloud, trust: dict[str, Any], policy: dict[str, Any] | None = None, managed=""):
+def role(
+    cloud: Cloud, trust: dict[str, Any], policy: dict[str, Any] | None = None, managed: str = ""
+) -> str:
     iam = cloud.client("iam")
     name = unique("role")
     arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
