@@ -216,10 +216,12 @@ def alarm_notification(
 ) -> list[Authorisation]:
     """A CloudWatch alarm action publishing to a topic as cloudwatch.amazonaws.com: the topic's
     policy must allow it, and an encrypted topic's key policy must let CloudWatch use the key
-    (an AWS managed key such as alias/aws/sns never does)."""
+    (an AWS managed key such as alias/aws/sns never does). SNS gives the alarm's account as
+    aws:SourceOwner, which a topic's default policy asks for: alarms notify such a topic."""
     principal, account = "cloudwatch.amazonaws.com", arns.arn_account(alarm_arn)
     key = (facts or NoFacts()).encryption_key(topic)
     publish = _delivery("sns:Publish", topic, principal, alarm_arn, account)
+    publish = replace(publish, context={**publish.context, "aws:SourceOwner": account})
     return [
         publish,
         *_service_key_use(

@@ -193,6 +193,8 @@ def test_an_alarm_publishes_as_cloudwatch_and_needs_the_topics_key() -> None:
         ("kms:Decrypt", "cloudwatch.amazonaws.com"),
     ]
     assert needed[1].context["aws:SourceArn"] == ALARM
+    # A topic's default policy allows its account's sources: SNS names the alarm's owner.
+    assert needed[0].context["aws:SourceOwner"] == "000000000000"
 
 
 def test_an_event_target_without_a_role_is_delivered_by_eventbridge() -> None:
