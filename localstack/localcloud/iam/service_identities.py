@@ -36,7 +36,7 @@ from localcloud.iam import gateway, integrations
 from localcloud.iam.actions import Authorisation, Call, UnmappedOperation, UnreadableRequest
 from localcloud.iam.arns import Place
 from localcloud.iam.deliveries import delivery_authorisations, is_delivery, principal_name
-from localcloud.iam.enforcement import authorise, record_unmapped
+from localcloud.iam.enforcement import Mode, authorise, mode_from_environment, record_unmapped
 from localcloud.iam.evaluation import Decision
 from localcloud.iam.refusals import (
     STATE_MACHINE_ROLE_NOT_ASSUMABLE,
@@ -338,6 +338,8 @@ def _lambda_task_errors_as_aws(lambda_task_module) -> None:
 
 @hooks.on_infra_start()
 def act_as_aws_principals() -> None:
+    if mode_from_environment() is Mode.OFF:
+        return  # nothing judged: LocalStack's services as they were
     after_import("localstack.aws.skeleton", requires=("Skeleton.dispatch_request",))(
         _judge_before_dispatch
     )
