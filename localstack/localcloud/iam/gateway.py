@@ -115,12 +115,20 @@ def enforce_iam(chain: HandlerChain, context: RequestContext, response: Response
         secure_transport=context.request.scheme == "https",
     )
     try:
+        refusal = _judge(principal, call, origin)
+    except Exception:  # a fault of the judge is not the caller's: log it, answer as without IAM
+        LOG.exception("IAM: could not judge %s by %s; allowed", origin, principal)
+        return
+    if refusal is not None:
+        raise refusal_error(service, refusal)
+
+
+def _judge(principal: str, call: Call, origin: str) -> Decision | None:
+    try:
         needed = authorisations(call, _facts)
     except UnmappedOperation:
         record_unmapped(principal, origin, origin)
-        return
+        return None
     except UnreadableRequest:
-        return  # the service refuses the request itself, with its own validation error
-    refusal = authorise(principal, needed, origin=origin)
-    if refusal is not None:
-        raise refusal_error(service, refusal)
+        return None  # the service refuses the request itself, with its own validation error
+    return authorise(principal, needed, origin=origin)
