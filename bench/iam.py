@@ -10,6 +10,7 @@ the same machine load. Goal (issue 22): enforce at most 10 % slower than off.
 from __future__ import annotations
 
 import json
+import shutil
 import statistics
 import time
 import uuid
@@ -17,7 +18,7 @@ import uuid
 import boto3
 from botocore.config import Config
 
-from devkit.local_cloud import cloud, free_port, zip_sources
+from devkit.local_cloud import cloud, free_port, instance_folder, zip_sources
 
 ROUNDS = 5
 INVOKES_PER_ROUND = 40
@@ -116,6 +117,7 @@ class Instance:
 
     def stop(self) -> None:
         cloud("down", self.port)
+        shutil.rmtree(instance_folder(self.port), ignore_errors=True)
 
 
 def timed(action, times: int) -> list[float]:
