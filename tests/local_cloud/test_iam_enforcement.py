@@ -215,6 +215,41 @@ def test_a_customer_managed_policy_grants_in_its_default_version(enforcing: Clou
         dynamodb.get_item(TableName=name, Key=key)
 
 
+def test_an_iam_users_key_is_judged_by_its_own_and_its_groups_policies(enforcing: Cloud) -> None:
+    iam = enforcing.client("iam")
+    sqs_root = enforcing.client("sqs")
+    own_name, group_name = unique("own"), unique("group")
+    own_url = sqs_root.create_queue(QueueName=own_name)["QueueUrl"]
+    group_url = sqs_root.create_queue(QueueName=group_name)["QueueUrl"]
+    other_url = sqs_root.create_queue(QueueName=unique("other"))["QueueUrl"]
+    user, group = unique("ada"), unique("operators")
+    iam.create_user(UserName=user)
+    iam.put_user_policy(
+        UserName=user,
+        PolicyName="own",
+        PolicyDocument=json.dumps(allow(("sqs:SendMessage", queue_arn(own_name)))),
+    )
+    iam.create_group(GroupName=group)
+    iam.add_user_to_group(GroupName=group, UserName=user)
+    iam.put_group_policy(
+        GroupName=group,
+        PolicyName="group",
+        PolicyDocument=json.dumps(allow(("sqs:SendMessage", queue_arn(group_name)))),
+    )
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    sqs = enforcing.client(
+        "sqs",
+        {"aws_access_key_id": key["AccessKeyId"], "aws_secret_access_key": key["SecretAccessKey"]},
+    )
+
+    sqs.send_message(QueueUrl=own_url, MessageBody="mine")
+    sqs.send_message(QueueUrl=group_url, MessageBody="my group's")
+    answer = refused(lambda: sqs.send_message(QueueUrl=other_url, MessageBody="not mine"))
+    assert answer["Error"]["Message"].startswith(
+        f"User: arn:aws:iam::{ACCOUNT}:user/{user} is not authorized to perform: sqs:SendMessage"
+    )
+
+
 # --- resource policies ----------------------------------------------------------------------
 
 
