@@ -194,6 +194,62 @@ def test_an_aws_managed_policy_grants_what_its_document_says(enforcing: Cloud) -
     assert answer["Error"]["Code"] == "AccessDenied"
 
 
+def test_a_customer_managed_policy_grants_in_its_default_version(enforcing: Cloud) -> None:
+    iam = enforcing.client("iam")
+    table = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{unique('ledger')}"
+    policy_arn = iam.create_policy(
+        PolicyName=unique("ledger-reader"),
+        PolicyDocument=json.dumps(allow(("dynamodb:GetItem", table))),
+    )["Policy"]["Arn"]
+    role = unique("managed")
+    dynamodb = enforcing.client(
+        "dynamodb", enforcing.session(enforcing.role(role, managed=policy_arn))
+    )
+    name = table.rsplit("/", 1)[1]
+    key = {"id": {"S": "1"}}
+
+    answer = refused(lambda: dynamodb.delete_item(TableName=name, Key=key))
+    assert answer["Error"]["Message"].endswith("allows the dynamodb:DeleteItem action")
+    # Allowed by IAM, the call reaches DynamoDB, which has no such table.
+    with pytest.raises(dynamodb.exceptions.ResourceNotFoundException):
+        dynamodb.get_item(TableName=name, Key=key)
+
+
+def test_an_iam_users_key_is_judged_by_its_own_and_its_groups_policies(enforcing: Cloud) -> None:
+    iam = enforcing.client("iam")
+    sqs_root = enforcing.client("sqs")
+    own_name, group_name = unique("own"), unique("group")
+    own_url = sqs_root.create_queue(QueueName=own_name)["QueueUrl"]
+    group_url = sqs_root.create_queue(QueueName=group_name)["QueueUrl"]
+    other_url = sqs_root.create_queue(QueueName=unique("other"))["QueueUrl"]
+    user, group = unique("ada"), unique("operators")
+    iam.create_user(UserName=user)
+    iam.put_user_policy(
+        UserName=user,
+        PolicyName="own",
+        PolicyDocument=json.dumps(allow(("sqs:SendMessage", queue_arn(own_name)))),
+    )
+    iam.create_group(GroupName=group)
+    iam.add_user_to_group(GroupName=group, UserName=user)
+    iam.put_group_policy(
+        GroupName=group,
+        PolicyName="group",
+        PolicyDocument=json.dumps(allow(("sqs:SendMessage", queue_arn(group_name)))),
+    )
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    sqs = enforcing.client(
+        "sqs",
+        {"aws_access_key_id": key["AccessKeyId"], "aws_secret_access_key": key["SecretAccessKey"]},
+    )
+
+    sqs.send_message(QueueUrl=own_url, MessageBody="mine")
+    sqs.send_message(QueueUrl=group_url, MessageBody="my group's")
+    answer = refused(lambda: sqs.send_message(QueueUrl=other_url, MessageBody="not mine"))
+    assert answer["Error"]["Message"].startswith(
+        f"User: arn:aws:iam::{ACCOUNT}:user/{user} is not authorized to perform: sqs:SendMessage"
+    )
+
+
 # --- resource policies ----------------------------------------------------------------------
 
 
@@ -377,6 +433,66 @@ def test_a_function_acts_as_its_execution_role(enforcing: Cloud) -> None:
             "sqs:SendMessage action"
         ),
     }
+
+
+def test_a_state_machine_task_acts_as_the_state_machines_role(enforcing: Cloud) -> None:
+    """Step Functions invokes with the role's credentials (an internal call made
+    with_assumed_role): a role that may not invoke the function fails the execution."""
+    lam = enforcing.client("lambda")
+    function = unique("step")
+    function_arn = lam.create_function(
+        FunctionName=function,
+        Runtime="python3.13",
+        Role=enforcing.role(unique("step-role"), managed=BASIC_EXECUTION),
+        Handler="app.handler",
+        Code={"ZipFile": zip_sources({"app.py": "def handler(event, context):\n    return 1\n"})},
+    )["FunctionArn"]
+    lam.get_waiter("function_active_v2").wait(
+        FunctionName=function, WaiterConfig={"Delay": 0.2, "MaxAttempts": 150}
+    )
+    machine_role = unique("machine")
+    sfn = enforcing.client("stepfunctions")
+    machine = sfn.create_state_machine(
+        name=unique("machine"),
+        definition=json.dumps(
+            {
+                "StartAt": "Call",
+                "States": {"Call": {"Type": "Task", "Resource": function_arn, "End": True}},
+            }
+        ),
+        roleArn=enforcing.role(machine_role),
+    )["stateMachineArn"]
+
+    execution = sfn.start_execution(stateMachineArn=machine, input="{}")["executionArn"]
+
+    status = wait_until(
+        lambda: (
+            sfn.describe_execution(executionArn=execution)["status"] != "RUNNING"
+            and sfn.describe_execution(executionArn=execution)["status"]
+        ),
+        timeout=60,
+        what="the execution to end",
+    )
+    assert status == "FAILED"
+    denials = enforcing.journal("iam-denials.jsonl")
+    assert any(
+        d["role"] == f"arn:aws:iam::{ACCOUNT}:role/{machine_role}"
+        and d["action"] == "lambda:InvokeFunction"
+        and d["resource"] == function_arn
+        for d in denials
+    ), denials
+
+
+def test_a_misspelt_mode_stops_the_start() -> None:
+    port = free_port()
+    try:
+        result = cloud("up", port, LOCAL_CLOUD_IAM="enforcing")
+        assert result.returncode != 0
+        log = (instance_folder(port) / "localstack.log").read_text()
+        assert "LOCAL_CLOUD_IAM='enforcing': expected one of enforce, report, off" in log
+    finally:
+        cloud("down", port)
+        shutil.rmtree(instance_folder(port), ignore_errors=True)
 
 
 # --- calls no mapping knows -------------------------------------------------------------------

@@ -11,6 +11,7 @@ a presigned URL's X-Amz-Credential):
   EventBridge or SNS delivery with a role), which are signed with the session's key;
 - LocalStack's internal key (`__internal_call__`, every other `connect_to()` client): never
   judged, whatever request parameters it carries;
+- a key of an IAM user (CreateAccessKey): that user, by its own and its groups' policies;
 - any other key (a user's `test`/`test`, an unsigned request): the account root, never judged.
 """
 
@@ -29,7 +30,7 @@ from localcloud.iam.actions import Call, UnmappedOperation, UnreadableRequest, a
 from localcloud.iam.arns import Place
 from localcloud.iam.enforcement import Mode, authorise, current_mode, record_unmapped
 from localcloud.iam.evaluation import Decision
-from localcloud.iam.stores import StoreFacts
+from localcloud.iam.stores import StoreFacts, user_of_key
 
 LOG = logging.getLogger(__name__)
 
@@ -69,18 +70,18 @@ def access_key_id(context: RequestContext) -> str | None:
     return found.group(1) if found else None
 
 
-def session_of(key: str | None) -> str | None:
-    """The assumed-role session the local cloud's STS issued this key to, or None (internal
-    calls and keys STS did not issue are not judged)."""
+def principal_of(key: str | None, account: str) -> str | None:
+    """Whom the local cloud issued this key to: an assumed-role session (STS) or an IAM user
+    (CreateAccessKey); None for internal calls and keys it did not issue (not judged)."""
     if not key or key == INTERNAL_AWS_ACCESS_KEY_ID:
         return None
     from localstack.services.sts.models import sts_stores
 
     # The credentials map is shared by every account and region (CrossAccountAttribute).
-    credentials = sts_stores["000000000000"]["us-east-1"].credentials.get(key)
-    if credentials is None or ":assumed-role/" not in credentials.arn:
-        return None
-    return credentials.arn
+    credentials = sts_stores[account]["us-east-1"].credentials.get(key)
+    if credentials is not None:
+        return credentials.arn if ":assumed-role/" in credentials.arn else None
+    return user_of_key(account, key)
 
 
 def refusal_error(service: str, refusal: Decision) -> CommonServiceException:
@@ -102,7 +103,7 @@ def enforce_iam(chain: HandlerChain, context: RequestContext, response: Response
     """The handler: judge the parsed request as its caller; raise the refusal, if any."""
     if context.service is None or context.operation is None or current_mode() is Mode.OFF:
         return
-    principal = session_of(access_key_id(context))
+    principal = principal_of(access_key_id(context), context.account_id)
     if principal is None:
         return
     service, operation = context.service.service_name, context.operation.name
@@ -115,12 +116,20 @@ def enforce_iam(chain: HandlerChain, context: RequestContext, response: Response
         secure_transport=context.request.scheme == "https",
     )
     try:
+        refusal = _judge(principal, call, origin)
+    except Exception:  # a fault of the judge is not the caller's: log it, answer as without IAM
+        LOG.exception("IAM: could not judge %s by %s; allowed", origin, principal)
+        return
+    if refusal is not None:
+        raise refusal_error(service, refusal)
+
+
+def _judge(principal: str, call: Call, origin: str) -> Decision | None:
+    try:
         needed = authorisations(call, _facts)
     except UnmappedOperation:
         record_unmapped(principal, origin, origin)
-        return
+        return None
     except UnreadableRequest:
-        return  # the service refuses the request itself, with its own validation error
-    refusal = authorise(principal, needed, origin=origin)
-    if refusal is not None:
-        raise refusal_error(service, refusal)
+        return None  # the service refuses the request itself, with its own validation error
+    return authorise(principal, needed, origin=origin)

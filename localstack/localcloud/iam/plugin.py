@@ -24,7 +24,7 @@ def enforce_iam_in_the_gateway() -> None:
     from localcloud.iam.journal import FileJournal
     from localcloud.iam.stores import StorePolicies
 
-    mode = mode_from_environment()
+    mode = mode_from_environment()  # a misspelt mode raises: LocalStack does not start
     folder = Path(os.environ.get(INSTANCE_SETTING) or ".")
     configure(mode, StorePolicies(), FileJournal(folder) if mode is not Mode.OFF else None)
     steps = handlers.serve_custom_service_request_handlers

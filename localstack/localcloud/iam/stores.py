@@ -107,6 +107,41 @@ def role_policies(principal: str) -> list[Policy]:
     return policies + [policy for policy in attached if policy is not None]
 
 
+def user_of_key(account: str, access_key_id: str) -> str | None:
+    """The ARN of the IAM user an access key belongs to, or None."""
+    from localstack.services.iam.models import iam_stores
+
+    store = iam_stores[account]["us-east-1"]
+    name = store.ACCESS_KEY_INDEX.get(access_key_id)
+    entity = store.USERS.get(name) if name else None
+    return entity.user["Arn"] if entity is not None else None
+
+
+def user_policies(principal: str) -> list[Policy]:
+    """An IAM user's identity policies: its own inline and attached ones, then its groups'."""
+    from localstack.services.iam.models import iam_stores
+
+    _, _, _, _, account, resource = _arn_parts(principal)
+    store = iam_stores[account]["us-east-1"]
+    name = resource.rsplit("/", 1)[1]
+    user = store.USERS.get(name)
+    if user is None:
+        return []
+    holders = [(name, user)] + [
+        (group_name, group)
+        for group_name, group in list(store.GROUPS.items())
+        if name in group.member_user_names
+    ]
+    policies: list[Policy] = []
+    for holder, entity in holders:
+        policies += [
+            _parsed(text, f"{holder}/{policy}") for policy, text in entity.inline_policies.items()
+        ]
+        attached = (_managed_policy(store, arn) for arn in list(entity.attached_policy_arns))
+        policies += [policy for policy in attached if policy is not None]
+    return policies
+
+
 def trust_policy(role_arn: str) -> ResourcePolicy | None:
     from localstack.services.iam.models import iam_stores
 
@@ -234,6 +269,8 @@ class StorePolicies:
     """The PolicySource of the running local cloud."""
 
     def identity_policies(self, principal: str) -> Sequence[Policy]:
+        if ":user/" in principal:
+            return user_policies(principal)
         return role_policies(principal)
 
     def resource_policy(self, resource: str, action: str) -> ResourcePolicy | None:
