@@ -28,12 +28,16 @@ from devkit.local_cloud import cloud, free_port, instance_folder, wait_until, zi
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
-TRUST_LAMBDA_AND_ACCOUNT = {
+# Lambda and Step Functions may assume the test roles (each refuses a role it may not assume).
+TRUST_SERVICES_AND_ACCOUNT = {
     "Version": "2012-10-17",
     "Statement": [
         {
             "Effect": "Allow",
-            "Principal": {"Service": "lambda.amazonaws.com", "AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+            "Principal": {
+                "Service": ["lambda.amazonaws.com", "states.amazonaws.com"],
+                "AWS": f"arn:aws:iam::{ACCOUNT}:root",
+            },
             "Action": "sts:AssumeRole",
         }
     ],
@@ -68,7 +72,7 @@ class Cloud:
     def role(self, name: str, inline: dict[str, Any] | None = None, managed: str = "") -> str:
         iam = self.client("iam")
         arn = iam.create_role(
-            RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST_LAMBDA_AND_ACCOUNT)
+            RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST_SERVICES_AND_ACCOUNT)
         )["Role"]["Arn"]
         if inline:
             iam.put_role_policy(

@@ -102,7 +102,7 @@ def _internal_service(context) -> tuple[str, str | None] | None:
     service = params.get("service_principal")
     if not service:
         return None
-    if gateway.session_of(gateway.access_key_id(context)) is not None:
+    if gateway.principal_of(gateway.access_key_id(context), context.account_id) is not None:
         return None
     return principal_name(service), params.get("source_arn")
 
