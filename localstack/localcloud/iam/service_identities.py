@@ -29,7 +29,7 @@ from functools import cache
 from typing import Any
 
 from botocore.exceptions import ClientError
-from localstack.aws.api import CommonServiceException
+from localstack.aws.api import CommonServiceException, ServiceException
 from localstack.runtime import hooks
 
 from localcloud.iam import gateway, integrations
@@ -182,15 +182,24 @@ _CHECKS = {
 }
 
 
+def _judge_the_service_acting(context, request: dict) -> None:
+    """The check of the operation, if any; a refusal is raised as the service's error."""
+    key = (context.service.service_name, context.operation.name)
+    try:
+        _CHECKS.get(key, _check_delivery)(context, request)
+    except ServiceException:
+        raise
+    except Exception:  # a fault of the judge is not the caller's: log it, answer as without IAM
+        LOG.exception("IAM: could not judge %s:%s made by a service; allowed", *key)
+
+
 def _judge_before_dispatch(skeleton_module) -> None:
     skeleton = skeleton_module.Skeleton
     dispatch = skeleton.dispatch_request
 
     def dispatch_request(self, serializer, context, instance):
         if context.operation is not None:
-            key = (context.service.service_name, context.operation.name)
-            check = _CHECKS.get(key, _check_delivery)
-            check(context, instance or {})
+            _judge_the_service_acting(context, instance or {})
         return dispatch(self, serializer, context, instance)
 
     skeleton.dispatch_request = dispatch_request
