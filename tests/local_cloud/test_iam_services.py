@@ -146,6 +146,21 @@ def test_a_function_needs_a_role_that_exists_and_trusts_lambda(enforcing: Cloud)
     assert function(enforcing, role(enforcing, trusting("lambda.amazonaws.com")))
 
 
+def test_a_function_may_change_only_to_a_role_that_trusts_lambda(enforcing: Cloud) -> None:
+    lam = enforcing.client("lambda")
+    target = function(enforcing, role(enforcing, trusting("lambda.amazonaws.com")))
+    untrusted = role(enforcing, trusting("states.amazonaws.com"))
+
+    answer = refused(lambda: lam.update_function_configuration(FunctionName=target, Role=untrusted))
+
+    assert answer["Error"]["Code"] == "InvalidParameterValueException"
+    assert answer["Error"]["Message"] == (
+        "The role defined for the function cannot be assumed by Lambda."
+    )
+    trusted = role(enforcing, trusting("lambda.amazonaws.com"))
+    assert lam.update_function_configuration(FunctionName=target, Role=trusted)["Role"] == trusted
+
+
 PASS = {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
 
 

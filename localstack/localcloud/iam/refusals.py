@@ -1,7 +1,7 @@
 """AWS's words when a service may not act in its own name or as a role it was given: a role
-Step Functions may not assume (LocalStack already answers Lambda's), a managed rule a `.sync`
-task may not create, a queue or stream an event source mapping may not poll, a function a Step
-Functions task may not invoke: the error code and message AWS answers."""
+Lambda or Step Functions may not assume, a managed rule a `.sync` task may not create, a queue
+or stream an event source mapping may not poll, a function a Step Functions task may not invoke:
+the error code and message AWS answers."""
 
 from __future__ import annotations
 
@@ -20,6 +20,12 @@ class Refusal:
     status: int = 400
 
 
+# UpdateFunctionConfiguration (and CreateFunction, which LocalStack checks itself): the role is
+# missing or does not trust Lambda.
+FUNCTION_ROLE_NOT_ASSUMABLE = Refusal(
+    "InvalidParameterValueException",
+    "The role defined for the function cannot be assumed by Lambda.",
+)
 # CreateStateMachine, UpdateStateMachine: the role is missing or does not trust Step Functions.
 STATE_MACHINE_ROLE_NOT_ASSUMABLE = Refusal(
     "AccessDeniedException",

@@ -7,6 +7,7 @@ the gateway does not see, once each:
 
 - a service assuming a role (`connect_to.with_assumed_role`, Lambda's check at CreateFunction):
   the role must exist and its trust policy must allow the service principal;
+- UpdateFunctionConfiguration: a new role must trust Lambda (LocalStack checks CreateFunction);
 - CreateStateMachine and UpdateStateMachine: the role must trust Step Functions, and a `.sync`
   execution task's role must be allowed the managed rule AWS keeps for it;
 - a delivery a service makes as itself, an internal call carrying its service principal and the
@@ -39,6 +40,7 @@ from localcloud.iam.deliveries import delivery_authorisations, is_delivery, prin
 from localcloud.iam.enforcement import Mode, authorise, mode_from_environment, record_unmapped
 from localcloud.iam.evaluation import Decision
 from localcloud.iam.refusals import (
+    FUNCTION_ROLE_NOT_ASSUMABLE,
     STATE_MACHINE_ROLE_NOT_ASSUMABLE,
     Refusal,
     lambda_task_error,
@@ -50,7 +52,7 @@ from localcloud.support.patching import after_import
 
 LOG = logging.getLogger(__name__)
 
-STATES = "states.amazonaws.com"
+LAMBDA, STATES = "lambda.amazonaws.com", "states.amazonaws.com"
 # The session a check made as a role is judged as, before any session of it exists (only the
 # role's policies matter, not the name).
 CHECK_SESSION = "LocalCloudCheck"
@@ -175,7 +177,14 @@ def _check_state_machine_role(context, request: dict) -> None:
         raise _error(managed_rule_refused(role))
 
 
+def _check_function_role(context, request: dict) -> None:
+    role = request.get("Role")
+    if role and may_assume(LAMBDA, role, "lambda:UpdateFunctionConfiguration") is not None:
+        raise _error(FUNCTION_ROLE_NOT_ASSUMABLE)
+
+
 _CHECKS = {
+    ("lambda", "UpdateFunctionConfiguration"): _check_function_role,
     ("sts", "AssumeRole"): _check_assume_role,
     ("stepfunctions", "CreateStateMachine"): _check_state_machine_role,
     ("stepfunctions", "UpdateStateMachine"): _check_state_machine_role,
