@@ -321,6 +321,62 @@ def test_a_bucket_policy_deny_refuses_a_role_its_own_policy_allows(enforcing: Cl
     assert root_s3.get_object(Bucket=bucket, Key="report.csv")["Body"].read() == b"x"
 
 
+def test_a_queue_policy_deny_refuses_a_role_its_own_policy_allows(enforcing: Cloud) -> None:
+    name = unique("guarded-queue")
+    sqs_root = enforcing.client("sqs")
+    url = sqs_root.create_queue(QueueName=name)["QueueUrl"]
+    role = unique("consumer")
+    role_arn = enforcing.role(role, allow(("sqs:*", queue_arn(name))))
+    deny = {
+        "Effect": "Deny",
+        "Principal": {"AWS": role_arn},
+        "Action": "sqs:PurgeQueue",
+        "Resource": queue_arn(name),
+    }
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [deny]})
+    sqs_root.set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy})
+    sqs = enforcing.client("sqs", enforcing.session(role_arn))
+
+    sqs.send_message(QueueUrl=url, MessageBody="allowed")
+    answer = refused(lambda: sqs.purge_queue(QueueUrl=url))
+    assert answer["Error"]["Message"] == (
+        f"User: {session_arn(role)} is not authorized to perform: sqs:PurgeQueue on resource: "
+        f"{queue_arn(name)} with an explicit deny in a resource-based policy"
+    )
+
+
+def test_a_function_policy_lets_a_role_with_no_policy_of_its_own_invoke(
+    enforcing: Cloud,
+) -> None:
+    lam = enforcing.client("lambda")
+    name = unique("open-function")
+    lam.create_function(
+        FunctionName=name,
+        Runtime="python3.13",
+        Role=enforcing.role(unique("open-function-role"), managed=BASIC_EXECUTION),
+        Handler="app.handler",
+        Code={"ZipFile": zip_sources({"app.py": "def handler(event, context):\n    return 7\n"})},
+    )
+    lam.get_waiter("function_active_v2").wait(
+        FunctionName=name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 150}
+    )
+    caller_role, stranger_role = unique("caller"), unique("stranger")
+    caller_arn = enforcing.role(caller_role)
+    lam.add_permission(
+        FunctionName=name,
+        StatementId="caller",
+        Action="lambda:InvokeFunction",
+        Principal=caller_arn,
+    )
+    as_caller = enforcing.client("lambda", enforcing.session(caller_arn))
+    as_stranger = enforcing.client("lambda", enforcing.session(enforcing.role(stranger_role)))
+
+    assert as_caller.invoke(FunctionName=name)["Payload"].read() == b"7"
+    answer = refused(lambda: as_stranger.invoke(FunctionName=name))
+    assert answer["Error"]["Code"] == "AccessDeniedException"
+    assert session_arn(stranger_role) in answer["Error"]["Message"]
+
+
 def test_a_key_policy_deny_refuses_sending_to_a_queue_encrypted_with_the_key(
     enforcing: Cloud,
 ) -> None:
