@@ -122,5 +122,9 @@ token: setup ## A staff token for the local stack: make token ROLE=reviewer USER
 inspect: up ## Save execution pages as HTML files (latest of every state machine, or ARN=<execution ARN>)
 	@$(DEVKIT) inspect $(ARN)
 
+.PHONY: iam-report
+iam-report: up ## Per role of the local cloud: granted but never used, denied (IAM journal since start)
+	@$(DEVKIT) iam-report
+
 clean: down ## Stop the local cloud and remove every generated file
 	rm -rf .aws-sam .local-cloud $(VENV)

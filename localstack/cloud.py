@@ -372,6 +372,8 @@ def environment() -> dict[str, str]:
     # Step Functions Local-format mock cases; LocalStack re-reads the file when it changes, so
     # tests install their cases into it while the cloud runs.
     env["SFN_MOCK_CONFIG"] = str(instance() / "sfn-mock-config.json")
+    # IAM enforcement's journal (denials, actions used) goes in the instance's folder.
+    env["LOCAL_CLOUD_INSTANCE"] = str(instance())
     return env
 
 

@@ -8,6 +8,7 @@ devkit issuer init | token --role R --user U [--claim NAME=VALUE]
 devkit demo                                   make demo
 devkit inspect [execution ARN ...]            make inspect
 devkit routes                                 render template.yaml's routes, print its path
+devkit iam-report [instance folder]           make iam-report
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ COMMANDS = {
     "demo": "demo",
     "inspect": "console_client",
     "routes": "routes",
+    "iam-report": "iam_report",
 }
 
 

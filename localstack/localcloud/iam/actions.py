@@ -242,6 +242,9 @@ _BUCKET_ACTIONS = {
     "PutBucketVersioning": "s3:PutBucketVersioning",
     "ListObjectVersions": "s3:ListBucketVersions",
     "ListMultipartUploads": "s3:ListBucketMultipartUploads",
+    "PutBucketPolicy": "s3:PutBucketPolicy",
+    "GetBucketPolicy": "s3:GetBucketPolicy",
+    "DeleteBucketPolicy": "s3:DeleteBucketPolicy",
 }
 
 
@@ -476,7 +479,14 @@ def _sns_publish(call: Call, facts: ResourceFacts) -> list[Authorisation]:
     return [_one("sns:Publish", topic), *topic_key_use(facts.encryption_key(topic), topic)]
 
 
-@maps("sns", "Subscribe", "ListSubscriptionsByTopic", "GetTopicAttributes", "DeleteTopic")
+@maps(
+    "sns",
+    "Subscribe",
+    "ListSubscriptionsByTopic",
+    "GetTopicAttributes",
+    "SetTopicAttributes",
+    "DeleteTopic",
+)
 def _sns_topic(call: Call, facts: ResourceFacts) -> list[Authorisation]:
     return [_one(f"sns:{call.operation}", call.parameters["TopicArn"])]
 
@@ -654,6 +664,15 @@ def _secret(call: Call, facts: ResourceFacts) -> list[Authorisation]:
     return needed
 
 
+@maps("secretsmanager", "CreateSecret", "PutResourcePolicy")
+def _secret_setup(call: Call, facts: ResourceFacts) -> list[Authorisation]:
+    """A new secret is named by its name (its ARN's suffix does not exist yet)."""
+    p = call.parameters
+    secret_id = p.get("SecretId") or p["Name"]
+    secret = facts.secret_arn(secret_id) or arns.secret_arn(call.place, secret_id)
+    return [_one(f"secretsmanager:{call.operation}", secret)]
+
+
 @maps("cloudwatch", "PutMetricData")
 def _put_metric_data(call: Call, facts: ResourceFacts) -> list[Authorisation]:
     """Names no resource: a policy scopes it by namespace."""
@@ -665,6 +684,7 @@ _UNSCOPED = {
     "cloudwatch": ("GetMetricStatistics", "GetMetricData", "ListMetrics", "DescribeAlarms"),
     "logs": ("DescribeLogGroups",),
     "ses": ("ListIdentities", "VerifyEmailIdentity", "DeleteIdentity", "GetSendQuota"),
+    "kms": ("CreateKey",),
 }
 
 

@@ -98,14 +98,10 @@ def task_authorisations(
     needed = authorisations(Call(service, operation, parameters, place), facts or NoFacts())
     if operation == "StartExecution" and pattern.startswith(".sync"):
         executions = arns.execution_arns_of(parameters["stateMachineArn"])
-        rule = arns.rule_arn(place, SYNC_EXECUTION_RULE)
         needed += [
             Authorisation("states:DescribeExecution", [executions]),
             Authorisation("states:StopExecution", [executions]),
-            *(
-                Authorisation(f"events:{a}", [rule])
-                for a in ("PutTargets", "PutRule", "DescribeRule")
-            ),
+            *sync_execution_rule(place),
         ]
     if operation == "RunTask" and pattern == ".sync":
         # The task's ARN is not known before it runs: AWS documents these on the cluster's tasks.
@@ -122,6 +118,13 @@ def task_authorisations(
             ),
         ]
     return needed
+
+
+def sync_execution_rule(place: Place) -> list[Authorisation]:
+    """What keeping the managed rule of a `.sync` execution task needs (AWS checks it when the
+    state machine is created)."""
+    rule = arns.rule_arn(place, SYNC_EXECUTION_RULE)
+    return [Authorisation(f"events:{a}", [rule]) for a in ("PutTargets", "PutRule", "DescribeRule")]
 
 
 def _as_role(needed: list[Authorisation]) -> list[Authorisation]:
@@ -230,15 +233,33 @@ def alarm_notification(
 ) -> list[Authorisation]:
     """A CloudWatch alarm action publishing to a topic as cloudwatch.amazonaws.com: the topic's
     policy must allow it, and an encrypted topic's key policy must let CloudWatch use the key
-    (an AWS managed key such as alias/aws/sns never does)."""
+    (an AWS managed key such as alias/aws/sns never does). SNS gives the alarm's account as
+    aws:SourceOwner, which a topic's default policy asks for: alarms notify such a topic."""
     principal, account = "cloudwatch.amazonaws.com", arns.arn_account(alarm_arn)
     key = (facts or NoFacts()).encryption_key(topic)
     publish = _delivery("sns:Publish", topic, principal, alarm_arn, account)
+    publish = replace(publish, context={**publish.context, "aws:SourceOwner": account})
     return [
         publish,
         *_service_key_use(
             key, ("kms:GenerateDataKey", "kms:Decrypt"), principal, alarm_arn, account
         ),
+    ]
+
+
+def bucket_notification(
+    bucket_arn: str, account: str, target: str, facts: ResourceFacts | None = None
+) -> list[Authorisation]:
+    """S3 sending an event notification to a queue or a topic as s3.amazonaws.com, under the
+    target's policy; to an encrypted target only if its key policy lets S3 use the key (a
+    bucket's ARN names no account: the bucket owner's is given)."""
+    principal = "s3.amazonaws.com"
+    action = "sqs:SendMessage" if ":sqs:" in target else "sns:Publish"
+    key = (facts or NoFacts()).encryption_key(target)
+    kms = ("kms:GenerateDataKey", "kms:Decrypt")
+    return [
+        _delivery(action, target, principal, bucket_arn, account),
+        *_service_key_use(key, kms, principal, bucket_arn, account),
     ]
 
 

@@ -450,6 +450,11 @@ SETUP_CALLS = [
     ("ses", "ListIdentities", {}),
     ("sesv2", "SendEmail", {"FromEmailAddress": "a@example.com", "Destination": {}}),
     ("sts", "AssumeRole", {"RoleArn": "arn:aws:iam::000000000000:role/r"}),
+    ("s3", "PutBucketPolicy", {"Bucket": "b", "Policy": "{}"}),
+    ("sns", "SetTopicAttributes", {"TopicArn": TOPIC, "AttributeName": "Policy"}),
+    ("kms", "CreateKey", {}),
+    ("secretsmanager", "CreateSecret", {"Name": "bureau-key"}),
+    ("secretsmanager", "PutResourcePolicy", {"SecretId": "bureau-key", "ResourcePolicy": "{}"}),
     ("dynamodbstreams", "DescribeStream", {"StreamArn": f"{TABLE}/stream/2026-12-07T00:00:00.000"}),
 ]
 

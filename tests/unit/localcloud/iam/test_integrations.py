@@ -9,6 +9,7 @@ import pytest
 from localcloud.iam.actions import Authorisation, UnmappedOperation
 from localcloud.iam.integrations import (
     alarm_notification,
+    bucket_notification,
     dead_letter,
     event_target,
     function_invoked_by,
@@ -192,6 +193,8 @@ def test_an_alarm_publishes_as_cloudwatch_and_needs_the_topics_key() -> None:
         ("kms:Decrypt", "cloudwatch.amazonaws.com"),
     ]
     assert needed[1].context["aws:SourceArn"] == ALARM
+    # A topic's default policy allows its account's sources: SNS names the alarm's owner.
+    assert needed[0].context["aws:SourceOwner"] == "000000000000"
 
 
 def test_an_event_target_without_a_role_is_delivered_by_eventbridge() -> None:
@@ -230,6 +233,7 @@ def test_an_event_target_queue_encrypted_needs_the_key() -> None:
         *topic_to_queue(TOPIC, QUEUE, ENCRYPTED),
         *alarm_notification(ALARM, TOPIC, ENCRYPTED),
         *event_target(RULE, QUEUE, facts=ENCRYPTED),
+        *bucket_notification("arn:aws:s3:::raw-data", HERE.account, QUEUE, ENCRYPTED),
     ],
     ids=lambda one: f"{one.action} {one.resources[0]}",
 )

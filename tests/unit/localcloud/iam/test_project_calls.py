@@ -26,6 +26,19 @@ TOOLS = ["tests/e2e", "tests/local_cloud", "tests/support", "scripts/devkit", "b
 ROOT_ONLY = {
     "cloudformation": "stacks are deployed as root",
     "apigateway": "API keys and usage plans are set up by tests as root",
+    "iam": "roles, users and policies are set up by tests, and read by make iam-report, as root",
+}
+# Calls the scan finds that are not (or not meant to be) mapped, each with why.
+NOT_MAPPED = {
+    ("sqs", "ListQueueTags"): "test_iam_enforcement shows an unmapped call is allowed, journalled",
+    # Secrets Manager's put_resource_policy, in a module that also makes these services' clients.
+    ("lambda", "PutResourcePolicy"): "not called: the scan's guess",
+    ("dynamodb", "PutResourcePolicy"): "not called: the scan's guess",
+}
+# Modules whose every call is made as the account's root (never judged): what they test is judged
+# elsewhere, so their set-up calls need no mapping.
+ROOT_ONLY_MODULES = {
+    "tests/local_cloud/test_iam_services.py": "fixtures built as root; the services are judged",
 }
 # Calls a library makes for the project when the module uses it.
 LIBRARY_CALLS = {
@@ -95,6 +108,8 @@ def project_calls(*folders: str) -> dict[tuple[str, str], list[str]]:
     found: dict[tuple[str, str], list[str]] = {}
     for folder in folders:
         for path in sorted((PROJECT / folder).rglob("*.py")):
+            if str(path.relative_to(PROJECT)) in ROOT_ONLY_MODULES:
+                continue
             for call in calls_in(path.read_text()):
                 found.setdefault(call, []).append(str(path.relative_to(PROJECT)))
     return found
@@ -146,7 +161,11 @@ def test_every_call_in_the_functions_is_mapped(call: tuple[str, str]) -> None:
 
 @pytest.mark.parametrize(
     "call",
-    sorted(call for call in project_calls(*TOOLS) if call[0] not in ROOT_ONLY),
+    sorted(
+        call
+        for call in project_calls(*TOOLS)
+        if call[0] not in ROOT_ONLY and call not in NOT_MAPPED
+    ),
     ids=":".join,
 )
 def test_every_call_the_tests_and_tools_make_is_mapped(call: tuple[str, str]) -> None:
