@@ -1,7 +1,8 @@
 """Every bucket, queue and topic refuses requests made without TLS (its policy denies any request
-whose `aws:SecureTransport` is false), in every stage. Such a policy replaces the service's
-default one, so it still lets in each service principal that delivers there, scoped to the
-stack's own senders."""
+whose `aws:SecureTransport` is false) in AWS stages; the local stage, whose clients reach the
+local cloud over plain http, leaves that one statement out (README). Such a policy replaces the
+service's default one, so it still lets in each service principal that delivers there, scoped to
+the stack's own senders, in every stage."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import pytest
 
 from support.template import load_template
 
-RESOURCES = load_template()["Resources"]
+TEMPLATE = load_template()
+RESOURCES = TEMPLATE["Resources"]
+IN_AWS_STAGES = "RefusesPlainHttp"
 # Each store, the policy resource that guards it, the property naming the store, its actions.
 GUARDED = {
     "AWS::S3::Bucket": ("AWS::S3::BucketPolicy", "Bucket", "s3:*"),
@@ -29,12 +32,22 @@ def policy_of(store: str) -> dict:
         for resource in RESOURCES.values()
         if resource["Type"] == kind and store in named(resource["Properties"][naming])
     ]
-    assert policy.get("Condition") == RESOURCES[store].get("Condition"), store
-    return policy["Properties"]["PolicyDocument"]
+    return policy
 
 
 def statements(store: str, effect: str) -> list[dict]:
-    return [s for s in policy_of(store)["Statement"] if s["Effect"] == effect]
+    found = []
+    for statement in policy_of(store)["Properties"]["PolicyDocument"]["Statement"]:
+        if isinstance(statement, list):  # !If [RefusesPlainHttp, statement, AWS::NoValue]
+            condition, statement, otherwise = statement
+            assert (condition, otherwise) == (IN_AWS_STAGES, "AWS::NoValue"), statement
+        if statement["Effect"] == effect:
+            found.append(statement)
+    return found
+
+
+def test_only_the_local_stage_leaves_the_refusal_out():
+    assert TEMPLATE["Conditions"][IN_AWS_STAGES] == ["IsLocal"]  # !Not [!Condition IsLocal]
 
 
 @pytest.mark.parametrize(
@@ -42,7 +55,13 @@ def statements(store: str, effect: str) -> list[dict]:
 )
 def test_every_bucket_queue_and_topic_refuses_plain_http(store):
     _, _, actions = GUARDED[RESOURCES[store]["Type"]]
+    policy = policy_of(store)
     [deny] = statements(store, "Deny")
+    if statements(store, "Allow"):  # the statement alone depends on the stage
+        assert policy.get("Condition") == RESOURCES[store].get("Condition"), store
+        assert any(isinstance(s, list) for s in policy["Properties"]["PolicyDocument"]["Statement"])
+    else:  # the whole policy does
+        assert policy["Condition"] == IN_AWS_STAGES
     assert deny["Principal"] == "*" and deny["Action"] == actions
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": False}}
     covered = " ".join(named(deny["Resource"]))
