@@ -127,3 +127,23 @@ def test_s3_encrypts_with_the_accounts_s3_key_when_a_bucket_names_none(local_clo
     assert s3_key["KeyManager"] == "AWS"
     s3.delete_object(Bucket=bucket, Key="a.txt")
     s3.delete_bucket(Bucket=bucket)
+
+
+def test_dynamodb_encrypts_with_the_accounts_dynamodb_key_when_a_table_names_none(
+    local_cloud, account
+):
+    # GIVEN a table encrypted with KMS without a key of its own
+    dynamodb, kms = client_of(account, "dynamodb"), client_of(account, "kms")
+    table = dynamodb.create_table(
+        TableName=f"default-key-{account}",
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        SSESpecification={"Enabled": True, "SSEType": "KMS"},
+    )["TableDescription"]
+
+    # THEN it is under the account's alias/aws/dynamodb key, which KMS knows, as on AWS
+    dynamodb_key = kms.describe_key(KeyId="alias/aws/dynamodb")["KeyMetadata"]
+    assert table["SSEDescription"]["KMSMasterKeyArn"] == dynamodb_key["Arn"]
+    assert dynamodb_key["KeyManager"] == "AWS"
+    dynamodb.delete_table(TableName=table["TableName"])

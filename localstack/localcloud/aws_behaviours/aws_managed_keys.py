@@ -9,8 +9,9 @@ on AWS, once key policies are enforced.
 
 LocalStack made a few of them on first use (not alias/aws/sns, sqs or kinesis) as ordinary
 customer keys, with a customer key's default policy (the account may do anything, PutKeyPolicy
-included); and S3's default SSE-KMS key was a fresh customer key, not alias/aws/s3. The policy is
-kept where every key's is (the KMS store), so policy evaluation reads it like any other.
+included); S3's default SSE-KMS key was a fresh customer key, not alias/aws/s3; DynamoDB's
+(moto's) was made in moto's own KMS, where no key policy can be read. The policy is kept where
+every key's is (the KMS store), so policy evaluation reads it like any other.
 """
 
 from __future__ import annotations
@@ -120,6 +121,10 @@ def make_aws_managed_keys_as_aws() -> None:
     after_import(
         "localstack.services.s3.provider", requires=("create_s3_kms_managed_key_for_region",)
     )(_patch_s3_default_key)
+    # DynamoDB here is moto's, which made its default key in moto's own KMS, unknown to KMS.
+    after_import("moto.dynamodb.models.table", requires=("Table._get_default_encryption_key",))(
+        _patch_dynamodb_default_key
+    )
 
 
 def _patch_kms(provider_module) -> None:
@@ -173,3 +178,13 @@ def _patch_s3_default_key(s3_provider_module) -> None:
         return KmsProvider._get_kms_key(account_id, region_name, "alias/aws/s3").metadata["Arn"]
 
     s3_provider_module.create_s3_kms_managed_key_for_region = aws_managed_s3_key
+
+
+def _patch_dynamodb_default_key(table_module) -> None:
+    def aws_managed_dynamodb_key(self, account_id: str, region: str) -> str:
+        # A table encrypted with KMS but no key of its own uses the account's aws/dynamodb key.
+        from localstack.services.kms.provider import KmsProvider
+
+        return KmsProvider._get_kms_key(account_id, region, "alias/aws/dynamodb").metadata["Arn"]
+
+    table_module.Table._get_default_encryption_key = aws_managed_dynamodb_key

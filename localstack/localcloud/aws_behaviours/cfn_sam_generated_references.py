@@ -47,9 +47,7 @@ def resolve_sam_generated_references_after_the_transform(module) -> None:
                 raise
             # What this visit is for, the properties' Fn::Transform, without resolving them.
             properties = node_resource.properties
-            if not module.is_nothing(properties) and not module.is_nothing(
-                properties.fn_transform
-            ):
+            if not module.is_nothing(properties) and not module.is_nothing(properties.fn_transform):
                 self.visit_node_intrinsic_function_fn_transform(properties.fn_transform)
             return module.PreprocEntityDelta()
 
