@@ -1,7 +1,8 @@
-"""In AWS stages the stack's customer-managed key (rotated) encrypts every store that can hold
-personal data, and its log groups; the key policy gives wildcards to the account root alone;
-every function and state machine may use the key, and only that key. The local stage keeps its
-default encryption (the local cloud has no KMS to speak of)."""
+"""In every stage, the local one too, the stack's customer-managed key (rotated) encrypts every
+store that can hold personal data, and its log groups; the key policy gives wildcards to the
+account root alone; every function and state machine may use the key, and only that key; every
+topic is encrypted, and a topic a service principal publishes to (the alarms' operations topic)
+with a key whose policy lets that service use it."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import json
 
 import pytest
 
-from support.template import load_template
+from support.template import load_template, template_paths
 
 TEMPLATE = load_template()
 RESOURCES = TEMPLATE["Resources"]
@@ -26,12 +27,17 @@ def of_type(*kinds: str) -> dict[str, dict]:
     return {name: r for name, r in RESOURCES.items() if r["Type"] in kinds}
 
 
-def test_the_key_exists_in_aws_stages_only_and_rotates():
+def test_the_key_exists_in_every_stage_and_rotates():
     key = RESOURCES["DataKey"]
-    assert TEMPLATE["Conditions"]["UsesCustomerKey"] == ["IsLocal"]  # !Not [!Condition IsLocal]
     assert key["Type"] == "AWS::KMS::Key"
-    assert key["Condition"] == "UsesCustomerKey"
+    assert "Condition" not in key and "Condition" not in RESOURCES["DataKeyAlias"]
     assert key["Properties"]["EnableKeyRotation"] is True
+
+
+def test_no_stage_encrypts_differently():
+    # One way for every stage: the local one deploys the key and the encryption AWS stages do.
+    for path in template_paths():
+        assert "UsesCustomerKey" not in path.read_text(), path.name
 
 
 def test_only_the_account_root_is_given_wildcard_actions():
@@ -49,10 +55,8 @@ def test_only_the_account_root_is_given_wildcard_actions():
             assert "Condition" in statement, statement["Sid"]  # services: this account only
 
 
-# Conditions that imply UsesCustomerKey (they need an AWS stage).
-AWS_ONLY_CONDITIONS = {"CreatesUserPool"}
-# The test doubles exist on the local cloud alone (!Equals [!Ref Stage, local]), where there is
-# no key: their stores keep the default encryption, their roles are in no key policy.
+# The test doubles exist on the local cloud alone (!Equals [!Ref Stage, local]) and stand for
+# someone else's service: their stores keep the default encryption, their roles use no key.
 LOCAL_ONLY = "HasTestDoubles"
 
 
@@ -62,12 +66,39 @@ def in_aws_stages(name: str) -> bool:
 
 
 @pytest.mark.parametrize("store", sorted(name for name in of_type(*STORES) if in_aws_stages(name)))
-def test_every_store_and_log_group_is_encrypted_with_the_key_in_aws_stages(store):
+def test_every_store_and_log_group_is_encrypted_with_the_key(store):
     resource = RESOURCES[store]
-    setting = json.dumps(resource["Properties"][STORES[resource["Type"]]])
-    # A resource that exists only in AWS stages (where the key is) names the key directly.
-    only_in_aws = resource.get("Condition") in AWS_ONLY_CONDITIONS
-    assert "DataKey" in setting and ("UsesCustomerKey" in setting or only_in_aws), setting
+    setting = resource["Properties"][STORES[resource["Type"]]]
+    assert "DataKey" in json.dumps(setting) and "Fn::If" not in json.dumps(setting), setting
+
+
+@pytest.mark.parametrize("topic", sorted(of_type("AWS::SNS::Topic")))
+def test_every_topic_is_encrypted(topic):
+    assert RESOURCES[topic]["Properties"]["KmsMasterKeyId"] in ("DataKey", "alias/aws/sns")
+
+
+def alarmed_topics() -> set[str]:
+    """The topics the alarms notify (as the root names them: a workflow's OperationsTopic
+    parameter is the root's OperationsTopic)."""
+    return {
+        action
+        for alarm in of_type("AWS::CloudWatch::Alarm").values()
+        for action in alarm["Properties"]["AlarmActions"]
+    }
+
+
+def test_the_alarms_topic_is_under_a_key_cloudwatch_may_use():
+    # AWS-managed keys (alias/aws/sns) only serve the account's own principals through SNS:
+    # CloudWatch could not publish, and no alarm would reach anyone.
+    assert alarmed_topics() == {"OperationsTopic"}
+    assert RESOURCES["OperationsTopic"]["Properties"]["KmsMasterKeyId"] == "DataKey"
+    statements = RESOURCES["DataKey"]["Properties"]["KeyPolicy"]["Statement"]
+    cloudwatch_service = {"Service": "cloudwatch.amazonaws.com"}
+    [cloudwatch] = [s for s in statements if s["Principal"] == cloudwatch_service]
+    assert sorted(cloudwatch["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey"]
+    assert cloudwatch["Condition"]["StringEquals"] == {"aws:SourceAccount": "AWS::AccountId"}
+    source = cloudwatch["Condition"]["ArnLike"]["aws:SourceArn"]
+    assert source.endswith(":alarm:${AWS::StackName}-*"), source
 
 
 def test_the_functions_and_state_machines_may_use_the_key_and_only_it():
@@ -80,7 +111,7 @@ def test_the_functions_and_state_machines_may_use_the_key_and_only_it():
     assert "DataKeyUsePolicy" in policies and len(policies) == 7
     roles = ""
     for policy in policies.values():
-        assert policy["Condition"] == "UsesCustomerKey"
+        assert "Condition" not in policy
         [statement] = policy["Properties"]["PolicyDocument"]["Statement"]
         assert sorted(statement["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey"]
         # The key itself: the root's DataKey, passed to each workflow as DataKeyArn.

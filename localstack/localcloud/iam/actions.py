@@ -680,6 +680,12 @@ def _put_metric_data(call: Call, facts: ResourceFacts) -> list[Authorisation]:
     return [_one("cloudwatch:PutMetricData", "*", namespace)]
 
 
+@maps("cloudwatch", "SetAlarmState")
+def _set_alarm_state(call: Call, facts: ResourceFacts) -> list[Authorisation]:
+    alarm = call.place.arn("cloudwatch", f"alarm:{call.parameters['AlarmName']}")
+    return [_one("cloudwatch:SetAlarmState", alarm)]
+
+
 _UNSCOPED = {
     "cloudwatch": ("GetMetricStatistics", "GetMetricData", "ListMetrics", "DescribeAlarms"),
     "logs": ("DescribeLogGroups",),
