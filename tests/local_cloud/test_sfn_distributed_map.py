@@ -1,0 +1,100 @@
+"""Distributed Map states as AWS runs them (localcloud/aws_behaviours/sfn_distributed_map.py):
+an ItemBatcher hands each child workflow a batch, EXPRESS child workflows are accepted, and the
+Map Run counts items and child executions apart."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from botocore.exceptions import ClientError
+
+from devkit.local_cloud import client, wait_for_execution
+
+
+def distributed_map(item_processor_config: dict, **map_fields) -> dict:
+    return {
+        "StartAt": "EachItem",
+        "States": {
+            "EachItem": {
+                "Type": "Map",
+                "ItemsPath": "$.items",
+                "ItemProcessor": {
+                    "ProcessorConfig": item_processor_config,
+                    "StartAt": "Echo",
+                    "States": {"Echo": {"Type": "Pass", "End": True}},
+                },
+                **map_fields,
+                "End": True,
+            }
+        },
+    }
+
+
+DISTRIBUTED_EXPRESS = {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"}
+
+
+def test_an_item_batcher_hands_each_child_a_batch_of_selected_items(state_machine):
+    # GIVEN a Distributed Map of EXPRESS children batching 2 selected items with a batch input
+    arn = state_machine(
+        distributed_map(
+            DISTRIBUTED_EXPRESS,
+            ItemSelector={"id.$": "$$.Map.Item.Value.n", "run.$": "$.run"},
+            ItemBatcher={"MaxItemsPerBatch": 2, "BatchInput": {"report.$": "$.run"}},
+            Label="batches",
+        )
+    )
+    # WHEN it runs over 5 items
+    run = uuid.uuid4().hex[:8]
+    execution = wait_for_execution(
+        client("stepfunctions").start_execution(
+            stateMachineArn=arn,
+            input=json.dumps({"run": run, "items": [{"n": n} for n in range(5)]}),
+        )["executionArn"]
+    )
+    # THEN three children each received {"Items": [...], "BatchInput": ...}, in order
+    assert execution.status == "SUCCEEDED", execution.cause
+    assert execution.output == [
+        {"Items": [{"id": 0, "run": run}, {"id": 1, "run": run}], "BatchInput": {"report": run}},
+        {"Items": [{"id": 2, "run": run}, {"id": 3, "run": run}], "BatchInput": {"report": run}},
+        {"Items": [{"id": 4, "run": run}], "BatchInput": {"report": run}},
+    ]
+    # AND the Map Run counts 5 items in 3 child executions
+    sfn = client("stepfunctions")
+    (map_run,) = sfn.list_map_runs(executionArn=execution.arn)["mapRuns"]
+    described = sfn.describe_map_run(mapRunArn=map_run["mapRunArn"])
+    assert described["status"] == "SUCCEEDED"
+    assert (described["itemCounts"]["total"], described["itemCounts"]["succeeded"]) == (5, 5)
+    assert described["executionCounts"]["total"] == 3
+    assert ":mapRun:" in map_run["mapRunArn"] and "/batches:" in map_run["mapRunArn"]
+
+
+def test_a_batch_holds_at_most_its_input_bytes(state_machine):
+    # GIVEN a batcher allowing 60 bytes of input per child workflow
+    arn = state_machine(
+        distributed_map({"Mode": "DISTRIBUTED"}, ItemBatcher={"MaxInputBytesPerBatch": 60})
+    )
+    # WHEN it runs over four items of 20 bytes each
+    items = ["x" * 18] * 4
+    execution = wait_for_execution(
+        client("stepfunctions").start_execution(
+            stateMachineArn=arn, input=json.dumps({"items": items})
+        )["executionArn"]
+    )
+    # THEN each batch's input ({"Items":[...]}) stays within 60 bytes: two items each
+    assert execution.status == "SUCCEEDED", execution.cause
+    assert execution.output == [{"Items": items[:2]}, {"Items": items[2:]}]
+
+
+def test_an_inline_map_refuses_an_item_batcher_as_aws_does(local_cloud):
+    # GIVEN an INLINE Map with an ItemBatcher (AWS allows it in DISTRIBUTED mode only)
+    definition = distributed_map({"Mode": "INLINE"}, ItemBatcher={"MaxItemsPerBatch": 2})
+    # WHEN it is created THEN the definition is refused
+    with pytest.raises(ClientError) as refused:
+        client("stepfunctions").create_state_machine(
+            name=f"t-{uuid.uuid4().hex[:10]}",
+            definition=json.dumps(definition),
+            roleArn="arn:aws:iam::000000000000:role/local-cloud-tests",
+        )
+    assert refused.value.response["Error"]["Code"] == "InvalidDefinition"
