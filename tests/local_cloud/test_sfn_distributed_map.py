@@ -98,3 +98,73 @@ def test_an_inline_map_refuses_an_item_batcher_as_aws_does(local_cloud):
             roleArn="arn:aws:iam::000000000000:role/local-cloud-tests",
         )
     assert refused.value.response["Error"]["Code"] == "InvalidDefinition"
+
+
+# A child workflow failing for the items marked bad.
+FAILING_FOR_BAD_ITEMS = {
+    "StartAt": "IsBad",
+    "States": {
+        "IsBad": {
+            "Type": "Choice",
+            "Choices": [{"Variable": "$.bad", "BooleanEquals": True, "Next": "Reject"}],
+            "Default": "Accept",
+        },
+        "Reject": {"Type": "Fail", "Error": "BadItem", "Cause": "a bad item"},
+        "Accept": {"Type": "Pass", "End": True},
+    },
+}
+
+
+def map_over_some_bad_items(state_machine, bad: int, **tolerance):
+    definition = distributed_map({"Mode": "DISTRIBUTED"}, **tolerance)
+    definition["States"]["EachItem"]["ItemProcessor"].update(FAILING_FOR_BAD_ITEMS)
+    items = [{"bad": n < bad} for n in range(10)]
+    return wait_for_execution(
+        client("stepfunctions").start_execution(
+            stateMachineArn=state_machine(definition), input=json.dumps({"items": items})
+        )["executionArn"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("bad", "tolerance", "status"),
+    [
+        (1, {}, "FAILED"),
+        (2, {"ToleratedFailureCount": 2}, "SUCCEEDED"),
+        (3, {"ToleratedFailureCount": 2}, "FAILED"),
+        (2, {"ToleratedFailurePercentage": 20}, "SUCCEEDED"),
+        (3, {"ToleratedFailurePercentage": 20}, "FAILED"),
+        (3, {"ToleratedFailureCount": 5, "ToleratedFailurePercentage": 20}, "FAILED"),
+    ],
+    ids=["none-tolerated", "count-kept", "count-over", "percent-kept", "percent-over", "either"],
+)
+def test_failed_children_fail_the_map_run_past_what_it_tolerates(
+    state_machine, bad, tolerance, status
+):
+    # GIVEN a Distributed Map over 10 items, `bad` of them failing their child workflow
+    # WHEN it runs
+    execution = map_over_some_bad_items(state_machine, bad, **tolerance)
+    # THEN it fails, as AWS does, once the failures pass its tolerance (none by default)
+    assert execution.status == status, execution.cause
+    (map_run,) = client("stepfunctions").list_map_runs(executionArn=execution.arn)["mapRuns"]
+    described = client("stepfunctions").describe_map_run(mapRunArn=map_run["mapRunArn"])
+    assert described["status"] == status
+    assert described["itemCounts"]["failed"] == bad
+    assert described["executionCounts"]["running"] == 0
+    if status == "FAILED":
+        assert execution.error == "States.ExceedToleratedFailureThreshold"
+        assert "MapRunFailed" in [event["type"] for event in execution.history]
+
+
+def test_update_map_run_changes_the_tolerances(state_machine):
+    # GIVEN a finished Map Run
+    execution = map_over_some_bad_items(state_machine, 0)
+    sfn = client("stepfunctions")
+    (map_run,) = sfn.list_map_runs(executionArn=execution.arn)["mapRuns"]
+    # WHEN its tolerances are updated (AWS allows it; LocalStack answered 500)
+    sfn.update_map_run(
+        mapRunArn=map_run["mapRunArn"], toleratedFailureCount=3, toleratedFailurePercentage=15
+    )
+    # THEN DescribeMapRun shows them
+    described = sfn.describe_map_run(mapRunArn=map_run["mapRunArn"])
+    assert (described["toleratedFailureCount"], described["toleratedFailurePercentage"]) == (3, 15)

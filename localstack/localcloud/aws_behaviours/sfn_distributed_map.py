@@ -1,4 +1,4 @@
-"""Distributed Map states with an ItemBatcher, or EXPRESS child workflows, run as on AWS.
+"""Distributed Map states run as AWS runs them: batches, EXPRESS children, tolerated failures.
 
 localstack-core's ASL grammar has no `ItemBatcher` and knows only `STANDARD` as a Distributed
 Map's `ProcessorConfig.ExecutionType`, so CreateStateMachine refused both ("mismatched input
@@ -13,6 +13,12 @@ each item through the ItemSelector first, at most `MaxItemsPerBatch` items and
 the Map Run counts items and child executions apart, as DescribeMapRun shows them on AWS.
 Child workflows run in the engine's one way whatever their type; DescribeStateMachine and the
 Map Run's state machine keep the definition as written.
+
+LocalStack read `ToleratedFailureCount` / `ToleratedFailurePercentage` and never applied them:
+a Map Run with failed children succeeded, their results null. As on AWS, the Map Run now fails
+with `States.ExceedToleratedFailureThreshold` once its failed (or timed-out) items pass what it
+tolerates: none unless it says so. The grammar took a percentage only with a decimal point (AWS
+takes 20 as well as 20.0), and UpdateMapRun refused new tolerances with a 500.
 """
 
 from __future__ import annotations
@@ -28,10 +34,17 @@ from localstack.runtime import hooks
 
 from localcloud.support.patching import after_import
 
+TOLERANCE_EXCEEDED = "The specified tolerated failure threshold was exceeded"
 # Step Functions' limit on an execution's input, and so on a batch's.
 MAX_BATCH_BYTES = 256 * 1024
 
 _MAP = "localstack.services.stepfunctions.asl.component.state.state_execution.state_map"
+TOLERANCES = (
+    "ToleratedFailureCount",
+    "ToleratedFailureCountPath",
+    "ToleratedFailurePercentage",
+    "ToleratedFailurePercentagePath",
+)
 _ITEM_COUNTS = (
     "aborted",
     "failed",
@@ -107,34 +120,47 @@ def lift_unsupported_fields(definition: str) -> tuple[str, dict[str, dict]]:
     except ValueError:
         return definition, {}  # the parser reports it
     lifted: dict[str, dict] = {}
-    _lift_from_states(document, lifted)
-    return (json.dumps(document) if lifted else definition), lifted
+    changed = _lift_from_states(document, lifted)
+    return (json.dumps(document) if changed else definition), lifted
 
 
-def _lift_from_states(machine: Any, lifted: dict[str, dict]) -> None:
+def _lift_from_states(machine: Any, lifted: dict[str, dict]) -> bool:
+    """Lift each DISTRIBUTED Map's fields into `lifted`; whether the definition changed."""
     states = machine.get("States") if isinstance(machine, dict) else None
     if not isinstance(states, dict):
-        return
+        return False
+    changed = False
     for name, state in states.items():
         if not isinstance(state, dict):
             continue
         for branch in state.get("Branches") or []:
-            _lift_from_states(branch, lifted)
+            changed |= _lift_from_states(branch, lifted)
         processor = state.get("ItemProcessor") or state.get("Iterator")
         if state.get("Type") != "Map" or not isinstance(processor, dict):
             continue
-        _lift_from_states(processor, lifted)
+        changed |= _lift_from_states(processor, lifted)
         config = processor.get("ProcessorConfig")
-        if not isinstance(config, dict) or config.get("Mode") != "DISTRIBUTED":
-            continue
-        extras = {}
-        if isinstance(state.get("ItemBatcher"), dict):
-            extras["ItemBatcher"] = state.pop("ItemBatcher")
-        if config.get("ExecutionType") == "EXPRESS":
-            config["ExecutionType"] = "STANDARD"
-            extras["ExecutionType"] = "EXPRESS"
-        if extras:
-            lifted[name] = extras
+        if isinstance(config, dict) and config.get("Mode") == "DISTRIBUTED":
+            lifted[name], map_changed = _lift_from_map(state, config)
+            changed |= map_changed
+    return changed
+
+
+def _lift_from_map(state: dict, config: dict) -> tuple[dict, bool]:
+    """What the grammar cannot take from one DISTRIBUTED Map; whether the Map changed."""
+    extras: dict[str, Any] = {"Tolerances": [f for f in TOLERANCES if f in state]}
+    changed = False
+    if isinstance(state.get("ItemBatcher"), dict):
+        extras["ItemBatcher"] = state.pop("ItemBatcher")
+    if config.get("ExecutionType") == "EXPRESS":
+        config["ExecutionType"] = "STANDARD"
+        extras["ExecutionType"] = "EXPRESS"
+    percentage = state.get("ToleratedFailurePercentage")
+    if isinstance(percentage, int) and not isinstance(percentage, bool):
+        # AWS takes 0-100 as any number; the grammar only one with a decimal point.
+        state["ToleratedFailurePercentage"] = float(percentage)
+        changed = True
+    return extras, changed or len(extras) > 1
 
 
 @hooks.on_infra_start()
@@ -167,6 +193,7 @@ def run_distributed_maps_as_aws():
                 self.iteration_component.item_batcher = ItemBatcher(extras["ItemBatcher"])
             if "ExecutionType" in extras:
                 self.iteration_component.child_execution_type = extras["ExecutionType"]
+            self.iteration_component.declared_tolerances = extras.get("Tolerances", ())
 
         state_map.StateMap.from_state_props = from_state_props_as_aws
 
@@ -174,24 +201,47 @@ def run_distributed_maps_as_aws():
         f"{_MAP}.iteration.distributed_iteration_component",
         requires=("DistributedIterationComponent._map_run",),
     )
-    def run_batches(component_module):
+    def run_map_runs_as_aws(component_module):
         map_run = component_module.DistributedIterationComponent._map_run
 
-        def map_run_in_batches(self, env, eval_input) -> None:
+        def map_run_as_aws(self, env, eval_input) -> None:
+            record = eval_input.map_run_record
+            record.declared_tolerances = set(getattr(self, "declared_tolerances", ()))
             batcher: ItemBatcher | None = getattr(self, "item_batcher", None)
             if batcher is None:
-                return map_run(self, env, eval_input)
-            items = env.stack.pop()
-            state_input = env.stack[-1] if env.stack else env.states.get_input()
-            selected = [_selected(env, eval_input, i, item) for i, item in enumerate(items)]
-            env.stack.append(list(batcher.batches(selected, state_input)))
-            # The items went through the ItemSelector already; the batch is the child's input.
-            as_batches = copy.copy(eval_input)
-            as_batches.item_selector = as_batches.parameters = None
-            eval_input.map_run_record.items_per_job = True
-            return map_run(self, env, as_batches)
+                map_run(self, env, eval_input)
+            else:
+                map_run(self, env, _in_batches(env, eval_input, batcher))
+            _nothing_left_running(record)
+            if exceeds_tolerance(record):
+                raise _tolerance_exceeded(env)
 
-        component_module.DistributedIterationComponent._map_run = map_run_in_batches
+        component_module.DistributedIterationComponent._map_run = map_run_as_aws
+
+    @after_import(
+        "localstack.services.stepfunctions.provider",
+        requires=("StepFunctionsProvider.update_map_run", "ResourceNotFound"),
+    )
+    def update_tolerances(provider_module):
+        def update_map_run(self, context, map_run_arn, max_concurrency=None, **tolerances):
+            # LocalStack raised NotImplementedError (a 500) for the tolerances.
+            count = tolerances.get("tolerated_failure_count")
+            percentage = tolerances.get("tolerated_failure_percentage")
+            for execution in self.get_store(context).executions.values():
+                pool = execution.exec_worker.env.map_run_record_pool_manager
+                if (record := pool.get(map_run_arn)) is not None:
+                    record.update(max_concurrency, count, percentage)
+                    named = {
+                        "ToleratedFailureCount": count,
+                        "ToleratedFailurePercentage": percentage,
+                    }
+                    record.declared_tolerances = getattr(record, "declared_tolerances", set()) | {
+                        field for field, value in named.items() if value is not None
+                    }
+                    return {}
+            raise provider_module.ResourceNotFound()
+
+        provider_module.StepFunctionsProvider.update_map_run = update_map_run
 
     @after_import(
         f"{_MAP}.iteration.itemprocessor.distributed_item_processor_worker",
@@ -244,6 +294,66 @@ class _BatchOfItems:
 
     def __getattr__(self, name: str):
         return getattr(self._record, name)
+
+
+def _in_batches(env, eval_input, batcher: ItemBatcher):
+    """The Map's items replaced on the stack by their batches; the eval input for them."""
+    items = env.stack.pop()
+    state_input = env.stack[-1] if env.stack else env.states.get_input()
+    selected = [_selected(env, eval_input, i, item) for i, item in enumerate(items)]
+    env.stack.append(list(batcher.batches(selected, state_input)))
+    # The items went through the ItemSelector already; the batch is the child's input.
+    as_batches = copy.copy(eval_input)
+    as_batches.item_selector = as_batches.parameters = None
+    eval_input.map_run_record.items_per_job = True
+    return as_batches
+
+
+def exceeds_tolerance(record) -> bool:
+    """Whether the Map Run's failed items pass what it tolerates: none unless it says, else more
+    than its count or its percentage of the items, whichever it names (either, if both)."""
+    items = record.item_counter
+    failed = items.failed.get() + items.timed_out.get()
+    declared = {name.removesuffix("Path") for name in record.declared_tolerances}
+    if not declared:
+        return failed > 0
+    over_count = failed > record.tolerated_failure_count
+    over_percentage = failed * 100 > record.tolerated_failure_percentage * items.total.get()
+    return ("ToleratedFailureCount" in declared and over_count) or (
+        "ToleratedFailurePercentage" in declared and over_percentage
+    )
+
+
+def _nothing_left_running(record) -> None:
+    # The engine leaves a failed child counted as running; at the end nothing runs.
+    for counter in (record.item_counter.running, record.execution_counter.running):
+        counter.offset(-counter.get())
+
+
+def _tolerance_exceeded(env):
+    from localstack.aws.api.stepfunctions import HistoryEventType, MapRunFailedEventDetails
+    from localstack.services.stepfunctions.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+        FailureEventException,
+    )
+    from localstack.services.stepfunctions.asl.component.common.error_name.states_error_name import (  # noqa: E501
+        StatesErrorName,
+    )
+    from localstack.services.stepfunctions.asl.component.common.error_name.states_error_name_type import (  # noqa: E501
+        StatesErrorNameType,
+    )
+    from localstack.services.stepfunctions.asl.eval.event.event_detail import EventDetails
+
+    error = StatesErrorName(typ=StatesErrorNameType.StatesExceedToleratedFailureThreshold)
+    details = MapRunFailedEventDetails(error=error.error_name, cause=TOLERANCE_EXCEEDED)
+    return FailureEventException(
+        failure_event=FailureEvent(
+            env=env,
+            error_name=error,
+            event_type=HistoryEventType.MapRunFailed,
+            event_details=EventDetails(mapRunFailedEventDetails=details),
+        )
+    )
 
 
 def _selected(env, eval_input, index: int, item: Any) -> Any:
