@@ -14,12 +14,14 @@ from devkit.local_cloud import client, wait_for_execution
 
 
 def distributed_map(item_processor_config: dict, **map_fields) -> dict:
+    """A Map over the input's `items` (or its ItemReader's), each child a Pass."""
+    items = {} if "ItemReader" in map_fields else {"ItemsPath": "$.items"}
     return {
         "StartAt": "EachItem",
         "States": {
             "EachItem": {
                 "Type": "Map",
-                "ItemsPath": "$.items",
+                **items,
                 "ItemProcessor": {
                     "ProcessorConfig": item_processor_config,
                     "StartAt": "Echo",
@@ -168,3 +170,31 @@ def test_update_map_run_changes_the_tolerances(state_machine):
     # THEN DescribeMapRun shows them
     described = sfn.describe_map_run(mapRunArn=map_run["mapRunArn"])
     assert (described["toleratedFailureCount"], described["toleratedFailurePercentage"]) == (3, 15)
+
+
+@pytest.fixture
+def bucket(local_cloud):
+    s3, name = client("s3"), f"distributed-map-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=name)
+    yield name
+    for listed in s3.list_objects_v2(Bucket=name).get("Contents", []):
+        s3.delete_object(Bucket=name, Key=listed["Key"])
+    s3.delete_bucket(Bucket=name)
+
+
+def test_an_item_reader_reads_json_lines(state_machine, bucket):
+    # GIVEN a JSON Lines object in S3 (a blank last line, as writers leave it)
+    client("s3").put_object(Bucket=bucket, Key="items.jsonl", Body=b'{"n": 1}\n{"n": 2}\n\n')
+    reader = {
+        "Resource": "arn:aws:states:::s3:getObject",
+        "ReaderConfig": {"InputType": "JSONL"},
+        "Parameters": {"Bucket": bucket, "Key": "items.jsonl"},
+    }
+    arn = state_machine(distributed_map({"Mode": "DISTRIBUTED"}, ItemReader=reader))
+    # WHEN a Distributed Map reads it
+    execution = wait_for_execution(
+        client("stepfunctions").start_execution(stateMachineArn=arn, input="{}")["executionArn"]
+    )
+    # THEN each line was an item (LocalStack refused the input type at CreateStateMachine)
+    assert execution.status == "SUCCEEDED", execution.cause
+    assert execution.output == [{"n": 1}, {"n": 2}]

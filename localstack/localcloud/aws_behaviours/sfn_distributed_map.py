@@ -5,7 +5,8 @@ Map's `ProcessorConfig.ExecutionType`, so CreateStateMachine refused both ("mism
 '"ItemBatcher"'", '"EXPRESS" expecting "STANDARD"'): templates written for AWS did not deploy.
 Before the definition reaches the grammar, each DISTRIBUTED Map's `ItemBatcher` is lifted out
 and an EXPRESS child type noted (the grammar then sees STANDARD); both are put back on the
-parsed Map. An INLINE Map keeps them, so the grammar refuses them there as AWS does.
+parsed Map. An INLINE Map keeps them, so the grammar refuses them there as AWS does. An
+ItemReader's `InputType: JSONL` (unknown to LocalStack) is read as JSON, a line an item.
 
 At run time a batched Map hands each child workflow `{"Items": [...], "BatchInput": ...}`:
 each item through the ItemSelector first, at most `MaxItemsPerBatch` items and
@@ -155,6 +156,10 @@ def _lift_from_map(state: dict, config: dict) -> tuple[dict, bool]:
     if config.get("ExecutionType") == "EXPRESS":
         config["ExecutionType"] = "STANDARD"
         extras["ExecutionType"] = "EXPRESS"
+    config = (state.get("ItemReader") or {}).get("ReaderConfig") or {}
+    if config.get("InputType") == "JSONL":
+        config["InputType"] = "JSON"  # the grammar's word: the reader reads it line by line
+        extras["InputType"] = "JSONL"
     percentage = state.get("ToleratedFailurePercentage")
     if isinstance(percentage, int) and not isinstance(percentage, bool):
         # AWS takes 0-100 as any number; the grammar only one with a decimal point.
@@ -194,6 +199,8 @@ def run_distributed_maps_as_aws():
             if "ExecutionType" in extras:
                 self.iteration_component.child_execution_type = extras["ExecutionType"]
             self.iteration_component.declared_tolerances = extras.get("Tolerances", ())
+            if extras.get("InputType") == "JSONL":
+                self.item_reader.resource_output_transformer = _json_lines_reader()
 
         state_map.StateMap.from_state_props = from_state_props_as_aws
 
@@ -294,6 +301,23 @@ class _BatchOfItems:
 
     def __getattr__(self, name: str):
         return getattr(self._record, name)
+
+
+def _json_lines_reader():
+    """The ItemReader's JSON reader, given a JSON Lines object: each line an item."""
+    from localstack.services.stepfunctions.asl.component.state.state_execution.state_map.item_reader.resource_eval.resource_output_transformer.resource_output_transformer_json import (  # noqa: E501
+        ResourceOutputTransformerJson,
+    )
+
+    class JsonLinesReader(ResourceOutputTransformerJson):
+        def _eval_body(self, env) -> None:
+            reader_config = env.stack.pop()
+            lines = env.stack.pop().splitlines()
+            env.stack.append(json.dumps([json.loads(line) for line in lines if line.strip()]))
+            env.stack.append(reader_config)
+            super()._eval_body(env)
+
+    return JsonLinesReader()
 
 
 def _in_batches(env, eval_input, batcher: ItemBatcher):
