@@ -198,3 +198,51 @@ def test_an_item_reader_reads_json_lines(state_machine, bucket):
     # THEN each line was an item (LocalStack refused the input type at CreateStateMachine)
     assert execution.status == "SUCCEEDED", execution.cause
     assert execution.output == [{"n": 1}, {"n": 2}]
+
+
+def test_a_result_writer_writes_each_childs_result_and_a_manifest(state_machine, bucket):
+    # GIVEN a Distributed Map tolerating failures, writing its results under a prefix
+    definition = distributed_map(
+        {"Mode": "DISTRIBUTED"},
+        ToleratedFailureCount=1,
+        ResultWriter={
+            "Resource": "arn:aws:states:::s3:putObject",
+            "Parameters": {"Bucket": bucket, "Prefix": "runs"},
+        },
+    )
+    definition["States"]["EachItem"]["ItemProcessor"].update(FAILING_FOR_BAD_ITEMS)
+    # WHEN it runs over two good items and a bad one
+    items = [{"bad": False, "n": 1}, {"bad": True, "n": 2}, {"bad": False, "n": 3}]
+    execution = wait_for_execution(
+        client("stepfunctions").start_execution(
+            stateMachineArn=state_machine(definition), input=json.dumps({"items": items})
+        )["executionArn"]
+    )
+    # THEN its output names the manifest, which names one file per outcome, as on AWS
+    assert execution.status == "SUCCEEDED", execution.cause
+    s3 = client("s3")
+    details = execution.output["ResultWriterDetails"]
+    map_run_id = execution.output["MapRunArn"].split(":")[-1]
+    assert details == {"Bucket": bucket, "Key": f"runs/{map_run_id}/manifest.json"}
+    manifest = json.loads(s3.get_object(Bucket=bucket, Key=details["Key"])["Body"].read())
+    assert manifest["MapRunArn"] == execution.output["MapRunArn"]
+    files = manifest["ResultFiles"]
+    assert files["PENDING"] == []
+    assert [entry["Key"] for entry in files["SUCCEEDED"]] == [f"runs/{map_run_id}/SUCCEEDED_0.json"]
+    assert [entry["Key"] for entry in files["FAILED"]] == [f"runs/{map_run_id}/FAILED_0.json"]
+
+    def read(entry: dict) -> list[dict]:
+        body = s3.get_object(Bucket=bucket, Key=entry["Key"])["Body"].read()
+        assert len(body) == entry["Size"]
+        return json.loads(body)
+
+    # AND each file holds its children's records: input, then output or error and cause
+    succeeded = read(files["SUCCEEDED"][0])
+    assert sorted(json.loads(child["Output"])["n"] for child in succeeded) == [1, 3]
+    assert {child["Status"] for child in succeeded} == {"SUCCEEDED"}
+    (failed,) = read(files["FAILED"][0])
+    assert (failed["Status"], failed["Error"]) == ("FAILED", "BadItem")
+    assert failed["Cause"] == "a bad item"
+    assert json.loads(failed["Input"]) == items[1]
+    assert failed["ExecutionArn"].endswith(f":{failed['Name']}")
+    assert ":execution:" in failed["ExecutionArn"]
