@@ -246,3 +246,33 @@ def test_a_result_writer_writes_each_childs_result_and_a_manifest(state_machine,
     assert json.loads(failed["Input"]) == items[1]
     assert failed["ExecutionArn"].endswith(f":{failed['Name']}")
     assert ":execution:" in failed["ExecutionArn"]
+
+
+def test_list_executions_lists_a_map_runs_child_executions(state_machine):
+    # GIVEN a finished Map Run of 10 children, 2 of them failed (tolerated)
+    execution = map_over_some_bad_items(state_machine, 2, ToleratedFailureCount=2)
+    sfn = client("stepfunctions")
+    (map_run,) = sfn.list_map_runs(executionArn=execution.arn)["mapRuns"]
+    # WHEN its executions are listed by its ARN (LocalStack refused the call)
+    children = sfn.list_executions(mapRunArn=map_run["mapRunArn"])["executions"]
+    failed = sfn.list_executions(mapRunArn=map_run["mapRunArn"], statusFilter="FAILED")
+    # THEN each child is there, under the Map Run's state machine, the failed ones by status
+    assert len(children) == 10
+    assert {child["stateMachineArn"] for child in children} == {map_run["stateMachineArn"]}
+    assert {child["mapRunArn"] for child in children} == {map_run["mapRunArn"]}
+    assert sorted(child["status"] for child in children) == ["FAILED"] * 2 + ["SUCCEEDED"] * 8
+    assert len(failed["executions"]) == 2
+
+
+def test_an_item_reader_listing_objects_hands_each_child_an_object(state_machine, bucket):
+    # GIVEN two objects, listed by the Map's reader (each item has a LastModified date)
+    for key in ("a.txt", "b.txt"):
+        client("s3").put_object(Bucket=bucket, Key=key, Body=b"x")
+    reader = {"Resource": "arn:aws:states:::s3:listObjectsV2", "Parameters": {"Bucket": bucket}}
+    arn = state_machine(distributed_map({"Mode": "DISTRIBUTED"}, ItemReader=reader))
+    # WHEN it runs THEN each child gets one object and the run ends
+    execution = wait_for_execution(
+        client("stepfunctions").start_execution(stateMachineArn=arn, input="{}")["executionArn"]
+    )
+    assert execution.status == "SUCCEEDED", execution.cause
+    assert sorted(child["Key"] for child in execution.output) == ["a.txt", "b.txt"]

@@ -6,6 +6,9 @@ output or error and cause, status and dates) and a `manifest.json` naming those 
 sizes. localstack-core wrote the manifest alone, its lists of files empty, so a workflow reading
 its results back (the reason for a ResultWriter) found nothing. The child executions' records
 are kept on the Map Run as its children finish, and written when the Map Run ends.
+
+The same records answer ListExecutions for a Map Run (`mapRunArn`), as AWS lists a Map Run's
+child executions; LocalStack required a state machine ARN and refused the call.
 """
 
 from __future__ import annotations
@@ -25,12 +28,15 @@ OUTCOMES = ("FAILED", "PENDING", "SUCCEEDED")
 
 def child_record(record, job_input: Any, output: Any, error: dict | None, started, stopped) -> dict:
     """One child execution as AWS writes it in a result file."""
+    # LocalStack's encoder: items may hold datetimes (a ListObjectsV2 reader's LastModified).
+    from localstack.services.stepfunctions.asl.utils.encoding import to_json_str
+
     name = str(uuid.uuid4())
     execution_prefix = record.map_state_machine_arn.replace(":stateMachine:", ":execution:")
     status = "FAILED" if error is not None else "SUCCEEDED"
     child = {
         "ExecutionArn": f"{execution_prefix}:{name}",
-        "Input": json.dumps(job_input),
+        "Input": to_json_str(job_input),
         "InputDetails": {"Included": True},
         "Name": name,
         "RedriveCount": 0,
@@ -42,10 +48,23 @@ def child_record(record, job_input: Any, output: Any, error: dict | None, starte
         "StopDate": _aws_time(stopped),
     }
     if error is None:
-        child |= {"Output": json.dumps(output), "OutputDetails": {"Included": True}}
+        child |= {"Output": to_json_str(output), "OutputDetails": {"Included": True}}
     else:
         child |= {key.capitalize(): error[key] for key in ("error", "cause") if key in error}
     return child
+
+
+def _list_item(record, child: dict, started: datetime, stopped: datetime) -> dict:
+    """The child execution as ListExecutions shows it."""
+    return {
+        "executionArn": child["ExecutionArn"],
+        "stateMachineArn": child["StateMachineArn"],
+        "name": child["Name"],
+        "status": child["Status"],
+        "startDate": started,
+        "stopDate": stopped,
+        "mapRunArn": record.map_run_arn,
+    }
 
 
 def _aws_time(moment: datetime) -> str:
@@ -91,6 +110,7 @@ def write_map_results_as_aws():
             child = child_record(record, job.job_input, job.job_output, error, started, stopped)
             # list.append is atomic: the workers of one Map Run add to it side by side.
             record.child_results.append(child)
+            record.child_list_items.append(_list_item(record, child, started, stopped))
 
         worker_module.DistributedItemProcessorWorker._eval_job = eval_job_keeping_its_result
 
@@ -103,6 +123,7 @@ def write_map_results_as_aws():
 
         def map_run_keeping_results(self, env, eval_input) -> None:
             eval_input.map_run_record.child_results = []
+            eval_input.map_run_record.child_list_items = []
             map_run(self, env, eval_input)
 
         component_module.DistributedIterationComponent._map_run = map_run_keeping_results
@@ -133,3 +154,43 @@ def write_map_results_as_aws():
             )
 
         writer._handle_put_object = staticmethod(handle_put_object)
+
+    @after_import(
+        "localstack.services.stepfunctions.provider",
+        requires=(
+            "StepFunctionsProvider.list_executions",
+            "ResourceNotFound",
+            "PaginatedList",
+            "get_next_page_token_from_arn",
+            "normalise_max_results",
+        ),
+    )
+    def list_map_run_children(provider_module):
+        list_executions = provider_module.StepFunctionsProvider.list_executions
+
+        def list_executions_of_map_runs(self, context, state_machine_arn=None, **request):
+            map_run_arn = request.get("map_run_arn")
+            if state_machine_arn or not map_run_arn:
+                return list_executions(self, context, state_machine_arn, **request)
+            children = _map_run_children(self.get_store(context), map_run_arn, provider_module)
+            if status := request.get("status_filter"):
+                children = [child for child in children if child["status"] == status]
+            children = sorted(children, key=lambda child: child["startDate"], reverse=True)
+            page, next_token = provider_module.PaginatedList(children).get_page(
+                token_generator=lambda child: provider_module.get_next_page_token_from_arn(
+                    child["executionArn"]
+                ),
+                page_size=provider_module.normalise_max_results(request.get("max_results")),
+                next_token=request.get("next_token"),
+            )
+            return {"executions": page, **({"nextToken": next_token} if next_token else {})}
+
+        provider_module.StepFunctionsProvider.list_executions = list_executions_of_map_runs
+
+
+def _map_run_children(store, map_run_arn: str, provider_module) -> list[dict]:
+    for execution in store.executions.values():
+        record = execution.exec_worker.env.map_run_record_pool_manager.get(map_run_arn)
+        if record is not None:
+            return list(getattr(record, "child_list_items", []))
+    raise provider_module.ResourceNotFound()
