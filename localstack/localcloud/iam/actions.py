@@ -617,9 +617,14 @@ def _routed_machine(parameters: Mapping[str, Any]) -> str:
     return parameters["routingConfiguration"][0]["stateMachineVersionArn"].rsplit(":", 1)[0]
 
 
-@maps("stepfunctions", "DescribeExecution", "StopExecution", "GetExecutionHistory")
+@maps("stepfunctions", "DescribeExecution", "StopExecution", "GetExecutionHistory", "ListMapRuns")
 def _states_execution(call: Call, facts: ResourceFacts) -> list[Authorisation]:
     return [_one(f"states:{call.operation}", call.parameters["executionArn"])]
+
+
+@maps("stepfunctions", "DescribeMapRun", "UpdateMapRun")
+def _states_map_run(call: Call, facts: ResourceFacts) -> list[Authorisation]:
+    return [_one(f"states:{call.operation}", call.parameters["mapRunArn"])]
 
 
 @maps("stepfunctions", "SendTaskSuccess", "SendTaskFailure", "SendTaskHeartbeat")
@@ -703,7 +708,7 @@ for _service, _operations in _UNSCOPED.items():
     maps(_service, *_operations)(_unscoped)
 
 
-@maps("logs", "CreateLogGroup", "DescribeLogStreams", "FilterLogEvents")
+@maps("logs", "CreateLogGroup", "DeleteLogGroup", "DescribeLogStreams", "FilterLogEvents")
 def _log_group(call: Call, facts: ResourceFacts) -> list[Authorisation]:
     p = call.parameters
     group = p.get("logGroupName") or p["logGroupIdentifier"]

@@ -1,0 +1,401 @@
+"""Distributed Map states run as AWS runs them: batches, EXPRESS children, tolerated failures.
+
+localstack-core's ASL grammar has no `ItemBatcher` and knows only `STANDARD` as a Distributed
+Map's `ProcessorConfig.ExecutionType`, so CreateStateMachine refused both ("mismatched input
+'"ItemBatcher"'", '"EXPRESS" expecting "STANDARD"'): templates written for AWS did not deploy.
+Before the definition reaches the grammar, each DISTRIBUTED Map's `ItemBatcher` is lifted out
+and an EXPRESS child type noted (the grammar then sees STANDARD); both are put back on the
+parsed Map. An INLINE Map keeps them, so the grammar refuses them there as AWS does. An
+ItemReader's `InputType: JSONL` (unknown to LocalStack) is read as JSON, a line an item.
+
+At run time a batched Map hands each child workflow `{"Items": [...], "BatchInput": ...}`:
+each item through the ItemSelector first, at most `MaxItemsPerBatch` items and
+`MaxInputBytesPerBatch` bytes of input per batch (AWS's defaults: no item limit, 256 KiB), and
+the Map Run counts items and child executions apart, as DescribeMapRun shows them on AWS.
+Child workflows run in the engine's one way whatever their type; DescribeStateMachine and the
+Map Run's state machine keep the definition as written.
+
+LocalStack read `ToleratedFailureCount` / `ToleratedFailurePercentage` and never applied them:
+a Map Run with failed children succeeded, their results null. As on AWS, the Map Run now fails
+with `States.ExceedToleratedFailureThreshold` once its failed (or timed-out) items pass what it
+tolerates: none unless it says so. The grammar took a percentage only with a decimal point (AWS
+takes 20 as well as 20.0), and UpdateMapRun refused new tolerances with a 500.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import copy
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from localstack.runtime import hooks
+
+from localcloud.support.patching import after_import
+
+TOLERANCE_EXCEEDED = "The specified tolerated failure threshold was exceeded"
+# Step Functions' limit on an execution's input, and so on a batch's.
+MAX_BATCH_BYTES = 256 * 1024
+
+_MAP = "localstack.services.stepfunctions.asl.component.state.state_execution.state_map"
+TOLERANCES = (
+    "ToleratedFailureCount",
+    "ToleratedFailureCountPath",
+    "ToleratedFailurePercentage",
+    "ToleratedFailurePercentagePath",
+)
+_ITEM_COUNTS = (
+    "aborted",
+    "failed",
+    "pending",
+    "results_written",
+    "running",
+    "succeeded",
+    "timed_out",
+    "total",
+)
+
+# While a definition is parsed: what was lifted out of it, by Map state name (state names are
+# unique in a whole state machine, nested ones included).
+_lifted: contextvars.ContextVar[dict[str, dict] | None] = contextvars.ContextVar(
+    "lifted", default=None
+)
+
+
+@dataclass(frozen=True)
+class ItemBatcher:
+    """A Map's ItemBatcher as written; its `...Path` fields read from the Map's input."""
+
+    declared: dict[str, Any] = field(default_factory=dict)
+
+    def limit(self, name: str, state_input: Any, default: int) -> int:
+        if name in self.declared:
+            return int(self.declared[name])
+        if f"{name}Path" in self.declared:
+            from localstack.services.stepfunctions.asl.utils.json_path import extract_json
+
+            return int(extract_json(self.declared[f"{name}Path"], state_input))
+        return default
+
+    def batch_input(self, state_input: Any) -> Any:
+        from localstack.services.stepfunctions.asl.utils.json_path import extract_json
+
+        declared = self.declared.get("BatchInput")
+        if not isinstance(declared, dict):
+            return declared
+        # "key.$": a path into the Map's input, as in Parameters.
+        return {
+            key.removesuffix(".$"): (
+                extract_json(value, state_input) if key.endswith(".$") else value
+            )
+            for key, value in declared.items()
+        }
+
+    def batches(self, items: list[Any], state_input: Any) -> Iterator[dict[str, Any]]:
+        max_items = self.limit("MaxItemsPerBatch", state_input, default=len(items) or 1)
+        max_bytes = self.limit("MaxInputBytesPerBatch", state_input, default=MAX_BATCH_BYTES)
+        shared = {}
+        if "BatchInput" in self.declared:
+            shared["BatchInput"] = self.batch_input(state_input)
+        batch: list[Any] = []
+        for item in items:
+            grown = {"Items": [*batch, item], **shared}
+            if batch and (len(batch) >= max_items or _size(grown) > max_bytes):
+                yield {"Items": batch, **shared}
+                batch = []
+            batch.append(item)
+        if batch:
+            yield {"Items": batch, **shared}
+
+
+def _size(value: Any) -> int:
+    return len(json.dumps(value, separators=(",", ":")).encode())
+
+
+def lift_unsupported_fields(definition: str) -> tuple[str, dict[str, dict]]:
+    """The definition the grammar accepts, and what was lifted out of each DISTRIBUTED Map."""
+    try:
+        document = json.loads(definition)
+    except ValueError:
+        return definition, {}  # the parser reports it
+    lifted: dict[str, dict] = {}
+    changed = _lift_from_states(document, lifted)
+    return (json.dumps(document) if changed else definition), lifted
+
+
+def _lift_from_states(machine: Any, lifted: dict[str, dict]) -> bool:
+    """Lift each DISTRIBUTED Map's fields into `lifted`; whether the definition changed."""
+    states = machine.get("States") if isinstance(machine, dict) else None
+    if not isinstance(states, dict):
+        return False
+    changed = False
+    for name, state in states.items():
+        if not isinstance(state, dict):
+            continue
+        for branch in state.get("Branches") or []:
+            changed |= _lift_from_states(branch, lifted)
+        processor = state.get("ItemProcessor") or state.get("Iterator")
+        if state.get("Type") != "Map" or not isinstance(processor, dict):
+            continue
+        changed |= _lift_from_states(processor, lifted)
+        config = processor.get("ProcessorConfig")
+        if isinstance(config, dict) and config.get("Mode") == "DISTRIBUTED":
+            lifted[name], map_changed = _lift_from_map(state, config)
+            changed |= map_changed
+    return changed
+
+
+def _lift_from_map(state: dict, config: dict) -> tuple[dict, bool]:
+    """What the grammar cannot take from one DISTRIBUTED Map; whether the Map changed."""
+    extras: dict[str, Any] = {"Tolerances": [f for f in TOLERANCES if f in state]}
+    changed = False
+    if isinstance(state.get("ItemBatcher"), dict):
+        extras["ItemBatcher"] = state.pop("ItemBatcher")
+    if config.get("ExecutionType") == "EXPRESS":
+        config["ExecutionType"] = "STANDARD"
+        extras["ExecutionType"] = "EXPRESS"
+    config = (state.get("ItemReader") or {}).get("ReaderConfig") or {}
+    if config.get("InputType") == "JSONL":
+        config["InputType"] = "JSON"  # the grammar's word: the reader reads it line by line
+        extras["InputType"] = "JSONL"
+    percentage = state.get("ToleratedFailurePercentage")
+    if isinstance(percentage, int) and not isinstance(percentage, bool):
+        # AWS takes 0-100 as any number; the grammar only one with a decimal point.
+        state["ToleratedFailurePercentage"] = float(percentage)
+        changed = True
+    return extras, changed or len(extras) > 1
+
+
+@hooks.on_infra_start()
+def run_distributed_maps_as_aws():
+    @after_import(
+        "localstack.services.stepfunctions.asl.parse.asl_parser",
+        requires=("AmazonStateLanguageParser.parse",),
+    )
+    def parse_lifted_fields(asl_parser):
+        parse = asl_parser.AmazonStateLanguageParser.parse
+
+        def parse_as_aws(definition: str):
+            accepted, lifted = lift_unsupported_fields(definition)
+            token = _lifted.set(lifted)
+            try:
+                return parse(accepted)
+            finally:
+                _lifted.reset(token)
+
+        asl_parser.AmazonStateLanguageParser.parse = staticmethod(parse_as_aws)
+
+    @after_import(f"{_MAP}.state_map", requires=("StateMap.from_state_props",))
+    def put_lifted_fields_back(state_map):
+        from_state_props = state_map.StateMap.from_state_props
+
+        def from_state_props_as_aws(self, state_props) -> None:
+            from_state_props(self, state_props)
+            extras = (_lifted.get() or {}).get(self.name, {})
+            if "ItemBatcher" in extras:
+                self.iteration_component.item_batcher = ItemBatcher(extras["ItemBatcher"])
+            if "ExecutionType" in extras:
+                self.iteration_component.child_execution_type = extras["ExecutionType"]
+            self.iteration_component.declared_tolerances = extras.get("Tolerances", ())
+            if extras.get("InputType") == "JSONL":
+                self.item_reader.resource_output_transformer = _json_lines_reader()
+
+        state_map.StateMap.from_state_props = from_state_props_as_aws
+
+    @after_import(
+        f"{_MAP}.iteration.distributed_iteration_component",
+        requires=("DistributedIterationComponent._map_run",),
+    )
+    def run_map_runs_as_aws(component_module):
+        map_run = component_module.DistributedIterationComponent._map_run
+
+        def map_run_as_aws(self, env, eval_input) -> None:
+            record = eval_input.map_run_record
+            record.declared_tolerances = set(getattr(self, "declared_tolerances", ()))
+            batcher: ItemBatcher | None = getattr(self, "item_batcher", None)
+            if batcher is None:
+                map_run(self, env, eval_input)
+            else:
+                map_run(self, env, _in_batches(env, eval_input, batcher))
+            _nothing_left_running(record)
+            if exceeds_tolerance(record):
+                raise _tolerance_exceeded(env)
+
+        component_module.DistributedIterationComponent._map_run = map_run_as_aws
+
+    @after_import(
+        "localstack.services.stepfunctions.provider",
+        requires=("StepFunctionsProvider.update_map_run", "ResourceNotFound"),
+    )
+    def update_tolerances(provider_module):
+        def update_map_run(self, context, map_run_arn, max_concurrency=None, **tolerances):
+            # LocalStack raised NotImplementedError (a 500) for the tolerances.
+            count = tolerances.get("tolerated_failure_count")
+            percentage = tolerances.get("tolerated_failure_percentage")
+            for execution in self.get_store(context).executions.values():
+                pool = execution.exec_worker.env.map_run_record_pool_manager
+                if (record := pool.get(map_run_arn)) is not None:
+                    record.update(max_concurrency, count, percentage)
+                    named = {
+                        "ToleratedFailureCount": count,
+                        "ToleratedFailurePercentage": percentage,
+                    }
+                    record.declared_tolerances = getattr(record, "declared_tolerances", set()) | {
+                        field for field, value in named.items() if value is not None
+                    }
+                    return {}
+            raise provider_module.ResourceNotFound()
+
+        provider_module.StepFunctionsProvider.update_map_run = update_map_run
+
+    @after_import(
+        f"{_MAP}.iteration.itemprocessor.distributed_item_processor_worker",
+        requires=("DistributedItemProcessorWorker._eval_job",),
+    )
+    def count_items_of_batches(worker_module):
+        eval_job = worker_module.DistributedItemProcessorWorker._eval_job
+
+        def eval_job_counting_items(self, env, job) -> None:
+            record = self._map_run_record
+            if not getattr(record, "items_per_job", False):
+                return eval_job(self, env, job)
+            # Each worker is a thread of its own: its record is swapped for this batch only.
+            self._map_run_record = _BatchOfItems(record, len(job.job_input["Items"]))
+            try:
+                eval_job(self, env, job)
+            finally:
+                self._map_run_record = record
+
+        worker_module.DistributedItemProcessorWorker._eval_job = eval_job_counting_items
+
+
+class _ScaledCounter:
+    def __init__(self, counter, items: int):
+        self._counter, self._items = counter, items
+
+    def count(self, increment: int = 1) -> None:
+        self._counter.count(increment * self._items)
+
+    def offset(self, offset: int) -> None:
+        self._counter.offset(offset * self._items)
+
+    def get(self) -> int:
+        return self._counter.get()
+
+
+class _ItemsOfBatch:
+    def __init__(self, item_counter, items: int):
+        for name in _ITEM_COUNTS:
+            setattr(self, name, _ScaledCounter(getattr(item_counter, name), items))
+
+
+class _BatchOfItems:
+    """A Map Run record as one batch's worker sees it: an item counted is each of its items
+    (the engine counts its job, the batch, once), executions counted as they are."""
+
+    def __init__(self, record, items: int):
+        self._record = record
+        self.item_counter = _ItemsOfBatch(record.item_counter, items)
+
+    def __getattr__(self, name: str):
+        return getattr(self._record, name)
+
+
+def _json_lines_reader():
+    """The ItemReader's JSON reader, given a JSON Lines object: each line an item."""
+    from localstack.services.stepfunctions.asl.component.state.state_execution.state_map.item_reader.resource_eval.resource_output_transformer.resource_output_transformer_json import (  # noqa: E501
+        ResourceOutputTransformerJson,
+    )
+
+    class JsonLinesReader(ResourceOutputTransformerJson):
+        def _eval_body(self, env) -> None:
+            reader_config = env.stack.pop()
+            lines = env.stack.pop().splitlines()
+            env.stack.append(json.dumps([json.loads(line) for line in lines if line.strip()]))
+            env.stack.append(reader_config)
+            super()._eval_body(env)
+
+    return JsonLinesReader()
+
+
+def _in_batches(env, eval_input, batcher: ItemBatcher):
+    """The Map's items replaced on the stack by their batches; the eval input for them."""
+    items = env.stack.pop()
+    state_input = env.stack[-1] if env.stack else env.states.get_input()
+    selected = [_selected(env, eval_input, i, item) for i, item in enumerate(items)]
+    env.stack.append(list(batcher.batches(selected, state_input)))
+    # The items went through the ItemSelector already; the batch is the child's input.
+    as_batches = copy.copy(eval_input)
+    as_batches.item_selector = as_batches.parameters = None
+    eval_input.map_run_record.items_per_job = True
+    return as_batches
+
+
+def exceeds_tolerance(record) -> bool:
+    """Whether the Map Run's failed items pass what it tolerates: none unless it says, else more
+    than its count or its percentage of the items, whichever it names (either, if both)."""
+    items = record.item_counter
+    failed = items.failed.get() + items.timed_out.get()
+    declared = {name.removesuffix("Path") for name in record.declared_tolerances}
+    if not declared:
+        return failed > 0
+    over_count = failed > record.tolerated_failure_count
+    over_percentage = failed * 100 > record.tolerated_failure_percentage * items.total.get()
+    return ("ToleratedFailureCount" in declared and over_count) or (
+        "ToleratedFailurePercentage" in declared and over_percentage
+    )
+
+
+def _nothing_left_running(record) -> None:
+    # The engine leaves a failed child counted as running; at the end nothing runs.
+    for counter in (record.item_counter.running, record.execution_counter.running):
+        counter.offset(-counter.get())
+
+
+def _tolerance_exceeded(env):
+    from localstack.aws.api.stepfunctions import HistoryEventType, MapRunFailedEventDetails
+    from localstack.services.stepfunctions.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+        FailureEventException,
+    )
+    from localstack.services.stepfunctions.asl.component.common.error_name.states_error_name import (  # noqa: E501
+        StatesErrorName,
+    )
+    from localstack.services.stepfunctions.asl.component.common.error_name.states_error_name_type import (  # noqa: E501
+        StatesErrorNameType,
+    )
+    from localstack.services.stepfunctions.asl.eval.event.event_detail import EventDetails
+
+    error = StatesErrorName(typ=StatesErrorNameType.StatesExceedToleratedFailureThreshold)
+    details = MapRunFailedEventDetails(error=error.error_name, cause=TOLERANCE_EXCEEDED)
+    return FailureEventException(
+        failure_event=FailureEvent(
+            env=env,
+            error_name=error,
+            event_type=HistoryEventType.MapRunFailed,
+            event_details=EventDetails(mapRunFailedEventDetails=details),
+        )
+    )
+
+
+def _selected(env, eval_input, index: int, item: Any) -> Any:
+    """The item as the ItemSelector (or legacy Parameters) makes it, $$.Map.Item set."""
+    selector = eval_input.item_selector or eval_input.parameters
+    if selector is None:
+        return item
+    from localstack.services.stepfunctions.asl.eval.states import ItemData, MapData
+
+    frame = env.open_inner_frame()
+    try:
+        frame.states.context_object.context_object_data["Map"] = MapData(
+            Item=ItemData(Index=index, Value=item)
+        )
+        state_input = env.stack[-1] if env.stack else env.states.get_input()
+        frame.states.reset(input_value=state_input)
+        frame.stack.append(state_input)
+        selector.eval(frame)
+        return frame.stack.pop()
+    finally:
+        env.delete_frame(frame)

@@ -1,0 +1,196 @@
+"""A Distributed Map's ResultWriter writes its child workflows' results to S3 as AWS lays them out.
+
+AWS writes, under `<Prefix>/<map run id>/`, one file per outcome (`SUCCEEDED_0.json`,
+`FAILED_0.json`, `PENDING_0.json`: a JSON array of each child execution's ARN, name, input,
+output or error and cause, status and dates) and a `manifest.json` naming those files and their
+sizes. localstack-core wrote the manifest alone, its lists of files empty, so a workflow reading
+its results back (the reason for a ResultWriter) found nothing. The child executions' records
+are kept on the Map Run as its children finish, and written when the Map Run ends.
+
+The same records answer ListExecutions for a Map Run (`mapRunArn`), as AWS lists a Map Run's
+child executions; LocalStack required a state machine ARN and refused the call.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from localstack.runtime import hooks
+
+from localcloud.support.patching import after_import
+
+_MAP = "localstack.services.stepfunctions.asl.component.state.state_execution.state_map"
+OUTCOMES = ("FAILED", "PENDING", "SUCCEEDED")
+
+
+def child_record(record, job_input: Any, output: Any, error: dict | None, started, stopped) -> dict:
+    """One child execution as AWS writes it in a result file."""
+    # LocalStack's encoder: items may hold datetimes (a ListObjectsV2 reader's LastModified).
+    from localstack.services.stepfunctions.asl.utils.encoding import to_json_str
+
+    name = str(uuid.uuid4())
+    execution_prefix = record.map_state_machine_arn.replace(":stateMachine:", ":execution:")
+    status = "FAILED" if error is not None else "SUCCEEDED"
+    child = {
+        "ExecutionArn": f"{execution_prefix}:{name}",
+        "Input": to_json_str(job_input),
+        "InputDetails": {"Included": True},
+        "Name": name,
+        "RedriveCount": 0,
+        "RedriveStatus": "NOT_REDRIVABLE",
+        "RedriveStatusReason": f"Execution is {status} and cannot be redriven",
+        "StartDate": _aws_time(started),
+        "StateMachineArn": record.map_state_machine_arn,
+        "Status": status,
+        "StopDate": _aws_time(stopped),
+    }
+    if error is None:
+        child |= {"Output": to_json_str(output), "OutputDetails": {"Included": True}}
+    else:
+        child |= {key.capitalize(): error[key] for key in ("error", "cause") if key in error}
+    return child
+
+
+def _list_item(record, child: dict, started: datetime, stopped: datetime) -> dict:
+    """The child execution as ListExecutions shows it."""
+    return {
+        "executionArn": child["ExecutionArn"],
+        "stateMachineArn": child["StateMachineArn"],
+        "name": child["Name"],
+        "status": child["Status"],
+        "startDate": started,
+        "stopDate": stopped,
+        "mapRunArn": record.map_run_arn,
+    }
+
+
+def _aws_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def write_results(s3, bucket: str, prefix: str, record) -> str:
+    """Each outcome's file and the manifest under <prefix><map run id>/; the manifest's key."""
+    folder = f"{prefix}{record.map_run_arn.split(':')[-1]}/"
+    children = getattr(record, "child_results", [])
+    files: dict[str, list[dict]] = {outcome: [] for outcome in OUTCOMES}
+    for outcome in OUTCOMES:
+        of_outcome = [child for child in children if child["Status"] == outcome]
+        if of_outcome:
+            body = json.dumps(of_outcome).encode()
+            key = f"{folder}{outcome}_0.json"
+            s3.put_object(Bucket=bucket, Key=key, Body=body)
+            files[outcome].append({"Key": key, "Size": len(body)})
+    manifest = {"DestinationBucket": bucket, "MapRunArn": record.map_run_arn, "ResultFiles": files}
+    key = f"{folder}manifest.json"
+    s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(manifest).encode())
+    return key
+
+
+@hooks.on_infra_start()
+def write_map_results_as_aws():
+    @after_import(
+        f"{_MAP}.iteration.itemprocessor.distributed_item_processor_worker",
+        requires=("DistributedItemProcessorWorker._eval_job",),
+    )
+    def keep_child_results(worker_module):
+        eval_job = worker_module.DistributedItemProcessorWorker._eval_job
+
+        def eval_job_keeping_its_result(self, env, job) -> None:
+            from localstack.services.stepfunctions.asl.eval.program_state import ProgramError
+
+            started = datetime.now(UTC)
+            eval_job(self, env, job)
+            state = env.program_state()
+            error = (state.error or {}) if isinstance(state, ProgramError) else None
+            record = self._map_run_record
+            stopped = datetime.now(UTC)
+            child = child_record(record, job.job_input, job.job_output, error, started, stopped)
+            # list.append is atomic: the workers of one Map Run add to it side by side.
+            record.child_results.append(child)
+            record.child_list_items.append(_list_item(record, child, started, stopped))
+
+        worker_module.DistributedItemProcessorWorker._eval_job = eval_job_keeping_its_result
+
+    @after_import(
+        f"{_MAP}.iteration.distributed_iteration_component",
+        requires=("DistributedIterationComponent._map_run",),
+    )
+    def start_each_map_run_with_no_results(component_module):
+        map_run = component_module.DistributedIterationComponent._map_run
+
+        def map_run_keeping_results(self, env, eval_input) -> None:
+            eval_input.map_run_record.child_results = []
+            eval_input.map_run_record.child_list_items = []
+            map_run(self, env, eval_input)
+
+        component_module.DistributedIterationComponent._map_run = map_run_keeping_results
+
+    @after_import(
+        f"{_MAP}.result_writer.resource_eval.resource_eval_s3",
+        requires=("ResourceEvalS3._handle_put_object", "ResourceEvalS3._get_s3_client"),
+    )
+    def write_result_files(writer_module):
+        writer = writer_module.ResourceEvalS3
+
+        def handle_put_object(env, resource_runtime_part, state_credentials) -> None:
+            parameters = env.stack.pop()
+            env.stack.pop()  # the Map's results: AWS writes the children's records instead
+            record = env.map_run_record_pool_manager.get_all()[-1]
+            prefix = parameters.get("Prefix") or ""
+            if prefix and not prefix.endswith("/"):
+                prefix += "/"
+            s3 = writer._get_s3_client(
+                resource_runtime_part=resource_runtime_part, state_credentials=state_credentials
+            )
+            key = write_results(s3, parameters["Bucket"], prefix, record)
+            env.stack.append(
+                {
+                    "MapRunArn": record.map_run_arn,
+                    "ResultWriterDetails": {"Bucket": parameters["Bucket"], "Key": key},
+                }
+            )
+
+        writer._handle_put_object = staticmethod(handle_put_object)
+
+    @after_import(
+        "localstack.services.stepfunctions.provider",
+        requires=(
+            "StepFunctionsProvider.list_executions",
+            "ResourceNotFound",
+            "PaginatedList",
+            "get_next_page_token_from_arn",
+            "normalise_max_results",
+        ),
+    )
+    def list_map_run_children(provider_module):
+        list_executions = provider_module.StepFunctionsProvider.list_executions
+
+        def list_executions_of_map_runs(self, context, state_machine_arn=None, **request):
+            map_run_arn = request.get("map_run_arn")
+            if state_machine_arn or not map_run_arn:
+                return list_executions(self, context, state_machine_arn, **request)
+            children = _map_run_children(self.get_store(context), map_run_arn, provider_module)
+            if status := request.get("status_filter"):
+                children = [child for child in children if child["status"] == status]
+            children = sorted(children, key=lambda child: child["startDate"], reverse=True)
+            page, next_token = provider_module.PaginatedList(children).get_page(
+                token_generator=lambda child: provider_module.get_next_page_token_from_arn(
+                    child["executionArn"]
+                ),
+                page_size=provider_module.normalise_max_results(request.get("max_results")),
+                next_token=request.get("next_token"),
+            )
+            return {"executions": page, **({"nextToken": next_token} if next_token else {})}
+
+        provider_module.StepFunctionsProvider.list_executions = list_executions_of_map_runs
+
+
+def _map_run_children(store, map_run_arn: str, provider_module) -> list[dict]:
+    for execution in store.executions.values():
+        record = execution.exec_worker.env.map_run_record_pool_manager.get(map_run_arn)
+        if record is not None:
+            return list(getattr(record, "child_list_items", []))
+    raise provider_module.ResourceNotFound()
