@@ -7,6 +7,10 @@ outputs in a file of this run's temporary folder). Test files that change what a
 other tests rely on (a deleted topic or table, the submission throttle's burst, the SES sender's
 verification, the comms schedule's failed list) run one after another on one worker: each
 workflow's end-to-end folder, with its privacy test, is one unit of scheduling.
+
+A test that moves the local cloud's clock forward (marked `moves_clock`) runs alone: it holds a
+lock of the run exclusively while every other test using the local cloud holds it shared, so no
+test sees time jump under it (`one_clock_mover_at_a_time`).
 """
 
 from __future__ import annotations
@@ -75,6 +79,20 @@ def pytest_xdist_make_scheduler(config, log):
             return scheduling_unit(nodeid)
 
     return WorkflowScheduling(config, log)
+
+
+@pytest.fixture(autouse=True)
+def one_clock_mover_at_a_time(request, tmp_path_factory) -> Iterator[None]:
+    """A `moves_clock` test waits until no other test of the run uses the local cloud, and the
+    others wait for it: the clock is the instance's, shared by every worker."""
+    if "local_cloud" not in request.fixturenames:
+        yield
+        return
+    mode = fcntl.LOCK_EX if request.node.get_closest_marker("moves_clock") else fcntl.LOCK_SH
+    shared = tmp_path_factory.getbasetemp().parent  # one folder per run, shared by its workers
+    with open(shared / "clock.lock", "w") as lock:
+        fcntl.flock(lock, mode)  # released when the file closes, or the worker dies
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ devkit issuer init | token --role R --user U [--claim NAME=VALUE]
 devkit demo                                   make demo
 devkit inspect [execution ARN ...]            make inspect
 devkit routes                                 render template.yaml's routes, print its path
+devkit clock [ADVANCE]                        make clock: read or move the local cloud's clock
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ COMMANDS = {
     "demo": "demo",
     "inspect": "console_client",
     "routes": "routes",
+    "clock": "clock",
 }
 
 
