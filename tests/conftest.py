@@ -8,9 +8,10 @@ other tests rely on (a deleted topic or table, the submission throttle's burst, 
 verification, the comms schedule's failed list) run one after another on one worker: each
 workflow's end-to-end folder, with its privacy test, is one unit of scheduling.
 
-A test that moves the local cloud's clock forward (marked `moves_clock`) runs alone: it holds a
-lock of the run exclusively while every other test using the local cloud holds it shared, so no
-test sees time jump under it (`one_clock_mover_at_a_time`).
+The local cloud's clock is the instance's, shared by every worker: every test using the local
+cloud holds a lock of the run shared (`clock_lock`), and a test moves the clock with `move_clock`,
+which holds it exclusively for the move. So the clock moves only while no other test runs: no
+test sees time jump under it, and the mover's own waits after the move overlap other tests.
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import pytest
 
 from devkit import stack as stack_tool
-from devkit.local_cloud import start_local_cloud
+from devkit.local_cloud import advance_clock, start_local_cloud
+from support.clock_lock import held_shared, moved_alone
 
 
 @contextmanager
@@ -82,17 +85,21 @@ def pytest_xdist_make_scheduler(config, log):
 
 
 @pytest.fixture(autouse=True)
-def one_clock_mover_at_a_time(request, tmp_path_factory) -> Iterator[None]:
-    """A `moves_clock` test waits until no other test of the run uses the local cloud, and the
-    others wait for it: the clock is the instance's, shared by every worker."""
+def clock_lock(request, tmp_path_factory) -> Iterator[IO | None]:
+    """The run's clock lock, held shared for the test if it uses the local cloud."""
     if "local_cloud" not in request.fixturenames:
-        yield
+        yield None
         return
-    mode = fcntl.LOCK_EX if request.node.get_closest_marker("moves_clock") else fcntl.LOCK_SH
     shared = tmp_path_factory.getbasetemp().parent  # one folder per run, shared by its workers
-    with open(shared / "clock.lock", "w") as lock:
-        fcntl.flock(lock, mode)  # released when the file closes, or the worker dies
-        yield
+    with held_shared(shared / "clock.lock") as lock:
+        yield lock
+
+
+@pytest.fixture
+def move_clock(local_cloud, clock_lock) -> Callable[[str], dict]:
+    """move(duration): the local cloud's clock moved forward by an ISO 8601 duration ("PT1M")
+    while no other test of the run is running; its new reading."""
+    return lambda duration: moved_alone(clock_lock, lambda: advance_clock(duration))
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,7 @@
 """The instance's clock (localcloud/clock/): read and moved forward over HTTP, and what the
 local cloud times follows it: Step Functions' waits, timeouts, heartbeats and retries, and the
-dates it reports; EventBridge rule schedules; SQS delays and visibility timeouts. Every test
-here moves the shared clock, so each runs alone (the `moves_clock` marker, tests/conftest.py)."""
+dates it reports; EventBridge rule schedules; SQS delays and visibility timeouts. The tests
+move the shared clock with `move_clock` (tests/conftest.py): never while another test runs."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import pytest
 import requests
 
 from devkit.local_cloud import (
-    advance_clock,
     client,
     clock,
     endpoint,
@@ -21,7 +20,6 @@ from devkit.local_cloud import (
     wait_until,
 )
 
-pytestmark = pytest.mark.moves_clock
 ROLE = "arn:aws:iam::000000000000:role/local-cloud-tests"
 # An advance reaches a waiting state within the clock's look interval (0.2 s); the rest is a
 # loaded machine's scheduling.
@@ -82,9 +80,9 @@ def still_running_a_moment_later(execution_arn: str) -> bool:
 # --- the clock over HTTP ---------------------------------------------------------------------
 
 
-def test_an_advance_moves_the_clock_forward_by_the_duration(local_cloud):
+def test_an_advance_moves_the_clock_forward_by_the_duration(move_clock):
     before = clock()
-    after = advance_clock("PT1H")
+    after = move_clock("PT1H")
     assert after["offsetSeconds"] == before["offsetSeconds"] + 3600
     moved = (instant(after["now"]) - instant(before["now"])).total_seconds()
     assert 3600 <= moved < 3600 + 30
@@ -107,7 +105,7 @@ def test_a_bad_or_negative_duration_is_a_400_that_says_why(local_cloud, body, wh
 # --- Step Functions --------------------------------------------------------------------------
 
 
-def test_every_kind_of_wait_ends_when_the_clock_passes_a_day(state_machine):
+def test_every_kind_of_wait_ends_when_the_clock_passes_a_day(state_machine, move_clock):
     # GIVEN a state machine waiting 86,400 s in each of Wait's four forms
     tomorrow = instant(clock()["now"]) + datetime.timedelta(days=1)
     waits = {
@@ -129,12 +127,12 @@ def test_every_kind_of_wait_ends_when_the_clock_passes_a_day(state_machine):
     execution = start(machine, {"seconds": 86_400, "until": waits["Timestamp"]["Timestamp"]})
     assert still_running_a_moment_later(execution)
     # WHEN the clock moves a day and a minute ahead
-    advance_clock("PT24H1M")
+    move_clock("PT24H1M")
     # THEN it ends within seconds
     assert wait_for_execution(execution, timeout=SECONDS_AFTER_AN_ADVANCE).status == "SUCCEEDED"
 
 
-def test_a_task_token_times_out_when_the_clock_passes_its_timeout(state_machine, queue):
+def test_a_task_token_times_out_when_the_clock_passes_its_timeout(state_machine, queue, move_clock):
     # GIVEN an execution waiting for a task token, TimeoutSeconds 7200
     queue_url, _ = queue
     machine = state_machine(
@@ -157,13 +155,13 @@ def test_a_task_token_times_out_when_the_clock_passes_its_timeout(state_machine,
     execution = start(machine)
     assert still_running_a_moment_later(execution)
     # WHEN the clock moves two hours and a minute ahead
-    advance_clock("PT2H1M")
+    move_clock("PT2H1M")
     # THEN the task fails with States.Timeout
     finished = wait_for_execution(execution, timeout=SECONDS_AFTER_AN_ADVANCE)
     assert (finished.status, finished.error) == ("FAILED", "States.Timeout")
 
 
-def test_a_missed_heartbeat_fails_when_the_clock_passes_it(state_machine, queue):
+def test_a_missed_heartbeat_fails_when_the_clock_passes_it(state_machine, queue, move_clock):
     queue_url, _ = queue
     machine = state_machine(
         {
@@ -184,14 +182,14 @@ def test_a_missed_heartbeat_fails_when_the_clock_passes_it(state_machine, queue)
     )
     execution = start(machine)
     assert still_running_a_moment_later(execution)
-    advance_clock("PT11M")
+    move_clock("PT11M")
     finished = wait_for_execution(execution, timeout=SECONDS_AFTER_AN_ADVANCE)
     # AWS names it States.HeartbeatTimeout; LocalStack names every task timeout States.Timeout.
     assert finished.status == "FAILED"
     assert finished.error in ("States.HeartbeatTimeout", "States.Timeout")
 
 
-def test_an_execution_times_out_when_the_clock_passes_its_timeout(state_machine):
+def test_an_execution_times_out_when_the_clock_passes_its_timeout(state_machine, move_clock):
     machine = state_machine(
         {
             "TimeoutSeconds": 3600,
@@ -201,11 +199,11 @@ def test_an_execution_times_out_when_the_clock_passes_its_timeout(state_machine)
     )
     execution = start(machine)
     assert still_running_a_moment_later(execution)
-    advance_clock("PT1H1M")
+    move_clock("PT1H1M")
     assert wait_for_execution(execution, timeout=SECONDS_AFTER_AN_ADVANCE).status == "TIMED_OUT"
 
 
-def test_a_retry_waits_its_interval_on_the_clock(state_machine):
+def test_a_retry_waits_its_interval_on_the_clock(state_machine, move_clock):
     # GIVEN a task that fails, retried once an hour later
     machine = state_machine(
         {
@@ -226,15 +224,15 @@ def test_a_retry_waits_its_interval_on_the_clock(state_machine):
     execution = start(machine)
     assert still_running_a_moment_later(execution)
     # WHEN the clock passes the interval, THEN the retry runs (and fails again)
-    advance_clock("PT1H1M")
+    move_clock("PT1H1M")
     finished = wait_for_execution(execution, timeout=SECONDS_AFTER_AN_ADVANCE)
     assert finished.status == "FAILED"
     assert len(finished.events("TaskFailed")) == 2
 
 
-def test_step_functions_reports_dates_on_the_clock(state_machine):
+def test_step_functions_reports_dates_on_the_clock(state_machine, move_clock):
     # GIVEN a clock a day ahead of the host's
-    advance_clock("PT24H")
+    move_clock("PT24H")
     machine = state_machine({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
     now = instant(clock()["now"])
     # WHEN an execution runs
@@ -252,7 +250,7 @@ def test_step_functions_reports_dates_on_the_clock(state_machine):
 # --- EventBridge rule schedules -------------------------------------------------------------
 
 
-def test_a_daily_rule_delivers_once_when_the_clock_passes_a_day(queue):
+def test_a_daily_rule_delivers_once_when_the_clock_passes_a_day(queue, move_clock):
     # GIVEN a rate(1 day) rule whose target is a queue
     queue_url, queue_arn = queue
     events, sqs = client("events"), client("sqs")
@@ -261,7 +259,7 @@ def test_a_daily_rule_delivers_once_when_the_clock_passes_a_day(queue):
     events.put_targets(Rule=rule, Targets=[{"Id": "queue", "Arn": queue_arn}])
     try:
         # WHEN the clock moves 25 hours ahead
-        advance_clock("PT25H")
+        move_clock("PT25H")
 
         # THEN the queue gets the scheduled event, once
         def delivered():
@@ -280,12 +278,12 @@ def test_a_daily_rule_delivers_once_when_the_clock_passes_a_day(queue):
 # --- SQS -------------------------------------------------------------------------------------
 
 
-def test_a_delayed_message_is_delivered_when_the_clock_passes_its_delay(queue):
+def test_a_delayed_message_is_delivered_when_the_clock_passes_its_delay(queue, move_clock):
     queue_url, _ = queue
     sqs = client("sqs")
     sqs.send_message(QueueUrl=queue_url, MessageBody="later", DelaySeconds=900)
     assert not sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=1).get("Messages")
-    advance_clock("PT16M")
+    move_clock("PT16M")
 
     def delivered():
         return sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=1).get("Messages")
@@ -294,7 +292,9 @@ def test_a_delayed_message_is_delivered_when_the_clock_passes_its_delay(queue):
     assert message["Body"] == "later"
 
 
-def test_a_received_message_comes_back_when_the_clock_passes_its_visibility_timeout(queue):
+def test_a_received_message_comes_back_when_the_clock_passes_its_visibility_timeout(
+    queue, move_clock
+):
     # GIVEN a message received with a visibility timeout of 12 hours
     queue_url, _ = queue
     sqs = client("sqs")
@@ -306,7 +306,7 @@ def test_a_received_message_comes_back_when_the_clock_passes_its_visibility_time
     assert abs(sent - instant(clock()["now"]).timestamp()) < 60  # stamped on the clock
     assert not sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=1).get("Messages")
     # WHEN the clock passes it, THEN the message is received again
-    advance_clock("PT12H1M")
+    move_clock("PT12H1M")
 
     def redelivered():
         return sqs.receive_message(

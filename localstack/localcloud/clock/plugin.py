@@ -4,8 +4,9 @@ things made to follow it.
     GET  /_localcloud/clock                          {"now": "...Z", "offsetSeconds": n}
     POST /_localcloud/clock {"advance": "PT24H"}     moves it forward, answers the same
 
-Step Functions, EventBridge and SQS follow the clock by module (`views.follow_the_clock`): each of
-their modules, as LocalStack imports it, sees the clock's time and timed waits.
+Step Functions, EventBridge, SQS and Scheduler's store follow the clock by module
+(`views.follow_the_clock`): each of their modules, as LocalStack imports it, sees the clock's
+time and timed waits.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ FOLLOWING = (
     "localstack.services.stepfunctions",
     "localstack.services.events",
     "localstack.services.sqs",
+    "moto.scheduler",  # the stored schedules' creation and change dates
 )
 NOT_FOLLOWING = ("localstack.services.stepfunctions.asl.antlr",)
 
@@ -38,9 +40,11 @@ NOT_FOLLOWING = ("localstack.services.stepfunctions.asl.antlr",)
 def serve_the_clock() -> None:
     from localstack.services.edge import ROUTER
     from localstack.utils import time as localstack_time
+    from moto.core import utils as moto_utils
 
     ROUTER.add("/_localcloud/clock", endpoint=_clock, methods=["GET", "POST"])
     seeing_the_clock(localstack_time)  # their `now()`, `timestamp()`: SQS's and EventBridge's dates
+    seeing_the_clock(moto_utils)  # `unix_time()`: Scheduler's dates
     for package in FOLLOWING:
         for module_name in _modules_of(package):
             wrapt.register_post_import_hook(follow_the_clock, module_name)

@@ -1,7 +1,7 @@
 """EventBridge rule schedules (rate and cron) fire on the instance's clock, each at its time.
 
 LocalStack looked at its rules once every 59.9 s of the host's time and fired those whose next
-cron time was less than a minute away (so a `rate(1 minute)` rule fired 0-60 s late, and a
+cron time was less than a minute away (so a rule fired up to a minute off its time, and a
 day-long one never in a test). Here each rule knows when it is next due on the clock, looked at
 every LOOK_EVERY_SECONDS: when the clock has passed that time it fires once, however many of
 its firing times an advance passed (AWS would have fired each; a test that moves a day ahead
