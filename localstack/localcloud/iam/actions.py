@@ -774,6 +774,25 @@ def _put_targets(call: Call, facts: ResourceFacts) -> list[Authorisation]:
     ]
 
 
+@maps("scheduler", "CreateSchedule", "UpdateSchedule", "DeleteSchedule", "GetSchedule")
+def _schedule(call: Call, facts: ResourceFacts) -> list[Authorisation]:
+    """A schedule's target role is passed to EventBridge Scheduler, which calls as it."""
+    p = call.parameters
+    schedule = call.place.arn(
+        "scheduler", f"schedule/{p.get('GroupName') or 'default'}/{p['Name']}"
+    )
+    role = (p.get("Target") or {}).get("RoleArn")
+    return [
+        _one(f"scheduler:{call.operation}", schedule),
+        *([pass_role(call.place, role, "scheduler.amazonaws.com")] if role else []),
+    ]
+
+
+@maps("scheduler", "ListSchedules")
+def _list_schedules(call: Call, facts: ResourceFacts) -> list[Authorisation]:
+    return [_one("scheduler:ListSchedules", "*")]
+
+
 @maps("sts", "AssumeRole")
 def _assume_role(call: Call, facts: ResourceFacts) -> list[Authorisation]:
     return [_one("sts:AssumeRole", call.parameters["RoleArn"])]
