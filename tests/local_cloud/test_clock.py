@@ -315,3 +315,56 @@ def test_a_received_message_comes_back_when_the_clock_passes_its_visibility_time
 
     [message] = wait_until(redelivered, timeout=SECONDS_AFTER_AN_ADVANCE, what="the message again")
     assert message["Attributes"]["ApproximateReceiveCount"] == "2"
+
+
+# --- DynamoDB Time to Live ---------------------------------------------------------------------
+
+
+def test_expired_items_are_deleted_by_the_ttl_service_when_the_clock_passes_them(move_clock):
+    # GIVEN a table with TTL on `expiresAt` and a stream, an item expiring in an hour, one in a
+    # day, and one whose attribute is not a number
+    dynamodb, streams = client("dynamodb"), client("dynamodbstreams")
+    name = f"clock-{uuid.uuid4().hex[:10]}"
+    stream_arn = dynamodb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )["TableDescription"]["LatestStreamArn"]
+    try:
+        dynamodb.update_time_to_live(
+            TableName=name,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiresAt"},
+        )
+        now = instant(clock()["now"]).timestamp()
+        for item_id, expires in (("hour", {"N": str(int(now) + 3600)}),
+                                 ("day", {"N": str(int(now) + 86_400)}),
+                                 ("text", {"S": str(int(now))})):  # fmt: skip
+            dynamodb.put_item(TableName=name, Item={"id": {"S": item_id}, "expiresAt": expires})
+        # WHEN the clock passes the hour
+        move_clock("PT1H1M")
+
+        # THEN that item is deleted, the others are not
+        def remaining() -> set[str]:
+            return {i["id"]["S"] for i in dynamodb.scan(TableName=name)["Items"]}
+
+        wait_until(
+            lambda: remaining() == {"day", "text"},
+            timeout=SECONDS_AFTER_AN_ADVANCE,
+            what="the expired item deleted",
+        )
+        # AND the stream's REMOVE record says the TTL service deleted it
+        shard = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"][0]
+        iterator = streams.get_shard_iterator(
+            StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        records = streams.get_records(ShardIterator=iterator)["Records"]
+        [removed] = [r for r in records if r["eventName"] == "REMOVE"]
+        assert removed["dynamodb"]["Keys"] == {"id": {"S": "hour"}}
+        assert removed["userIdentity"] == {
+            "Type": "Service",
+            "PrincipalId": "dynamodb.amazonaws.com",
+        }
+    finally:
+        dynamodb.delete_table(TableName=name)
