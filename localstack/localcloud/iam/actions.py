@@ -378,7 +378,7 @@ def _dynamodb_transaction(call: Call, facts: ResourceFacts) -> list[Authorisatio
     return needed
 
 
-@maps("dynamodb", "DescribeTable", "CreateTable", "DeleteTable")
+@maps("dynamodb", "DescribeTable", "CreateTable", "DeleteTable", "UpdateTimeToLive")
 def _dynamodb_table(call: Call, facts: ResourceFacts) -> list[Authorisation]:
     table = arns.table_arn(call.place, call.parameters["TableName"])
     return [_one(f"dynamodb:{call.operation}", table)]
