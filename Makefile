@@ -20,7 +20,7 @@ LOCAL_AWS := AWS_ENDPOINT_URL=http://127.0.0.1:$(LOCAL_CLOUD_PORT) AWS_ACCESS_KE
 # (sample data, business rules run in-process); pytest's pythonpath names the same folders.
 LAMBDA_CODE := PYTHONPATH=$(shell echo $(abspath $(wildcard functions/*)) | tr ' ' :)
 
-.PHONY: help setup up down build deploy-local demo unit test bench lint deploy invoke watch token inspect clean
+.PHONY: help setup up down build deploy-local demo unit test bench lint deploy invoke watch token inspect clock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -125,6 +125,10 @@ inspect: up ## Save execution pages as HTML files (latest of every state machine
 .PHONY: iam-report
 iam-report: up ## Per role of the local cloud: granted but never used, denied (IAM journal since start)
 	@$(DEVKIT) iam-report
+
+# ADVANCE: an ISO 8601 duration (PT24H) or 24h, 90m, 1d2h; without it, the clock is read.
+clock: $(VENV)/.installed ## Move the local cloud's clock forward: make clock ADVANCE=24h (README, "Time on the local cloud")
+	@$(DEVKIT) clock $(ADVANCE)
 
 clean: down ## Stop the local cloud and remove every generated file
 	rm -rf .aws-sam .local-cloud $(VENV)

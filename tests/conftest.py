@@ -7,6 +7,11 @@ outputs in a file of this run's temporary folder). Test files that change what a
 other tests rely on (a deleted topic or table, the submission throttle's burst, the SES sender's
 verification, the comms schedule's failed list) run one after another on one worker: each
 workflow's end-to-end folder, with its privacy test, is one unit of scheduling.
+
+The local cloud's clock is the instance's, shared by every worker: every test using the local
+cloud holds a lock of the run shared (`clock_lock`), and a test moves the clock with `move_clock`,
+which holds it exclusively for the move. So the clock moves only while no other test runs: no
+test sees time jump under it, and the mover's own waits after the move overlap other tests.
 """
 
 from __future__ import annotations
@@ -17,11 +22,13 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import pytest
 
 from devkit import stack as stack_tool
-from devkit.local_cloud import start_local_cloud
+from devkit.local_cloud import advance_clock, start_local_cloud
+from support.clock_lock import held_shared, moved_alone
 
 
 @contextmanager
@@ -75,6 +82,24 @@ def pytest_xdist_make_scheduler(config, log):
             return scheduling_unit(nodeid)
 
     return WorkflowScheduling(config, log)
+
+
+@pytest.fixture(autouse=True)
+def clock_lock(request, tmp_path_factory) -> Iterator[IO | None]:
+    """The run's clock lock, held shared for the test if it uses the local cloud."""
+    if "local_cloud" not in request.fixturenames:
+        yield None
+        return
+    shared = tmp_path_factory.getbasetemp().parent  # one folder per run, shared by its workers
+    with held_shared(shared / "clock.lock") as lock:
+        yield lock
+
+
+@pytest.fixture
+def move_clock(local_cloud, clock_lock) -> Callable[[str], dict]:
+    """move(duration): the local cloud's clock moved forward by an ISO 8601 duration ("PT1M")
+    while no other test of the run is running; its new reading."""
+    return lambda duration: moved_alone(clock_lock, lambda: advance_clock(duration))
 
 
 @pytest.fixture(scope="session")

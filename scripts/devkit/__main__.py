@@ -9,6 +9,7 @@ devkit demo                                   make demo
 devkit inspect [execution ARN ...]            make inspect
 devkit routes                                 render template.yaml's routes, print its path
 devkit iam-report [instance folder]           make iam-report
+devkit clock [ADVANCE]                        make clock: read or move the local cloud's clock
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ COMMANDS = {
     "inspect": "console_client",
     "routes": "routes",
     "iam-report": "iam_report",
+    "clock": "clock",
 }
 
 

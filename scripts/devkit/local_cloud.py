@@ -188,6 +188,31 @@ def wait_until[T](
         time.sleep(interval)
 
 
+def clock() -> dict:
+    """The local cloud's clock: {"now": "<ISO instant>Z", "offsetSeconds": n}."""
+    return _clock_call(None)
+
+
+def advance_clock(duration: str) -> dict:
+    """Move the local cloud's clock forward by an ISO 8601 duration ("PT24H"); its new reading.
+    Everything the local cloud times follows (README, "Time on the local cloud")."""
+    return _clock_call({"advance": duration})
+
+
+def _clock_call(body: dict | None) -> dict:
+    request = urllib.request.Request(  # noqa: S310 - http, the local cloud
+        f"{endpoint()}/_localcloud/clock",
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Content-Type": "application/json"},
+        method="POST" if body is not None else "GET",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        raise ValueError(json.loads(error.read())["message"]) from None
+
+
 @dataclass
 class Execution:
     arn: str

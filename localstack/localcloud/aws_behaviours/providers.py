@@ -21,6 +21,9 @@ import threading
 from localstack.services.moto import MotoFallbackDispatcher
 from localstack.services.plugins import Service, aws_provider
 
+# One item operation at a time, as DynamoDB applies each at once (TTL deletions take it too).
+ITEM_OPERATIONS = threading.Lock()
+
 
 def as_aws(request: dict, response: dict) -> dict:
     """A moto DynamoDB answer with only the keys AWS returns for this request."""
@@ -41,11 +44,9 @@ def dynamodb_moto():
     from localstack.aws.api.dynamodb import DynamodbApi
     from localstack.services.moto import call_moto
 
-    items = threading.Lock()  # one item operation at a time, as DynamoDB applies each at once
-
     def answered_as_aws(operation: str):
         def call(self, context: RequestContext, request: dict) -> dict:
-            with items:
+            with ITEM_OPERATIONS:
                 answer = call_moto(context)
             return as_aws(request, answer)
 

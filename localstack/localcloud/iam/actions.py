@@ -381,7 +381,7 @@ def _dynamodb_transaction(call: Call, facts: ResourceFacts) -> list[Authorisatio
     return needed
 
 
-@maps("dynamodb", "DescribeTable", "CreateTable", "DeleteTable")
+@maps("dynamodb", "DescribeTable", "CreateTable", "DeleteTable", "UpdateTimeToLive")
 def _dynamodb_table(call: Call, facts: ResourceFacts) -> list[Authorisation]:
     table = arns.table_arn(call.place, call.parameters["TableName"])
     return [_one(f"dynamodb:{call.operation}", table)]
@@ -803,6 +803,25 @@ def _put_targets(call: Call, facts: ResourceFacts) -> list[Authorisation]:
         _one("events:PutTargets", rule),
         *(pass_role(call.place, role, "events.amazonaws.com") for role in roles),
     ]
+
+
+@maps("scheduler", "CreateSchedule", "UpdateSchedule", "DeleteSchedule", "GetSchedule")
+def _schedule(call: Call, facts: ResourceFacts) -> list[Authorisation]:
+    """A schedule's target role is passed to EventBridge Scheduler, which calls as it."""
+    p = call.parameters
+    schedule = call.place.arn(
+        "scheduler", f"schedule/{p.get('GroupName') or 'default'}/{p['Name']}"
+    )
+    role = (p.get("Target") or {}).get("RoleArn")
+    return [
+        _one(f"scheduler:{call.operation}", schedule),
+        *([pass_role(call.place, role, "scheduler.amazonaws.com")] if role else []),
+    ]
+
+
+@maps("scheduler", "ListSchedules")
+def _list_schedules(call: Call, facts: ResourceFacts) -> list[Authorisation]:
+    return [_one("scheduler:ListSchedules", "*")]
 
 
 @maps("sts", "AssumeRole")

@@ -1,17 +1,20 @@
-"""Reading the local cloud's provider stores and the notification subscription (comms e2e,
-demo and benchmark)."""
+"""Reading the local cloud's provider stores and the notification subscription, and firing the
+retry schedule (comms e2e, demo and benchmark)."""
 
 from __future__ import annotations
 
 import json
 import uuid
 from collections import Counter
+from collections.abc import Callable
 
 import requests
 
-from devkit.local_cloud import client, endpoint
+from devkit.local_cloud import client, endpoint, wait_until
 
 HTTP_TIMEOUT = 30
+# A firing of the retry schedule, its workflow and its re-sends, on a busy machine.
+ROUND_SECONDS = 60
 
 
 def emails_by_recipient() -> Counter:
@@ -74,3 +77,20 @@ def record(outputs: dict, communication_id: str) -> dict:
         ConsistentRead=True,
     )["Item"]
     return {key: next(iter(value.values())) for key, value in item.items()}
+
+
+def after_schedule_firings(
+    move_clock: Callable[[str], dict], done: Callable[[], object], what: str, firings: int = 3
+) -> None:
+    """Fire the retry schedule (rate(1 minute) in the local stage) by moving the local cloud's
+    clock a minute ahead, round after round, until done() holds; one round often does."""
+    for _ in range(firings):
+        if done():
+            return
+        move_clock("PT1M")
+        try:
+            wait_until(done, ROUND_SECONDS, interval=1, what=what)
+            return
+        except TimeoutError:
+            continue  # that firing found the previous round still running: the next one
+    raise TimeoutError(f"{what}: not after {firings} firings of the retry schedule")

@@ -1,7 +1,7 @@
 """The failed-communications retry end to end on the local cloud, through its real entry points:
 the API (operator and service tokens), the queue and its dead-letter queue, the real schedule
-(rate(1 minute) in the local stage), the retry workflow and real provider refusals (an SES
-sender not verified yet; an SMS number that is not E.164)."""
+(rate(1 minute) in the local stage, fired by moving the local cloud's clock), the retry workflow
+and real provider refusals (an SES sender not verified yet; an SMS number that is not E.164)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import requests
 from e2e.comms.comms_e2e_kit import (
     HTTP_TIMEOUT,
     Notifications,
+    after_schedule_firings,
     emails_by_recipient,
     record,
     sms_by_number,
@@ -24,7 +25,6 @@ from support.tokens import bearer, reviewer_token
 
 pytestmark = pytest.mark.localcloud
 QUEUE_PHASE_SECONDS = 120  # three attempts with a 5 s requeue TTL, with room for a busy machine
-SCHEDULE_SECONDS = 200  # the local rate is one minute: a firing, the workflow, and slack
 
 
 @pytest.fixture(scope="module")
@@ -68,16 +68,22 @@ def sms_pair(api, operator) -> SmsPair:
     )
 
 
+def stored_with(outputs: dict, communication_id: str, **expected: str) -> bool:
+    """Whether the communication's record holds the expected values (as stored: strings)."""
+    stored = record(outputs, communication_id)
+    return all(stored[field] == value for field, value in expected.items())
+
+
 def wait_until_stored(
     outputs: dict, communication_id: str, timeout: float, interval: float, **expected: str
 ) -> None:
-    """Wait until the communication's record holds the expected values (as stored: strings)."""
-
-    def holds() -> bool:
-        stored = record(outputs, communication_id)
-        return all(stored[field] == value for field, value in expected.items())
-
-    wait_until(holds, timeout, interval, what=f"{communication_id} stored with {expected}")
+    """Wait until the communication's record holds the expected values."""
+    wait_until(
+        lambda: stored_with(outputs, communication_id, **expected),
+        timeout,
+        interval,
+        what=f"{communication_id} stored with {expected}",
+    )
 
 
 def post(api: str, headers: dict, body: dict) -> str:
@@ -145,7 +151,7 @@ def test_bad_input_is_refused_and_nothing_is_stored(api, operator, stack_outputs
 
 
 def test_failed_emails_are_retried_by_the_schedule_once_the_provider_works(
-    api, operator, stack_outputs, unverified_sender, notifications, sms_pair
+    api, operator, stack_outputs, unverified_sender, notifications, sms_pair, move_clock
 ):
     run = uuid.uuid4().hex[:8]
     recipients = [f"customer-{run}-{index}@example.com" for index in range(3)]
@@ -167,8 +173,11 @@ def test_failed_emails_are_retried_by_the_schedule_once_the_provider_works(
     # WHEN the provider works again (the sender verified)
     client("ses").verify_email_identity(EmailAddress=unverified_sender)
     # THEN the real schedule fires, the workflow re-sends them through the API
-    for communication_id in ids:
-        wait_until_stored(stack_outputs, communication_id, SCHEDULE_SECONDS, 2, sent="1")
+    after_schedule_firings(
+        move_clock,
+        lambda: all(stored_with(stack_outputs, i, sent="1") for i in ids),
+        what="the failed emails re-sent",
+    )
     # AND notifications name them as sent (ids only; the SMS test's failing one may share their
     # firing); one whose re-send POST was retried while the first was still sending is
     # "skipped" by the retry: sent once all the same
@@ -192,15 +201,24 @@ def test_failed_emails_are_retried_by_the_schedule_once_the_provider_works(
 
 
 def test_an_sms_that_keeps_failing_is_notified_and_ends_manual(
-    api, operator, stack_outputs, notifications, sms_pair
+    api, operator, stack_outputs, notifications, sms_pair, move_clock
 ):
     # GIVEN an SMS to a number SNS refuses (not E.164), and one it accepts
     bad, good = sms_pair.bad, sms_pair.good
     bad_number, good_number = sms_pair.bad_number, sms_pair.good_number
     wait_until_stored(stack_outputs, good, 60, 1, sent="1")
-    # WHEN the bad one fails through the queue, then through the workflow
-    wait_until_stored(
-        stack_outputs, bad, QUEUE_PHASE_SECONDS + 2 * SCHEDULE_SECONDS, 2, status="MANUAL"
+    # WHEN the bad one fails through the queue, then through the workflow (two firings)
+    wait_until(
+        lambda: int(record(stack_outputs, bad)["attempts"]) >= 3,
+        QUEUE_PHASE_SECONDS,
+        interval=1,
+        what=f"{bad} through the queue",
+    )
+    after_schedule_firings(
+        move_clock,
+        lambda: stored_with(stack_outputs, bad, status="MANUAL"),
+        what=f"{bad} MANUAL",
+        firings=4,
     )
     # THEN failure notifications named it with the provider's reason
     failures = wait_until(

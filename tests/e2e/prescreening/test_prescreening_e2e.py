@@ -311,6 +311,26 @@ def test_a_referral_is_decided_through_the_reviews_api(outputs, api, reviewer):
     assert again.status_code == 409
 
 
+def test_a_referral_nobody_reviews_is_declined_when_its_review_time_runs_out(
+    outputs, api, reviewer, move_clock
+):
+    # GIVEN a referral waiting for a person (72 hours in the local stage, as in AWS's)
+    application_id = submit(api, sample_application("refer", new_id("unreviewed")))
+    pending_review(api, application_id, reviewer)
+    # WHEN nobody answers for 72 hours (the local cloud's clock moved past them)
+    move_clock("PT72H1M")
+    # THEN the review times out and the application is declined, saying why
+    execution = wait_for_screening(outputs, application_id, timeout=60)
+    assert execution.status == "SUCCEEDED", execution.cause
+    assert execution.output["decision"] == "decline"
+    assert execution.output["reasons"] == ["review timed out"]
+    assert "ReviewTimedOut" in execution.states_entered()
+    found = requests.get(f"{api}/applications/{application_id}", timeout=HTTP_TIMEOUT).json()
+    assert (found["status"], found["decision"]) == ("decided", "decline")
+    # AND a late answer finds nothing left to decide
+    assert answer_review(api, application_id, reviewer, {"outcome": "approve"}).status_code == 409
+
+
 def test_an_unreachable_bureau_refers_the_application(outputs, api, reviewer):
     # GIVEN an applicant the sandbox bureau is down for
     application_id = submit(api, sample_application("bureau_down", new_id("bureau")))

@@ -1,0 +1,370 @@
+"""The instance's clock (localcloud/clock/): read and moved forward over HTTP, and what the
+local cloud times follows it: Step Functions' waits, timeouts, heartbeats and retries, and the
+dates it reports; EventBridge rule schedules; SQS delays and visibility timeouts. The tests
+move the shared clock with `move_clock` (tests/conftest.py): never while another test runs."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import uuid
+
+import pytest
+import requests
+
+from devkit.local_cloud import (
+    client,
+    clock,
+    endpoint,
+    wait_for_execution,
+    wait_until,
+)
+
+ROLE = "arn:aws:iam::000000000000:role/local-cloud-tests"
+# An advance reaches a waiting state within the clock's look interval (0.2 s); the rest is a
+# loaded machine's scheduling.
+SECONDS_AFTER_AN_ADVANCE = 20
+
+
+def instant(text: str) -> datetime.datetime:
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+@pytest.fixture
+def state_machine(local_cloud):
+    """create(definition) -> ARN of a new state machine; deleted after the test."""
+    sfn, created = client("stepfunctions"), []
+
+    def create(definition: dict) -> str:
+        arn = sfn.create_state_machine(
+            name=f"clock-{uuid.uuid4().hex[:10]}", definition=json.dumps(definition), roleArn=ROLE
+        )["stateMachineArn"]
+        created.append(arn)
+        return arn
+
+    yield create
+    for arn in created:
+        sfn.delete_state_machine(stateMachineArn=arn)
+
+
+@pytest.fixture
+def queue(local_cloud):
+    """A new queue: (url, arn); deleted after the test."""
+    sqs = client("sqs")
+    url = sqs.create_queue(QueueName=f"clock-{uuid.uuid4().hex[:10]}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
+    yield url, arn["QueueArn"]
+    sqs.delete_queue(QueueUrl=url)
+
+
+def start(machine_arn: str, payload: dict | None = None) -> str:
+    return client("stepfunctions").start_execution(
+        stateMachineArn=machine_arn, input=json.dumps(payload or {})
+    )["executionArn"]
+
+
+def status(execution_arn: str) -> str:
+    return client("stepfunctions").describe_execution(executionArn=execution_arn)["status"]
+
+
+def still_running_a_moment_later(execution_arn: str) -> bool:
+    # A negative: the execution did not end on the host's time (one look-interval's worth, and
+    # more, of it); what ends it is the advance that follows.
+    try:
+        wait_until(lambda: status(execution_arn) != "RUNNING", timeout=1.5, what="an early end")
+    except TimeoutError:
+        return True
+    return False
+
+
+# --- the clock over HTTP ---------------------------------------------------------------------
+
+
+def test_an_advance_moves_the_clock_forward_by_the_duration(move_clock):
+    before = clock()
+    after = move_clock("PT1H")
+    assert after["offsetSeconds"] == before["offsetSeconds"] + 3600
+    moved = (instant(after["now"]) - instant(before["now"])).total_seconds()
+    assert 3600 <= moved < 3600 + 30
+    assert clock()["offsetSeconds"] == after["offsetSeconds"]
+
+
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [({"advance": "-PT1H"}, "negative"), ({"advance": "24h"}, "not an ISO 8601 duration"),
+     ({"advance": "P1M"}, "years and months"), ({"by": "PT1H"}, "the body must be")],
+)  # fmt: skip
+def test_a_bad_or_negative_duration_is_a_400_that_says_why(local_cloud, body, why):
+    before = clock()["offsetSeconds"]
+    refused = requests.post(f"{endpoint()}/_localcloud/clock", json=body, timeout=10)
+    assert refused.status_code == 400
+    assert why in refused.json()["message"]
+    assert clock()["offsetSeconds"] == before
+
+
+# --- Step Functions --------------------------------------------------------------------------
+
+
+def test_every_kind_of_wait_ends_when_the_clock_passes_a_day(state_machine, move_clock):
+    # GIVEN a state machine waiting 86,400 s in each of Wait's four forms
+    tomorrow = instant(clock()["now"]) + datetime.timedelta(days=1)
+    waits = {
+        "Seconds": {"Seconds": 86_400},
+        "SecondsPath": {"SecondsPath": "$.seconds"},
+        "Timestamp": {"Timestamp": tomorrow.isoformat().replace("+00:00", "Z")},
+        "TimestampPath": {"TimestampPath": "$.until"},
+    }
+    branches = [
+        {"StartAt": form, "States": {form: {"Type": "Wait", **wait, "End": True}}}
+        for form, wait in waits.items()
+    ]
+    machine = state_machine(
+        {
+            "StartAt": "All",
+            "States": {"All": {"Type": "Parallel", "Branches": branches, "End": True}},
+        }
+    )
+    execution = start(machine, {"seconds": 86_400, "until": waits["Timestamp"]["Timestamp"]})
+    assert still_running_a_moment_later(execution)
+    # WHEN the clock moves a day and a minute ahead
+    move_clock("PT24H1M")
+    # THEN it ends within seconds
+    assert wait_for_execution(execution, timeout=SECONDS_AFTER_AN_ADVANCE).status == "SUCCEEDED"
+
+
+def test_a_task_token_times_out_when_the_clock_passes_its_timeout(state_machine, queue, move_clock):
+    # GIVEN an execution waiting for a task token, TimeoutSeconds 7200
+    queue_url, _ = queue
+    machine = state_machine(
+        {
+            "StartAt": "AskSomeone",
+            "States": {
+                "AskSomeone": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                    "Parameters": {
+                        "QueueUrl": queue_url,
+                        "MessageBody": {"token.$": "$$.Task.Token"},
+                    },
+                    "TimeoutSeconds": 7200,
+                    "End": True,
+                }
+            },
+        }
+    )
+    execution = start(machine)
+    assert still_running_a_moment_later(execution)
+    # WHEN the clock moves two hours and a minute ahead
+    move_clock("PT2H1M")
+    # THEN the task fails with States.Timeout
+    finished = wait_for_execution(execution, timeout=SECONDS_AFTER_AN_ADVANCE)
+    assert (finished.status, finished.error) == ("FAILED", "States.Timeout")
+
+
+def test_a_missed_heartbeat_fails_when_the_clock_passes_it(state_machine, queue, move_clock):
+    queue_url, _ = queue
+    machine = state_machine(
+        {
+            "StartAt": "AskSomeone",
+            "States": {
+                "AskSomeone": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                    "Parameters": {
+                        "QueueUrl": queue_url,
+                        "MessageBody": {"token.$": "$$.Task.Token"},
+                    },
+                    "HeartbeatSeconds": 600,
+                    "End": True,
+                }
+            },
+        }
+    )
+    execution = start(machine)
+    assert still_running_a_moment_later(execution)
+    move_clock("PT11M")
+    finished = wait_for_execution(execution, timeout=SECONDS_AFTER_AN_ADVANCE)
+    # AWS names it States.HeartbeatTimeout; LocalStack names every task timeout States.Timeout.
+    assert finished.status == "FAILED"
+    assert finished.error in ("States.HeartbeatTimeout", "States.Timeout")
+
+
+def test_an_execution_times_out_when_the_clock_passes_its_timeout(state_machine, move_clock):
+    machine = state_machine(
+        {
+            "TimeoutSeconds": 3600,
+            "StartAt": "Wait",
+            "States": {"Wait": {"Type": "Wait", "Seconds": 86_400, "End": True}},
+        }
+    )
+    execution = start(machine)
+    assert still_running_a_moment_later(execution)
+    move_clock("PT1H1M")
+    assert wait_for_execution(execution, timeout=SECONDS_AFTER_AN_ADVANCE).status == "TIMED_OUT"
+
+
+def test_a_retry_waits_its_interval_on_the_clock(state_machine, move_clock):
+    # GIVEN a task that fails, retried once an hour later
+    machine = state_machine(
+        {
+            "StartAt": "FindQueue",
+            "States": {
+                "FindQueue": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::aws-sdk:sqs:getQueueUrl",
+                    "Parameters": {"QueueName": f"absent-{uuid.uuid4().hex}"},
+                    "Retry": [
+                        {"ErrorEquals": ["States.ALL"], "IntervalSeconds": 3600, "MaxAttempts": 1}
+                    ],
+                    "End": True,
+                }
+            },
+        }
+    )
+    execution = start(machine)
+    assert still_running_a_moment_later(execution)
+    # WHEN the clock passes the interval, THEN the retry runs (and fails again)
+    move_clock("PT1H1M")
+    finished = wait_for_execution(execution, timeout=SECONDS_AFTER_AN_ADVANCE)
+    assert finished.status == "FAILED"
+    assert len(finished.events("TaskFailed")) == 2
+
+
+def test_step_functions_reports_dates_on_the_clock(state_machine, move_clock):
+    # GIVEN a clock a day ahead of the host's
+    move_clock("PT24H")
+    machine = state_machine({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
+    now = instant(clock()["now"])
+    # WHEN an execution runs
+    finished = wait_for_execution(start(machine), timeout=SECONDS_AFTER_AN_ADVANCE)
+    described = client("stepfunctions").describe_execution(executionArn=finished.arn)
+    # THEN its dates and its history's are the clock's
+    for date in (
+        described["startDate"],
+        described["stopDate"],
+        *(e["timestamp"] for e in finished.history),
+    ):
+        assert abs((date - now).total_seconds()) < 60
+
+
+# --- EventBridge rule schedules -------------------------------------------------------------
+
+
+def test_a_daily_rule_delivers_once_when_the_clock_passes_a_day(queue, move_clock):
+    # GIVEN a rate(1 day) rule whose target is a queue
+    queue_url, queue_arn = queue
+    events, sqs = client("events"), client("sqs")
+    rule = f"clock-{uuid.uuid4().hex[:10]}"
+    events.put_rule(Name=rule, ScheduleExpression="rate(1 day)")
+    events.put_targets(Rule=rule, Targets=[{"Id": "queue", "Arn": queue_arn}])
+    try:
+        # WHEN the clock moves 25 hours ahead
+        move_clock("PT25H")
+
+        # THEN the queue gets the scheduled event, once
+        def delivered():
+            return sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=1).get("Messages")
+
+        messages = wait_until(delivered, timeout=SECONDS_AFTER_AN_ADVANCE, what="the daily rule")
+        event = json.loads(messages[0]["Body"])
+        assert event["detail-type"] == "Scheduled Event"
+        assert abs((instant(event["time"]) - instant(clock()["now"])).total_seconds()) < 60
+        assert not sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=2).get("Messages")
+    finally:
+        events.remove_targets(Rule=rule, Ids=["queue"])
+        events.delete_rule(Name=rule)
+
+
+# --- SQS -------------------------------------------------------------------------------------
+
+
+def test_a_delayed_message_is_delivered_when_the_clock_passes_its_delay(queue, move_clock):
+    queue_url, _ = queue
+    sqs = client("sqs")
+    sqs.send_message(QueueUrl=queue_url, MessageBody="later", DelaySeconds=900)
+    assert not sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=1).get("Messages")
+    move_clock("PT16M")
+
+    def delivered():
+        return sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=1).get("Messages")
+
+    [message] = wait_until(delivered, timeout=SECONDS_AFTER_AN_ADVANCE, what="the delayed message")
+    assert message["Body"] == "later"
+
+
+def test_a_received_message_comes_back_when_the_clock_passes_its_visibility_timeout(
+    queue, move_clock
+):
+    # GIVEN a message received with a visibility timeout of 12 hours
+    queue_url, _ = queue
+    sqs = client("sqs")
+    sqs.send_message(QueueUrl=queue_url, MessageBody="again")
+    first = sqs.receive_message(
+        QueueUrl=queue_url, VisibilityTimeout=43_200, WaitTimeSeconds=5, AttributeNames=["All"]
+    )["Messages"]
+    sent = int(first[0]["Attributes"]["SentTimestamp"]) / 1000
+    assert abs(sent - instant(clock()["now"]).timestamp()) < 60  # stamped on the clock
+    assert not sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=1).get("Messages")
+    # WHEN the clock passes it, THEN the message is received again
+    move_clock("PT12H1M")
+
+    def redelivered():
+        return sqs.receive_message(
+            QueueUrl=queue_url, WaitTimeSeconds=1, AttributeNames=["ApproximateReceiveCount"]
+        ).get("Messages")
+
+    [message] = wait_until(redelivered, timeout=SECONDS_AFTER_AN_ADVANCE, what="the message again")
+    assert message["Attributes"]["ApproximateReceiveCount"] == "2"
+
+
+# --- DynamoDB Time to Live ---------------------------------------------------------------------
+
+
+def test_expired_items_are_deleted_by_the_ttl_service_when_the_clock_passes_them(move_clock):
+    # GIVEN a table with TTL on `expiresAt` and a stream, an item expiring in an hour, one in a
+    # day, and one whose attribute is not a number
+    dynamodb, streams = client("dynamodb"), client("dynamodbstreams")
+    name = f"clock-{uuid.uuid4().hex[:10]}"
+    stream_arn = dynamodb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )["TableDescription"]["LatestStreamArn"]
+    try:
+        dynamodb.update_time_to_live(
+            TableName=name,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiresAt"},
+        )
+        now = instant(clock()["now"]).timestamp()
+        for item_id, expires in (("hour", {"N": str(int(now) + 3600)}),
+                                 ("day", {"N": str(int(now) + 86_400)}),
+                                 ("text", {"S": str(int(now))})):  # fmt: skip
+            dynamodb.put_item(TableName=name, Item={"id": {"S": item_id}, "expiresAt": expires})
+        # WHEN the clock passes the hour
+        move_clock("PT1H1M")
+
+        # THEN that item is deleted, the others are not
+        def remaining() -> set[str]:
+            return {i["id"]["S"] for i in dynamodb.scan(TableName=name)["Items"]}
+
+        wait_until(
+            lambda: remaining() == {"day", "text"},
+            timeout=SECONDS_AFTER_AN_ADVANCE,
+            what="the expired item deleted",
+        )
+        # AND the stream's REMOVE record says the TTL service deleted it
+        shard = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"][0]
+        iterator = streams.get_shard_iterator(
+            StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        records = streams.get_records(ShardIterator=iterator)["Records"]
+        [removed] = [r for r in records if r["eventName"] == "REMOVE"]
+        assert removed["dynamodb"]["Keys"] == {"id": {"S": "hour"}}
+        assert removed["userIdentity"] == {
+            "Type": "Service",
+            "PrincipalId": "dynamodb.amazonaws.com",
+        }
+    finally:
+        dynamodb.delete_table(TableName=name)
