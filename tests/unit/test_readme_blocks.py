@@ -15,7 +15,7 @@ def test_every_bash_block_is_run_or_says_why_not():
 
 
 def test_each_marked_block_has_its_end_to_end_test():
-    names = {b.name for b in bash_blocks()} - {PRELUDE, SKIP}
+    names = {b.name for b in bash_blocks() if b.name} - {PRELUDE, SKIP}
     for name in names:
         test = PROJECT / "tests" / "e2e" / name / "test_readme_block.py"
         assert test.exists(), f"README block {name!r} is run by no {test.relative_to(PROJECT)}"
