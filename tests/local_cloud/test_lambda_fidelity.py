@@ -22,12 +22,14 @@ import uuid
 import zipfile
 
 import pytest
+import requests
 from botocore.exceptions import ClientError
 
 from devkit.local_cloud import (
     PROJECT,
     Execution,
     client,
+    endpoint,
     wait_for_execution,
     wait_until,
     zip_sources,
@@ -529,6 +531,42 @@ def test_an_invocation_in_flight_during_an_update_finishes_on_its_code(runtime_f
     # THEN it answered from the code it started on, and the next invocation runs the new code
     assert answers == [(b'"old code"', None)]
     assert invoke_raw(name) == (b'"new code"', None)
+
+
+def test_a_function_url_is_reachable_on_the_local_clouds_address(lambda_function):
+    # GIVEN a function with a URL, answering with what it was asked
+    source = """
+    import json
+    def handler(event, context):
+        asked = {"path": event["rawPath"], "query": event["rawQueryString"],
+                 "method": event["requestContext"]["http"]["method"], "body": event.get("body")}
+        return {"statusCode": 201, "body": json.dumps(asked)}
+    """
+    name = lambda_function({"app.py": source})
+    lam = client("lambda")
+    url = lam.create_function_url_config(FunctionName=name, AuthType="NONE")["FunctionUrl"]
+    lam.add_permission(
+        FunctionName=name,
+        StatementId="public-url",
+        Action="lambda:InvokeFunctionUrl",
+        Principal="*",
+        FunctionUrlAuthType="NONE",
+    )
+
+    # WHEN a plain HTTP client calls the URL the API handed out
+    response = requests.post(f"{url}orders/7?status=open", json={"n": 1}, timeout=30)
+
+    # THEN the URL is on the local cloud's own address (no host name to resolve), and the
+    # function saw the path after it, as on AWS
+    assert url.startswith(f"{endpoint()}/_aws/lambda-url/")
+    assert lam.get_function_url_config(FunctionName=name)["FunctionUrl"] == url
+    assert response.status_code == 201
+    assert response.json() == {
+        "path": "/orders/7",
+        "query": "status=open",
+        "method": "POST",
+        "body": '{"n": 1}',
+    }
 
 
 def test_a_function_that_failed_to_create_can_be_deleted(local_cloud):
