@@ -15,6 +15,7 @@ the executor it is ready, then answers one invocation at a time:
 
 import base64
 import decimal
+import functools
 import importlib
 import importlib.util
 import json
@@ -225,7 +226,8 @@ def _configure_logging() -> _RequestLogHandler:
     return handler
 
 
-def _load_sandbox():
+@functools.cache
+def load_sandbox():
     # Run as a script with -I (or loaded by its file by zygote.py): its folder is not on sys.path.
     here = os.path.dirname(os.path.abspath(__file__))
     spec = importlib.util.spec_from_file_location("sandbox", os.path.join(here, "sandbox.py"))
@@ -241,7 +243,7 @@ def _enter_lambda_folders(
     make them (no user namespaces), and the function then sees host paths."""
     if runtime_entered is False:
         return False
-    sandbox = _load_sandbox()
+    sandbox = load_sandbox()
     here = os.path.dirname(os.path.abspath(__file__))
     try:
         if runtime_entered is None:

@@ -86,7 +86,7 @@ def main() -> None:
     layers, modules = json.loads(sys.argv[2]), json.loads(sys.argv[3])
     bootstrap = _load("bootstrap")
     try:
-        _load("sandbox").enter_runtime(sys.prefix, HERE, layers)
+        bootstrap.load_sandbox().enter_runtime(sys.prefix, HERE, layers)
         sandboxed, layers = True, ["/opt"] if layers else []
     except OSError as error:
         print(f"Lambda folders not made ({error}): functions see host paths", file=sys.stderr)
