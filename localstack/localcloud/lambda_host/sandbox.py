@@ -71,10 +71,14 @@ def _under(folder: str, paths: list[str]) -> list[str]:
 
 
 def _cover(folder: str, fstype_data: str, keep: list[str], read_only: bool) -> None:
-    """A fresh tmpfs over the folder, with the kept host paths under it mounted back."""
-    handles = {path: os.open(path, os.O_PATH) for path in keep}
+    """A fresh tmpfs over the folder, with the kept host paths under it mounted back (a
+    symbolic link made again)."""
+    links = {path: os.readlink(path) for path in keep if os.path.islink(path)}
+    handles = {path: os.open(path, os.O_PATH) for path in keep if path not in links}
     try:
         _mount("tmpfs", folder, "tmpfs", 0, fstype_data)
+        for path, target in links.items():
+            os.symlink(target, path)
         for path, handle in handles.items():
             if os.path.isdir(f"/proc/self/fd/{handle}"):
                 os.makedirs(path, exist_ok=True)
