@@ -7,7 +7,7 @@ import datetime
 import json
 import os
 import re
-import tempfile
+import socket
 import threading
 import uuid
 
@@ -66,7 +66,7 @@ def test_handler_gets_its_event_environment_and_context(runtime_function, runtim
     assert result["function_name"] == name
     assert result["invoked_function_arn"].endswith(f":function:{name}")
     assert len(result["aws_request_id"]) == 36
-    assert result["memory_limit_in_mb"] == 256
+    assert result["memory_limit_in_mb"] == "256"
     assert 0 < result["remaining_ms"] <= 7000
     assert result["python"] == runtime.removeprefix("python")
     assert result["cwd"] == result["task_root"]
@@ -190,28 +190,33 @@ def test_warm_process_is_reused_between_invocations(runtime_function):
 
 
 def test_concurrent_invocations_run_in_separate_processes(runtime_function):
-    # GIVEN a handler that waits until two invocations are inside it at once
+    # GIVEN a handler that waits until two invocations are inside it at once: each connects to
+    # the test, which answers once both have (a function's /tmp is its own, as on Lambda)
     source = """
-    import os, time
+    import os, socket
     def handler(event, context):
-        marker = event["dir"] + "/" + str(os.getpid())
-        open(marker, "w").close()
-        deadline = time.monotonic() + 10
-        while len(os.listdir(event["dir"])) < 2 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return {"pid": os.getpid(), "together": len(os.listdir(event["dir"])) >= 2}
+        with socket.create_connection(("127.0.0.1", event["port"]), timeout=10) as connection:
+            together = connection.recv(2) == b"go"
+        return {"pid": os.getpid(), "together": together}
     """
     name = runtime_function({"app.py": source}, Timeout=15)
-    rendezvous = tempfile.mkdtemp()
+    rendezvous = socket.create_server(("127.0.0.1", 0))
+    rendezvous.settimeout(20)
+    port = rendezvous.getsockname()[1]
     results: list[dict] = []
 
     # WHEN two invocations run at the same time
     threads = [
-        threading.Thread(target=lambda: results.append(invoke(name, {"dir": rendezvous})[0]))
+        threading.Thread(target=lambda: results.append(invoke(name, {"port": port})[0]))
         for _ in range(2)
     ]
     for thread in threads:
         thread.start()
+    with rendezvous:
+        connections = [rendezvous.accept()[0] for _ in range(2)]
+        for connection in connections:
+            with connection:
+                connection.sendall(b"go")
     for thread in threads:
         thread.join(timeout=30)
 

@@ -748,6 +748,10 @@ def _lambda_read(call: Call, facts: ResourceFacts) -> list[Authorisation]:
     return [_one(f"lambda:{call.operation}", function)]
 
 
+# A function's URL and resource policy: the same action on the same function ARN.
+maps("lambda", "AddPermission", "CreateFunctionUrlConfig", "GetFunctionUrlConfig")(_lambda_read)
+
+
 @maps("lambda", "CreateFunction", "UpdateFunctionConfiguration")
 def _lambda_configure(call: Call, facts: ResourceFacts) -> list[Authorisation]:
     p = call.parameters

@@ -15,7 +15,9 @@ the executor it is ready, then answers one invocation at a time:
 
 import base64
 import decimal
+import functools
 import importlib
+import importlib.util
 import json
 import logging
 import os
@@ -24,24 +26,35 @@ import time
 import traceback
 
 LOG_MARKER = "\x1elocal-cloud-end {request_id}\x1e\n"
+# Stands for a line break inside one log event (a logging record, an error's traceback), which
+# Lambda's runtime sends to CloudWatch Logs as one event; the executor's log store splits events
+# on the other line breaks, as Lambda does for what a function prints.
+EVENT_LINE_BREAK = "\x1d"
 # Lambda's Python runtime writes non-ASCII characters as they are from python3.12 on, and as
 # \\u escapes before.
 ENSURE_ASCII = sys.version_info < (3, 12)
 
 
+class CognitoIdentity:
+    cognito_identity_id = None
+    cognito_identity_pool_id = None
+
+
 class LambdaContext:
-    """The context object the Lambda Python runtime passes to a handler."""
+    """The context object the Lambda Python runtime (its runtime interface client) passes to a
+    handler: the same fields, with the same types (the memory size is the variable's text)."""
 
     def __init__(self, request: dict) -> None:
         self.aws_request_id = request["request_id"]
+        self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
+        self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
+        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+        self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION")
         self.invoked_function_arn = request["invoked_function_arn"]
-        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "")
-        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        self.memory_limit_in_mb = int(os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"))
-        self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME", "")
-        self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME", "")
-        self.identity = None
+        self.tenant_id = None
         self.client_context = None
+        self.identity = CognitoIdentity()
         self._deadline_ms = request["deadline_ms"]
 
     def get_remaining_time_in_millis(self) -> int:
@@ -121,14 +134,25 @@ class LambdaPaths:
         return frames
 
     def print_exception(self, error: BaseException, skip: int = 0) -> None:
-        """What the runtime logs for an unhandled error, as Lambda logs it."""
-        lines = traceback.format_list(self.frames(error, skip))
-        print(
-            f"[ERROR] {type(error).__name__}: {self.show_in(str(error))}\n"
-            "Traceback (most recent call last):\n" + "".join(lines),
-            end="",
-            file=sys.stderr,
-        )
+        """What the runtime logs for an unhandled error."""
+        log_error(type(error).__name__, self.show_in(str(error)), self.frames(error, skip))
+
+
+def log_error(error_type: str, message: str, frames=None) -> None:
+    """An error as Lambda's runtime logs it: one log event, the trace's indentation in
+    no-break spaces."""
+    lines = [f"[ERROR] {error_type}: {message}", "Traceback (most recent call last):"]
+    for entry in traceback.format_list(frames or []):
+        for line in entry.splitlines():
+            stripped = line.lstrip(" ")
+            lines.append("\u00a0" * (len(line) - len(stripped)) + stripped)
+    write_event("\n".join(lines), sys.stderr)
+
+
+def write_event(text: str, stream) -> None:
+    """One CloudWatch Logs event, whatever line breaks it holds."""
+    stream.write(text.replace("\n", EVENT_LINE_BREAK) + "\n")
+    stream.flush()
 
 
 def error_payload(error_type: str, message: str, request_id: str, frames=None) -> dict:
@@ -166,9 +190,8 @@ def marshal(result) -> tuple[str, str]:
     return "payload", _to_json(result)
 
 
-def _set_import_path(layers: list[str]) -> None:
+def _set_import_path(task_root: str, layers: list[str]) -> None:
     """As in Lambda: the function's code first, then each layer's python folders."""
-    task_root = os.environ["LAMBDA_TASK_ROOT"]
     version = "python{}.{}".format(*sys.version_info[:2])
     paths = [task_root]
     for layer in layers:
@@ -177,19 +200,94 @@ def _set_import_path(layers: list[str]) -> None:
     os.chdir(task_root)
 
 
-def _configure_logging() -> None:
-    # The runtime's root handler: what a handler logs with the logging module reaches the logs.
-    handler = logging.StreamHandler(sys.stdout)
+class _RequestLogHandler(logging.Handler):
+    """The runtime's root handler: each record one log event, with the request's id."""
+
+    request_id = ""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        record.aws_request_id = self.request_id
+        try:
+            write_event(self.format(record) + "\n", sys.stdout)
+        except Exception:
+            self.handleError(record)
+
+
+def _configure_logging() -> _RequestLogHandler:
+    handler = _RequestLogHandler()
     handler.setFormatter(
         logging.Formatter(
-            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(message)s", "%Y-%m-%dT%H:%M:%S"
+            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
+            "%Y-%m-%dT%H:%M:%S",
         )
     )
     logging.Formatter.converter = time.gmtime
     logging.getLogger().addHandler(handler)
+    return handler
 
 
-def main() -> None:
+@functools.cache
+def load_sandbox():
+    # Run as a script with -I (or loaded by its file by zygote.py): its folder is not on sys.path.
+    here = os.path.dirname(os.path.abspath(__file__))
+    spec = importlib.util.spec_from_file_location("sandbox", os.path.join(here, "sandbox.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _enter_lambda_folders(
+    code: str, layers: list[str], tmp_mb: int, runtime_entered: bool | None
+) -> bool:
+    """/var/task, /opt and /tmp as Lambda has them (sandbox.py); False where the host cannot
+    make them (no user namespaces), and the function then sees host paths."""
+    if runtime_entered is False:
+        return False
+    sandbox = load_sandbox()
+    here = os.path.dirname(os.path.abspath(__file__))
+    try:
+        if runtime_entered is None:
+            sandbox.enter_runtime(sys.prefix, here, layers)
+        needed = [sys.prefix, sys.base_prefix, here, *layers]
+        sandbox.enter_function(code, tmp_mb, needed)
+    except OSError:
+        return False
+    return True
+
+
+def _run_exec_wrapper() -> None:
+    """As Lambda: AWS_LAMBDA_EXEC_WRAPPER's script starts the runtime, given its command line
+    (a missing or unrunnable script ends it with the shell's 127)."""
+    wrapper = os.environ["AWS_LAMBDA_EXEC_WRAPPER"]
+    for name in ("_LOCAL_CLOUD_REQUEST_FD", "_LOCAL_CLOUD_RESPONSE_FD"):
+        os.set_inheritable(int(os.environ[name]), True)
+    os.environ["_LOCAL_CLOUD_WRAPPED"] = "1"
+    command = ["/var/lang/bin/python", "-I", "-u", "/var/runtime/bootstrap.py"]
+    try:
+        os.execv(wrapper, [wrapper, *command])  # noqa: S606 (the wrapper is the function's)
+    except OSError as error:
+        print(f"{wrapper}: {error.strerror}", file=sys.stderr, flush=True)
+        os._exit(127)
+
+
+def _import_path_from_wrapper() -> list[str]:
+    """What an exec wrapper put on PYTHONPATH (the runtime runs with -I, so it reads it)."""
+    entries = os.environ.get("PYTHONPATH", "").split(":")
+    return [entry for entry in entries if entry and entry != "/var/runtime"]
+
+
+def main(runtime_entered: bool | None = None) -> None:
+    """runtime_entered: whether the zygote this process forked from made the runtime's part of
+    the Lambda folders (None: a fresh interpreter, which makes them all)."""
+    wrapped = os.environ.pop("_LOCAL_CLOUD_WRAPPED", None) == "1"
+    layers = json.loads(os.environ.pop("_LOCAL_CLOUD_LAYERS", "[]"))
+    code = os.environ.pop("_LOCAL_CLOUD_CODE")
+    tmp_mb = int(os.environ.pop("_LOCAL_CLOUD_TMP_MB", "512"))
+    if wrapped or _enter_lambda_folders(code, layers, tmp_mb, runtime_entered):
+        code, layers = "/var/task", ["/opt"] if layers else []
+        if not wrapped and os.environ.get("AWS_LAMBDA_EXEC_WRAPPER"):
+            os.environ.update(_LOCAL_CLOUD_CODE=code, _LOCAL_CLOUD_LAYERS=json.dumps(layers))
+            _run_exec_wrapper()
     requests = os.fdopen(int(os.environ.pop("_LOCAL_CLOUD_REQUEST_FD")), "rb")
     responses = os.fdopen(int(os.environ.pop("_LOCAL_CLOUD_RESPONSE_FD")), "wb")
 
@@ -197,26 +295,28 @@ def main() -> None:
         responses.write(json.dumps(message).encode() + b"\n")
         responses.flush()
 
-    layers = json.loads(os.environ.pop("_LOCAL_CLOUD_LAYERS", "[]"))
-    paths = LambdaPaths(os.environ["LAMBDA_TASK_ROOT"], layers)
-    _set_import_path(layers)
-    _configure_logging()
+    paths = LambdaPaths(code, layers)
+    _set_import_path(code, layers)
+    sys.path[1:1] = _import_path_from_wrapper() if wrapped else []
+    log_handler = _configure_logging()
     init_error = None
     try:
         handler = load_handler(os.environ["_HANDLER"])
     except InitError as error:
         init_error = error
         init_frames = paths.frames(error.__cause__) if error.__cause__ else None
-        print(f"[ERROR] {error.error_type}: {error}", file=sys.stderr, flush=True)
-    send({"type": "ready"})
+        log_error(error.error_type, str(error), init_frames)
+    send({"type": "ready", "version": "{}.{}.{}".format(*sys.version_info[:3])})
 
     for line in requests:
         request = json.loads(line)
         request_id = request["request_id"]
         os.environ["_X_AMZN_TRACE_ID"] = request.get("trace_id") or ""
+        log_handler.request_id = request_id
         answer = None
         if init_error is not None:
-            answer = error_payload(init_error.error_type, str(init_error), request_id, init_frames)
+            # As Lambda: an error of the init phase belongs to no request.
+            answer = error_payload(init_error.error_type, str(init_error), "", init_frames)
         else:
             try:
                 event = json.loads(request["payload"]) if request["payload"] else {}

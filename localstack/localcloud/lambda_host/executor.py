@@ -43,9 +43,34 @@ STOP_DEADLINE_S = 10
 # A zygote none of whose handler processes lived for this long is stopped (the next function of
 # its runtime and layers starts another).
 ZYGOTE_IDLE_S = 600
-# What a handler process may inherit from the host; the rest of its environment is the
-# function's own, as LocalStack computed it.
-HOST_VARIABLES = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")
+# Variables LocalStack sets for its own runtime in a container; Lambda sets none of them (nor
+# any LOCALSTACK_* one).
+LOCALSTACK_VARIABLES = ("EDGE_PORT", "AWS_LAMBDA_FUNCTION_TIMEOUT")
+# What Lambda's Python runtimes set besides the function's reserved variables (recorded on AWS);
+# a function's own variables may override them, as on Lambda. The runtime API's address is the
+# loopback one: nothing here serves it (invocations arrive on a pipe).
+LAMBDA_RUNTIME_VARIABLES = {
+    "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001",
+    "LAMBDA_TASK_ROOT": "/var/task",
+    "LAMBDA_RUNTIME_DIR": "/var/runtime",
+    "LANG": "en_US.UTF-8",
+    "LC_CTYPE": "C.UTF-8",
+    "LD_LIBRARY_PATH": "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:"
+    "/var/task:/var/task/lib:/opt/lib",
+    "PATH": "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin",
+    "PWD": "/var/task",
+    "PYTHONPATH": "/var/runtime",
+    "SHLVL": "0",
+    "TZ": ":UTC",
+}
+# How Lambda words a runtime's end by a signal (Go's names for them).
+SIGNAL_NAMES = {
+    signal.SIGKILL: "killed",
+    signal.SIGSEGV: "segmentation fault",
+    signal.SIGABRT: "aborted",
+    signal.SIGTERM: "terminated",
+    signal.SIGBUS: "bus error",
+}
 # Lambda's limit on a synchronous response ("6 MB"), as the figure its error message names.
 MAX_RESPONSE_BYTES = 6291556
 # What a zygote imports before forking handler processes: the heavy modules nearly every
@@ -79,6 +104,31 @@ STARTUP_VARIABLES = (
     "PYTHONTZPATH",
     "TZ",
 )
+
+
+def lambda_environment(localstack_env: dict, runtime: str, function_env: dict | None) -> dict:
+    """A function's environment as Lambda sets it, from what LocalStack computed: LocalStack's
+    own variables out, the runtime's in. AWS_ENDPOINT_URL stays: it is how the SDK in the
+    function reaches the local cloud."""
+    env = {
+        key: str(value)
+        for key, value in localstack_env.items()
+        if not key.startswith("LOCALSTACK_") and key not in LOCALSTACK_VARIABLES
+    }
+    env.update(LAMBDA_RUNTIME_VARIABLES)
+    env["AWS_EXECUTION_ENV"] = f"AWS_Lambda_{runtime}"
+    env.update({key: str(value) for key, value in (function_env or {}).items()})
+    return env
+
+
+def exit_message(status: int) -> str:
+    """Lambda's words for a runtime that ended with this status (negative: by that signal)."""
+    if status == 0:
+        return "Runtime exited without providing a reason"
+    if status > 0:
+        return f"Runtime exited with error: exit status {status}"
+    name = SIGNAL_NAMES.get(-status, f"signal {-status}")
+    return f"Runtime exited with error: signal: {name}"
 
 
 def runtimes_dir() -> Path:
@@ -149,6 +199,8 @@ class Zygote:
     ) -> Zygote | None:
         if os.environ.get("LOCAL_CLOUD_LAMBDA_FORK", "1") == "0":
             return None
+        if env.get("AWS_LAMBDA_EXEC_WRAPPER"):
+            return None  # the wrapper starts the runtime's interpreter itself
         startup = {name: env[name] for name in STARTUP_VARIABLES if name in env}
         key = (str(python), tuple(layers), tuple(sorted(startup.items())))
         with cls._lock:
@@ -179,9 +231,7 @@ class Zygote:
 
     def __init__(self, python: Path, layers: list[str], startup: dict[str, str]):
         self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        env = {key: os.environ[key] for key in HOST_VARIABLES if key in os.environ}
-        env = {key: value for key, value in env.items() if key not in STARTUP_VARIABLES}
-        env.update(startup)
+        env = dict(startup)  # what its children would have read while importing
         self.process = subprocess.Popen(
             [
                 str(python),
@@ -314,11 +364,18 @@ class HandlerProcess:
     """One handler process (forked from its runtime's zygote, or a fresh interpreter running
     bootstrap.py), and the pipes to it."""
 
-    def __init__(self, python: Path, code_dir: str, layers: list[str], env: dict[str, str]):
+    def __init__(
+        self, python: Path, code_dir: str, layers: list[str], env: dict[str, str], tmp_mb: int
+    ):
         request_read, self._request_write = os.pipe()
         self._response_read, response_write = os.pipe()
         log_read, log_write = os.pipe()
-        env = {**env, "LAMBDA_TASK_ROOT": code_dir, "_LOCAL_CLOUD_LAYERS": json.dumps(layers)}
+        env = {
+            **env,
+            "_LOCAL_CLOUD_CODE": code_dir,
+            "_LOCAL_CLOUD_LAYERS": json.dumps(layers),
+            "_LOCAL_CLOUD_TMP_MB": str(tmp_mb),
+        }
         fds = (request_read, response_write, log_write)
         try:
             zygote = Zygote.for_function(python, layers, code_dir, env)
@@ -395,6 +452,14 @@ class HandlerProcess:
     def exit_status(self) -> int | None:
         return self.process.poll()
 
+    def ended_with(self, timeout: float) -> int | None:
+        """The exit status of a process whose pipe closed, once it is reaped; None if it lives
+        on past the timeout."""
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
     def peak_memory_mb(self) -> int | None:
         """The process's peak resident memory (what Lambda reports as Max Memory Used)."""
         try:
@@ -422,48 +487,89 @@ class HostRuntimeExecutor(RuntimeExecutor):
         self._handler: HandlerProcess | None = None
         self._last_logs = ""
         self._init_ms: float | None = None  # reported once, by the first invocation after it
+        self._init_start = ""  # Lambda's INIT_START line, logged before that invocation
+        self._init_exit: tuple[int, str] | None = None  # (status, logs) of a runtime that ended
+        self._state = threading.Lock()
+        self._invoking = False
+        self._stop_when_done = False
 
     # --- life cycle ---------------------------------------------------------------------
 
     def start(self, env_vars: dict[str, str]) -> None:
-        self._env = {key: str(value) for key, value in env_vars.items()}
-        for key in HOST_VARIABLES:
-            if key in os.environ and key not in self._env:
-                self._env[key] = os.environ[key]
-        # The community local cloud has no X-Ray: with the SDK off, traced handlers run the same
-        # code but open no UDP socket towards a daemon that is not there.
-        self._env.setdefault("AWS_XRAY_SDK_ENABLED", "false")
+        config_ = self.function_version.config
+        self._env = lambda_environment(env_vars, config_.runtime, config_.environment)
         self._start_process()
 
     def _start_process(self) -> None:
+        """Start the runtime and let it initialise the function. A runtime that ends while
+        initialising is no start-up failure of the environment: as on Lambda, the invocation
+        answers its Runtime.ExitError."""
         version = self.function_version.config
         python = interpreter_for(version.runtime)
         layers = [str(layer.code.get_unzipped_code_location()) for layer in version.layers]
         started = time.monotonic()
         handler = HandlerProcess(
-            python, str(version.code.get_unzipped_code_location()), layers, self._env
+            python,
+            str(version.code.get_unzipped_code_location()),
+            layers,
+            self._env,
+            version.ephemeral_storage.size,
         )
         ready = handler.receive(started + STARTUP_DEADLINE_S)
         if not ready or ready.get("type") != "ready":
+            status = handler.ended_with(STOP_DEADLINE_S) if ready is None else None
             logs = handler.take_logs(None, 0)
             handler.kill()
-            raise LambdaRuntimeException(f"Handler process did not start: {logs[-2000:]}")
+            if status is None:
+                raise LambdaRuntimeException(f"Handler process did not start: {logs[-2000:]}")
+            self._init_exit = (status, logs)
+            return
         self._handler = handler
         self._init_ms = (time.monotonic() - started) * 1000
+        self._init_start = self._init_start_line(ready.get("version", ""))
+
+    def _init_start_line(self, python_version: str) -> str:
+        config_ = self.function_version.config
+        major, _, micro = python_version.rpartition(".")
+        arn = (config_.runtime_version_config or {}).get("RuntimeVersionArn", "")
+        return f"INIT_START Runtime Version: python:{major}.v{micro}\tRuntime Version ARN: {arn}\n"
 
     def stop(self) -> None:
-        if self._handler:
-            self._handler.kill()
-            self._handler = None
+        """End the process; once its invocation in flight has answered, if there is one: as on
+        Lambda, an update (or a deletion) lets it finish on the code it started with."""
+        with self._state:
+            if self._invoking:
+                self._stop_when_done = True
+                return
+            handler, self._handler = self._handler, None
+        if handler:
+            handler.kill()
 
     # --- invocation ---------------------------------------------------------------------
 
     def invoke(self, payload: dict[str, str]) -> InvocationResult:
+        with self._state:
+            self._invoking = True
+        try:
+            return self._invoke(payload)
+        finally:
+            with self._state:
+                self._invoking = False
+                stop, self._stop_when_done = self._stop_when_done, False
+            if stop:
+                self.stop()
+
+    def _invoke(self, payload: dict[str, str]) -> InvocationResult:
         request_id = payload["invoke-id"]
         timeout_s = self.function_version.config.timeout
-        if self._handler is None or self._handler.exit_status() is not None:
+        if self._init_exit is None and (
+            self._handler is None or self._handler.exit_status() is not None
+        ):
             # The last invocation timed out or crashed the process: start afresh, as Lambda does.
             self._start_process()
+        if self._init_exit is not None:
+            (status, logs), self._init_exit = self._init_exit, None
+            return self._exited(request_id, status, logs, 0)
         handler = self._handler
         started = time.monotonic()
         deadline = started + timeout_s
@@ -479,7 +585,9 @@ class HostRuntimeExecutor(RuntimeExecutor):
         answer = handler.receive(deadline)
         duration_ms = (time.monotonic() - started) * 1000
         if answer is None:
-            status = handler.exit_status()
+            # Before the deadline, no answer means the process ended: wait for its status.
+            ended = time.monotonic() < deadline
+            status = handler.ended_with(STOP_DEADLINE_S) if ended else handler.exit_status()
             handler.kill()
             self._handler = None
             logs = handler.take_logs(None, 0)
@@ -488,13 +596,10 @@ class HostRuntimeExecutor(RuntimeExecutor):
                     f"RequestId: {request_id} Error: Task timed out after {timeout_s:.2f} seconds"
                 )
                 error = {"errorType": "Sandbox.Timedout", "errorMessage": message}
-            else:
-                message = f"RequestId: {request_id} Error: Runtime exited with error: "
-                message += f"exit status {status}"
-                error = {"errorType": "Runtime.ExitError", "errorMessage": message}
-            logs += f"{message}\n"
-            payload = json.dumps(error).encode()
-            return self._result(request_id, payload, True, logs, duration_ms, None)
+                logs += f"{message}\n"
+                payload = json.dumps(error).encode()
+                return self._result(request_id, payload, True, logs, duration_ms, None)
+            return self._exited(request_id, status, logs, duration_ms)
         marker = f"\x1elocal-cloud-end {request_id}\x1e\n".encode()
         logs = handler.take_logs(marker, time.monotonic() + 2)
         is_error = answer["type"] == "error"
@@ -516,6 +621,13 @@ class HostRuntimeExecutor(RuntimeExecutor):
             request_id, payload, is_error, logs, duration_ms, handler.peak_memory_mb()
         )
 
+    def _exited(self, request_id: str, status: int, logs: str, duration_ms: float):
+        """The answer for a runtime that ended (sys.exit, a crash) at init or in the handler."""
+        message = f"RequestId: {request_id} Error: {exit_message(status)}"
+        error = {"errorType": "Runtime.ExitError", "errorMessage": message}
+        logs += f"{message}\nRuntime.ExitError\n"
+        return self._result(request_id, json.dumps(error).encode(), True, logs, duration_ms, None)
+
     def _result(
         self,
         request_id: str,
@@ -529,14 +641,16 @@ class HostRuntimeExecutor(RuntimeExecutor):
         report = (
             f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
             f"Billed Duration: {max(1, round(duration_ms))} ms\t"
-            f"Memory Size: {config_.memory_size} MB"
+            f"Memory Size: {config_.memory_size} MB\t"
         )
         if peak_memory_mb is not None:
-            report += f"\tMax Memory Used: {peak_memory_mb} MB"
+            report += f"Max Memory Used: {peak_memory_mb} MB\t"
         if self._init_ms is not None:
-            report += f"\tInit Duration: {self._init_ms:.2f} ms"
+            report += f"Init Duration: {self._init_ms:.2f} ms\t"
             self._init_ms = None
+        init_start, self._init_start = self._init_start, ""
         logs = (
+            f"{init_start}"
             f"START RequestId: {request_id} Version: {self.function_version.id.qualifier}\n"
             f"{logs}"
             f"END RequestId: {request_id}\n"

@@ -35,9 +35,9 @@ import traceback
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def _load_bootstrap():
-    # -I leaves this script's folder off sys.path: load the runtime by its file.
-    spec = importlib.util.spec_from_file_location("bootstrap", os.path.join(HERE, "bootstrap.py"))
+def _load(name: str):
+    # -I leaves this script's folder off sys.path: load the runtime's modules by their files.
+    spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, f"{name}.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -61,7 +61,7 @@ def _send(control: socket.socket, message: dict) -> None:
     control.send(json.dumps(message).encode())
 
 
-def _become_handler(bootstrap, control, wake, request: dict, fds: list[int]) -> None:
+def _become_handler(bootstrap, sandboxed, control, wake, request: dict, fds) -> None:
     """In the child: drop the parent's plumbing, take the function's world, run the runtime."""
     signal.set_wakeup_fd(-1)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -78,13 +78,19 @@ def _become_handler(bootstrap, control, wake, request: dict, fds: list[int]) -> 
     os.environ["_LOCAL_CLOUD_RESPONSE_FD"] = str(response_write)
     time.tzset()  # TZ is the function's now
     sys.argv = [bootstrap.__file__]
-    bootstrap.main()
+    bootstrap.main(runtime_entered=sandboxed)
 
 
 def main() -> None:
     control = socket.socket(fileno=int(sys.argv[1]))
     layers, modules = json.loads(sys.argv[2]), json.loads(sys.argv[3])
-    bootstrap = _load_bootstrap()
+    bootstrap = _load("bootstrap")
+    try:
+        bootstrap.load_sandbox().enter_runtime(sys.prefix, HERE, layers)
+        sandboxed, layers = True, ["/opt"] if layers else []
+    except OSError as error:
+        print(f"Lambda folders not made ({error}): functions see host paths", file=sys.stderr)
+        sandboxed = False
     preload(layers, modules)
     # Objects alive now are never collected: a child's collector leaves their pages shared.
     gc.freeze()
@@ -107,7 +113,7 @@ def main() -> None:
             if pid == 0:
                 code = 0
                 try:
-                    _become_handler(bootstrap, control, wake, json.loads(message), fds)
+                    _become_handler(bootstrap, sandboxed, control, wake, json.loads(message), fds)
                 except SystemExit as exit_:  # as a fresh interpreter would end
                     if isinstance(exit_.code, int) or exit_.code is None:
                         code = exit_.code or 0

@@ -38,12 +38,24 @@ MAX_BYTES = 1_048_576
 EVENT_OVERHEAD_BYTES = 26
 
 
+# The runtime's stand-in for a line break inside one event (bootstrap.EVENT_LINE_BREAK).
+EVENT_LINE_BREAK = "\x1d"
+
+
 def events_of(logs: str, timestamp_ms: int) -> list[dict]:
     """An invocation's logs as log events, one per non-empty line (newline kept), as
-    LocalStack makes them (CloudWatch Logs refuses empty messages)."""
+    LocalStack makes them (CloudWatch Logs refuses empty messages); a line the runtime wrote as
+    one event of several lines (a logging record, an error's traceback) is that event, as
+    Lambda's runtime sends it."""
     return [
-        {"timestamp": timestamp_ms, "message": line + "\n"} for line in logs.split("\n") if line
+        {"timestamp": timestamp_ms, "message": _message(line)} for line in logs.split("\n") if line
     ]
+
+
+def _message(line: str) -> str:
+    if EVENT_LINE_BREAK in line:
+        return line.replace(EVENT_LINE_BREAK, "\n")
+    return line + "\n"
 
 
 def batches(events: list[dict]) -> Iterator[list[dict]]:
