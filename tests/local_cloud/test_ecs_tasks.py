@@ -10,21 +10,62 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from devkit.local_cloud import client, wait_for_execution, wait_until
+from devkit.local_cloud import client, instance_folder, wait_for_execution, wait_until
 
 # Any image whose repository name ends with a folder of the project's containers/ is mapped.
 IMAGE = "000000000000.dkr.ecr.us-east-1.amazonaws.com/local-cloud-tests/importer:latest"
 NETWORK = {"awsvpcConfiguration": {"subnets": ["subnet-12345678"], "assignPublicIp": "DISABLED"}}
-TASK_ROLE_TRUST = {
+
+
+def task_role_trust(account: str) -> dict:
+    """ECS's tasks of `account` may assume the role ("Amazon ECS task IAM role")."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {
+                    "ArnLike": {"aws:SourceArn": f"arn:aws:ecs:us-east-1:{account}:*"},
+                    "StringEquals": {"aws:SourceAccount": account},
+                },
+            }
+        ],
+    }
+
+
+# What AWS documents for ecs:runTask.sync, on these tests' task definitions and clusters (t-*).
+RUN_TEST_TASKS = {
     "Version": "2012-10-17",
     "Statement": [
         {
             "Effect": "Allow",
-            "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
+            "Action": "ecs:RunTask",
+            "Resource": "arn:aws:ecs:*:000000000000:task-definition/t-*",
+        },
+        {
+            "Effect": "Allow",
+            "Action": ["ecs:StopTask", "ecs:DescribeTasks"],
+            "Resource": "arn:aws:ecs:*:000000000000:task/t-*/*",
+        },
+        {
+            "Effect": "Allow",
+            "Action": ["events:PutTargets", "events:PutRule", "events:DescribeRule"],
+            "Resource": "arn:aws:events:*:000000000000:rule/StepFunctionsGetEventsForECSTaskRule",
+        },
     ],
 }
+
+
+@pytest.fixture
+def machine_role(local_cloud) -> str:
+    """The role of these tests' state machines (conftest's `state_machine`): they run tasks."""
+    from devkit.local_cloud import service_role
+
+    return service_role(
+        client("iam"), "local-cloud-test-ecs-machine", "states.amazonaws.com", RUN_TEST_TASKS
+    )
 
 
 @pytest.fixture
@@ -253,7 +294,7 @@ def test_the_task_role_credentials_come_from_the_container_credentials_endpoint(
     # GIVEN a task role, and a container asking STS who it is with the SDK's default chain
     role = client("iam").create_role(
         RoleName=f"t-{uuid.uuid4().hex[:8]}",
-        AssumeRolePolicyDocument=json.dumps(TASK_ROLE_TRUST),
+        AssumeRolePolicyDocument=json.dumps(task_role_trust("000000000000")),
     )["Role"]["Arn"]
     script = (
         "import os, boto3\n"
@@ -276,6 +317,31 @@ def test_the_task_role_credentials_come_from_the_container_credentials_endpoint(
         "keys False",
         f"arn arn:aws:sts::000000000000:assumed-role/{role_name}/{task_id}",
     ]
+
+
+def test_ecs_assumes_the_task_role_under_its_trust_policy(cluster, task_definition, log_group):
+    # GIVEN a task role that only another account's ECS tasks may assume
+    role = client("iam").create_role(
+        RoleName=f"t-{uuid.uuid4().hex[:8]}",
+        AssumeRolePolicyDocument=json.dumps(task_role_trust("111122223333")),
+    )["Role"]["Arn"]
+    script = "import boto3\nboto3.client('sts').get_caller_identity()\n"
+    definition = task_definition(script, task={"taskRoleArn": role})
+
+    # WHEN a task of this account runs with it
+    task = wait_for_status(cluster, run(cluster, definition)["taskArn"], "STOPPED")
+
+    # THEN ECS was judged assuming it for the task, and refused (journalled in every mode)
+    journal = (instance_folder() / "iam-denials.jsonl").read_text().splitlines()
+    # (the SDK asks the endpoint again on a refusal: one entry per ask)
+    denial = next(
+        d
+        for d in map(json.loads, journal)
+        if d["resource"] == role and d["principal"] == "ecs-tasks.amazonaws.com"
+    )
+    assert (denial["action"], denial["origin"]) == ("sts:AssumeRole", "sts:AssumeRole")
+    if denial["enforced"]:  # AND under enforcement the container got no credentials
+        assert task["containers"][0]["exitCode"] == 1, log_lines(log_group, task)
 
 
 def test_an_image_the_local_cloud_cannot_map_fails_to_start(cluster, task_definition):

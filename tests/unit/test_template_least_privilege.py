@@ -41,6 +41,8 @@ NEEDED_WITHOUT_A_CALL = {
     ("ReportsApiFunction", "s3:ListBucket"),
     # A run reads the version that was uploaded: GetObject with a VersionId.
     ("PayrollProcessDataFunction", "s3:GetObjectVersion"),
+    # The quick check reads the version whose upload started the import.
+    ("ImportsQuickCheckFunction", "s3:GetObjectVersion"),
 }
 
 
@@ -132,3 +134,46 @@ def test_a_role_sends_email_only_from_its_workflows_sender(function):
             if any(a.startswith("ses:") for a in listed(statement["Action"])):
                 resource = " ".join(listed(statement["Resource"]))
                 assert "identity/*" not in resource and "SenderEmail}" in resource, resource
+
+
+# The importer (containers/importer/) is one program whose modules share the clients its entry
+# point makes: its calls are those of all its modules read as one.
+IMPORTER = PROJECT / "containers" / "importer" / "importer"
+FUTURE_IMPORT = re.compile(r"^from __future__ import .*$", re.MULTILINE)
+
+
+def importer_needs() -> set[str]:
+    program = "\n".join(FUTURE_IMPORT.sub("", m.read_text()) for m in IMPORTER.rglob("*.py"))
+    actions = set()
+    for service, operation in calls_in(program):
+        default = [f"{IAM_PREFIX.get(service, service)}:{operation}"]
+        actions |= set(ACTIONS_OF.get((service, operation), default))
+    # It reads the version whose upload started the import (GetObject with a VersionId).
+    return actions | {"s3:GetObjectVersion"}
+
+
+def role_grants(role: str) -> set[str]:
+    return {
+        action
+        for policy in RESOURCES[role]["Properties"]["Policies"]
+        for s in policy["PolicyDocument"]["Statement"]
+        if s["Effect"] == "Allow"
+        for action in listed(s["Action"])
+    }
+
+
+def test_the_import_tasks_role_grants_only_what_the_importer_calls():
+    assert role_grants("ImportsTaskRole") == importer_needs()
+
+
+def test_ecs_own_role_for_the_import_task_grants_what_aws_documents():
+    # Pull the image from ECR and write the awslogs stream ("Amazon ECS task execution IAM
+    # role"): the AmazonECSTaskExecutionRolePolicy's actions, on the task's own resources.
+    assert role_grants("ImportsTaskExecutionRole") == {
+        "ecr:GetAuthorizationToken",
+        "ecr:BatchCheckLayerAvailability",
+        "ecr:GetDownloadUrlForLayer",
+        "ecr:BatchGetImage",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+    }

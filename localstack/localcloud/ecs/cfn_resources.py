@@ -2,9 +2,11 @@
 provider for either), made through the ECS API (`provider.py`).
 
 A cluster's Ref is its name and `Arn` its ARN; a task definition's Ref is its ARN (a revision).
-A changed task definition registers a new revision, as CloudFormation replaces it on AWS, and
-the old one is deregistered. Properties are CloudFormation's PascalCase; the ECS API takes the
-same in camelCase (`awslogs-group` and other option names unchanged).
+A changed task definition is replaced, as on AWS (its properties but Tags are create-only): a
+new revision is registered, the old one deregistered, and what names it by Ref (a state
+machine's grant to run it) is updated with the new ARN. Properties are CloudFormation's
+PascalCase; the ECS API takes the same in camelCase (`awslogs-group` and other option names
+unchanged).
 """
 
 from __future__ import annotations
@@ -73,12 +75,35 @@ class ClusterProvider(ResourceProvider[dict]):
         return done(model)
 
 
+# AWS::ECS::TaskDefinition's properties that only a replacement changes (all but Tags).
+TASK_DEFINITION_CREATE_ONLY = (
+    "ContainerDefinitions",
+    "Cpu",
+    "EnableFaultInjection",
+    "EphemeralStorage",
+    "ExecutionRoleArn",
+    "Family",
+    "InferenceAccelerators",
+    "IpcMode",
+    "Memory",
+    "NetworkMode",
+    "PidMode",
+    "PlacementConstraints",
+    "ProxyConfiguration",
+    "RequiresCompatibilities",
+    "RuntimePlatform",
+    "TaskRoleArn",
+    "Volumes",
+)
+
+
 class TaskDefinitionProvider(ResourceProvider[dict]):
     TYPE = "AWS::ECS::TaskDefinition"
     SCHEMA: ClassVar[dict] = {
         "typeName": TYPE,
         "primaryIdentifier": ["/properties/TaskDefinitionArn"],
         "readOnlyProperties": ["/properties/TaskDefinitionArn"],
+        "createOnlyProperties": [f"/properties/{name}" for name in TASK_DEFINITION_CREATE_ONLY],
     }
 
     def create(self, request) -> ProgressEvent:
@@ -95,9 +120,10 @@ class TaskDefinitionProvider(ResourceProvider[dict]):
         return done(request.desired_state)
 
     def update(self, request) -> ProgressEvent:
-        created = self.create(request)
-        self.delete(request)  # previous_state: the old revision
-        return created
+        """Tags alone (the rest replaces the task definition): the revision stays."""
+        model = {**request.desired_state}
+        model["TaskDefinitionArn"] = request.previous_state["TaskDefinitionArn"]
+        return done(model)
 
     def delete(self, request) -> ProgressEvent:
         model = request.previous_state or request.desired_state

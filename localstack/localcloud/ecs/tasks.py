@@ -264,7 +264,7 @@ class FargateTask:
                 ) from None
         if self.task_role:
             token = secrets.token_urlsafe(32)
-            credentials.register(self.id, self.task_role, token, self.account, self.region)
+            credentials.register(self.id, self.task_role, token, self.arn)
             variables["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = credentials.url(self.id)
             variables["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = token
         return variables

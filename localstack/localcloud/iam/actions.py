@@ -59,6 +59,9 @@ class ResourceFacts(Protocol):
     def stream_of_shard_iterator(self, shard_iterator: str) -> str | None:
         """The ARN of the Kinesis or DynamoDB stream a shard iterator reads."""
 
+    def task_roles(self, task_definition_arn: str) -> tuple[str | None, str | None]:
+        """The task role and ECS's (execution) role a task definition names."""
+
 
 class NoFacts:
     """Nothing known: no resource is encrypted, no key names are resolved."""
@@ -74,6 +77,9 @@ class NoFacts:
 
     def stream_of_shard_iterator(self, shard_iterator: str) -> str | None:
         return None
+
+    def task_roles(self, task_definition_arn: str) -> tuple[str | None, str | None]:
+        return None, None
 
 
 class UnmappedOperation(LookupError):
@@ -851,12 +857,18 @@ def _cluster_arn(place: Place, cluster: str | None) -> str:
 
 @maps("ecs", "RunTask")
 def _run_task(call: Call, facts: ResourceFacts) -> list[Authorisation]:
-    """Run on the task definition in the cluster; a role override is passed to ECS's tasks."""
+    """Run on the task definition in the cluster; the task's two roles (the definition's, or
+    their overrides) are passed to ECS's tasks ("Amazon ECS task IAM role": iam:PassRole)."""
     p = call.parameters
     cluster = {"ecs:cluster": _cluster_arn(call.place, p.get("cluster"))}
-    needed = [_one("ecs:RunTask", _task_definition_arn(call.place, p["taskDefinition"]), cluster)]
+    task_definition = _task_definition_arn(call.place, p["taskDefinition"])
+    needed = [_one("ecs:RunTask", task_definition, cluster)]
     overrides = p.get("overrides") or {}
-    for role in (overrides.get("taskRoleArn"), overrides.get("executionRoleArn")):
+    task_role, execution_role = facts.task_roles(task_definition)
+    for role in (
+        overrides.get("taskRoleArn") or task_role,
+        overrides.get("executionRoleArn") or execution_role,
+    ):
         if role:
             needed.append(pass_role(call.place, role, "ecs-tasks.amazonaws.com"))
     return needed
@@ -891,7 +903,7 @@ def _register_task_definition(call: Call, facts: ResourceFacts) -> list[Authoris
     ]
 
 
-maps("ecs", "CreateCluster")(_unscoped)
+maps("ecs", "CreateCluster", "DescribeTaskDefinition")(_unscoped)
 # make deploy logs Docker in to push the importer's image (it names no resource).
 maps("ecr", "GetAuthorizationToken")(_unscoped)
 

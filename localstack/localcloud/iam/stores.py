@@ -332,6 +332,19 @@ class StoreFacts:
     def stream_of_shard_iterator(self, shard_iterator: str) -> str | None:
         return None
 
+    def task_roles(self, task_definition_arn: str) -> tuple[str | None, str | None]:
+        """From moto's ECS store (localcloud/ecs keeps task definitions there)."""
+        from moto.core.exceptions import ServiceException
+        from moto.ecs.models import ecs_backends
+
+        _, _, _, region, account, _ = _arn_parts(task_definition_arn)
+        try:
+            found = ecs_backends[account][region].describe_task_definition(task_definition_arn)
+        except (ServiceException, KeyError):
+            return None, None
+        # moto sets each only when the definition names it.
+        return getattr(found, "task_role_arn", None), getattr(found, "execution_role_arn", None)
+
 
 def _bucket_key(bucket_name: str) -> str | None:
     bucket = _bucket(bucket_name)

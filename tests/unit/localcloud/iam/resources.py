@@ -18,6 +18,9 @@ STREAM = ARN.format("kinesis", "stream/applications")
 SECRET = ARN.format("secretsmanager", "secret:resend-Ab12Cd")
 MACHINE = ARN.format("states", "stateMachine:payroll")
 EXECUTION = ARN.format("states", "execution:payroll:run-1")
+TASK_DEFINITION = ARN.format("ecs", "task-definition/importer:3")
+TASK_ROLE = "arn:aws:iam::000000000000:role/importer"
+TASK_EXECUTION_ROLE = "arn:aws:iam::000000000000:role/importer-execution"
 
 
 @dataclass
@@ -38,6 +41,13 @@ class Facts:
 
     def stream_of_shard_iterator(self, shard_iterator: str) -> str | None:
         return STREAM if shard_iterator == "iterator-1" else None
+
+    def task_roles(self, task_definition_arn: str) -> tuple[str | None, str | None]:
+        return (
+            (TASK_ROLE, TASK_EXECUTION_ROLE)
+            if task_definition_arn == TASK_DEFINITION
+            else (None, None)
+        )
 
 
 ENCRYPTED = Facts(

@@ -27,6 +27,9 @@ from unit.localcloud.iam.resources import (
     SECRET,
     STREAM,
     TABLE,
+    TASK_DEFINITION,
+    TASK_EXECUTION_ROLE,
+    TASK_ROLE,
     TOPIC,
 )
 
@@ -53,6 +56,8 @@ TABLE_KEY = {
 OBJECT = "arn:aws:s3:::raw-data/in/a.csv"
 S3_KEY = {"kms:EncryptionContext:aws:s3:arn": OBJECT}
 KINESIS_KEY = {"kms:EncryptionContext:aws:kinesis:arn": STREAM}
+CLUSTER = {"ecs:cluster": "arn:aws:ecs:us-east-1:000000000000:cluster/imports"}
+TO_ECS_TASKS = {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
 
 CASES = {
     "sqs send, encrypted queue": (
@@ -339,6 +344,30 @@ CASES = {
         ),
         [own("logs:PutLogEvents", ARN.format("logs", "log-group:/aws/lambda/f:log-stream:s"))],
     ),
+    "ecs run task, the definition's two roles passed": (
+        ("ecs", "RunTask", {"cluster": "imports", "taskDefinition": TASK_DEFINITION}),
+        [
+            own("ecs:RunTask", TASK_DEFINITION, **CLUSTER),
+            own("iam:PassRole", TASK_ROLE, **TO_ECS_TASKS),
+            own("iam:PassRole", TASK_EXECUTION_ROLE, **TO_ECS_TASKS),
+        ],
+    ),
+    "ecs run task, a role override passed instead": (
+        (
+            "ecs",
+            "RunTask",
+            {
+                "cluster": "imports",
+                "taskDefinition": TASK_DEFINITION,
+                "overrides": {"taskRoleArn": "arn:aws:iam::000000000000:role/other"},
+            },
+        ),
+        [
+            own("ecs:RunTask", TASK_DEFINITION, **CLUSTER),
+            own("iam:PassRole", "arn:aws:iam::000000000000:role/other", **TO_ECS_TASKS),
+            own("iam:PassRole", TASK_EXECUTION_ROLE, **TO_ECS_TASKS),
+        ],
+    ),
     "events put, per entry": (
         (
             "events",
@@ -456,6 +485,7 @@ SETUP_CALLS = [
     ("secretsmanager", "CreateSecret", {"Name": "bureau-key"}),
     ("secretsmanager", "PutResourcePolicy", {"SecretId": "bureau-key", "ResourcePolicy": "{}"}),
     ("dynamodbstreams", "DescribeStream", {"StreamArn": f"{TABLE}/stream/2026-12-07T00:00:00.000"}),
+    ("ecs", "DescribeTaskDefinition", {"taskDefinition": TASK_DEFINITION}),
 ]
 
 
