@@ -188,7 +188,7 @@ def local_overrides(parameter_overrides: dict[str, str] | None = None) -> dict[s
     address, then the caller's."""
     # Given on the command line, overrides replace samconfig's: start from the local env's.
     return {
-        **local_config_overrides(),
+        **config_overrides("local"),
         "Stage": "local",
         # Links and URLs the stack builds (ApiUrl, emailed links) must name this instance's port.
         "LocalCloudUrl": endpoint(),
@@ -292,14 +292,11 @@ def _override(key: str, value: str) -> str:
     return f'{key}="{value}"' if any(c.isspace() for c in value) else f"{key}={value}"
 
 
-def local_config_overrides() -> dict[str, str]:
-    """The parameter_overrides of samconfig.toml's local environment, by name."""
+def config_overrides(env: str) -> dict[str, str]:
+    """The parameter_overrides of one of samconfig.toml's environments, by name."""
     config = tomllib.loads((PROJECT / "samconfig.toml").read_text())
     text = (
-        config.get("local", {})
-        .get("deploy", {})
-        .get("parameters", {})
-        .get("parameter_overrides", "")
+        config.get(env, {}).get("deploy", {}).get("parameters", {}).get("parameter_overrides", "")
     )
     return dict(item.split("=", 1) for item in shlex.split(text) if "=" in item)
 
@@ -324,6 +321,31 @@ def outputs(stack_name: str = LOCAL_STACK_NAME) -> dict[str, str]:
     return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
 
 
+def config_stack_name(env: str) -> str:
+    config = tomllib.loads((PROJECT / "samconfig.toml").read_text())
+    return config[env]["deploy"]["parameters"]["stack_name"]
+
+
+def deploy(env: str) -> None:
+    """sam deploy to an AWS stage (the deployer's own credentials), the importer's image pushed
+    first, so the task definition never names an image the repository lacks. Only a stack's
+    first deploy creates the repository: its image is pushed right after, before any upload."""
+    import boto3  # real AWS
+
+    ecr = boto3.client("ecr")
+    stack_name = config_stack_name(env)
+    image_tag = importer_image.tag()
+    uri = importer_image.repository_uri(ecr, stack_name)
+    if uri:
+        importer_image.push(ecr, uri, image_tag)
+    # Given on the command line, overrides replace samconfig's: start from the env's own.
+    overrides = {**config_overrides(env), "ImportsImageTag": image_tag}
+    args = ["--parameter-overrides", *[_override(key, value) for key, value in overrides.items()]]
+    sam("deploy", "--config-env", env, *args)
+    if not uri:  # the stack's first deploy made the repository
+        importer_image.push(ecr, importer_image.repository_uri(ecr, stack_name), image_tag)
+
+
 def main(arguments: list[str]) -> None:
     match arguments:
         case ["build"]:
@@ -333,8 +355,7 @@ def main(arguments: list[str]) -> None:
                 print(f"{key:32} {value}")
         case ["deploy", env]:
             build()
-            sam("deploy", "--config-env", env)
-            print(f"[stack] importer image pushed: {importer_image.push(env)}")
+            deploy(env)
         case ["validate"]:
             for template in templates():
                 sam("validate", "--lint", template=template)
