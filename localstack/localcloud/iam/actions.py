@@ -59,6 +59,10 @@ class ResourceFacts(Protocol):
     def stream_of_shard_iterator(self, shard_iterator: str) -> str | None:
         """The ARN of the Kinesis or DynamoDB stream a shard iterator reads."""
 
+    def task_token_owner(self, task_token: str, place: Place) -> str | None:
+        """The ARN of the state machine whose running execution issued the token; None for a
+        token no execution issued (or an activity's: LocalStack does not keep its activity)."""
+
 
 class NoFacts:
     """Nothing known: no resource is encrypted, no key names are resolved."""
@@ -73,6 +77,9 @@ class NoFacts:
         return None
 
     def stream_of_shard_iterator(self, shard_iterator: str) -> str | None:
+        return None
+
+    def task_token_owner(self, task_token: str, place: Place) -> str | None:
         return None
 
 
@@ -624,8 +631,10 @@ def _states_execution(call: Call, facts: ResourceFacts) -> list[Authorisation]:
 
 @maps("stepfunctions", "SendTaskSuccess", "SendTaskFailure", "SendTaskHeartbeat")
 def _states_task_answer(call: Call, facts: ResourceFacts) -> list[Authorisation]:
-    """A task token names no resource: IAM authorises these on "*"."""
-    return [_one(f"states:{call.operation}", "*")]
+    """Authorised on the state machine the token belongs to, as AWS does; on "*" for a token
+    the local cloud cannot place, which the service itself then refuses (InvalidToken)."""
+    owner = facts.task_token_owner(call.parameters["taskToken"], call.place)
+    return [_one(f"states:{call.operation}", owner or "*")]
 
 
 @maps("stepfunctions", "ListStateMachines")

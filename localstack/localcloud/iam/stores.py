@@ -17,6 +17,7 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import unquote
 
+from localcloud.iam.arns import Place
 from localcloud.iam.policies import Policy, ResourcePolicy, ResourcePolicyKind
 
 DEFAULT_ACCOUNT = "000000000000"
@@ -330,6 +331,19 @@ class StoreFacts:
         return found.arn if found is not None else None
 
     def stream_of_shard_iterator(self, shard_iterator: str) -> str | None:
+        return None
+
+    def task_token_owner(self, task_token: str, place: Place) -> str | None:
+        from localstack.services.stepfunctions.asl.eval.callback.callback import (
+            ActivityCallbackEndpoint,
+        )
+        from localstack.services.stepfunctions.backend.models import sfn_stores
+
+        for execution in list(sfn_stores[place.account][place.region].executions.values()):
+            worker = execution.exec_worker
+            endpoint = worker.env.callback_pool_manager.get(task_token) if worker else None
+            if endpoint is not None and not isinstance(endpoint, ActivityCallbackEndpoint):
+                return execution.state_machine_arn
         return None
 
 

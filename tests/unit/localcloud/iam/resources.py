@@ -39,6 +39,9 @@ class Facts:
     def stream_of_shard_iterator(self, shard_iterator: str) -> str | None:
         return STREAM if shard_iterator == "iterator-1" else None
 
+    def task_token_owner(self, task_token: str, place: Place) -> str | None:
+        return MACHINE if task_token == "token-of-payroll" else None
+
 
 ENCRYPTED = Facts(
     keys={

@@ -289,7 +289,11 @@ CASES = {
         ("stepfunctions", "DescribeExecution", {"executionArn": EXECUTION}),
         [own("states:DescribeExecution", EXECUTION)],
     ),
-    "step functions task answer names no resource": (
+    "step functions task answer, on its token's state machine": (
+        ("stepfunctions", "SendTaskFailure", {"taskToken": "token-of-payroll", "error": "E"}),
+        [own("states:SendTaskFailure", MACHINE)],
+    ),
+    "step functions task answer with an unknown token, on any resource": (
         ("stepfunctions", "SendTaskSuccess", {"taskToken": "t", "output": "{}"}),
         [own("states:SendTaskSuccess", "*")],
     ),
