@@ -631,10 +631,11 @@ def _states_execution(call: Call, facts: ResourceFacts) -> list[Authorisation]:
 
 @maps("stepfunctions", "SendTaskSuccess", "SendTaskFailure", "SendTaskHeartbeat")
 def _states_task_answer(call: Call, facts: ResourceFacts) -> list[Authorisation]:
-    """Authorised on the state machine the token belongs to, as AWS does; on "*" for a token
-    the local cloud cannot place, which the service itself then refuses (InvalidToken)."""
+    """Authorised on the state machine the token belongs to, as AWS does. A token no task
+    issued names no resource to judge: the service itself refuses it (InvalidToken), as AWS
+    does a token it cannot read."""
     owner = facts.task_token_owner(call.parameters["taskToken"], call.place)
-    return [_one(f"states:{call.operation}", owner or "*")]
+    return [_one(f"states:{call.operation}", owner)] if owner else []
 
 
 @maps("stepfunctions", "ListStateMachines")

@@ -59,12 +59,9 @@ def problems(needed: Authorisation) -> list[str]:
         return [f"{needed.action} is not an IAM action"]
     found = []
     named_types = [t for t in privilege["resource_types"] if t]
-    unlisted = not named_types and needed.action in UNLISTED_RESOURCE_TYPES
     named_types = named_types or UNLISTED_RESOURCE_TYPES.get(needed.action, [])
     formats = [service["resources"][t]["arn"] for t in named_types]
     for resource in needed.resources:
-        if unlisted and resource == "*":
-            continue  # as the reference documents it
         if not formats and resource != "*":
             found.append(f"{needed.action} names no resource type, but {resource} was given")
         if formats and not any(_arn_pattern(f).match(resource) for f in formats):
