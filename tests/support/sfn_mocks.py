@@ -75,11 +75,15 @@ def definition_from_asl(asl_file: str, substitutions: dict[str, str] | None = No
 
 
 def create_mocked_state_machine(
-    name: str, asl_file: str, substitutions: dict[str, str] | None = None
+    name: str,
+    asl_file: str,
+    substitutions: dict[str, str] | None = None,
+    role_policy: dict | None = None,
 ) -> str:
-    """(Re)create the state machine under the name its MockConfigFile uses; returns its ARN."""
+    """(Re)create the state machine under the name its MockConfigFile uses; returns its ARN.
+    `role_policy` grants what its tasks that are not mocked do."""
     install_mock_configs()
-    return put_state_machine(name, definition_from_asl(asl_file, substitutions))
+    return put_state_machine(name, definition_from_asl(asl_file, substitutions), role_policy)
 
 
 def put_state_machine(name: str, definition: str, role_policy: dict | None = None) -> str:
