@@ -96,6 +96,12 @@ def machine_role(local_cloud) -> str:
 
 
 @pytest.fixture
+def pass_only_machine_role(local_cloud) -> str:
+    """The role of state machines that only pass and wait: it grants nothing."""
+    return service_role(client("iam"), "local-cloud-test-pass-only", "states.amazonaws.com")
+
+
+@pytest.fixture
 def lambda_function(local_cloud, function_role) -> Iterator[Callable[..., str]]:
     """Create functions from {file name: source}, or from Code= as CreateFunction takes it;
     delete them after the test (those it has not deleted itself)."""
@@ -148,15 +154,16 @@ def runtime_function(lambda_function, runtime) -> Callable[..., str]:
 
 
 @pytest.fixture
-def state_machine(local_cloud, machine_role) -> Iterator[Callable[[str | dict], str]]:
-    """Create state machines from a definition (ASL text or a dict); delete them after the test."""
+def state_machine(local_cloud, machine_role) -> Iterator[Callable[..., str]]:
+    """Create state machines from a definition (ASL text or a dict), as machine_role or the
+    role given (what the definition's tasks need); delete them after the test."""
     sfn = client("stepfunctions")
     created: list[str] = []
 
-    def create(definition: str | dict) -> str:
+    def create(definition: str | dict, role: str = machine_role) -> str:
         text = definition if isinstance(definition, str) else json.dumps(definition)
         arn = sfn.create_state_machine(
-            name=f"t-{uuid.uuid4().hex[:10]}", definition=text, roleArn=machine_role
+            name=f"t-{uuid.uuid4().hex[:10]}", definition=text, roleArn=role
         )["stateMachineArn"]
         created.append(arn)
         return arn
