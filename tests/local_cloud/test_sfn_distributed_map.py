@@ -89,7 +89,7 @@ def test_a_batch_holds_at_most_its_input_bytes(state_machine):
     assert execution.output == [{"Items": items[:2]}, {"Items": items[2:]}]
 
 
-def test_an_inline_map_refuses_an_item_batcher_as_aws_does(local_cloud):
+def test_an_inline_map_refuses_an_item_batcher_as_aws_does(machine_role):
     # GIVEN an INLINE Map with an ItemBatcher (AWS allows it in DISTRIBUTED mode only)
     definition = distributed_map({"Mode": "INLINE"}, ItemBatcher={"MaxItemsPerBatch": 2})
     # WHEN it is created THEN the definition is refused
@@ -97,7 +97,7 @@ def test_an_inline_map_refuses_an_item_batcher_as_aws_does(local_cloud):
         client("stepfunctions").create_state_machine(
             name=f"t-{uuid.uuid4().hex[:10]}",
             definition=json.dumps(definition),
-            roleArn="arn:aws:iam::000000000000:role/local-cloud-tests",
+            roleArn=machine_role,
         )
     assert refused.value.response["Error"]["Code"] == "InvalidDefinition"
 
