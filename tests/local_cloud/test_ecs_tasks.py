@@ -10,7 +10,13 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from devkit.local_cloud import client, instance_folder, wait_for_execution, wait_until
+from devkit.local_cloud import (
+    client,
+    instance_folder,
+    service_role,
+    wait_for_execution,
+    wait_until,
+)
 
 # Any image whose repository name ends with a folder of the project's containers/ is mapped.
 IMAGE = "000000000000.dkr.ecr.us-east-1.amazonaws.com/local-cloud-tests/importer:latest"
@@ -61,8 +67,6 @@ RUN_TEST_TASKS = {
 @pytest.fixture
 def machine_role(local_cloud) -> str:
     """The role of these tests' state machines (conftest's `state_machine`): they run tasks."""
-    from devkit.local_cloud import service_role
-
     return service_role(
         client("iam"), "local-cloud-test-ecs-machine", "states.amazonaws.com", RUN_TEST_TASKS
     )
