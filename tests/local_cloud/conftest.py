@@ -27,13 +27,14 @@ from devkit.local_cloud import (
     zip_sources,
 )
 
-# The state machines of these tests call the functions `lambda_function` makes (t-*).
-INVOKE_TEST_FUNCTIONS = {
+# The state machines of these tests invoke the functions `lambda_function` makes (t-*) and read
+# their settings (an AWS SDK integration), nothing else.
+USE_TEST_FUNCTIONS = {
     "Version": "2012-10-17",
     "Statement": [
         {
             "Effect": "Allow",
-            "Action": "lambda:InvokeFunction",
+            "Action": ["lambda:InvokeFunction", "lambda:GetFunctionConfiguration"],
             "Resource": "arn:aws:lambda:*:000000000000:function:t-*",
         }
     ],
@@ -89,9 +90,9 @@ def function_role(local_cloud) -> str:
 
 @pytest.fixture
 def machine_role(local_cloud) -> str:
-    """The role of the state machines these tests make: they invoke the tests' functions."""
+    """The role of the state machines these tests make: they use the tests' functions."""
     return service_role(
-        client("iam"), "local-cloud-test-machine", "states.amazonaws.com", INVOKE_TEST_FUNCTIONS
+        client("iam"), "local-cloud-test-machine", "states.amazonaws.com", USE_TEST_FUNCTIONS
     )
 
 
@@ -103,8 +104,9 @@ def pass_only_machine_role(local_cloud) -> str:
 
 @pytest.fixture
 def lambda_function(local_cloud, function_role) -> Iterator[Callable[..., str]]:
-    """Create functions from {file name: source}, or from Code= as CreateFunction takes it;
-    delete them after the test (those it has not deleted itself)."""
+    """Create functions from {file name: source}, or from Code= as CreateFunction takes it,
+    run as `function_role` unless Role= says; delete them after the test (those it has not
+    deleted itself)."""
     lam = client("lambda")
     created: list[str] = []
 
@@ -113,7 +115,7 @@ def lambda_function(local_cloud, function_role) -> Iterator[Callable[..., str]]:
         lam.create_function(
             FunctionName=name,
             Runtime=config.pop("Runtime", "python3.13"),
-            Role=function_role,
+            Role=config.pop("Role", function_role),
             Handler=handler,
             Code=config.pop("Code", None) or {"ZipFile": zip_sources(files or {})},
             # Lambda's default of 3 s is shorter than a cold start on a loaded 2-core machine;
