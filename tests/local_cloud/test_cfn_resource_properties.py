@@ -39,7 +39,9 @@ def settled(resources: dict) -> tuple[str, list[dict]]:
 def test_a_property_the_type_does_not_have_fails_the_resource(pass_only_machine_role):
     # GIVEN a state machine with a misspelt property beside a valid one
     # WHEN its stack is created
-    status, events = settled({"Machine": state_machine(pass_only_machine_role, StateMachineTyp="EXPRESS")})
+    status, events = settled(
+        {"Machine": state_machine(pass_only_machine_role, StateMachineTyp="EXPRESS")}
+    )
     # THEN the resource fails with CloudFormation's message, and so does the stack
     assert status in ("CREATE_FAILED", "ROLLBACK_COMPLETE")
     reasons = [
@@ -56,5 +58,7 @@ def test_properties_newer_than_localstacks_own_schema_are_accepted(pass_only_mac
     # GIVEN a state machine with EncryptionConfiguration (in AWS's schema, not LocalStack's)
     encryption = {"Type": "AWS_OWNED_KEY"}
     # WHEN its stack is created THEN it is
-    status, _ = settled({"Machine": state_machine(pass_only_machine_role, EncryptionConfiguration=encryption)})
+    status, _ = settled(
+        {"Machine": state_machine(pass_only_machine_role, EncryptionConfiguration=encryption)}
+    )
     assert status == "CREATE_COMPLETE"
