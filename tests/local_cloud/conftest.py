@@ -150,15 +150,16 @@ def runtime_function(lambda_function, runtime) -> Callable[..., str]:
 
 
 @pytest.fixture
-def state_machine(local_cloud, machine_role) -> Iterator[Callable[[str | dict], str]]:
-    """Create state machines from a definition (ASL text or a dict); delete them after the test."""
+def state_machine(local_cloud, machine_role) -> Iterator[Callable[..., str]]:
+    """Create state machines from a definition (ASL text or a dict), run as `machine_role` unless
+    role= says; delete them after the test."""
     sfn = client("stepfunctions")
     created: list[str] = []
 
-    def create(definition: str | dict) -> str:
+    def create(definition: str | dict, role: str = machine_role) -> str:
         text = definition if isinstance(definition, str) else json.dumps(definition)
         arn = sfn.create_state_machine(
-            name=f"t-{uuid.uuid4().hex[:10]}", definition=text, roleArn=machine_role
+            name=f"t-{uuid.uuid4().hex[:10]}", definition=text, roleArn=role
         )["stateMachineArn"]
         created.append(arn)
         return arn

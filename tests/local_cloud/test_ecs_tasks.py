@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from devkit.local_cloud import client, wait_for_execution, wait_until
+from devkit.local_cloud import client, service_role, wait_for_execution, wait_until
 
 # Any image whose repository name ends with a folder of the project's containers/ is mapped.
 IMAGE = "000000000000.dkr.ecr.us-east-1.amazonaws.com/local-cloud-tests/importer:latest"
@@ -331,6 +331,36 @@ def sync_definition(cluster: str, task_definition_arn: str, **task) -> dict:
     }
 
 
+@pytest.fixture
+def runs_tasks(local_cloud) -> str:
+    """The role of state machines running these tests' tasks (t-*) with runTask.sync: what AWS
+    documents `.sync` needs (describe and stop the task, keep the managed rule), nothing else."""
+    rule = "arn:aws:events:us-east-1:000000000000:rule/StepFunctionsGetEventsForECSTaskRule"
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "ecs:RunTask",
+                "Resource": "arn:aws:ecs:us-east-1:000000000000:task-definition/t-*",
+            },
+            {
+                "Effect": "Allow",
+                "Action": ["ecs:DescribeTasks", "ecs:StopTask"],
+                "Resource": "arn:aws:ecs:us-east-1:000000000000:task/*",
+            },
+            {
+                "Effect": "Allow",
+                "Action": ["events:PutTargets", "events:PutRule", "events:DescribeRule"],
+                "Resource": rule,
+            },
+        ],
+    }
+    return service_role(
+        client("iam"), "local-cloud-test-runs-tasks", "states.amazonaws.com", policy
+    )
+
+
 def start(state_machine_arn: str) -> str:
     return client("stepfunctions").start_execution(stateMachineArn=state_machine_arn)[
         "executionArn"
@@ -338,11 +368,13 @@ def start(state_machine_arn: str) -> str:
 
 
 def test_run_task_sync_waits_for_the_task_and_sees_its_exit(
-    cluster, task_definition, state_machine
+    cluster, task_definition, state_machine, runs_tasks
 ):
     # GIVEN state machines running a task that exits 0, and one that exits 5
-    succeeds = state_machine(sync_definition(cluster, task_definition("pass")))
-    fails = state_machine(sync_definition(cluster, task_definition("import sys; sys.exit(5)")))
+    succeeds = state_machine(sync_definition(cluster, task_definition("pass")), runs_tasks)
+    fails = state_machine(
+        sync_definition(cluster, task_definition("import sys; sys.exit(5)")), runs_tasks
+    )
 
     # WHEN each runs
     succeeded = wait_for_execution(start(succeeds), timeout=90)
@@ -360,7 +392,9 @@ def test_run_task_sync_waits_for_the_task_and_sees_its_exit(
     assert failed.events("TaskSubmitted")
 
 
-def test_a_retried_run_task_sync_waits_for_its_new_task(cluster, task_definition, state_machine):
+def test_a_retried_run_task_sync_waits_for_its_new_task(
+    cluster, task_definition, state_machine, runs_tasks
+):
     # GIVEN a task that fails its first run and succeeds its second, in a state with a Retry
     marker = f"/tmp/local-cloud-test-{uuid.uuid4().hex}"
     script = (
@@ -371,7 +405,7 @@ def test_a_retried_run_task_sync_waits_for_its_new_task(cluster, task_definition
     definition = sync_definition(cluster, task_definition(script), Retry=[retry])
 
     # WHEN it runs
-    execution = wait_for_execution(start(state_machine(definition)), timeout=120)
+    execution = wait_for_execution(start(state_machine(definition, runs_tasks)), timeout=120)
 
     # THEN the retry ran a second task and waited for it
     assert execution.status == "SUCCEEDED", execution.cause
@@ -379,10 +413,10 @@ def test_a_retried_run_task_sync_waits_for_its_new_task(cluster, task_definition
     assert not execution.events("TaskTimedOut")
 
 
-def test_stopping_the_execution_stops_its_task(cluster, task_definition, state_machine):
+def test_stopping_the_execution_stops_its_task(cluster, task_definition, state_machine, runs_tasks):
     # GIVEN an execution waiting on a task that runs until stopped
     definition = task_definition("import time\nwhile True: time.sleep(0.05)", stopTimeout=2)
-    execution = start(state_machine(sync_definition(cluster, definition)))
+    execution = start(state_machine(sync_definition(cluster, definition), runs_tasks))
     ecs = client("ecs")
     task_arn = wait_until(
         lambda: ecs.list_tasks(cluster=cluster)["taskArns"], what="the execution's task"
