@@ -157,8 +157,8 @@ def runtime_function(lambda_function, runtime) -> Callable[..., str]:
 
 @pytest.fixture
 def state_machine(local_cloud, machine_role) -> Iterator[Callable[..., str]]:
-    """Create state machines from a definition (ASL text or a dict), as machine_role or the
-    role given (what the definition's tasks need); delete them after the test."""
+    """Create state machines from a definition (ASL text or a dict), run as `machine_role` unless
+    role= says; delete them after the test."""
     sfn = client("stepfunctions")
     created: list[str] = []
 
