@@ -149,16 +149,18 @@ def test_a_running_task_is_listed_until_it_stops(cluster, task_definition):
     assert task_arn in ecs.list_tasks(cluster=cluster, desiredStatus="STOPPED")["taskArns"]
 
 
-def test_stop_task_sends_sigterm_which_the_container_handles(cluster, task_definition):
-    # GIVEN a container that exits 0 on SIGTERM, once it has said it is ready
+def test_stop_task_sends_sigterm_which_the_container_handles(cluster, task_definition, log_group):
+    # GIVEN a container that exits 0 on SIGTERM, once it has said it is ready (its handler set:
+    # RUNNING alone comes before Python has started, on a loaded machine)
     script = (
         "import signal, sys, time\n"
         "signal.signal(signal.SIGTERM, lambda *_: (print('terminating'), sys.exit(0)))\n"
-        "print('ready')\n"
+        "print('ready', flush=True)\n"
         "while True: time.sleep(0.05)\n"
     )
     task_arn = run(cluster, task_definition(script))["taskArn"]
-    wait_for_status(cluster, task_arn, "RUNNING")
+    task = wait_for_status(cluster, task_arn, "RUNNING")
+    wait_until(lambda: log_lines(log_group, task) == ["ready"], what="the container to be ready")
 
     # WHEN the task is stopped
     client("ecs").stop_task(cluster=cluster, task=task_arn, reason="enough")
