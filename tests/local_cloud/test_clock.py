@@ -337,6 +337,32 @@ def test_a_received_message_comes_back_when_the_clock_passes_its_visibility_time
     assert message["Attributes"]["ApproximateReceiveCount"] == "2"
 
 
+# --- CloudWatch Logs ---------------------------------------------------------------------------
+
+
+def test_log_events_stamped_on_the_clock_are_kept_when_it_is_hours_ahead(move_clock):
+    # GIVEN a clock three hours ahead of the host's (CloudWatch Logs refuses events stamped more
+    # than two hours after its own now)
+    move_clock("PT3H")
+    logs, group = client("logs"), f"/clock/{uuid.uuid4().hex[:10]}"
+    logs.create_log_group(logGroupName=group)
+    try:
+        logs.create_log_stream(logGroupName=group, logStreamName="s")
+        # WHEN an event stamped with the clock's now is put (as Step Functions' logs are)
+        stamp = int(instant(clock()["now"]).timestamp() * 1000)
+        answer = logs.put_log_events(
+            logGroupName=group,
+            logStreamName="s",
+            logEvents=[{"timestamp": stamp, "message": "on the clock"}],
+        )
+        # THEN it is accepted and kept
+        assert "rejectedLogEventsInfo" not in answer
+        events = logs.get_log_events(logGroupName=group, logStreamName="s")["events"]
+        assert [e["message"] for e in events] == ["on the clock"]
+    finally:
+        logs.delete_log_group(logGroupName=group)
+
+
 # --- DynamoDB Time to Live ---------------------------------------------------------------------
 
 
