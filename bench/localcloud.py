@@ -13,10 +13,28 @@ import time
 import uuid
 
 from devkit import PROJECT, stack
-from devkit.local_cloud import botocore_client, free_port, local_cloud_pid, memory, zip_sources
+from devkit.local_cloud import (
+    BASIC_EXECUTION,
+    botocore_client,
+    free_port,
+    local_cloud_pid,
+    memory,
+    service_role,
+    zip_sources,
+)
 from devkit.local_cloud import cloud as cloud_command
 
-ROLE = "arn:aws:iam::000000000000:role/bench"
+# The bench's state machine invokes the bench's functions, nothing else.
+INVOKE_BENCH_FUNCTIONS = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Action": "lambda:InvokeFunction",
+            "Resource": "arn:aws:lambda:*:000000000000:function:bench-*",
+        }
+    ],
+}
 NOOP = "def handler(event, context):\n    return event\n"
 
 
@@ -35,11 +53,11 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def make_function(lam, name: str) -> None:
+def make_function(lam, name: str, role: str) -> None:
     lam.create_function(
         FunctionName=name,
         Runtime="python3.13",
-        Role=ROLE,
+        Role=role,
         Handler="app.handler",
         Code={"ZipFile": zip_sources({"app.py": NOOP})},
     )
@@ -89,9 +107,16 @@ def main() -> None:
 
         lam = botocore_client("lambda")
         sfn = botocore_client("stepfunctions")
+        iam = botocore_client("iam")
+        function_role = service_role(
+            iam, "bench-function", "lambda.amazonaws.com", managed=(BASIC_EXECUTION,)
+        )
+        machine_role = service_role(
+            iam, "bench-machine", "states.amazonaws.com", INVOKE_BENCH_FUNCTIONS
+        )
 
         name = f"bench-noop-{uuid.uuid4().hex[:6]}"
-        make_function(lam, name)
+        make_function(lam, name, function_role)
         for _ in range(5):
             lam.invoke(FunctionName=name, Payload=b"{}")
         warm = [timed(lambda: lam.invoke(FunctionName=name, Payload=b"{}")) for _ in range(100)]
@@ -101,7 +126,7 @@ def main() -> None:
         colds = []
         for _ in range(5):
             cold_name = f"bench-cold-{uuid.uuid4().hex[:6]}"
-            make_function(lam, cold_name)
+            make_function(lam, cold_name, function_role)
             colds.append(timed(lambda n=cold_name: lam.invoke(FunctionName=n, Payload=b"{}")))
         rows.append(
             ("cold start, first invoke (median of 5)", statistics.median(colds) * 1000, 300.0, "ms")
@@ -111,7 +136,7 @@ def main() -> None:
         machine = sfn.create_state_machine(
             name=f"bench-five-tasks-{uuid.uuid4().hex[:6]}",
             definition=sequential_tasks_definition(function_arn, 5),
-            roleArn=ROLE,
+            roleArn=machine_role,
         )["stateMachineArn"]
 
         def run_once() -> None:

@@ -151,6 +151,32 @@ def botocore_client(service: str):
     return botocore.session.get_session().create_client(service, **_connection())
 
 
+BASIC_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+
+
+def service_role(
+    iam, name: str, service: str, policy: dict | None = None, managed: tuple[str, ...] = ()
+) -> str:
+    """The ARN of the role `name` trusting `service` ("lambda.amazonaws.com"), with the inline
+    `policy` and the `managed` policies: created, or as an earlier run left it. The local cloud,
+    as AWS, refuses a function or state machine whose role does not exist or trust its service."""
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    try:
+        role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
+    except iam.exceptions.EntityAlreadyExistsException:
+        role = iam.get_role(RoleName=name)
+    if policy:
+        iam.put_role_policy(RoleName=name, PolicyName=name, PolicyDocument=json.dumps(policy))
+    for arn in managed:
+        iam.attach_role_policy(RoleName=name, PolicyArn=arn)
+    return role["Role"]["Arn"]
+
+
 def zip_sources(files: dict[str, str]) -> bytes:
     """A deployment package from {path in the zip: source text}."""
     buffer = io.BytesIO()

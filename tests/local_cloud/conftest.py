@@ -16,9 +16,29 @@ from pathlib import Path
 import pytest
 
 from devkit import stack as stack_tool
-from devkit.local_cloud import PROJECT, client, cloud, free_port, instance_folder, zip_sources
+from devkit.local_cloud import (
+    BASIC_EXECUTION,
+    PROJECT,
+    client,
+    cloud,
+    free_port,
+    instance_folder,
+    service_role,
+    zip_sources,
+)
 
-ROLE = "arn:aws:iam::000000000000:role/local-cloud-tests"
+# The state machines of these tests invoke the functions `lambda_function` makes (t-*) and read
+# their settings (an AWS SDK integration), nothing else.
+USE_TEST_FUNCTIONS = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Action": ["lambda:InvokeFunction", "lambda:GetFunctionConfiguration"],
+            "Resource": "arn:aws:lambda:*:000000000000:function:t-*",
+        }
+    ],
+}
 
 
 def prepared_runtimes() -> list[str]:
@@ -58,9 +78,35 @@ def runtime(request) -> str:
 
 
 @pytest.fixture
-def lambda_function(local_cloud) -> Iterator[Callable[..., str]]:
-    """Create functions from {file name: source}, or from Code= as CreateFunction takes it;
-    delete them after the test (those it has not deleted itself)."""
+def function_role(local_cloud) -> str:
+    """The role of the functions these tests make: they write their logs, nothing more."""
+    return service_role(
+        client("iam"),
+        "local-cloud-test-function",
+        "lambda.amazonaws.com",
+        managed=(BASIC_EXECUTION,),
+    )
+
+
+@pytest.fixture
+def machine_role(local_cloud) -> str:
+    """The role of the state machines these tests make: they use the tests' functions."""
+    return service_role(
+        client("iam"), "local-cloud-test-machine", "states.amazonaws.com", USE_TEST_FUNCTIONS
+    )
+
+
+@pytest.fixture
+def pass_only_machine_role(local_cloud) -> str:
+    """The role of state machines that only pass and wait: it grants nothing."""
+    return service_role(client("iam"), "local-cloud-test-pass-only", "states.amazonaws.com")
+
+
+@pytest.fixture
+def lambda_function(local_cloud, function_role) -> Iterator[Callable[..., str]]:
+    """Create functions from {file name: source}, or from Code= as CreateFunction takes it,
+    run as `function_role` unless Role= says; delete them after the test (those it has not
+    deleted itself)."""
     lam = client("lambda")
     created: list[str] = []
 
@@ -69,7 +115,7 @@ def lambda_function(local_cloud) -> Iterator[Callable[..., str]]:
         lam.create_function(
             FunctionName=name,
             Runtime=config.pop("Runtime", "python3.13"),
-            Role=ROLE,
+            Role=config.pop("Role", function_role),
             Handler=handler,
             Code=config.pop("Code", None) or {"ZipFile": zip_sources(files or {})},
             # Lambda's default of 3 s is shorter than a cold start on a loaded 2-core machine;
@@ -110,15 +156,16 @@ def runtime_function(lambda_function, runtime) -> Callable[..., str]:
 
 
 @pytest.fixture
-def state_machine(local_cloud) -> Iterator[Callable[[str | dict], str]]:
-    """Create state machines from a definition (ASL text or a dict); delete them after the test."""
+def state_machine(local_cloud, machine_role) -> Iterator[Callable[..., str]]:
+    """Create state machines from a definition (ASL text or a dict), run as `machine_role` unless
+    role= says; delete them after the test."""
     sfn = client("stepfunctions")
     created: list[str] = []
 
-    def create(definition: str | dict) -> str:
+    def create(definition: str | dict, role: str = machine_role) -> str:
         text = definition if isinstance(definition, str) else json.dumps(definition)
         arn = sfn.create_state_machine(
-            name=f"t-{uuid.uuid4().hex[:10]}", definition=text, roleArn=ROLE
+            name=f"t-{uuid.uuid4().hex[:10]}", definition=text, roleArn=role
         )["stateMachineArn"]
         created.append(arn)
         return arn

@@ -9,12 +9,12 @@ import uuid
 from devkit.local_cloud import client, wait_until
 
 
-def state_machine(**extra_properties) -> dict:
+def state_machine(role: str, **extra_properties) -> dict:
     definition = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
     return {
         "Type": "AWS::StepFunctions::StateMachine",
         "Properties": {
-            "RoleArn": "arn:aws:iam::000000000000:role/local-cloud-tests",
+            "RoleArn": role,
             "DefinitionString": json.dumps(definition),
             **extra_properties,
         },
@@ -36,10 +36,12 @@ def settled(resources: dict) -> tuple[str, list[dict]]:
     return final, events
 
 
-def test_a_property_the_type_does_not_have_fails_the_resource(local_cloud):
+def test_a_property_the_type_does_not_have_fails_the_resource(pass_only_machine_role):
     # GIVEN a state machine with a misspelt property beside a valid one
     # WHEN its stack is created
-    status, events = settled({"Machine": state_machine(StateMachineTyp="EXPRESS")})
+    status, events = settled(
+        {"Machine": state_machine(pass_only_machine_role, StateMachineTyp="EXPRESS")}
+    )
     # THEN the resource fails with CloudFormation's message, and so does the stack
     assert status in ("CREATE_FAILED", "ROLLBACK_COMPLETE")
     reasons = [
@@ -52,9 +54,11 @@ def test_a_property_the_type_does_not_have_fails_the_resource(local_cloud):
     ), reasons
 
 
-def test_properties_newer_than_localstacks_own_schema_are_accepted(local_cloud):
+def test_properties_newer_than_localstacks_own_schema_are_accepted(pass_only_machine_role):
     # GIVEN a state machine with EncryptionConfiguration (in AWS's schema, not LocalStack's)
     encryption = {"Type": "AWS_OWNED_KEY"}
     # WHEN its stack is created THEN it is
-    status, _ = settled({"Machine": state_machine(EncryptionConfiguration=encryption)})
+    status, _ = settled(
+        {"Machine": state_machine(pass_only_machine_role, EncryptionConfiguration=encryption)}
+    )
     assert status == "CREATE_COMPLETE"

@@ -16,11 +16,29 @@ from devkit.local_cloud import (
     client,
     clock,
     endpoint,
+    service_role,
     wait_for_execution,
     wait_until,
 )
+from support.queues import EVENTBRIDGE, queue_for
 
-ROLE = "arn:aws:iam::000000000000:role/local-cloud-tests"
+# What these tests' state machines do: send task tokens to the tests' queues, and look up a
+# queue that does not exist (the retried task).
+MACHINE_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Action": ["sqs:SendMessage", "sqs:GetQueueUrl"],
+            "Resource": "arn:aws:sqs:*:000000000000:clock-*",
+        },
+        {
+            "Effect": "Allow",
+            "Action": "sqs:GetQueueUrl",
+            "Resource": "arn:aws:sqs:*:000000000000:absent-*",
+        },
+    ],
+}
 # An advance reaches a waiting state within the clock's look interval (0.2 s); the rest is a
 # loaded machine's scheduling.
 SECONDS_AFTER_AN_ADVANCE = 20
@@ -34,10 +52,11 @@ def instant(text: str) -> datetime.datetime:
 def state_machine(local_cloud):
     """create(definition) -> ARN of a new state machine; deleted after the test."""
     sfn, created = client("stepfunctions"), []
+    role = service_role(client("iam"), "clock-machine", "states.amazonaws.com", MACHINE_POLICY)
 
     def create(definition: dict) -> str:
         arn = sfn.create_state_machine(
-            name=f"clock-{uuid.uuid4().hex[:10]}", definition=json.dumps(definition), roleArn=ROLE
+            name=f"clock-{uuid.uuid4().hex[:10]}", definition=json.dumps(definition), roleArn=role
         )["stateMachineArn"]
         created.append(arn)
         return arn
@@ -250,12 +269,12 @@ def test_step_functions_reports_dates_on_the_clock(state_machine, move_clock):
 # --- EventBridge rule schedules -------------------------------------------------------------
 
 
-def test_a_daily_rule_delivers_once_when_the_clock_passes_a_day(queue, move_clock):
-    # GIVEN a rate(1 day) rule whose target is a queue
-    queue_url, queue_arn = queue
+def test_a_daily_rule_delivers_once_when_the_clock_passes_a_day(move_clock):
+    # GIVEN a rate(1 day) rule whose target is a queue that lets the rule deliver
     events, sqs = client("events"), client("sqs")
     rule = f"clock-{uuid.uuid4().hex[:10]}"
-    events.put_rule(Name=rule, ScheduleExpression="rate(1 day)")
+    rule_arn = events.put_rule(Name=rule, ScheduleExpression="rate(1 day)")["RuleArn"]
+    queue_url, queue_arn = queue_for(sqs, rule, [rule_arn], EVENTBRIDGE)
     events.put_targets(Rule=rule, Targets=[{"Id": "queue", "Arn": queue_arn}])
     try:
         # WHEN the clock moves 25 hours ahead
@@ -273,6 +292,7 @@ def test_a_daily_rule_delivers_once_when_the_clock_passes_a_day(queue, move_cloc
     finally:
         events.remove_targets(Rule=rule, Ids=["queue"])
         events.delete_rule(Name=rule)
+        sqs.delete_queue(QueueUrl=queue_url)
 
 
 # --- SQS -------------------------------------------------------------------------------------
@@ -315,6 +335,32 @@ def test_a_received_message_comes_back_when_the_clock_passes_its_visibility_time
 
     [message] = wait_until(redelivered, timeout=SECONDS_AFTER_AN_ADVANCE, what="the message again")
     assert message["Attributes"]["ApproximateReceiveCount"] == "2"
+
+
+# --- CloudWatch Logs ---------------------------------------------------------------------------
+
+
+def test_log_events_stamped_on_the_clock_are_kept_when_it_is_hours_ahead(move_clock):
+    # GIVEN a clock three hours ahead of the host's (CloudWatch Logs refuses events stamped more
+    # than two hours after its own now)
+    move_clock("PT3H")
+    logs, group = client("logs"), f"/clock/{uuid.uuid4().hex[:10]}"
+    logs.create_log_group(logGroupName=group)
+    try:
+        logs.create_log_stream(logGroupName=group, logStreamName="s")
+        # WHEN an event stamped with the clock's now is put (as Step Functions' logs are)
+        stamp = int(instant(clock()["now"]).timestamp() * 1000)
+        answer = logs.put_log_events(
+            logGroupName=group,
+            logStreamName="s",
+            logEvents=[{"timestamp": stamp, "message": "on the clock"}],
+        )
+        # THEN it is accepted and kept
+        assert "rejectedLogEventsInfo" not in answer
+        events = logs.get_log_events(logGroupName=group, logStreamName="s")["events"]
+        assert [e["message"] for e in events] == ["on the clock"]
+    finally:
+        logs.delete_log_group(logGroupName=group)
 
 
 # --- DynamoDB Time to Live ---------------------------------------------------------------------

@@ -13,11 +13,37 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from devkit.local_cloud import client, clock, wait_until
+from devkit.local_cloud import client, clock, service_role, wait_until
 
-ROLE = "arn:aws:iam::000000000000:role/local-cloud-tests"
+# What the schedules of these tests deliver, as their role: to the tests' queues (the dead-letter
+# queue included, and the queue that does not exist), and executions of their state machines.
+SCHEDULE_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Action": ["sqs:SendMessage", "sqs:GetQueueUrl"],
+            "Resource": [
+                "arn:aws:sqs:*:000000000000:scheduled-*",
+                "arn:aws:sqs:*:000000000000:absent-*",
+            ],
+        },
+        {
+            "Effect": "Allow",
+            "Action": "states:StartExecution",
+            "Resource": "arn:aws:states:*:000000000000:stateMachine:scheduled-*",
+        },
+    ],
+}
 SECONDS_AFTER_AN_ADVANCE = 20
 NEW_YORK = ZoneInfo("America/New_York")
+
+
+@pytest.fixture
+def schedule_role(local_cloud) -> str:
+    return service_role(
+        client("iam"), "scheduled-deliveries", "scheduler.amazonaws.com", SCHEDULE_POLICY
+    )
 
 
 @pytest.fixture
@@ -76,13 +102,15 @@ def clock_now() -> datetime.datetime:
     return datetime.datetime.fromisoformat(clock()["now"].replace("Z", "+00:00"))
 
 
-def test_a_one_time_schedule_delivers_at_its_time_and_not_before(schedule, queue, move_clock):
+def test_a_one_time_schedule_delivers_at_its_time_and_not_before(
+    schedule, schedule_role, queue, move_clock
+):
     # GIVEN an at(...) schedule two hours ahead, to a queue, deleted after completion
     queue_url, queue_arn = queue()
     at = (clock_now() + datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%S")
     name = schedule(
         ScheduleExpression=f"at({at})",
-        Target={"Arn": queue_arn, "RoleArn": ROLE, "Input": '{"remind": "invoice"}'},
+        Target={"Arn": queue_arn, "RoleArn": schedule_role, "Input": '{"remind": "invoice"}'},
         ActionAfterCompletion="DELETE",
     )
     # WHEN the clock moves one hour, THEN nothing is delivered
@@ -101,21 +129,23 @@ def test_a_one_time_schedule_delivers_at_its_time_and_not_before(schedule, queue
     wait_until(deleted, timeout=SECONDS_AFTER_AN_ADVANCE, what="the schedule deleted")
 
 
-def test_a_cron_schedule_fires_in_its_time_zone_and_starts_the_state_machine(schedule, move_clock):
+def test_a_cron_schedule_fires_in_its_time_zone_and_starts_the_state_machine(
+    schedule, schedule_role, pass_only_machine_role, move_clock
+):
     # GIVEN a state machine, and a daily schedule for it at the next hour but one in New York
     # (read as UTC, that hour would be most of a day away)
     sfn = client("stepfunctions")
     machine = sfn.create_state_machine(
         name=f"scheduled-{uuid.uuid4().hex[:10]}",
         definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}),
-        roleArn=ROLE,
+        roleArn=pass_only_machine_role,
     )["stateMachineArn"]
     hour = (clock_now().astimezone(NEW_YORK) + datetime.timedelta(hours=2)).hour
     try:
         schedule(
             ScheduleExpression=f"cron(0 {hour} * * ? *)",
             ScheduleExpressionTimezone="America/New_York",
-            Target={"Arn": machine, "RoleArn": ROLE, "Input": '{"day": "today"}'},
+            Target={"Arn": machine, "RoleArn": schedule_role, "Input": '{"day": "today"}'},
         )
 
         def started() -> list[dict]:
@@ -134,7 +164,9 @@ def test_a_cron_schedule_fires_in_its_time_zone_and_starts_the_state_machine(sch
         sfn.delete_state_machine(stateMachineArn=machine)
 
 
-def test_a_delivery_that_keeps_failing_goes_to_the_dead_letter_queue(schedule, queue, move_clock):
+def test_a_delivery_that_keeps_failing_goes_to_the_dead_letter_queue(
+    schedule, schedule_role, queue, move_clock
+):
     # GIVEN a rate schedule to a queue that does not exist, retried once, with a dead-letter queue
     dlq_url, dlq_arn = queue()
     missing = f"arn:aws:sqs:us-east-1:000000000000:absent-{uuid.uuid4().hex[:10]}"
@@ -142,7 +174,7 @@ def test_a_delivery_that_keeps_failing_goes_to_the_dead_letter_queue(schedule, q
         ScheduleExpression="rate(1 hour)",
         Target={
             "Arn": missing,
-            "RoleArn": ROLE,
+            "RoleArn": schedule_role,
             "Input": '{"n": 1}',
             "RetryPolicy": {"MaximumRetryAttempts": 1, "MaximumEventAgeInSeconds": 3600},
             "DeadLetterConfig": {"Arn": dlq_arn},

@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.parse
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,8 +19,6 @@ import requests
 
 from devkit import console_client
 from devkit.local_cloud import PROJECT, client, endpoint, wait_for_execution
-
-ROLE = "arn:aws:iam::000000000000:role/local-cloud-tests"
 
 FLAKY_WORKER = """
 import json
@@ -50,13 +49,19 @@ def console(path: str, **params) -> requests.Response:
     return requests.get(url, timeout=30)
 
 
-def machine(definition: dict, kind: str = "STANDARD") -> str:
-    return client("stepfunctions").create_state_machine(
-        name=f"console-{uuid.uuid4().hex[:8]}",
-        definition=json.dumps(definition),
-        roleArn=ROLE,
-        type=kind,
-    )["stateMachineArn"]
+@pytest.fixture
+def machine(machine_role: str) -> Callable[..., str]:
+    """create(definition, kind) -> the ARN of a new state machine."""
+
+    def create(definition: dict, kind: str = "STANDARD") -> str:
+        return client("stepfunctions").create_state_machine(
+            name=f"console-{uuid.uuid4().hex[:8]}",
+            definition=json.dumps(definition),
+            roleArn=machine_role,
+            type=kind,
+        )["stateMachineArn"]
+
+    return create
 
 
 def start(machine_arn: str, payload: dict | None = None) -> str:
@@ -78,7 +83,7 @@ def worker(lambda_function) -> str:
     return client("lambda").get_function(FunctionName=name)["Configuration"]["FunctionArn"]
 
 
-def test_a_state_machine_built_here_is_drawn_with_its_path_iterations_and_logs(worker):
+def test_a_state_machine_built_here_is_drawn_with_its_path_iterations_and_logs(worker, machine):
     # GIVEN a state machine nobody in the project wrote: a Map whose items succeed, are retried
     # and are caught, then a task that fails the run
     definition = {
@@ -156,7 +161,7 @@ def test_a_state_machine_built_here_is_drawn_with_its_path_iterations_and_logs(w
     assert "What this execution would cost on AWS" in page
 
 
-def test_home_and_state_machine_pages_count_filter_and_page_executions():
+def test_home_and_state_machine_pages_count_filter_and_page_executions(machine):
     # GIVEN a state machine with 27 succeeded executions and one failed
     arn = machine(
         {
@@ -201,7 +206,7 @@ def test_home_and_state_machine_pages_count_filter_and_page_executions():
     assert "$.ok == true" in console("execution", arn=runs[-1]).text
 
 
-def test_jsonata_timed_out_aborted_and_running_executions_are_drawn():
+def test_jsonata_timed_out_aborted_and_running_executions_are_drawn(machine):
     # GIVEN a JSONata state machine that waits as long as its input says, with a 2 s timeout
     arn = machine(
         {
@@ -248,7 +253,7 @@ def test_jsonata_timed_out_aborted_and_running_executions_are_drawn():
     assert "$states.input.wait &gt; 1" in console("execution", arn=quick).text
 
 
-def test_a_saved_execution_page_needs_nothing_from_elsewhere():
+def test_a_saved_execution_page_needs_nothing_from_elsewhere(machine):
     arn = start(machine({"StartAt": "Only", "States": {"Only": {"Type": "Pass", "End": True}}}))
     wait_for_execution(arn)
     page = console("execution", arn=arn, standalone="1").text
@@ -277,7 +282,7 @@ def test_a_page_that_rebound_its_name_to_this_machine_is_refused():
     assert console("").status_code == 200
 
 
-def test_costs_api_lists_executions_started_since_a_moment():
+def test_costs_api_lists_executions_started_since_a_moment(machine):
     since = time.time()
     arn = start(machine({"StartAt": "Only", "States": {"Only": {"Type": "Pass", "End": True}}}))
     wait_for_execution(arn)
@@ -287,7 +292,7 @@ def test_costs_api_lists_executions_started_since_a_moment():
     assert row["cost"]["standardUsd"] == "0.00002500"
 
 
-def test_make_inspect_saves_execution_pages_and_prints_their_paths():
+def test_make_inspect_saves_execution_pages_and_prints_their_paths(machine):
     arn = start(machine({"StartAt": "Only", "States": {"Only": {"Type": "Pass", "End": True}}}))
     wait_for_execution(arn)
     script = [sys.executable, "-m", "devkit", "inspect"]
@@ -307,7 +312,7 @@ def test_make_inspect_saves_execution_pages_and_prints_their_paths():
     assert bad.returncode != 0 and "not an execution ARN" in bad.stderr
 
 
-def test_the_demo_cost_table_prices_each_run(capsys):
+def test_the_demo_cost_table_prices_each_run(capsys, machine):
     since = time.time()
     arn = start(machine({"StartAt": "Only", "States": {"Only": {"Type": "Pass", "End": True}}}))
     wait_for_execution(arn)
@@ -319,7 +324,7 @@ def test_the_demo_cost_table_prices_each_run(capsys):
     assert "0.00002500" in row and "25.00" in row
 
 
-def test_an_express_workflow_is_listed_and_says_why_it_has_no_executions_to_draw():
+def test_an_express_workflow_is_listed_and_says_why_it_has_no_executions_to_draw(machine):
     # GIVEN an Express workflow, run once (Step Functions lists no Express executions, as on AWS)
     arn = machine({"StartAt": "Only", "States": {"Only": {"Type": "Pass", "End": True}}}, "EXPRESS")
     client("stepfunctions").start_execution(stateMachineArn=arn)
@@ -331,7 +336,7 @@ def test_an_express_workflow_is_listed_and_says_why_it_has_no_executions_to_draw
     assert page.status_code == 200 and "keeps no list or history" in page.text
 
 
-def test_a_distributed_map_says_how_many_items_ran_and_failed():
+def test_a_distributed_map_says_how_many_items_ran_and_failed(machine):
     # GIVEN a Distributed Map over four items, one of which reaches a Fail state
     arn = machine(
         {

@@ -722,3 +722,61 @@ def test_each_service_refuses_in_its_own_shape(
         f"User: {session_arn(role)} is not authorized to perform: {action}{target} because no "
         f"identity-based policy allows the {action} action"
     )
+
+
+def test_a_task_token_is_answered_under_a_grant_on_its_state_machine(enforcing: Cloud) -> None:
+    """AWS authorises SendTaskSuccess/Failure/Heartbeat on the state machine of the token's
+    execution: a grant on that machine's ARN lets a role answer, one on another machine not."""
+    sqs, sfn = enforcing.client("sqs"), enforcing.client("stepfunctions")
+    queue_url = sqs.create_queue(QueueName=unique("tokens"))["QueueUrl"]
+    queue = queue_arn(queue_url.rsplit("/", 1)[1])
+    name = unique("waits")
+    machine = sfn.create_state_machine(
+        name=name,
+        definition=json.dumps(
+            {
+                "StartAt": "Wait",
+                "States": {
+                    "Wait": {
+                        "Type": "Task",
+                        "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                        "Parameters": {"QueueUrl": queue_url, "MessageBody.$": "$$.Task.Token"},
+                        "End": True,
+                    }
+                },
+            }
+        ),
+        roleArn=enforcing.role(unique("waits-role"), allow(("sqs:SendMessage", queue))),
+    )["stateMachineArn"]
+    execution = sfn.start_execution(stateMachineArn=machine, input="{}")["executionArn"]
+    token = wait_until(
+        lambda: sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=1).get("Messages"),
+        timeout=60,
+        what="the task token",
+    )[0]["Body"]
+    other_machine = machine.replace(name, "another")
+    elsewhere = enforcing.client(
+        "stepfunctions",
+        enforcing.session(enforcing.role(unique("other"), allow(("states:*", other_machine)))),
+    )
+    answerer = enforcing.client(
+        "stepfunctions",
+        enforcing.session(enforcing.role(unique("answers"), allow(("states:*", machine)))),
+    )
+
+    # WHEN a role granted another machine answers, then one granted this machine
+    wrong = refused(lambda: elsewhere.send_task_success(taskToken=token, output="{}"))
+    answerer.send_task_success(taskToken=token, output='{"ok": true}')
+
+    # THEN the first is refused on this machine, as AWS words it; the second ends the execution
+    assert wrong["Error"]["Code"] == "AccessDeniedException"
+    assert f"states:SendTaskSuccess on resource: {machine}" in wrong["Error"]["Message"]
+    status = wait_until(
+        lambda: (s := sfn.describe_execution(executionArn=execution)["status"]) != "RUNNING" and s,
+        timeout=60,
+        what="the execution to end",
+    )
+    assert status == "SUCCEEDED"
+    # AND a token no task issued is the service's to refuse (InvalidToken), not IAM's
+    unknown = refused(lambda: elsewhere.send_task_failure(taskToken="not-a-token"))
+    assert unknown["Error"]["Code"] == "InvalidToken"

@@ -11,7 +11,7 @@ import socket
 import threading
 import uuid
 
-from devkit.local_cloud import client, wait_until, zip_sources
+from devkit.local_cloud import BASIC_EXECUTION, client, service_role, wait_until, zip_sources
 
 INSPECT = """
 import os, sys
@@ -115,7 +115,24 @@ def test_sdk_calls_reach_the_local_cloud_without_code_changes(runtime_function, 
         boto3.client("s3").create_bucket(Bucket=event["bucket"])
         return "made"
     """
-    name = runtime_function({"app.py": source})
+    creates_buckets = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "s3:CreateBucket",
+                "Resource": "arn:aws:s3:::made-by-a-handler-*",
+            }
+        ],
+    }
+    role = service_role(
+        client("iam"),
+        "made-by-a-handler",
+        "lambda.amazonaws.com",
+        creates_buckets,
+        managed=(BASIC_EXECUTION,),
+    )
+    name = runtime_function({"app.py": source}, Role=role)
 
     # WHEN it runs
     bucket = f"made-by-a-handler-{runtime.replace('.', '-')}-{uuid.uuid4().hex[:6]}"

@@ -569,14 +569,14 @@ def test_a_function_url_is_reachable_on_the_local_clouds_address(lambda_function
     }
 
 
-def test_a_function_that_failed_to_create_can_be_deleted(local_cloud):
+def test_a_function_that_failed_to_create_can_be_deleted(function_role):
     # GIVEN a function the host executor cannot run (not a Python runtime): its creation fails
     lam = client("lambda")
     name = f"t-failed-{uuid.uuid4().hex[:8]}"
     lam.create_function(
         FunctionName=name,
         Runtime="nodejs22.x",
-        Role="arn:aws:iam::000000000000:role/local-cloud-tests",
+        Role=function_role,
         Handler="index.handler",
         Code={"ZipFile": zip_sources({"index.js": "exports.handler = async () => 1;\n"})},
     )
@@ -604,7 +604,7 @@ def test_a_function_that_failed_to_create_can_be_deleted(local_cloud):
 
 
 @pytest.fixture
-def task_machine(local_cloud):
+def task_machine(machine_role):
     """run(function ARN, input) -> the finished execution of a one-Task state machine."""
     sfn = client("stepfunctions")
     made = []
@@ -617,7 +617,7 @@ def task_machine(local_cloud):
         machine = sfn.create_state_machine(
             name=f"fidelity-{uuid.uuid4().hex[:8]}",
             definition=json.dumps(definition),
-            roleArn="arn:aws:iam::000000000000:role/local-cloud-tests",
+            roleArn=machine_role,
         )["stateMachineArn"]
         made.append(machine)
         execution = sfn.start_execution(stateMachineArn=machine, input=json.dumps(event))

@@ -9,6 +9,22 @@ import uuid
 from devkit.local_cloud import client
 
 CODE = "def handler(event, context):\n    return event\n"
+# The function's role: Lambda may assume it; the function calls nothing.
+ROLE = {
+    "Type": "AWS::IAM::Role",
+    "Properties": {
+        "AssumeRolePolicyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "lambda.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+    },
+}
 
 
 def _template(reserved: int | None) -> str:
@@ -17,7 +33,7 @@ def _template(reserved: int | None) -> str:
         "Properties": {
             "Runtime": "python3.13",
             "Handler": "index.handler",
-            "Role": "arn:aws:iam::000000000000:role/lambda-role",
+            "Role": {"Fn::GetAtt": ["LimitedRole", "Arn"]},
             "Code": {"ZipFile": CODE},
         },
     }
@@ -25,7 +41,7 @@ def _template(reserved: int | None) -> str:
         function["Properties"]["ReservedConcurrentExecutions"] = reserved
     return json.dumps(
         {
-            "Resources": {"Limited": function},
+            "Resources": {"Limited": function, "LimitedRole": ROLE},
             "Outputs": {"Name": {"Value": {"Ref": "Limited"}}},
         }
     )

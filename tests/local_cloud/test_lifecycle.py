@@ -19,6 +19,7 @@ from devkit.local_cloud import (
     cloud,
     instance_folder,
     local_cloud_pid,
+    service_role,
     wait_until,
     zip_sources,
 )
@@ -128,12 +129,13 @@ def test_a_runtime_not_prepared_fails_creation_saying_how_to_add_it(port, monkey
     assert cloud("up", port, LOCAL_CLOUD_PYTHON_RUNTIMES="python3.13").returncode == 0
     monkeypatch.setenv("LOCAL_CLOUD_PORT", str(port))  # support's clients reach this instance
     lam = client("lambda")
+    role = service_role(client("iam"), "on-python312", "lambda.amazonaws.com")
 
     # WHEN a python3.12 function is created there
     lam.create_function(
         FunctionName="on-python312",
         Runtime="python3.12",
-        Role="arn:aws:iam::000000000000:role/local-cloud-tests",
+        Role=role,
         Handler="app.handler",
         Code={"ZipFile": zip_sources({"app.py": "def handler(e, c):\n    return 1\n"})},
     )
@@ -169,7 +171,7 @@ def test_closed_executions_are_forgotten_after_the_retention_set(port, monkeypat
     assert cloud("up", port, LOCAL_CLOUD_SFN_RETENTION_MINUTES="0.05").returncode == 0
     monkeypatch.setenv("LOCAL_CLOUD_PORT", str(port))  # support's clients reach this instance
     sfn = client("stepfunctions")
-    role = "arn:aws:iam::000000000000:role/local-cloud-tests"
+    role = service_role(client("iam"), "retention", "states.amazonaws.com")  # Pass and Wait only
     definitions = {
         "quick": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}},
         "slow": {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 120, "End": True}}},

@@ -10,7 +10,7 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from devkit.local_cloud import client, wait_for_execution
+from devkit.local_cloud import client, service_role, wait_for_execution
 
 
 def distributed_map(item_processor_config: dict, **map_fields) -> dict:
@@ -89,7 +89,7 @@ def test_a_batch_holds_at_most_its_input_bytes(state_machine):
     assert execution.output == [{"Items": items[:2]}, {"Items": items[2:]}]
 
 
-def test_an_inline_map_refuses_an_item_batcher_as_aws_does(local_cloud):
+def test_an_inline_map_refuses_an_item_batcher_as_aws_does(machine_role):
     # GIVEN an INLINE Map with an ItemBatcher (AWS allows it in DISTRIBUTED mode only)
     definition = distributed_map({"Mode": "INLINE"}, ItemBatcher={"MaxItemsPerBatch": 2})
     # WHEN it is created THEN the definition is refused
@@ -97,7 +97,7 @@ def test_an_inline_map_refuses_an_item_batcher_as_aws_does(local_cloud):
         client("stepfunctions").create_state_machine(
             name=f"t-{uuid.uuid4().hex[:10]}",
             definition=json.dumps(definition),
-            roleArn="arn:aws:iam::000000000000:role/local-cloud-tests",
+            roleArn=machine_role,
         )
     assert refused.value.response["Error"]["Code"] == "InvalidDefinition"
 
@@ -182,7 +182,28 @@ def bucket(local_cloud):
     s3.delete_bucket(Bucket=name)
 
 
-def test_an_item_reader_reads_json_lines(state_machine, bucket):
+@pytest.fixture
+def bucket_role(local_cloud):
+    """role(*S3 actions) -> a state machine role allowed those actions on the tests' buckets
+    (s3:ListBucket on the bucket, the others on its objects), nothing more."""
+
+    def role(*actions: str) -> str:
+        on_objects = [action for action in actions if action != "s3:ListBucket"]
+        statements = []
+        if on_objects:
+            objects = "arn:aws:s3:::distributed-map-*/*"
+            statements.append({"Effect": "Allow", "Action": on_objects, "Resource": objects})
+        if "s3:ListBucket" in actions:
+            buckets = "arn:aws:s3:::distributed-map-*"
+            statements.append({"Effect": "Allow", "Action": "s3:ListBucket", "Resource": buckets})
+        name = "distributed-map-" + "-".join(action[3:].lower() for action in actions)
+        policy = {"Version": "2012-10-17", "Statement": statements}
+        return service_role(client("iam"), name, "states.amazonaws.com", policy)
+
+    return role
+
+
+def test_an_item_reader_reads_json_lines(state_machine, bucket, bucket_role):
     # GIVEN a JSON Lines object in S3 (a blank last line, as writers leave it)
     client("s3").put_object(Bucket=bucket, Key="items.jsonl", Body=b'{"n": 1}\n{"n": 2}\n\n')
     reader = {
@@ -190,7 +211,9 @@ def test_an_item_reader_reads_json_lines(state_machine, bucket):
         "ReaderConfig": {"InputType": "JSONL"},
         "Parameters": {"Bucket": bucket, "Key": "items.jsonl"},
     }
-    arn = state_machine(distributed_map({"Mode": "DISTRIBUTED"}, ItemReader=reader))
+    arn = state_machine(
+        distributed_map({"Mode": "DISTRIBUTED"}, ItemReader=reader), bucket_role("s3:GetObject")
+    )
     # WHEN a Distributed Map reads it
     execution = wait_for_execution(
         client("stepfunctions").start_execution(stateMachineArn=arn, input="{}")["executionArn"]
@@ -200,7 +223,9 @@ def test_an_item_reader_reads_json_lines(state_machine, bucket):
     assert execution.output == [{"n": 1}, {"n": 2}]
 
 
-def test_a_result_writer_writes_each_childs_result_and_a_manifest(state_machine, bucket):
+def test_a_result_writer_writes_each_childs_result_and_a_manifest(
+    state_machine, bucket, bucket_role
+):
     # GIVEN a Distributed Map tolerating failures, writing its results under a prefix
     definition = distributed_map(
         {"Mode": "DISTRIBUTED"},
@@ -215,7 +240,8 @@ def test_a_result_writer_writes_each_childs_result_and_a_manifest(state_machine,
     items = [{"bad": False, "n": 1}, {"bad": True, "n": 2}, {"bad": False, "n": 3}]
     execution = wait_for_execution(
         client("stepfunctions").start_execution(
-            stateMachineArn=state_machine(definition), input=json.dumps({"items": items})
+            stateMachineArn=state_machine(definition, bucket_role("s3:PutObject")),
+            input=json.dumps({"items": items}),
         )["executionArn"]
     )
     # THEN its output names the manifest, which names one file per outcome, as on AWS
@@ -264,12 +290,16 @@ def test_list_executions_lists_a_map_runs_child_executions(state_machine):
     assert len(failed["executions"]) == 2
 
 
-def test_an_item_reader_listing_objects_hands_each_child_an_object(state_machine, bucket):
+def test_an_item_reader_listing_objects_hands_each_child_an_object(
+    state_machine, bucket, bucket_role
+):
     # GIVEN two objects, listed by the Map's reader (each item has a LastModified date)
     for key in ("a.txt", "b.txt"):
         client("s3").put_object(Bucket=bucket, Key=key, Body=b"x")
     reader = {"Resource": "arn:aws:states:::s3:listObjectsV2", "Parameters": {"Bucket": bucket}}
-    arn = state_machine(distributed_map({"Mode": "DISTRIBUTED"}, ItemReader=reader))
+    arn = state_machine(
+        distributed_map({"Mode": "DISTRIBUTED"}, ItemReader=reader), bucket_role("s3:ListBucket")
+    )
     # WHEN it runs THEN each child gets one object and the run ends
     execution = wait_for_execution(
         client("stepfunctions").start_execution(stateMachineArn=arn, input="{}")["executionArn"]

@@ -7,7 +7,18 @@ import uuid
 
 import pytest
 
-from devkit.local_cloud import client, wait_for_execution
+from devkit.local_cloud import client, service_role, wait_for_execution
+
+PUTS_ITEMS = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Action": "dynamodb:PutItem",
+            "Resource": "arn:aws:dynamodb:*:000000000000:table/sfn-validation-*",
+        }
+    ],
+}
 
 
 @pytest.fixture
@@ -22,6 +33,12 @@ def table(local_cloud):
     )
     yield name
     dynamodb.delete_table(TableName=name)
+
+
+@pytest.fixture
+def writer_role(local_cloud) -> str:
+    """The role of the state machines that write to the tests' tables."""
+    return service_role(client("iam"), "sfn-validation-writer", "states.amazonaws.com", PUTS_ITEMS)
 
 
 def put_item(table: str, item: dict) -> dict:
@@ -48,10 +65,10 @@ def put_item(table: str, item: dict) -> dict:
     ids=["untyped", "untyped-in-a-list", "two-types"],
 )
 def test_a_malformed_attribute_value_fails_with_dynamodbs_validation_error(
-    table, state_machine, item, message
+    table, state_machine, writer_role, item, message
 ):
     # GIVEN a putItem task whose item holds a malformed attribute value
-    arn = state_machine(put_item(table, item))
+    arn = state_machine(put_item(table, item), writer_role)
     # WHEN it runs
     execution = wait_for_execution(
         client("stepfunctions").start_execution(stateMachineArn=arn, input="{}")["executionArn"]
@@ -65,10 +82,10 @@ def test_a_malformed_attribute_value_fails_with_dynamodbs_validation_error(
     assert client("dynamodb").scan(TableName=table)["Items"] == []
 
 
-def test_a_well_typed_item_is_written(table, state_machine):
+def test_a_well_typed_item_is_written(table, state_machine, writer_role):
     # GIVEN a putItem task with typed values, nested ones included
     item = {"id": {"S": "ok"}, "tags": {"L": [{"S": "a"}, {"M": {"n": {"N": "1"}}}]}}
-    arn = state_machine(put_item(table, item))
+    arn = state_machine(put_item(table, item), writer_role)
     # WHEN it runs THEN the item is stored
     execution = wait_for_execution(
         client("stepfunctions").start_execution(stateMachineArn=arn, input="{}")["executionArn"]

@@ -6,7 +6,29 @@ from __future__ import annotations
 import json
 import uuid
 
-from devkit.local_cloud import client, wait_until
+from devkit.local_cloud import client, service_role, wait_until
+
+# What a state machine's role needs to log to CloudWatch Logs, as AWS documents it (these log
+# delivery actions take no resource but "*").
+LOG_DELIVERY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Action": [
+                "logs:CreateLogDelivery",
+                "logs:GetLogDelivery",
+                "logs:UpdateLogDelivery",
+                "logs:DeleteLogDelivery",
+                "logs:ListLogDeliveries",
+                "logs:PutResourcePolicy",
+                "logs:DescribeResourcePolicies",
+                "logs:DescribeLogGroups",
+            ],
+            "Resource": "*",
+        }
+    ],
+}
 
 
 def test_express_log_entries_carry_epoch_millisecond_times(local_cloud):
@@ -19,7 +41,7 @@ def test_express_log_entries_carry_epoch_millisecond_times(local_cloud):
     arn = sfn.create_state_machine(
         name=f"log-times-{run}",
         type="EXPRESS",
-        roleArn="arn:aws:iam::000000000000:role/local-cloud-tests",
+        roleArn=service_role(client("iam"), "log-times", "states.amazonaws.com", LOG_DELIVERY),
         definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}),
         loggingConfiguration={
             "level": "ALL",

@@ -10,9 +10,9 @@ import uuid
 
 import pytest
 
-from devkit.local_cloud import client, wait_until
+from devkit.local_cloud import client, service_role, wait_until
+from support.queues import EVENTBRIDGE, queue_for
 
-ROLE = "arn:aws:iam::000000000000:role/local-cloud-tests"
 DEFINITIONS = {
     "succeeds": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}},
     "fails": {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Boom", "Cause": "why"}}},
@@ -33,12 +33,8 @@ def status_queue(local_cloud):
 
     def subscribe(machine_arns: list[str]):
         run = uuid.uuid4().hex[:8]
-        queue_url = sqs.create_queue(QueueName=f"status-events-{run}")["QueueUrl"]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
         rule = f"status-events-{run}"
-        events.put_rule(
+        rule_arn = events.put_rule(
             Name=rule,
             EventPattern=json.dumps(
                 {
@@ -47,7 +43,8 @@ def status_queue(local_cloud):
                     "detail": {"stateMachineArn": machine_arns},
                 }
             ),
-        )
+        )["RuleArn"]
+        queue_url, queue_arn = queue_for(sqs, f"status-events-{run}", [rule_arn], EVENTBRIDGE)
         events.put_targets(Rule=rule, Targets=[{"Id": "queue", "Arn": queue_arn}])
         cleanups.append((rule, queue_url))
         received: list[dict] = []
@@ -70,13 +67,13 @@ def status_queue(local_cloud):
 
 
 @pytest.fixture
-def status_events(status_queue):
+def status_events(status_queue, machine_role):
     """State machines of this test and a queue receiving their status-change events."""
     sfn = client("stepfunctions")
     run = uuid.uuid4().hex[:8]
     machines = {
         key: sfn.create_state_machine(
-            name=f"status-{key}-{run}", definition=json.dumps(definition), roleArn=ROLE
+            name=f"status-{key}-{run}", definition=json.dumps(definition), roleArn=machine_role
         )["stateMachineArn"]
         for key, definition in DEFINITIONS.items()
     }
@@ -142,6 +139,13 @@ def test_an_output_holding_a_timestamp_is_published_as_describe_execution_render
     bucket = f"status-timestamps-{run}"
     s3.create_bucket(Bucket=bucket)
     s3.put_object(Bucket=bucket, Key="timesheet.csv", Body=b"employee_id\n")
+    lists_the_bucket = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{bucket}"}
+        ],
+    }
+    role = service_role(client("iam"), bucket, "states.amazonaws.com", lists_the_bucket)
     definition = {
         "StartAt": "List",
         "States": {
@@ -154,7 +158,7 @@ def test_an_output_holding_a_timestamp_is_published_as_describe_execution_render
         },
     }
     machine = sfn.create_state_machine(
-        name=f"status-timestamps-{run}", definition=json.dumps(definition), roleArn=ROLE
+        name=f"status-timestamps-{run}", definition=json.dumps(definition), roleArn=role
     )["stateMachineArn"]
     receive = status_queue([machine])
 
@@ -177,14 +181,14 @@ def test_an_output_holding_a_timestamp_is_published_as_describe_execution_render
     sfn.delete_state_machine(stateMachineArn=machine)
 
 
-def test_executions_of_a_version_and_an_alias_name_them(status_queue):
+def test_executions_of_a_version_and_an_alias_name_them(status_queue, machine_role):
     # GIVEN a state machine with a published version and an alias pointing at it
     sfn = client("stepfunctions")
     run = uuid.uuid4().hex[:8]
     created = sfn.create_state_machine(
         name=f"status-versioned-{run}",
         definition=json.dumps(DEFINITIONS["succeeds"]),
-        roleArn=ROLE,
+        roleArn=machine_role,
         publish=True,
     )
     machine, version = created["stateMachineArn"], created["stateMachineVersionArn"]
@@ -215,14 +219,16 @@ def test_executions_of_a_version_and_an_alias_name_them(status_queue):
     sfn.delete_state_machine(stateMachineArn=machine)
 
 
-def test_inputs_and_outputs_too_large_for_an_event_are_left_out_as_aws_does(status_queue):
+def test_inputs_and_outputs_too_large_for_an_event_are_left_out_as_aws_does(
+    status_queue, machine_role
+):
     # GIVEN a state machine passing its input on as its output (AWS: input and output escaped
     # together over 248 KB leave the input out; an output over 248 KB leaves the output out)
     sfn = client("stepfunctions")
     machine = sfn.create_state_machine(
         name=f"status-large-{uuid.uuid4().hex[:8]}",
         definition=json.dumps(DEFINITIONS["succeeds"]),
-        roleArn=ROLE,
+        roleArn=machine_role,
     )["stateMachineArn"]
     receive = status_queue([machine])
 

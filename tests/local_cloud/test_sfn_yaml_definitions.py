@@ -21,7 +21,7 @@ States:
 """
 
 
-def test_a_yaml_definition_in_s3_makes_a_working_state_machine(local_cloud):
+def test_a_yaml_definition_in_s3_makes_a_working_state_machine(pass_only_machine_role):
     # GIVEN a YAML definition in S3 with a substitution, and a stack naming it
     s3, cloudformation = client("s3"), client("cloudformation")
     run = uuid.uuid4().hex[:8]
@@ -33,7 +33,7 @@ def test_a_yaml_definition_in_s3_makes_a_working_state_machine(local_cloud):
             "Greeter": {
                 "Type": "AWS::StepFunctions::StateMachine",
                 "Properties": {
-                    "RoleArn": "arn:aws:iam::000000000000:role/local-cloud-tests",
+                    "RoleArn": pass_only_machine_role,
                     "DefinitionS3Location": {"Bucket": bucket, "Key": "greet.asl.yaml"},
                     "DefinitionSubstitutions": {"Greeting": "hello"},
                 },

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 
 from devkit.local_cloud import client, wait_until
+from support.queues import queue_for
 
 
 def markers_in(text: str, markers: Iterable[object]) -> list[str]:
@@ -22,11 +23,8 @@ def markers_in(text: str, markers: Iterable[object]) -> list[str]:
 def queue_on_every_topic(stack_outputs: dict[str, str]) -> Iterator[Callable[[], list[str]]]:
     """A queue subscribed to every topic of the stack; yields a reader of all it caught."""
     sqs, sns = client("sqs"), client("sns")
-    url = sqs.create_queue(QueueName=f"privacy-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
     topics = [value for key, value in stack_outputs.items() if key.endswith("TopicArn")]
+    url, arn = queue_for(sqs, f"privacy-{uuid.uuid4().hex[:8]}", topics)
 
     def subscribe(topic: str) -> str | None:
         try:

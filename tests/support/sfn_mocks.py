@@ -16,10 +16,16 @@ import time
 import uuid
 from pathlib import Path
 
-from devkit.local_cloud import PROJECT, Execution, client, instance_folder, wait_for_execution
+from devkit.local_cloud import (
+    PROJECT,
+    Execution,
+    client,
+    instance_folder,
+    service_role,
+    wait_for_execution,
+)
 
 MOCK_FILES = PROJECT / "statemachine" / "test"
-ROLE_ARN = "arn:aws:iam::000000000000:role/StepFunctionsMockTests"
 
 
 def combined_mock_config_path() -> Path:
@@ -69,21 +75,27 @@ def definition_from_asl(asl_file: str, substitutions: dict[str, str] | None = No
 
 
 def create_mocked_state_machine(
-    name: str, asl_file: str, substitutions: dict[str, str] | None = None
+    name: str,
+    asl_file: str,
+    substitutions: dict[str, str] | None = None,
+    role_policy: dict | None = None,
 ) -> str:
-    """(Re)create the state machine under the name its MockConfigFile uses; returns its ARN."""
+    """(Re)create the state machine under the name its MockConfigFile uses; returns its ARN.
+    `role_policy` grants what its tasks that are not mocked do."""
     install_mock_configs()
-    return put_state_machine(name, definition_from_asl(asl_file, substitutions))
+    return put_state_machine(name, definition_from_asl(asl_file, substitutions), role_policy)
 
 
-def put_state_machine(name: str, definition: str) -> str:
-    """Create the state machine, or give the one of that name this definition; its ARN."""
+def put_state_machine(name: str, definition: str, role_policy: dict | None = None) -> str:
+    """Create the state machine, or give the one of that name this definition; its ARN. Its
+    role (named as it) is granted `role_policy` alone: mocked tasks call nothing."""
     sfn = client("stepfunctions")
+    role = service_role(client("iam"), name, "states.amazonaws.com", role_policy)
     arn = f"arn:aws:states:us-east-1:000000000000:stateMachine:{name}"
     try:
-        sfn.update_state_machine(stateMachineArn=arn, definition=definition, roleArn=ROLE_ARN)
+        sfn.update_state_machine(stateMachineArn=arn, definition=definition, roleArn=role)
     except sfn.exceptions.StateMachineDoesNotExist:
-        arn = sfn.create_state_machine(name=name, definition=definition, roleArn=ROLE_ARN)[
+        arn = sfn.create_state_machine(name=name, definition=definition, roleArn=role)[
             "stateMachineArn"
         ]
     return arn

@@ -11,11 +11,12 @@ from support.clock_lock import held_shared, moved_alone
 def test_the_clock_moves_once_the_other_tests_end_and_none_starts_meanwhile(tmp_path):
     path = tmp_path / "clock.lock"
     happened: list[str] = []
-    other_test_may_end, moving = threading.Event(), threading.Event()
+    other_test_runs, other_test_may_end, moving = (threading.Event() for _ in range(3))
 
     def other_test() -> None:
         with held_shared(path):
             happened.append("other test runs")
+            other_test_runs.set()
             other_test_may_end.wait(10)
             happened.append("other test ends")
 
@@ -27,6 +28,7 @@ def test_the_clock_moves_once_the_other_tests_end_and_none_starts_meanwhile(tmp_
     # GIVEN a test running, WHEN another moves the clock
     running = threading.Thread(target=other_test)
     running.start()
+    assert other_test_runs.wait(10)  # else the mover might take the lock first
     moving_thread = threading.Thread(target=mover)
     moving_thread.start()
     assert moving.wait(10)

@@ -4,7 +4,7 @@ things made to follow it.
     GET  /_localcloud/clock                          {"now": "...Z", "offsetSeconds": n}
     POST /_localcloud/clock {"advance": "PT24H"}     moves it forward, answers the same
 
-Step Functions, EventBridge, SQS and Scheduler's store follow the clock by module
+Step Functions, EventBridge, SQS, Scheduler's store and CloudWatch Logs follow the clock by module
 (`views.follow_the_clock`): each of their modules, as LocalStack imports it, sees the clock's
 time and timed waits.
 """
@@ -32,6 +32,9 @@ FOLLOWING = (
     "localstack.services.events",
     "localstack.services.sqs",
     "moto.scheduler",  # the stored schedules' creation and change dates
+    # CloudWatch Logs' window of accepted event times (2 hours ahead at most): else the logs of
+    # what runs on the clock (Step Functions', stamped with its time) are dropped once it moves
+    "moto.logs",
 )
 NOT_FOLLOWING = ("localstack.services.stepfunctions.asl.antlr",)
 

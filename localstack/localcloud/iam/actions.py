@@ -62,6 +62,10 @@ class ResourceFacts(Protocol):
     def task_roles(self, task_definition_arn: str) -> tuple[str | None, str | None]:
         """The task role and ECS's (execution) role a task definition names."""
 
+    def task_token_owner(self, task_token: str, place: Place) -> str | None:
+        """The ARN of the state machine whose running execution issued the token; None for a
+        token no execution issued (or an activity's: LocalStack does not keep its activity)."""
+
 
 class NoFacts:
     """Nothing known: no resource is encrypted, no key names are resolved."""
@@ -80,6 +84,9 @@ class NoFacts:
 
     def task_roles(self, task_definition_arn: str) -> tuple[str | None, str | None]:
         return None, None
+
+    def task_token_owner(self, task_token: str, place: Place) -> str | None:
+        return None
 
 
 class UnmappedOperation(LookupError):
@@ -635,8 +642,11 @@ def _states_map_run(call: Call, facts: ResourceFacts) -> list[Authorisation]:
 
 @maps("stepfunctions", "SendTaskSuccess", "SendTaskFailure", "SendTaskHeartbeat")
 def _states_task_answer(call: Call, facts: ResourceFacts) -> list[Authorisation]:
-    """A task token names no resource: IAM authorises these on "*"."""
-    return [_one(f"states:{call.operation}", "*")]
+    """Authorised on the state machine the token belongs to, as AWS does. A token no task
+    issued names no resource to judge: the service itself refuses it (InvalidToken), as AWS
+    does a token it cannot read."""
+    owner = facts.task_token_owner(call.parameters["taskToken"], call.place)
+    return [_one(f"states:{call.operation}", owner)] if owner else []
 
 
 @maps("stepfunctions", "ListStateMachines")

@@ -37,8 +37,8 @@ class Mode(Enum):
     OFF = "off"
 
 
-# Until the project passes under enforcement (issue 22), the local cloud reports only.
-DEFAULT_MODE = Mode.REPORT
+# The local cloud refuses what AWS refuses unless told otherwise (`report` to only record).
+DEFAULT_MODE = Mode.ENFORCE
 
 
 def mode_from_environment() -> Mode:

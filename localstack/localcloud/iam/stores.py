@@ -17,6 +17,7 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import unquote
 
+from localcloud.iam.arns import Place
 from localcloud.iam.policies import Policy, ResourcePolicy, ResourcePolicyKind
 
 DEFAULT_ACCOUNT = "000000000000"
@@ -344,6 +345,19 @@ class StoreFacts:
             return None, None
         # moto sets each only when the definition names it.
         return getattr(found, "task_role_arn", None), getattr(found, "execution_role_arn", None)
+
+    def task_token_owner(self, task_token: str, place: Place) -> str | None:
+        from localstack.services.stepfunctions.asl.eval.callback.callback import (
+            ActivityCallbackEndpoint,
+        )
+        from localstack.services.stepfunctions.backend.models import sfn_stores
+
+        for execution in list(sfn_stores[place.account][place.region].executions.values()):
+            worker = execution.exec_worker
+            endpoint = worker.env.callback_pool_manager.get(task_token) if worker else None
+            if endpoint is not None and not isinstance(endpoint, ActivityCallbackEndpoint):
+                return execution.state_machine_arn
+        return None
 
 
 def _bucket_key(bucket_name: str) -> str | None:

@@ -236,6 +236,20 @@ def load_sandbox():
     return module
 
 
+def linked_sources(*folders: str) -> list[str]:
+    """Where the symbolic links at the top of these code folders (and of a layer's python/)
+    lead: a hot-reload overlay links into the working tree, which may be under the host's /tmp,
+    the folder the function's own /tmp covers."""
+    found = []
+    for folder in folders:
+        for top in (folder, os.path.join(folder, "python")):
+            if os.path.isdir(top):
+                found += [
+                    os.path.realpath(entry.path) for entry in os.scandir(top) if entry.is_symlink()
+                ]
+    return found
+
+
 def _enter_lambda_folders(
     code: str, layers: list[str], tmp_mb: int, runtime_entered: bool | None
 ) -> bool:
@@ -248,7 +262,7 @@ def _enter_lambda_folders(
     try:
         if runtime_entered is None:
             sandbox.enter_runtime(sys.prefix, here, layers)
-        needed = [sys.prefix, sys.base_prefix, here, *layers]
+        needed = [sys.prefix, sys.base_prefix, here, *layers, *linked_sources(code, *layers)]
         sandbox.enter_function(code, tmp_mb, needed)
     except OSError:
         return False

@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from devkit.local_cloud import client
+from devkit.local_cloud import BASIC_EXECUTION, client, service_role
 from support.executions import task_attempts
 from support.sfn_mocks import (
     create_mocked_state_machine,
@@ -136,7 +136,9 @@ def never_answers(local_cloud) -> str:
         FunctionName=NEVER_ANSWERS,
         Runtime="python3.13",
         Handler="never.handler",
-        Role="arn:aws:iam::000000000000:role/approval-mock-tests",
+        Role=service_role(
+            client("iam"), NEVER_ANSWERS, "lambda.amazonaws.com", managed=(BASIC_EXECUTION,)
+        ),
         Code={"ZipFile": archive.getvalue()},
     )["FunctionArn"]
     functions.get_waiter("function_active_v2").wait(FunctionName=NEVER_ANSWERS)
@@ -152,7 +154,13 @@ def timeouts_state_machine(never_answers) -> str:
     )
     assert definition.count('"TimeoutSeconds": 60') == 1
     definition = definition.replace('"TimeoutSeconds": 60', '"TimeoutSeconds": 2')
-    return put_state_machine("approvalMockTimeouts", definition)
+    invokes_it = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": never_answers}
+        ],
+    }
+    return put_state_machine("approvalMockTimeouts", definition, invokes_it)
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from collections.abc import Callable
 import requests
 
 from devkit.local_cloud import client, endpoint, wait_until
+from support.queues import queue_for
 
 HTTP_TIMEOUT = 30
 # A firing of the retry schedule, its workflow and its re-sends, on a busy machine.
@@ -44,10 +45,7 @@ class Notifications:
     def __init__(self, topic_arn: str):
         self.sqs = client("sqs")
         name = f"comms-notifications-{uuid.uuid4().hex[:8]}"
-        self.url = self.sqs.create_queue(QueueName=name)["QueueUrl"]
-        arn = self.sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
+        self.url, arn = queue_for(self.sqs, name, [topic_arn])
         self.subscription = client("sns").subscribe(
             TopicArn=topic_arn, Protocol="sqs", Endpoint=arn, ReturnSubscriptionArn=True
         )["SubscriptionArn"]

@@ -10,6 +10,7 @@ import pytest
 
 from devkit.local_cloud import client, wait_until
 from devkit.stack import LOCAL_STACK_NAME
+from support.queues import queue_for
 
 
 @pytest.fixture
@@ -17,24 +18,8 @@ def on_call_queue(stack_outputs):
     """A queue subscribed to the operations topic, as the on-call address would be."""
     sqs, sns = client("sqs"), client("sns")
     topic = stack_outputs["OperationsTopicArn"]
-    url = sqs.create_queue(QueueName=f"on-call-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
     # SNS delivers to the queue under the queue's policy, for this topic only.
-    policy = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "sns.amazonaws.com"},
-                "Action": "sqs:SendMessage",
-                "Resource": arn,
-                "Condition": {"ArnEquals": {"aws:SourceArn": topic}},
-            }
-        ],
-    }
-    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
+    url, arn = queue_for(sqs, f"on-call-{uuid.uuid4().hex[:8]}", [topic])
     subscription = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)["SubscriptionArn"]
     yield url
     sns.unsubscribe(SubscriptionArn=subscription)

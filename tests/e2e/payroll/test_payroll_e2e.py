@@ -22,6 +22,7 @@ from pypdf import PdfReader
 from devkit import stack as stack_tool
 from devkit.local_cloud import client, wait_for_execution, wait_until
 from support.payroll import HEADER, timesheet, upload_and_wait
+from support.queues import queue_for
 
 pytestmark = pytest.mark.localcloud
 
@@ -109,24 +110,8 @@ def listed(bucket: str, prefix: str) -> list[str]:
 def notifications(stack_outputs) -> str:
     """An SQS queue subscribed to the payroll topic; returns its URL."""
     sqs, sns = client("sqs"), client("sns")
-    url = sqs.create_queue(QueueName=f"payroll-notifications-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
     topic = stack_outputs["PayrollNotificationsTopicArn"]
-    policy = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "sns.amazonaws.com"},
-                "Action": "sqs:SendMessage",
-                "Resource": arn,
-                "Condition": {"ArnEquals": {"aws:SourceArn": topic}},
-            }
-        ],
-    }
-    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
+    url, arn = queue_for(sqs, f"payroll-notifications-{uuid.uuid4().hex[:8]}", [topic])
     subscription = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)["SubscriptionArn"]
     yield url
     sns.unsubscribe(SubscriptionArn=subscription)

@@ -21,7 +21,7 @@ RUN = {"bucket": "raw", "key": "timesheets/week.csv", "uploadedAt": "2026-11-20T
 TOPIC = "arn:aws:sns:us-east-1:000000000000:payroll-mock-tests"
 
 
-# MarkPaystubsPartial is not mocked: it writes into this real bucket.
+# MarkPaystubsPartial is not mocked: it writes into this real bucket, as the template grants.
 PAYSTUBS_BUCKET = "payroll-mock-tests-paystubs"
 
 
@@ -32,6 +32,16 @@ def payroll_machine(local_cloud) -> str:
         "PayrollMockTests",
         "payroll.asl.json",
         {"PayrollNotificationsTopicArn": TOPIC, "PaystubsBucketName": PAYSTUBS_BUCKET},
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "s3:PutObject",
+                    "Resource": f"arn:aws:s3:::{PAYSTUBS_BUCKET}/*/paystubs/_PARTIAL.json",
+                }
+            ],
+        },
     )
 
 

@@ -15,6 +15,7 @@ import requests
 from devkit.local_cloud import Execution, client, wait_for_execution, wait_until
 from prescreening.sandbox import sample_application, sample_submission
 from support.executions import started_since
+from support.queues import queue_for
 
 pytestmark = pytest.mark.localcloud
 HTTP_TIMEOUT = 30
@@ -136,12 +137,9 @@ def put_records(outputs: dict, partition_key: str, payloads: list[bytes]) -> Non
 def decisions(outputs):
     """An SQS queue subscribed to the decisions topic; yields a reader of its messages."""
     sqs, sns = client("sqs"), client("sns")
-    queue_url = sqs.create_queue(QueueName=f"prescreening-decisions-{uuid.uuid4().hex[:8]}")[
-        "QueueUrl"
-    ]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-        "Attributes"
-    ]["QueueArn"]
+    queue_url, queue_arn = queue_for(
+        sqs, f"prescreening-decisions-{uuid.uuid4().hex[:8]}", [outputs["DecisionsTopicArn"]]
+    )
     subscription = sns.subscribe(
         TopicArn=outputs["DecisionsTopicArn"],
         Protocol="sqs",

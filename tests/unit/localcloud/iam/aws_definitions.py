@@ -42,6 +42,14 @@ def _key_documented(key: str, documented: set[str]) -> bool:
     )
 
 
+# Actions AWS authorises on a resource its reference lists none for: a task token's answers are
+# judged on the token's state machine (AWS's refusal names it; a grant on it is what works).
+UNLISTED_RESOURCE_TYPES = {
+    f"states:{answer}": ["statemachine", "activity"]
+    for answer in ("SendTaskSuccess", "SendTaskFailure", "SendTaskHeartbeat")
+}
+
+
 def problems(needed: Authorisation) -> list[str]:
     """What in the authorisation AWS's definitions do not document (empty: all of it is)."""
     prefix, name = needed.action.split(":")
@@ -51,6 +59,7 @@ def problems(needed: Authorisation) -> list[str]:
         return [f"{needed.action} is not an IAM action"]
     found = []
     named_types = [t for t in privilege["resource_types"] if t]
+    named_types = named_types or UNLISTED_RESOURCE_TYPES.get(needed.action, [])
     formats = [service["resources"][t]["arn"] for t in named_types]
     for resource in needed.resources:
         if not formats and resource != "*":

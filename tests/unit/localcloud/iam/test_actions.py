@@ -294,9 +294,13 @@ CASES = {
         ("stepfunctions", "DescribeExecution", {"executionArn": EXECUTION}),
         [own("states:DescribeExecution", EXECUTION)],
     ),
-    "step functions task answer names no resource": (
+    "step functions task answer, on its token's state machine": (
+        ("stepfunctions", "SendTaskFailure", {"taskToken": "token-of-payroll", "error": "E"}),
+        [own("states:SendTaskFailure", MACHINE)],
+    ),
+    "step functions task answer with a token no task issued: the service refuses it": (
         ("stepfunctions", "SendTaskSuccess", {"taskToken": "t", "output": "{}"}),
-        [own("states:SendTaskSuccess", "*")],
+        [],
     ),
     "secret by name, its key": (
         ("secretsmanager", "GetSecretValue", {"SecretId": "resend"}),

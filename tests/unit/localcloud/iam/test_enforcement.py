@@ -153,7 +153,7 @@ def test_unmapped_calls_are_journalled(journal: Journal) -> None:
     assert journal.gaps == [(SESSION, "kms:Encrypt", "kms:Encrypt")]
 
 
-@pytest.mark.parametrize(("value", "mode"), [("", Mode.REPORT), ("Enforce", Mode.ENFORCE)])
+@pytest.mark.parametrize(("value", "mode"), [("", Mode.ENFORCE), ("Report", Mode.REPORT)])
 def test_the_mode_comes_from_the_environment(
     monkeypatch: pytest.MonkeyPatch, value: str, mode: Mode
 ) -> None:
