@@ -1,13 +1,19 @@
-"""DynamoDB's Time to Live, run on the instance's clock.
+"""DynamoDB's Time to Live, run on the host's clock, which the functions writing the expiry
+times run on.
 
 moto stores a table's TTL setting and never deletes anything. Here a thread looks every
 LOOK_EVERY_SECONDS (once DynamoDB has been used) at each table whose TTL is enabled and deletes
-the items whose TTL attribute, a Number of epoch seconds, the clock has passed, as the TTL
+the items whose TTL attribute, a Number of epoch seconds, the host's clock has passed, as the TTL
 service does: an item whose attribute is not a Number, or more than five years in the past, is
 left alone, and the stream's REMOVE record names the service as its user (GetRecords'
 `userIdentity` `{"Type": "Service", "PrincipalId": "dynamodb.amazonaws.com"}`; a Lambda event
 spells it `type`/`principalId`, which LocalStack's event source mapping does not rewrite). AWS
 deletes expired items within a few days; here at the next look.
+
+Not the instance's clock: functions run on the host's clock and write expiry times from it
+(Powertools' idempotency records, a claim's lease), so once a test had moved the instance's
+clock a week ahead, a record written to last an hour was deleted at once and a repeated request
+ran twice (the approval workflow's idempotency test failed that way).
 """
 
 from __future__ import annotations
@@ -15,10 +21,9 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+import time
 
 from localstack.runtime import hooks
-
-from localcloud.clock.clock import CLOCK
 
 LOG = logging.getLogger(__name__)
 LOOK_EVERY_SECONDS = 1.0
@@ -33,11 +38,11 @@ def expire_dynamodb_items() -> None:
 
 def _loop() -> None:
     while True:
-        CLOCK.sleep(LOOK_EVERY_SECONDS)
+        time.sleep(LOOK_EVERY_SECONDS)
         if "moto.dynamodb.models" not in sys.modules:
             continue  # DynamoDB not used yet
         try:
-            _expire(CLOCK.time())
+            _expire(time.time())
         except Exception:
             LOG.exception("dynamodb ttl: expiring items failed")
 

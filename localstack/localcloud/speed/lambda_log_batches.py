@@ -25,9 +25,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import queue
-import time
 from collections.abc import Iterator
 
+from localcloud.clock.clock import CLOCK
 from localcloud.support.patching import patch_plugin
 
 LOG = logging.getLogger(__name__)
@@ -121,7 +121,9 @@ def _batched_log_loop(logs_module):
             stop = shutdown in items
             if stop:
                 items = items[: items.index(shutdown)]
-            streams = by_stream(items, lambda: int(time.time() * 1000))
+            # Stamped on the instance's clock, as Lambda's own log agent stamps on AWS's: the
+            # console reads an invocation's lines in its state's (clock) time window.
+            streams = by_stream(items, lambda: int(CLOCK.time() * 1000))
             for (group, stream), events in streams.items():
                 for batch in batches(events):
                     try:
