@@ -111,7 +111,8 @@ def _chunks(items, size: int) -> Iterator[list[dict]]:
         yield rows
 
 
-# The reports' CSV columns, which an import reads (containers/importer/importer/rows.py).
+# The prospect-activity CSV's columns (common.prospect_activity.COLUMNS, which the dev tools
+# cannot import: a unit test holds the copies together).
 IMPORT_COLUMNS = (
     "occurredAt",
     "prospectId",

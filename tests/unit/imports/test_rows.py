@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from devkit.prospect_activity import IMPORT_COLUMNS
 from importer.rows import COLUMNS, Refusal, activity_item
 from reports.logic.rows import COLUMNS as REPORT_COLUMNS
 
@@ -21,6 +22,10 @@ GOOD = [
 
 def test_the_columns_are_the_reports_csv():
     assert COLUMNS == REPORT_COLUMNS
+
+
+def test_the_dev_tools_write_import_files_with_the_same_columns():
+    assert IMPORT_COLUMNS == REPORT_COLUMNS
 
 
 def test_a_good_line_becomes_an_item_keyed_by_time_and_content():

@@ -7,16 +7,8 @@ import csv
 import io
 import zlib
 
-# The reports' CSV columns (reports.logic.rows.COLUMNS; the importer reads the same).
-HEADER = (
-    "occurredAt",
-    "prospectId",
-    "prospectName",
-    "prospectEmail",
-    "channel",
-    "eventType",
-    "country",
-)
+from common.prospect_activity import COLUMNS as HEADER
+
 # Enough of the file to hold its header and first lines.
 SAMPLE_BYTES = 64 * 1024
 

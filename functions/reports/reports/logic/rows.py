@@ -5,17 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, TextIO
 
+from common.prospect_activity import COLUMNS
 from common.spreadsheet import csv_writer
 
-COLUMNS = (
-    "occurredAt",
-    "prospectId",
-    "prospectName",
-    "prospectEmail",
-    "channel",
-    "eventType",
-    "country",
-)
 HEADER = ",".join(COLUMNS) + "\n"
 
 
