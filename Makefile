@@ -20,7 +20,7 @@ LOCAL_AWS := AWS_ENDPOINT_URL=http://127.0.0.1:$(LOCAL_CLOUD_PORT) AWS_ACCESS_KE
 # (sample data, business rules run in-process); pytest's pythonpath names the same folders.
 LAMBDA_CODE := PYTHONPATH=$(shell echo $(abspath $(wildcard functions/*)) | tr ' ' :)
 
-.PHONY: help setup up down build deploy-local demo unit test bench lint deploy invoke watch token inspect clock clean
+.PHONY: help setup up down build deploy-local demo unit test bench lint deploy invoke watch token inspect iam-report clock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -122,7 +122,6 @@ token: setup ## A staff token for the local stack: make token ROLE=reviewer USER
 inspect: up ## Save execution pages as HTML files (latest of every state machine, or ARN=<execution ARN>)
 	@$(DEVKIT) inspect $(ARN)
 
-.PHONY: iam-report
 iam-report: up ## Per role of the local cloud: granted but never used, denied (IAM journal since start)
 	@$(DEVKIT) iam-report
 

@@ -50,21 +50,27 @@ def instant(text: str) -> datetime.datetime:
 
 
 @pytest.fixture
-def state_machine(local_cloud):
-    """create(definition) -> ARN of a new state machine; deleted after the test."""
-    sfn, created = client("stepfunctions"), []
+def state_machine(state_machine):
+    """conftest's, its machines run as the role these tests' tasks need."""
     role = service_role(client("iam"), "clock-machine", "states.amazonaws.com", MACHINE_POLICY)
+    return lambda definition: state_machine(definition, role=role)
 
-    def create(definition: dict) -> str:
-        arn = sfn.create_state_machine(
-            name=f"clock-{uuid.uuid4().hex[:10]}", definition=json.dumps(definition), roleArn=role
-        )["stateMachineArn"]
-        created.append(arn)
-        return arn
 
-    yield create
-    for arn in created:
-        sfn.delete_state_machine(stateMachineArn=arn)
+def asking_someone(queue_url: str, **timeouts: int) -> dict:
+    """A machine whose one task sends its token to the queue and waits, with these timeouts
+    (TimeoutSeconds, HeartbeatSeconds)."""
+    return {
+        "StartAt": "AskSomeone",
+        "States": {
+            "AskSomeone": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                "Parameters": {"QueueUrl": queue_url, "MessageBody": {"token.$": "$$.Task.Token"}},
+                **timeouts,
+                "End": True,
+            }
+        },
+    }
 
 
 @pytest.fixture
@@ -155,23 +161,7 @@ def test_every_kind_of_wait_ends_when_the_clock_passes_a_day(state_machine, move
 def test_a_task_token_times_out_when_the_clock_passes_its_timeout(state_machine, queue, move_clock):
     # GIVEN an execution waiting for a task token, TimeoutSeconds 7200
     queue_url, _ = queue
-    machine = state_machine(
-        {
-            "StartAt": "AskSomeone",
-            "States": {
-                "AskSomeone": {
-                    "Type": "Task",
-                    "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
-                    "Parameters": {
-                        "QueueUrl": queue_url,
-                        "MessageBody": {"token.$": "$$.Task.Token"},
-                    },
-                    "TimeoutSeconds": 7200,
-                    "End": True,
-                }
-            },
-        }
-    )
+    machine = state_machine(asking_someone(queue_url, TimeoutSeconds=7200))
     execution = start(machine)
     assert still_running_a_moment_later(execution)
     # WHEN the clock moves two hours and a minute ahead
@@ -183,23 +173,7 @@ def test_a_task_token_times_out_when_the_clock_passes_its_timeout(state_machine,
 
 def test_a_missed_heartbeat_fails_when_the_clock_passes_it(state_machine, queue, move_clock):
     queue_url, _ = queue
-    machine = state_machine(
-        {
-            "StartAt": "AskSomeone",
-            "States": {
-                "AskSomeone": {
-                    "Type": "Task",
-                    "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
-                    "Parameters": {
-                        "QueueUrl": queue_url,
-                        "MessageBody": {"token.$": "$$.Task.Token"},
-                    },
-                    "HeartbeatSeconds": 600,
-                    "End": True,
-                }
-            },
-        }
-    )
+    machine = state_machine(asking_someone(queue_url, HeartbeatSeconds=600))
     execution = start(machine)
     assert still_running_a_moment_later(execution)
     move_clock("PT11M")
