@@ -10,20 +10,15 @@ import pytest
 
 from devkit.local_cloud import client, wait_until
 from devkit.stack import LOCAL_STACK_NAME
-from support.queues import queue_for
+from support.queues import subscribed_queue
 
 
 @pytest.fixture
 def on_call_queue(stack_outputs):
     """A queue subscribed to the operations topic, as the on-call address would be."""
-    sqs, sns = client("sqs"), client("sns")
-    topic = stack_outputs["OperationsTopicArn"]
     # SNS delivers to the queue under the queue's policy, for this topic only.
-    url, arn = queue_for(sqs, f"on-call-{uuid.uuid4().hex[:8]}", [topic])
-    subscription = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)["SubscriptionArn"]
-    yield url
-    sns.unsubscribe(SubscriptionArn=subscription)
-    sqs.delete_queue(QueueUrl=url)
+    with subscribed_queue(stack_outputs["OperationsTopicArn"], "on-call") as url:
+        yield url
 
 
 def the_health_functions_alarm() -> str:

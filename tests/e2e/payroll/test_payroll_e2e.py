@@ -22,7 +22,7 @@ from pypdf import PdfReader
 from devkit import stack as stack_tool
 from devkit.local_cloud import client, wait_for_execution, wait_until
 from support.payroll import HEADER, timesheet, upload_and_wait
-from support.queues import queue_for
+from support.queues import subscribed_queue
 
 pytestmark = pytest.mark.localcloud
 
@@ -109,13 +109,9 @@ def listed(bucket: str, prefix: str) -> list[str]:
 @pytest.fixture(scope="module")
 def notifications(stack_outputs) -> str:
     """An SQS queue subscribed to the payroll topic; returns its URL."""
-    sqs, sns = client("sqs"), client("sns")
     topic = stack_outputs["PayrollNotificationsTopicArn"]
-    url, arn = queue_for(sqs, f"payroll-notifications-{uuid.uuid4().hex[:8]}", [topic])
-    subscription = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)["SubscriptionArn"]
-    yield url
-    sns.unsubscribe(SubscriptionArn=subscription)
-    sqs.delete_queue(QueueUrl=url)
+    with subscribed_queue(topic, "payroll-notifications") as url:
+        yield url
 
 
 def notification_about(queue_url: str, text: str, timeout: float = 60) -> dict:

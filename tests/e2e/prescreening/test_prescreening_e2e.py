@@ -15,7 +15,7 @@ import requests
 from devkit.local_cloud import Execution, client, wait_for_execution, wait_until
 from prescreening.sandbox import sample_application, sample_submission
 from support.executions import started_since
-from support.queues import queue_for
+from support.queues import subscribed_queue
 
 pytestmark = pytest.mark.localcloud
 HTTP_TIMEOUT = 30
@@ -136,16 +136,14 @@ def put_records(outputs: dict, partition_key: str, payloads: list[bytes]) -> Non
 @pytest.fixture
 def decisions(outputs):
     """An SQS queue subscribed to the decisions topic; yields a reader of its messages."""
-    sqs, sns = client("sqs"), client("sns")
-    queue_url, queue_arn = queue_for(
-        sqs, f"prescreening-decisions-{uuid.uuid4().hex[:8]}", [outputs["DecisionsTopicArn"]]
-    )
-    subscription = sns.subscribe(
-        TopicArn=outputs["DecisionsTopicArn"],
-        Protocol="sqs",
-        Endpoint=queue_arn,
-        Attributes={"RawMessageDelivery": "true"},
-    )["SubscriptionArn"]
+    sqs = client("sqs")
+    topic = outputs["DecisionsTopicArn"]
+    with subscribed_queue(topic, "prescreening-decisions", RawMessageDelivery="true") as queue_url:
+        yield published_to(sqs, queue_url)
+
+
+def published_to(sqs, queue_url: str):
+    """A reader of the decisions the queue received: published(application_id) -> message."""
 
     def published(application_id: str) -> dict:
         def find():
@@ -159,9 +157,7 @@ def decisions(outputs):
 
         return wait_until(find, 30, what=f"the published decision for {application_id}")
 
-    yield published
-    sns.unsubscribe(SubscriptionArn=subscription)
-    sqs.delete_queue(QueueUrl=queue_url)
+    return published
 
 
 def test_an_application_posted_over_http_is_decided_logged_and_published(outputs, api, decisions):
