@@ -89,7 +89,12 @@ def refusal_error(service: str, refusal: Decision) -> CommonServiceException:
     code, status = _REFUSALS.get(service, _DEFAULT_REFUSAL)
     if refusal.request.action.startswith("kms:") and service != "kms":
         code, status = _KEY_REFUSALS.get(service, (code, status))
-    return _error_class(code)(code, refusal.message, status_code=status, sender_fault=True)
+    return aws_error(code, refusal.message, status)
+
+
+def aws_error(code: str, message: str, status: int) -> CommonServiceException:
+    """A caller's error as the service answers it: its code, message and HTTP status."""
+    return _error_class(code)(code, message, status_code=status, sender_fault=True)
 
 
 @cache

@@ -61,9 +61,7 @@ _facts = StoreFacts()
 
 
 def _error(refusal: Refusal) -> CommonServiceException:
-    return CommonServiceException(
-        refusal.code, refusal.message, status_code=refusal.status, sender_fault=True
-    )
+    return gateway.aws_error(refusal.code, refusal.message, refusal.status)
 
 
 def session_for_check(role: str) -> str:
