@@ -28,7 +28,7 @@ import pytest
 
 from devkit import stack as stack_tool
 from devkit.local_cloud import advance_clock, start_local_cloud
-from support.clock_lock import held_shared, moved_alone
+from support.clock_lock import held_for_a_test, moved_alone
 
 
 @contextmanager
@@ -91,7 +91,7 @@ def clock_lock(request, tmp_path_factory) -> Iterator[IO | None]:
         yield None
         return
     shared = tmp_path_factory.getbasetemp().parent  # one folder per run, shared by its workers
-    with held_shared(shared / "clock.lock") as lock:
+    with held_for_a_test(shared, "move_clock" in request.fixturenames) as lock:
         yield lock
 
 

@@ -1,5 +1,11 @@
 """The run's clock lock: the local cloud's clock is the instance's, shared by every test worker,
-so it moves only while no other test using the local cloud runs (tests/conftest.py)."""
+so it moves only while no other test using the local cloud runs (tests/conftest.py).
+
+flock's change from shared to exclusive and back is not atomic (the hold is dropped, then the
+new one waited for), so two tests that both move the clock could move it between the other's
+reading and its move, or just after its move. Such tests therefore also hold the movers' lock,
+one at a time, for their whole run, taken before their shared hold (so a mover never waits for
+it while holding the clock lock, which the mover holding it may be waiting to take alone)."""
 
 from __future__ import annotations
 
@@ -8,6 +14,17 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
+
+
+@contextmanager
+def held_for_a_test(folder: Path, moves_the_clock: bool) -> Iterator[IO]:
+    """The holds of one test using the local cloud: the clock lock shared, and first, for a
+    test that moves the clock, the movers' lock."""
+    with open(folder / "clock-movers.lock", "w") as movers:
+        if moves_the_clock:
+            fcntl.flock(movers, fcntl.LOCK_EX)  # released when the file closes
+        with held_shared(folder / "clock.lock") as lock:
+            yield lock
 
 
 @contextmanager

@@ -3,9 +3,10 @@ holds the lock, and no test starts while it moves."""
 
 from __future__ import annotations
 
+import os
 import threading
 
-from support.clock_lock import held_shared, moved_alone
+from support.clock_lock import held_for_a_test, held_shared, moved_alone
 
 
 def test_the_clock_moves_once_the_other_tests_end_and_none_starts_meanwhile(tmp_path):
@@ -69,3 +70,55 @@ def test_a_test_starting_while_the_clock_moves_waits_for_the_move(tmp_path):
     for thread in (moving_thread, starting):
         thread.join(10)
     assert happened == ["clock moved", "next test starts"]
+
+
+def test_a_test_that_moves_the_clock_starts_only_once_another_such_test_has_ended(tmp_path):
+    # (so none moves the clock between another's reading and its move, or just after it)
+    happened: list[str] = []
+    first_moved, first_may_end = threading.Event(), threading.Event()
+
+    def first_mover() -> None:
+        with held_for_a_test(tmp_path, moves_the_clock=True) as lock:
+            happened.append("first starts")
+            moved_alone(lock, lambda: happened.append("first moves"))
+            first_moved.set()
+            first_may_end.wait(10)
+            happened.append("first ends")
+
+    def second_mover() -> None:
+        with held_for_a_test(tmp_path, moves_the_clock=True):
+            happened.append("second starts")
+
+    # GIVEN a test that moves the clock, running
+    first = threading.Thread(target=first_mover)
+    first.start()
+    assert first_moved.wait(10)
+    # WHEN another such test starts
+    second = threading.Thread(target=second_mover)
+    second.start()
+    # THEN it waits, and runs once the first has ended
+    wait_until_blocked(tmp_path / "clock-movers.lock")
+    assert "second starts" not in happened
+    first_may_end.set()
+    first.join(10)
+    second.join(10)
+    assert happened == ["first starts", "first moves", "first ends", "second starts"]
+
+
+def wait_until_blocked(*paths, timeout: float = 10) -> None:
+    """Until a lock request on one of the files waits (the kernel lists it in /proc/locks
+    with "->" before it)."""
+    inodes = {f":{os.stat(path).st_ino} " for path in paths if path.exists()}
+    deadline = threading.Event()
+    timer = threading.Timer(timeout, deadline.set)
+    timer.start()
+    try:
+        while not deadline.is_set():
+            with open("/proc/locks") as locks:
+                waiting = [line for line in locks if "->" in line]
+            if any(inode in line for line in waiting for inode in inodes):
+                return
+            deadline.wait(0.01)
+        raise AssertionError("no lock request waited")
+    finally:
+        timer.cancel()
