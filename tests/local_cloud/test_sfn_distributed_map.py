@@ -10,7 +10,7 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from devkit.local_cloud import client, service_role, wait_for_execution
+from devkit.local_cloud import client, wait_for_execution
 
 
 def distributed_map(item_processor_config: dict, **map_fields) -> dict:
@@ -170,37 +170,6 @@ def test_update_map_run_changes_the_tolerances(state_machine):
     # THEN DescribeMapRun shows them
     described = sfn.describe_map_run(mapRunArn=map_run["mapRunArn"])
     assert (described["toleratedFailureCount"], described["toleratedFailurePercentage"]) == (3, 15)
-
-
-@pytest.fixture
-def bucket(local_cloud):
-    s3, name = client("s3"), f"distributed-map-{uuid.uuid4().hex[:8]}"
-    s3.create_bucket(Bucket=name)
-    yield name
-    for listed in s3.list_objects_v2(Bucket=name).get("Contents", []):
-        s3.delete_object(Bucket=name, Key=listed["Key"])
-    s3.delete_bucket(Bucket=name)
-
-
-@pytest.fixture
-def bucket_role(local_cloud):
-    """role(*S3 actions) -> a state machine role allowed those actions on the tests' buckets
-    (s3:ListBucket on the bucket, the others on its objects), nothing more."""
-
-    def role(*actions: str) -> str:
-        on_objects = [action for action in actions if action != "s3:ListBucket"]
-        statements = []
-        if on_objects:
-            objects = "arn:aws:s3:::distributed-map-*/*"
-            statements.append({"Effect": "Allow", "Action": on_objects, "Resource": objects})
-        if "s3:ListBucket" in actions:
-            buckets = "arn:aws:s3:::distributed-map-*"
-            statements.append({"Effect": "Allow", "Action": "s3:ListBucket", "Resource": buckets})
-        name = "distributed-map-" + "-".join(action[3:].lower() for action in actions)
-        policy = {"Version": "2012-10-17", "Statement": statements}
-        return service_role(client("iam"), name, "states.amazonaws.com", policy)
-
-    return role
 
 
 def test_an_item_reader_reads_json_lines(state_machine, bucket, bucket_role):
