@@ -1,0 +1,114 @@
+"""Reserved `States.` error names as AWS handles them (localcloud/aws_behaviours/
+sfn_reserved_errors.py): States.ALL alone and last, or the definition is refused; States.ALL
+catching neither States.Runtime nor States.DataLimitExceeded."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from botocore.exceptions import ClientError
+
+from devkit.local_cloud import client, wait_for_execution
+
+
+def parallel_with(handlers: dict, **fields) -> dict:
+    """A Parallel state of one Pass branch with the given Retry / Catch, caught to `Caught`."""
+    return {
+        "StartAt": "Work",
+        "States": {
+            "Work": {
+                "Type": "Parallel",
+                "Branches": [
+                    {"StartAt": "Echo", "States": {"Echo": {"Type": "Pass", "End": True}}}
+                ],
+                **handlers,
+                **fields,
+                "End": True,
+            },
+            "Caught": {"Type": "Pass", "Result": "caught", "End": True},
+        },
+    }
+
+
+def caught(*errors: str) -> dict:
+    return {"ErrorEquals": list(errors), "Next": "Caught"}
+
+
+def retried(*errors: str) -> dict:
+    return {"ErrorEquals": list(errors), "MaxAttempts": 1}
+
+
+@pytest.mark.parametrize(
+    ("handlers", "reason"),
+    [
+        ({"Catch": [caught("States.ALL", "Oops")]}, "must appear alone in ErrorEquals"),
+        ({"Catch": [caught("States.ALL"), caught("Oops")]}, "must be in the last catcher"),
+        ({"Retry": [retried("States.ALL"), retried("Oops")]}, "must be in the last retrier"),
+    ],
+    ids=["not-alone", "catcher-not-last", "retrier-not-last"],
+)
+def test_a_misplaced_states_all_is_refused_at_create(pass_only_machine_role, handlers, reason):
+    # GIVEN a definition naming States.ALL beside another error, or before another handler
+    definition = parallel_with(handlers)
+    # WHEN it is created THEN AWS's InvalidDefinition names the rule and where it was broken
+    with pytest.raises(ClientError) as refused:
+        client("stepfunctions").create_state_machine(
+            name=f"t-{uuid.uuid4().hex[:10]}",
+            definition=json.dumps(definition),
+            roleArn=pass_only_machine_role,
+        )
+    error = refused.value.response["Error"]
+    assert error["Code"] == "InvalidDefinition"
+    assert error["Message"].startswith("Invalid State Machine Definition: 'SCHEMA_VALIDATION")
+    assert reason in error["Message"] and "/States/Work/" in error["Message"]
+
+
+def run(state_machine, role: str, definition: dict):
+    arn = state_machine(definition, role)
+    return wait_for_execution(
+        client("stepfunctions").start_execution(stateMachineArn=arn, input="{}")["executionArn"]
+    )
+
+
+def test_states_all_does_not_catch_a_runtime_error(state_machine, pass_only_machine_role):
+    # GIVEN a state whose OutputPath names nothing (a States.Runtime error), caught by States.ALL
+    definition = parallel_with({"Catch": [caught("States.ALL")]}, OutputPath="$.missing")
+    # WHEN it runs
+    execution = run(state_machine, pass_only_machine_role, definition)
+    # THEN the execution fails, as on AWS: nothing catches States.Runtime
+    assert execution.status == "FAILED", execution.output
+    assert execution.error == "States.Runtime"
+
+
+# A function answering more than Step Functions' 256 KiB limit on a state's result.
+TOO_BIG = {"app.py": "def handler(event, context):\n    return 'x' * (260 * 1024)\n"}
+
+
+def calling(function: str, *handlers: dict) -> dict:
+    """A Lambda task calling `function`, its catchers `handlers`, caught to `Caught`."""
+    definition = parallel_with({})
+    definition["States"]["Work"] = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": function, "Payload": {}},
+        "Catch": list(handlers),
+        "End": True,
+    }
+    return definition
+
+
+def test_states_all_does_not_catch_a_data_limit_but_its_name_does(
+    state_machine, machine_role, lambda_function
+):
+    # GIVEN a task whose result passes Step Functions' limit, caught by States.ALL
+    function = lambda_function(TOO_BIG)
+    # WHEN it runs THEN the execution fails with States.DataLimitExceeded, as on AWS
+    execution = run(state_machine, machine_role, calling(function, caught("States.ALL")))
+    assert execution.status == "FAILED", execution.output
+    assert execution.error == "States.DataLimitExceeded"
+    # AND a catcher naming States.DataLimitExceeded catches it
+    by_name = calling(function, caught("States.DataLimitExceeded"), caught("States.ALL"))
+    execution = run(state_machine, machine_role, by_name)
+    assert (execution.status, execution.output) == ("SUCCEEDED", "caught")
