@@ -7,12 +7,20 @@ sizes. localstack-core wrote the manifest alone, its lists of files empty, so a 
 its results back (the reason for a ResultWriter) found nothing. The child executions' records
 are kept on the Map Run as its children finish, and written when the Map Run ends.
 
+A `WriterConfig` shapes the results as AWS documents it: `Transformation` NONE (each child's
+record, the default when exporting), COMPACT (each child's output, the default otherwise) or
+FLATTEN (outputs that are arrays spread into the list); a failed child's record is kept whole.
+`OutputType` JSONL writes a results file a result a line, JSON (the default) as one array. With
+no `Resource` the transformed results are the Map's output, exported nowhere; LocalStack's
+grammar refused the field, and a ResultWriter without a Resource.
+
 The same records answer ListExecutions for a Map Run (`mapRunArn`), as AWS lists a Map Run's
 child executions; LocalStack required a state machine ARN and refused the call.
 """
 
 from __future__ import annotations
 
+import contextvars
 import json
 import uuid
 from datetime import UTC, datetime
@@ -20,10 +28,61 @@ from typing import Any
 
 from localstack.runtime import hooks
 
+from localcloud.aws_behaviours.sfn_item_readers import all_states
 from localcloud.support.patching import after_import
 
 _MAP = "localstack.services.stepfunctions.asl.component.state.state_execution.state_map"
 OUTCOMES = ("FAILED", "PENDING", "SUCCEEDED")
+EXPORTED_AS_IS = {"Transformation": "NONE", "OutputType": "JSON"}
+
+# While a definition is parsed: each Map's WriterConfig lifted out, by state name.
+_lifted: contextvars.ContextVar[dict[str, dict] | None] = contextvars.ContextVar(
+    "lifted_writer_configs", default=None
+)
+
+
+def lift_writer_configs(definition: str) -> tuple[str, dict[str, dict]]:
+    """The definition the grammar accepts, and each Map's WriterConfig (`Export`: whether its
+    ResultWriter names a Resource to export to)."""
+    try:
+        document = json.loads(definition)
+    except ValueError:
+        return definition, {}  # the parser reports it
+    lifted: dict[str, dict] = {}
+    for name, state in all_states(document):
+        writer = state.get("ResultWriter")
+        if not isinstance(writer, dict) or not isinstance(writer.get("WriterConfig"), dict):
+            continue
+        processor = state.get("ItemProcessor") or {}
+        if (processor.get("ProcessorConfig") or {}).get("Mode") != "DISTRIBUTED":
+            continue  # the grammar refuses a ResultWriter there, as AWS does
+        lifted[name] = {**writer.pop("WriterConfig"), "Export": "Resource" in writer}
+        if not lifted[name]["Export"]:
+            del state["ResultWriter"]  # nothing left for the grammar: results stay the output
+    return (json.dumps(document) if lifted else definition), lifted
+
+
+def transformed(children: list[dict], transformation: str) -> list:
+    """The children's results as a WriterConfig's Transformation gives them."""
+    if transformation == "NONE":
+        return children
+    results: list = []
+    for child in children:
+        if child["Status"] != "SUCCEEDED":
+            results.append(child)  # AWS keeps a failed child's record whole
+            continue
+        output = json.loads(child["Output"])
+        if transformation == "FLATTEN" and isinstance(output, list):
+            results.extend(output)
+        else:
+            results.append(output)
+    return results
+
+
+def _results_file(results: list, output_type: str) -> bytes:
+    if output_type == "JSONL":
+        return "".join(json.dumps(result) + "\n" for result in results).encode()
+    return json.dumps(results).encode()
 
 
 def child_record(record, job_input: Any, output: Any, error: dict | None, started, stopped) -> dict:
@@ -71,7 +130,7 @@ def _aws_time(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def write_results(s3, bucket: str, prefix: str, record) -> str:
+def write_results(s3, bucket: str, prefix: str, record, config: dict = EXPORTED_AS_IS) -> str:
     """Each outcome's file and the manifest under <prefix><map run id>/; the manifest's key."""
     folder = f"{prefix}{record.map_run_arn.split(':')[-1]}/"
     children = getattr(record, "child_results", [])
@@ -79,7 +138,8 @@ def write_results(s3, bucket: str, prefix: str, record) -> str:
     for outcome in OUTCOMES:
         of_outcome = [child for child in children if child["Status"] == outcome]
         if of_outcome:
-            body = json.dumps(of_outcome).encode()
+            results = transformed(of_outcome, config.get("Transformation", "NONE"))
+            body = _results_file(results, config.get("OutputType", "JSON"))
             key = f"{folder}{outcome}_0.json"
             s3.put_object(Bucket=bucket, Key=key, Body=body)
             files[outcome].append({"Key": key, "Size": len(body)})
@@ -91,6 +151,34 @@ def write_results(s3, bucket: str, prefix: str, record) -> str:
 
 @hooks.on_infra_start()
 def write_map_results_as_aws():
+    @after_import(
+        "localstack.services.stepfunctions.asl.parse.asl_parser",
+        requires=("AmazonStateLanguageParser.parse",),
+    )
+    def parse_lifted_writer_configs(asl_parser):
+        parse = asl_parser.AmazonStateLanguageParser.parse
+
+        def parse_as_aws(definition: str):
+            accepted, lifted = lift_writer_configs(definition)
+            token = _lifted.set(lifted)
+            try:
+                return parse(accepted)
+            finally:
+                _lifted.reset(token)
+
+        asl_parser.AmazonStateLanguageParser.parse = staticmethod(parse_as_aws)
+
+    @after_import(f"{_MAP}.state_map", requires=("StateMap.from_state_props",))
+    def put_writer_configs_on_maps(state_map):
+        from_state_props = state_map.StateMap.from_state_props
+
+        def from_state_props_as_aws(self, state_props) -> None:
+            from_state_props(self, state_props)
+            if (config := (_lifted.get() or {}).get(self.name)) is not None:
+                self.iteration_component.writer_config = config
+
+        state_map.StateMap.from_state_props = from_state_props_as_aws
+
     @after_import(
         f"{_MAP}.iteration.itemprocessor.distributed_item_processor_worker",
         requires=("DistributedItemProcessorWorker._eval_job",),
@@ -110,6 +198,7 @@ def write_map_results_as_aws():
             child = child_record(record, job.job_input, job.job_output, error, started, stopped)
             # list.append is atomic: the workers of one Map Run add to it side by side.
             record.child_results.append(child)
+            record.child_by_job[job.job_index] = child
             record.child_list_items.append(_list_item(record, child, started, stopped))
 
         worker_module.DistributedItemProcessorWorker._eval_job = eval_job_keeping_its_result
@@ -122,9 +211,13 @@ def write_map_results_as_aws():
         map_run = component_module.DistributedIterationComponent._map_run
 
         def map_run_keeping_results(self, env, eval_input) -> None:
-            eval_input.map_run_record.child_results = []
-            eval_input.map_run_record.child_list_items = []
+            record = eval_input.map_run_record
+            record.child_results, record.child_list_items, record.child_by_job = [], [], {}
             map_run(self, env, eval_input)
+            config = record.writer_config = getattr(self, "writer_config", None)
+            if config is not None and not config["Export"]:
+                in_order = [record.child_by_job[index] for index in sorted(record.child_by_job)]
+                env.stack[-1] = transformed(in_order, config.get("Transformation", "COMPACT"))
 
         component_module.DistributedIterationComponent._map_run = map_run_keeping_results
 
@@ -145,7 +238,8 @@ def write_map_results_as_aws():
             s3 = writer._get_s3_client(
                 resource_runtime_part=resource_runtime_part, state_credentials=state_credentials
             )
-            key = write_results(s3, parameters["Bucket"], prefix, record)
+            config = getattr(record, "writer_config", None) or EXPORTED_AS_IS
+            key = write_results(s3, parameters["Bucket"], prefix, record, config)
             env.stack.append(
                 {
                     "MapRunArn": record.map_run_arn,
