@@ -72,16 +72,6 @@ def run(state_machine, role: str, definition: dict):
     )
 
 
-def test_states_all_does_not_catch_a_runtime_error(state_machine, pass_only_machine_role):
-    # GIVEN a state whose OutputPath names nothing (a States.Runtime error), caught by States.ALL
-    definition = parallel_with({"Catch": [caught("States.ALL")]}, OutputPath="$.missing")
-    # WHEN it runs
-    execution = run(state_machine, pass_only_machine_role, definition)
-    # THEN the execution fails, as on AWS: nothing catches States.Runtime
-    assert execution.status == "FAILED", execution.output
-    assert execution.error == "States.Runtime"
-
-
 # A function answering more than Step Functions' 256 KiB limit on a state's result.
 TOO_BIG = {"app.py": "def handler(event, context):\n    return 'x' * (260 * 1024)\n"}
 
@@ -112,3 +102,15 @@ def test_states_all_does_not_catch_a_data_limit_but_its_name_does(
     by_name = calling(function, caught("States.DataLimitExceeded"), caught("States.ALL"))
     execution = run(state_machine, machine_role, by_name)
     assert (execution.status, execution.output) == ("SUCCEEDED", "caught")
+
+
+def test_states_all_does_not_catch_a_runtime_error(state_machine, machine_role):
+    # GIVEN a task whose Parameters name a path its input lacks (a States.Runtime error),
+    # caught by States.ALL
+    definition = calling("t-never-called", caught("States.ALL"))
+    definition["States"]["Work"]["Parameters"]["Payload"] = {"x.$": "$.missing"}
+    # WHEN it runs
+    execution = run(state_machine, machine_role, definition)
+    # THEN the execution fails, as on AWS: nothing catches States.Runtime
+    assert execution.status == "FAILED", execution.output
+    assert execution.error == "States.Runtime"
