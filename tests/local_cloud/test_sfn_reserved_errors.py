@@ -1,6 +1,7 @@
 """Reserved `States.` error names as AWS handles them (localcloud/aws_behaviours/
 sfn_reserved_errors.py): States.ALL alone and last, or the definition is refused; States.ALL
-catching neither States.Runtime nor States.DataLimitExceeded."""
+catching neither States.Runtime nor States.DataLimitExceeded; an ItemReader or ResultWriter S3
+refuses failing with States.ItemReaderFailed or States.ResultWriterFailed."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import uuid
 
 import pytest
 from botocore.exceptions import ClientError
+from local_cloud.test_sfn_distributed_map import distributed_map
 
 from devkit.local_cloud import client, wait_for_execution
 
@@ -114,3 +116,46 @@ def test_states_all_does_not_catch_a_runtime_error(state_machine, machine_role):
     # THEN the execution fails, as on AWS: nothing catches States.Runtime
     assert execution.status == "FAILED", execution.output
     assert execution.error == "States.Runtime"
+
+
+@pytest.mark.parametrize(
+    ("key", "cause"),
+    [("missing.json", "Error Code: NoSuchKey"), ("not-json.json", "could not be read")],
+)
+def test_an_unreadable_item_source_fails_with_item_reader_failed(
+    state_machine, bucket, bucket_role, key, cause
+):
+    # GIVEN an ItemReader naming an object that does not exist, or is not JSON
+    client("s3").put_object(Bucket=bucket, Key="not-json.json", Body=b"{not json")
+    reader = {
+        "Resource": "arn:aws:states:::s3:getObject",
+        "ReaderConfig": {"InputType": "JSON"},
+        "Parameters": {"Bucket": bucket, "Key": key},
+    }
+    definition = distributed_map({"Mode": "DISTRIBUTED"}, ItemReader=reader)
+    # WHEN the Map runs
+    execution = run(state_machine, bucket_role("s3:GetObject"), definition)
+    # THEN it fails with States.ItemReaderFailed and S3's reason, not a Python message
+    assert execution.status == "FAILED"
+    assert execution.error == "States.ItemReaderFailed", execution.cause
+    assert cause in execution.cause
+
+
+def test_results_s3_refuses_fail_with_result_writer_failed(state_machine, bucket_role):
+    # GIVEN a ResultWriter exporting to a bucket that does not exist
+    writer = {
+        "Resource": "arn:aws:states:::s3:putObject",
+        "Parameters": {"Bucket": f"distributed-map-{uuid.uuid4().hex[:8]}", "Prefix": "runs"},
+    }
+    definition = distributed_map({"Mode": "DISTRIBUTED"}, ResultWriter=writer)
+    # WHEN the Map runs
+    arn = state_machine(definition, bucket_role("s3:PutObject"))
+    execution = wait_for_execution(
+        client("stepfunctions").start_execution(stateMachineArn=arn, input='{"items": [1]}')[
+            "executionArn"
+        ]
+    )
+    # THEN it fails with States.ResultWriterFailed, naming S3's error
+    assert execution.status == "FAILED"
+    assert execution.error == "States.ResultWriterFailed", execution.cause
+    assert "Error Code: NoSuchBucket" in execution.cause

@@ -9,6 +9,10 @@ A manifest's data files are CSV (gzipped as S3 Inventory writes them, or not) in
 destination bucket; each row is an item of the manifest's `fileSchema` fields, all strings, as
 Step Functions hands them on (`{"Bucket": ..., "Key": ..., "Size": "42", ...}`), at most
 `MaxItems`. Another inventory format fails the Map with `States.ItemReaderFailed`, as on AWS.
+
+Any reader that cannot read its object (no such key or bucket, access denied, text that is not
+the JSON it should be) fails the Map with `States.ItemReaderFailed` and S3's reason, as AWS
+does; LocalStack failed the execution with `States.Runtime` and a Python message.
 """
 
 from __future__ import annotations
@@ -134,6 +138,28 @@ def read_items_as_aws():
 
         state_map.StateMap.from_state_props = from_state_props_as_aws
 
+    @after_import(
+        "localstack.services.stepfunctions.asl.component.state.state_execution.state_map"
+        ".item_reader.item_reader_decl",
+        requires=("ItemReader._eval_body",),
+    )
+    def fail_unreadable_items_as_aws(item_reader_decl):
+        from localstack.services.stepfunctions.asl.component.common.error_name.failure_event import (  # noqa: E501
+            FailureEventException,
+        )
+
+        eval_body = item_reader_decl.ItemReader._eval_body
+
+        def eval_body_as_aws(self, env) -> None:
+            try:
+                eval_body(self, env)
+            except FailureEventException:
+                raise
+            except Exception as error:  # S3's refusal, or text that is not what it should be
+                raise map_failure(env, "ItemReaderFailed", s3_failure_cause(error)) from error
+
+        item_reader_decl.ItemReader._eval_body = eval_body_as_aws
+
 
 def _delimited_csv_reader(delimiter: str):
     """LocalStack's CSV reader, given the text with its delimiter made a comma."""
@@ -168,7 +194,9 @@ def _manifest_reader(item_reader):
             reader_config = env.stack.pop()
             manifest = json.loads(env.stack.pop())
             if manifest.get("fileFormat") != "CSV":
-                raise _reader_failed(env, "Only CSV-format S3 inventory manifests are supported.")
+                raise map_failure(
+                    env, "ItemReaderFailed", "Only CSV-format S3 inventory manifests are supported."
+                )
             item_reader.resource.eval(env=env)
             s3 = ResourceEvalS3._get_s3_client(
                 resource_runtime_part=env.stack.pop(),
@@ -183,7 +211,21 @@ def _manifest_reader(item_reader):
     return ManifestReader()
 
 
-def _reader_failed(env, cause: str):
+def s3_failure_cause(error: Exception) -> str:
+    """Why S3 (or the object's text) failed a reader or writer, in AWS's words, not Python's."""
+    response = getattr(error, "response", None)
+    if not isinstance(response, dict):
+        return "The object's content could not be read as its input type."
+    details = response.get("Error", {})
+    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    code = details.get("Code")
+    return (
+        f"{details.get('Message', code)} (Service: S3, Status Code: {status}, Error Code: {code})"
+    )
+
+
+def map_failure(env, error: str, cause: str):
+    """The failure of a Map Run with the reserved error `States.<error>`."""
     from localstack.aws.api.stepfunctions import HistoryEventType, MapRunFailedEventDetails
     from localstack.services.stepfunctions.asl.component.common.error_name.failure_event import (
         FailureEvent,
@@ -197,12 +239,12 @@ def _reader_failed(env, cause: str):
     )
     from localstack.services.stepfunctions.asl.eval.event.event_detail import EventDetails
 
-    error = StatesErrorName(typ=StatesErrorNameType.StatesItemReaderFailed)
-    details = MapRunFailedEventDetails(error=error.error_name, cause=cause)
+    error_name = StatesErrorName(typ=StatesErrorNameType[f"States{error}"])
+    details = MapRunFailedEventDetails(error=error_name.error_name, cause=cause)
     return FailureEventException(
         failure_event=FailureEvent(
             env=env,
-            error_name=error,
+            error_name=error_name,
             event_type=HistoryEventType.MapRunFailed,
             event_details=EventDetails(mapRunFailedEventDetails=details),
         )

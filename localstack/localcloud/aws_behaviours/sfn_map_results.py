@@ -12,7 +12,8 @@ record, the default when exporting), COMPACT (each child's output, the default o
 FLATTEN (outputs that are arrays spread into the list); a failed child's record is kept whole.
 `OutputType` JSONL writes a results file a result a line, JSON (the default) as one array. With
 no `Resource` the transformed results are the Map's output, exported nowhere; LocalStack's
-grammar refused the field, and a ResultWriter without a Resource.
+grammar refused the field, and a ResultWriter without a Resource. Results S3 refuses to take
+fail the Map with `States.ResultWriterFailed`, as on AWS (LocalStack: `States.Runtime`).
 
 The same records answer ListExecutions for a Map Run (`mapRunArn`), as AWS lists a Map Run's
 child executions; LocalStack required a state machine ARN and refused the call.
@@ -28,7 +29,7 @@ from typing import Any
 
 from localstack.runtime import hooks
 
-from localcloud.aws_behaviours.sfn_item_readers import all_states
+from localcloud.aws_behaviours.sfn_item_readers import all_states, map_failure, s3_failure_cause
 from localcloud.support.patching import after_import
 
 _MAP = "localstack.services.stepfunctions.asl.component.state.state_execution.state_map"
@@ -239,7 +240,10 @@ def write_map_results_as_aws():
                 resource_runtime_part=resource_runtime_part, state_credentials=state_credentials
             )
             config = getattr(record, "writer_config", None) or EXPORTED_AS_IS
-            key = write_results(s3, parameters["Bucket"], prefix, record, config)
+            try:
+                key = write_results(s3, parameters["Bucket"], prefix, record, config)
+            except Exception as error:  # S3's refusal: AWS fails the Map, naming it
+                raise map_failure(env, "ResultWriterFailed", s3_failure_cause(error)) from error
             env.stack.append(
                 {
                     "MapRunArn": record.map_run_arn,
