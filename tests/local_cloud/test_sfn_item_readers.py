@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 
+import pytest
 from local_cloud.test_sfn_distributed_map import distributed_map
 
 from devkit.local_cloud import client, wait_for_execution
@@ -50,12 +51,15 @@ def run_reader(state_machine, bucket_role, reader: dict):
     )
 
 
-def test_an_item_reader_reads_an_s3_inventory_manifest(state_machine, bucket, bucket_role):
+@pytest.mark.parametrize("manifest_type", [{}, {"ManifestType": "S3_INVENTORY"}], ids=["", "typed"])
+def test_an_item_reader_reads_an_s3_inventory_manifest(
+    state_machine, bucket, bucket_role, manifest_type
+):
     # GIVEN an S3 Inventory report: a manifest and two gzipped CSV data files of 3 rows
     manifest = put_inventory(bucket)
     reader = {
         "Resource": "arn:aws:states:::s3:getObject",
-        "ReaderConfig": {"InputType": "MANIFEST", "MaxItems": 2},
+        "ReaderConfig": {"InputType": "MANIFEST", "MaxItems": 2, **manifest_type},
         "Parameters": {"Bucket": bucket, "Key": manifest},
     }
     # WHEN a Distributed Map reads at most 2 items from the manifest

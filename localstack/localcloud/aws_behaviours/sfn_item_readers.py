@@ -1,9 +1,10 @@
 """A Distributed Map's ItemReader reads S3 inventory manifests and delimited CSV, as on AWS.
 
 localstack-core knows the ItemReader input types JSON and CSV only: `"InputType": "MANIFEST"`
-(an S3 Inventory `manifest.json`) and a ReaderConfig's `CSVDelimiter` or `ManifestType` were
-refused at CreateStateMachine. Before the definition reaches the grammar they are lifted out
-(a manifest read as the JSON it is), and put back on the parsed Map as a reader of their own.
+(an S3 Inventory `manifest.json`) and a ReaderConfig's `CSVDelimiter` or `ManifestType:
+S3_INVENTORY` were refused at CreateStateMachine (Athena's manifests, `ATHENA_DATA`, still
+are). Before the definition reaches the grammar they are lifted out (a manifest read as the
+JSON it is), and put back on the parsed Map as a reader of their own.
 
 A manifest's data files are CSV (gzipped as S3 Inventory writes them, or not) in its
 destination bucket; each row is an item of the manifest's `fileSchema` fields, all strings, as
@@ -49,7 +50,10 @@ def lift_reader_configs(definition: str) -> tuple[str, dict[str, dict]]:
         config = reader.get("ReaderConfig") if isinstance(reader, dict) else None
         if not isinstance(config, dict):
             continue
-        fields = {key: config.pop(key) for key in ("CSVDelimiter", "ManifestType") if key in config}
+        fields = {key: config.pop(key) for key in ("CSVDelimiter",) if key in config}
+        if config.get("ManifestType") == "S3_INVENTORY":
+            # Athena's manifests (ATHENA_DATA) are not read here: the grammar refuses them.
+            fields["ManifestType"] = config.pop("ManifestType")
         if config.get("InputType") == "MANIFEST":
             config["InputType"] = "JSON"  # a manifest.json, read as such
             fields["InputType"] = "MANIFEST"
