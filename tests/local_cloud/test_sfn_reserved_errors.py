@@ -1,7 +1,8 @@
 """Reserved `States.` error names as AWS handles them (localcloud/aws_behaviours/
 sfn_reserved_errors.py): States.ALL alone and last, or the definition is refused; States.ALL
 catching neither States.Runtime nor States.DataLimitExceeded; an ItemReader or ResultWriter S3
-refuses failing with States.ItemReaderFailed or States.ResultWriterFailed."""
+refuses failing with States.ItemReaderFailed or States.ResultWriterFailed; a stopped heartbeat
+failing with States.HeartbeatTimeout, which States.TaskFailed catches."""
 
 from __future__ import annotations
 
@@ -159,3 +160,36 @@ def test_results_s3_refuses_fail_with_result_writer_failed(state_machine, bucket
     assert execution.status == "FAILED"
     assert execution.error == "States.ResultWriterFailed", execution.cause
     assert "Error Code: NoSuchBucket" in execution.cause
+
+
+# A function that leaves its task token unanswered: its task waits until a timeout.
+SILENT = {"app.py": "def handler(event, context):\n    return None\n"}
+HEARTBEAT = {"HeartbeatSeconds": 1, "TimeoutSeconds": 60}
+
+
+@pytest.mark.parametrize(
+    ("timeouts", "catching", "status"),
+    [
+        (HEARTBEAT, "States.HeartbeatTimeout", "SUCCEEDED"),
+        (HEARTBEAT, "States.TaskFailed", "SUCCEEDED"),
+        ({"TimeoutSeconds": 1}, "States.TaskFailed", "FAILED"),
+    ],
+    ids=["heartbeat-by-name", "heartbeat-by-task-failed", "timeout-not-by-task-failed"],
+)
+def test_a_stopped_heartbeat_is_a_heartbeat_timeout_that_task_failed_catches(
+    state_machine, machine_role, lambda_function, timeouts, catching, status
+):
+    # GIVEN a task waiting for a token nobody sends, with one catcher
+    definition = calling(lambda_function(SILENT), caught(catching))
+    task = definition["States"]["Work"]
+    task["Resource"] += ".waitForTaskToken"
+    task["Parameters"]["Payload"] = {"token.$": "$$.Task.Token"}
+    task.update(timeouts)
+    # WHEN it times out
+    execution = run(state_machine, machine_role, definition)
+    # THEN a stopped heartbeat is States.HeartbeatTimeout, which States.TaskFailed catches;
+    # the task's own timeout (States.Timeout) it does not, as on AWS
+    assert execution.status == status, execution.error
+    timed_out = [e for e in execution.history if e["type"] == "TaskTimedOut"]
+    expected = "States.HeartbeatTimeout" if timeouts == HEARTBEAT else "States.Timeout"
+    assert timed_out[0]["taskTimedOutEventDetails"]["error"] == expected
