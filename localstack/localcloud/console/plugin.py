@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from localstack.http import Request, Response
 from localstack.runtime import hooks
 
-from localcloud.console import access, cost, graph, history, page
+from localcloud.console import access, cost, ecs_tasks, graph, history, page
 from localcloud.support.patching import after_import
 
 LOG = logging.getLogger(__name__)
@@ -185,6 +185,7 @@ def execution_view(execution_arn: str) -> dict:
     }
     path = history.reconstruct(events, catch_targets)
     _attach_lambda_logs(path, execution_arn, account, region)
+    ecs_tasks.attach_tasks(path, lambda service: _client(service, account, region))
     reports = {}
     for visit in path.visits:
         for attempt in visit.attempts:
