@@ -1,5 +1,5 @@
 """ECS on the local cloud: Fargate tasks of fixture task definitions run as host processes with
-AWS's life cycle, exit codes, stops, logs, environment, secrets and task-role
+AWS's life cycle, exit codes, stops, memory limits, logs, environment, secrets and task-role
 credentials; Step Functions' runTask.sync waits for them (localcloud/ecs/); and the console
 shows each attempt's task and prices its Fargate time (localcloud/console/)."""
 
@@ -197,6 +197,29 @@ def test_a_container_ignoring_sigterm_is_killed_after_its_stop_timeout(
     task = wait_for_status(cluster, task_arn, "STOPPED")
     assert task["containers"][0]["exitCode"] == 137
     assert task["stoppedReason"] == "Task stopped by user"
+
+
+@pytest.mark.parametrize(
+    "allocated_mib, container",
+    [(1024, {}), (256, {"memory": 128})],
+    ids=["over the task's 512 MiB", "over the container's hard limit of 128 MiB"],
+)
+def test_a_container_over_its_memory_is_killed_as_fargate_kills_it(
+    cluster, task_definition, allocated_mib, container
+):
+    # GIVEN a task of 512 MiB whose container fills more memory than it may, then waits
+    script = f"held = b'x' * ({allocated_mib} * 1024 * 1024)\nimport time\ntime.sleep(300)\n"
+    task_arn = run(cluster, task_definition(script, **container))["taskArn"]
+
+    # WHEN it runs, THEN it is killed as the OOM killer kills it on Fargate
+    task = wait_for_status(cluster, task_arn, "STOPPED")
+    assert task["memory"] == "512"
+    assert task["stopCode"] == "EssentialContainerExited"
+    assert task["stoppedReason"] == "Essential container in task exited"
+    assert task["containers"][0]["exitCode"] == 137
+    assert task["containers"][0]["reason"] == (
+        "OutOfMemoryError: Container killed due to memory usage"
+    )
 
 
 def test_output_goes_to_the_awslogs_stream(cluster, task_definition, log_group):
