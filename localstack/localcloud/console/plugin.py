@@ -13,7 +13,8 @@ only; see access.py):
 Lambda request ids: Step Functions' history does not carry them (AWS's lambda:invoke output
 does, in SdkResponseMetadata, but LocalStack drops it), so the Lambda integration is wrapped to
 note each invocation's request id against its execution, state and Map index. The console
-reads the invocation's log lines from CloudWatch Logs by that id.
+reads the invocation's log lines from CloudWatch Logs by that id. An ECS task's attempt shows
+its task, read from ECS with its containers' log lines (ecs_tasks.py).
 """
 
 from __future__ import annotations
