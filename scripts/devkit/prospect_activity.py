@@ -124,15 +124,23 @@ IMPORT_COLUMNS = (
 )
 
 
-def as_import_file(items) -> bytes:
-    """The items as an import file: the reports' CSV, header first."""
+def write_import_file(items, out) -> None:
+    """Write the items to a text stream as an import file (the reports' CSV, header first), a
+    row at a time: a million rows never sit in memory together."""
     import csv
+
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(IMPORT_COLUMNS)
+    for item in items:
+        writer.writerow([item[column] for column in IMPORT_COLUMNS])
+
+
+def as_import_file(items) -> bytes:
+    """The items as an import file, in memory."""
     import io
 
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(IMPORT_COLUMNS)
-    writer.writerows([item[column] for column in IMPORT_COLUMNS] for item in items)
+    write_import_file(items, out)
     return out.getvalue().encode()
 
 
@@ -157,9 +165,10 @@ def import_execution(outputs: dict[str, str], key: str, timeout: float = 60) -> 
     return wait_until(started, timeout, interval=0.5, what=f"the import of {key} to start")
 
 
-def import_activity(outputs: dict[str, str], key: str, body: bytes, timeout: float = 600):
-    """Upload an import file to imports/<organisation>/..., wait for its execution; the
-    execution (status, output: rows, imported, refused)."""
+def import_activity(outputs: dict[str, str], key: str, body, timeout: float = 600):
+    """Upload an import file (bytes, or a binary file open at its start) to
+    imports/<organisation>/..., wait for its execution; the execution (status, output: rows,
+    imported, refused)."""
     from devkit.local_cloud import client, wait_for_execution
 
     client("s3").put_object(Bucket=outputs["ImportsBucketName"], Key=key, Body=body)

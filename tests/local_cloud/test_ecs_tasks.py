@@ -1,16 +1,20 @@
 """ECS on the local cloud: Fargate tasks of fixture task definitions run as host processes with
-AWS's life cycle, exit codes, stops, logs, environment, secrets and task-role credentials; and
-Step Functions' runTask.sync waits for them (localcloud/ecs/)."""
+AWS's life cycle, exit codes, stops, memory limits, logs, environment, secrets and task-role
+credentials; Step Functions' runTask.sync waits for them (localcloud/ecs/); and the console
+shows each attempt's task and prices its Fargate time (localcloud/console/)."""
 
 from __future__ import annotations
 
 import json
+import math
 import uuid
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 
 import pytest
+import requests
 
-from devkit.local_cloud import client, service_role, wait_for_execution, wait_until
+from devkit.local_cloud import client, endpoint, service_role, wait_for_execution, wait_until
 
 # Any image whose repository name ends with a folder of the project's containers/ is mapped.
 IMAGE = "000000000000.dkr.ecr.us-east-1.amazonaws.com/local-cloud-tests/importer:latest"
@@ -193,6 +197,29 @@ def test_a_container_ignoring_sigterm_is_killed_after_its_stop_timeout(
     task = wait_for_status(cluster, task_arn, "STOPPED")
     assert task["containers"][0]["exitCode"] == 137
     assert task["stoppedReason"] == "Task stopped by user"
+
+
+@pytest.mark.parametrize(
+    "allocated_mib, container",
+    [(1024, {}), (256, {"memory": 128})],
+    ids=["over the task's 512 MiB", "over the container's hard limit of 128 MiB"],
+)
+def test_a_container_over_its_memory_is_killed_as_fargate_kills_it(
+    cluster, task_definition, allocated_mib, container
+):
+    # GIVEN a task of 512 MiB whose container fills more memory than it may, then waits
+    script = f"held = b'x' * ({allocated_mib} * 1024 * 1024)\nimport time\ntime.sleep(300)\n"
+    task_arn = run(cluster, task_definition(script, **container))["taskArn"]
+
+    # WHEN it runs, THEN it is killed as the OOM killer kills it on Fargate
+    task = wait_for_status(cluster, task_arn, "STOPPED")
+    assert task["memory"] == "512"
+    assert task["stopCode"] == "EssentialContainerExited"
+    assert task["stoppedReason"] == "Essential container in task exited"
+    assert task["containers"][0]["exitCode"] == 137
+    assert task["containers"][0]["reason"] == (
+        "OutOfMemoryError: Container killed due to memory usage"
+    )
 
 
 def test_output_goes_to_the_awslogs_stream(cluster, task_definition, log_group):
@@ -432,3 +459,64 @@ def test_stopping_the_execution_stops_its_task(cluster, task_definition, state_m
     task = wait_for_status(cluster, task_arn, "STOPPED")
     assert task["stopCode"] == "UserInitiated"
     assert task["stoppedReason"] == "Execution stopped by AWS Step Functions"
+
+
+# --- the console ----------------------------------------------------------------------------
+
+
+def fargate_billed_seconds(task: dict) -> int:
+    """Fargate bills from the image pull to the stop, per second, one minute at least."""
+    return max(60, math.ceil((task["stoppedAt"] - task["pullStartedAt"]).total_seconds()))
+
+
+def test_the_console_shows_each_attempts_task_with_its_logs_and_prices_its_fargate_time(
+    cluster, task_definition, log_group, state_machine, runs_tasks
+):
+    # GIVEN a runTask.sync state whose first task exits 4 and whose retry's task exits 0, each
+    # saying which it is in its log
+    marker = f"/tmp/local-cloud-test-{uuid.uuid4().hex}"
+    script = (
+        f"import os, sys\nfirst = not os.path.exists({marker!r})\n"
+        f"open({marker!r}, 'w').close()\nprint('first' if first else 'second')\n"
+        "sys.exit(4 if first else 0)\n"
+    )
+    retry = {"ErrorEquals": ["States.TaskFailed"], "IntervalSeconds": 1, "MaxAttempts": 1}
+    definition = sync_definition(cluster, task_definition(script), Retry=[retry])
+    execution = wait_for_execution(start(state_machine(definition, runs_tasks)), timeout=120)
+    assert execution.status == "SUCCEEDED", execution.cause
+
+    # WHEN the console shows the execution
+    answer = requests.get(
+        f"{endpoint()}/_console/api/execution", params={"arn": execution.arn}, timeout=60
+    )
+    page = requests.get(
+        f"{endpoint()}/_console/execution", params={"arn": execution.arn}, timeout=60
+    ).text
+
+    # THEN each attempt shows its own task: status, how it stopped, its container's exit and logs
+    [visit] = answer.json()["visits"]
+    first, second = (attempt["task"] for attempt in visit["attempts"])
+    submitted = [
+        json.loads(event["taskSubmittedEventDetails"]["output"])["Tasks"][0]["TaskArn"]
+        for event in execution.events("TaskSubmitted")
+    ]
+    assert [first["taskArn"], second["taskArn"]] == submitted
+    for task, exit_code, said in ((first, 4, "first"), (second, 0, "second")):
+        assert task["lastStatus"] == "STOPPED"
+        assert task["stopCode"] == "EssentialContainerExited"
+        assert task["stoppedReason"] == "Essential container in task exited"
+        assert task["startedAt"] and task["stoppedAt"]
+        [container] = task["containers"]
+        assert container["exitCode"] == exit_code
+        assert container["logGroup"] == log_group
+        assert container["logs"] == [said]
+        assert task["taskArn"] in page
+    # AND the cost counts both tasks' Fargate time: 0.25 vCPU and 0.5 GB each
+    billed = sum(fargate_billed_seconds(described(cluster, t["taskArn"])) for t in (first, second))
+    priced = answer.json()["cost"]
+    assert Decimal(priced["fargateVcpuSeconds"]) == billed * Decimal("0.25")
+    assert Decimal(priced["fargateGbSeconds"]) == billed * Decimal("0.5")
+    lines = {line["item"]: Decimal(line["usd"]) for line in priced["standard"]}
+    vcpu_usd = billed * Decimal("0.25") / 3600 * Decimal("0.04048")
+    assert lines["Fargate vCPU"] == vcpu_usd.quantize(Decimal("0.00000001"))
+    assert "ecs:runTask" not in priced["unpricedCalls"]

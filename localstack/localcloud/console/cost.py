@@ -5,7 +5,9 @@ workflows per request and per GB-second of duration (rounded up to 100 ms) times
 in 64 MB chunks; AWS estimates it as 50 MB + the definition's size + the execution data size
 times the number of Parallel or Map steps). Lambda tasks add requests and GB-seconds (billed
 duration times configured memory); the state machine's own service calls add those services'
-request prices. Prices: prices.json (list prices, first tier, with where and when they were read).
+request prices. An `ecs:runTask` task adds Fargate's vCPU-hours and GB-hours: its task's cpu and
+memory for the seconds from its image pull to its stop, one minute at least. Prices: prices.json
+(list prices, first tier, with where and when they were read).
 """
 
 from __future__ import annotations
@@ -61,6 +63,9 @@ class Usage:
     lambda_requests: int = 0
     lambda_gb_seconds: Decimal = Decimal(0)
     lambda_unreported: int = 0  # invocations whose REPORT line was not found
+    fargate_vcpu_seconds: Decimal = Decimal(0)
+    fargate_gb_seconds: Decimal = Decimal(0)
+    fargate_unpriced: int = 0  # tasks not stopped yet, or not found
     service_calls: Counter = field(default_factory=Counter)  # "service:action" -> count
     duration_ms: float = 0
     express_memory_mb: Decimal = Decimal(50)
@@ -108,6 +113,9 @@ class Cost:
             "lambdaRequests": self.usage.lambda_requests,
             "lambdaGbSeconds": f"{self.usage.lambda_gb_seconds.normalize():f}",
             "lambdaUnreported": self.usage.lambda_unreported,
+            "fargateVcpuSeconds": f"{self.usage.fargate_vcpu_seconds.normalize():f}",
+            "fargateGbSeconds": f"{self.usage.fargate_gb_seconds.normalize():f}",
+            "fargateUnpriced": self.usage.fargate_unpriced,
             "serviceCalls": dict(self.usage.service_calls),
             "standard": lines(self.standard),
             "standardUsd": _fmt(self.standard_usd),
@@ -147,6 +155,8 @@ def usage(
                     used.lambda_gb_seconds += report.gb_seconds
                 else:
                     used.lambda_unreported += 1
+            elif (service, action) == ("ecs", "runTask"):
+                _add_fargate_task(used, attempt.task)
             elif service not in ("activity", "unknown"):
                 used.service_calls[f"{service}:{action}"] += 1
             if pattern:
@@ -178,6 +188,25 @@ def usage(
     return used
 
 
+def fargate_billed_seconds(task: dict) -> int | None:
+    """Seconds Fargate bills a stopped task: from its image pull to its stop, rounded up to
+    the second, one minute at least. None while it has not stopped."""
+    began = task.get("pullStartedAt") or task.get("createdAt")
+    if not began or not task.get("stoppedAt"):
+        return None
+    return max(60, math.ceil((task["stoppedAt"] - began).total_seconds()))
+
+
+def _add_fargate_task(used: Usage, task: dict | None) -> None:
+    billed = fargate_billed_seconds(task) if task else None
+    if billed is None:
+        used.fargate_unpriced += 1
+        return
+    # A task definition's cpu is in CPU units (1024 a vCPU), its memory in MiB.
+    used.fargate_vcpu_seconds += billed * Decimal(task["cpu"]) / 1024
+    used.fargate_gb_seconds += billed * Decimal(task["memory"]) / 1024
+
+
 def _express_memory_mb(path: Path, definition_bytes: int) -> Decimal:
     payloads = [path.input, path.output] + [
         text for v in path.visits for text in (v.input, v.output)
@@ -207,6 +236,22 @@ def price(usage_: Usage, workflow_type: str, prices: dict | None = None) -> Cost
                 "Lambda duration",
                 f"{usage_.lambda_gb_seconds.normalize():f} GB-s",
                 usage_.lambda_gb_seconds * Decimal(lam["per_gb_second"]),
+            )
+        )
+    if usage_.fargate_vcpu_seconds:
+        fargate = prices["fargate"]
+        shared.append(
+            Line(
+                "Fargate vCPU",
+                f"{usage_.fargate_vcpu_seconds.normalize():f} vCPU-s",
+                usage_.fargate_vcpu_seconds / 3600 * Decimal(fargate["per_vcpu_hour"]),
+            )
+        )
+        shared.append(
+            Line(
+                "Fargate memory",
+                f"{usage_.fargate_gb_seconds.normalize():f} GB-s",
+                usage_.fargate_gb_seconds / 3600 * Decimal(fargate["per_gb_hour"]),
             )
         )
     unpriced: dict[str, int] = {}

@@ -61,6 +61,8 @@ class Attempt:
     error: str | None = None
     cause: str | None = None
     request_id: str | None = None  # a Lambda invocation's, when known
+    submitted: str | None = None  # a .sync task's TaskSubmitted output: the job it started
+    task: dict | None = None  # an ecs:runTask attempt's task, as DescribeTasks shows it
     logs: list[str] = field(default_factory=list)
 
     @property
@@ -271,6 +273,8 @@ def _visit_event(visit: Visit, kind: str, when: datetime.datetime, details: dict
         )
     elif kind in _STARTED and visit.attempts:
         visit.attempts[-1].started = when
+    elif kind == "TaskSubmitted" and visit.attempts:
+        visit.attempts[-1].submitted = details.get("output")
     elif kind in _SUCCEEDED and visit.attempts:
         attempt = visit.attempts[-1]
         attempt.ended, attempt.status = when, "succeeded"

@@ -178,6 +178,7 @@ def execution_data(view: dict) -> dict:
                         "cause": a.cause,
                         "requestId": a.request_id,
                         "logs": a.logs,
+                        "task": _task_view(a.task),
                     }
                     for a in visit.attempts
                 ],
@@ -221,6 +222,20 @@ def execution_data(view: dict) -> dict:
             if visit.map_run_arn
         },
         "cost": priced.as_dict(),
+    }
+
+
+def _task_view(task: dict | None) -> dict | None:
+    """An ECS task as the panel shows it: its life, how it stopped, each container's exit."""
+    if not task:
+        return None
+    times = ("createdAt", "pullStartedAt", "startedAt", "stoppingAt", "stoppedAt")
+    containers = ("name", "lastStatus", "exitCode", "reason", "logGroup", "logStream", "logs")
+    return {
+        **{key: task.get(key) for key in ("taskArn", "lastStatus", "cpu", "memory")},
+        **{key: task.get(key) for key in ("stopCode", "stoppedReason")},
+        **{key: _when(task.get(key)) for key in times},
+        "containers": [{k: c.get(k) for k in containers} for c in task.get("containers", [])],
     }
 
 

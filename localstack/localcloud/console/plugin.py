@@ -13,7 +13,8 @@ only; see access.py):
 Lambda request ids: Step Functions' history does not carry them (AWS's lambda:invoke output
 does, in SdkResponseMetadata, but LocalStack drops it), so the Lambda integration is wrapped to
 note each invocation's request id against its execution, state and Map index. The console
-reads the invocation's log lines from CloudWatch Logs by that id.
+reads the invocation's log lines from CloudWatch Logs by that id. An ECS task's attempt shows
+its task, read from ECS with its containers' log lines (ecs_tasks.py).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from collections.abc import Iterator
 from localstack.http import Request, Response
 from localstack.runtime import hooks
 
-from localcloud.console import access, cost, graph, history, page
+from localcloud.console import access, cost, ecs_tasks, graph, history, page
 from localcloud.support.patching import after_import
 
 LOG = logging.getLogger(__name__)
@@ -185,6 +186,7 @@ def execution_view(execution_arn: str) -> dict:
     }
     path = history.reconstruct(events, catch_targets)
     _attach_lambda_logs(path, execution_arn, account, region)
+    ecs_tasks.attach_tasks(path, lambda service: _client(service, account, region))
     reports = {}
     for visit in path.visits:
         for attempt in visit.attempts:

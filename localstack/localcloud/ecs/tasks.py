@@ -6,6 +6,7 @@ each container's `exitCode` that DescribeTasks shows on AWS, so Step Functions' 
 on it unchanged. As Docker does, a stop sends SIGTERM to each container's main process and
 SIGKILL once its `stopTimeout` has passed; a process killed by signal N exits with 128 + N.
 The containers share LocalStack's process group, so stopping the local cloud stops them.
+Memory limits are enforced as Fargate's (memory_limit.py); CPU is not limited.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from localcloud.ecs import credentials
+from localcloud.ecs import credentials, memory_limit
 from localcloud.ecs.container_logs import ContainerLog, LogSetupFailed
 from localcloud.ecs.images import ImageNotMapped, LocalImage, local_image
 from localcloud.ecs.secrets import SecretNotRead, secret_value
@@ -293,6 +294,9 @@ class FargateTask:
                 target=self._follow, args=(container,), name=f"ecs-{self.id}-{container.name}"
             ).start()
         self._set("RUNNING", startedAt=now())
+        threading.Thread(
+            target=self._enforce_memory_limits, name=f"ecs-memory-{self.id}", daemon=True
+        ).start()
         shipping = threading.Thread(target=self._ship_logs, name=f"ecs-logs-{self.id}")
         shipping.start()
         self._wait_for_the_end()
@@ -326,6 +330,26 @@ class FargateTask:
                 self.desired_status = "STOPPED"
                 self.times.setdefault("stoppingAt", now())
             self._changed.notify_all()
+
+    def _enforce_memory_limits(self) -> None:
+        """Until the task stops, kill a container over its memory as Fargate's OOM killer."""
+        limits = {
+            c.name: memory_limit.limit_bytes(c.definition.get("memory")) for c in self.containers
+        }
+        task_limit = memory_limit.limit_bytes(self.definition.memory)
+        while True:
+            with self._changed:
+                running = [c for c in self.containers if c.process and c.status == "RUNNING"]
+                if self.stopping or not running:
+                    return
+            resident = {c.name: memory_limit.resident_bytes(c.process.pid) for c in running}
+            over = memory_limit.over_limit(resident, limits, task_limit)
+            if over:
+                container = next(c for c in running if c.name == over)
+                container.reason = memory_limit.OUT_OF_MEMORY
+                memory_limit.kill_tree(container.process.pid)
+            with self._changed:
+                self._changed.wait(memory_limit.POLL_INTERVAL_S)
 
     def _wait_for_the_end(self) -> None:
         with self._changed:

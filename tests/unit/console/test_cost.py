@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from localcloud.console import cost, graph, history
+from localcloud.console import cost, ecs_tasks, graph, history
 
 T0 = datetime.datetime(2026, 11, 29, 12, 0, tzinfo=datetime.UTC)
 PRICES = cost.load_prices()
@@ -165,3 +165,99 @@ def test_express_memory_grows_with_map_iterations_and_payloads():
     path.iterations = [history.Iteration("M", i, (("M", i),)) for i in range(400)]
     memory = cost._express_memory_mb(path, 10 * 1024)
     assert memory == Decimal(50) + (Decimal(10) + Decimal(32) * 400) / 1024
+
+
+RUN_TASK = "arn:aws:states:::ecs:runTask.sync"
+TASK_ARN = "arn:aws:ecs:us-east-1:000000000000:task/imports/{}"
+
+
+def import_history() -> list[dict]:
+    """ImportRows runs an ecs:runTask.sync task, which fails once and is retried."""
+    events = [event(1, "ExecutionStarted", 0, input="{}")]
+
+    def add(kind, **details):
+        events.append(event(len(events) + 1, kind, len(events) * 10, **details))
+
+    add("TaskStateEntered", name="ImportRows", input="{}")
+    for attempt, ended in ((1, "TaskFailed"), (2, "TaskSucceeded")):
+        add("TaskScheduled", resourceType="ecs", resource="runTask.sync", parameters="{}")
+        add("TaskStarted", resourceType="ecs", resource="runTask.sync")
+        submitted = {"Tasks": [{"TaskArn": TASK_ARN.format(attempt)}], "Failures": []}
+        add("TaskSubmitted", resourceType="ecs", output=json.dumps(submitted))
+        if ended == "TaskFailed":
+            add(ended, error="States.TaskFailed", cause=json.dumps({"StopCode": "x"}))
+        else:
+            add(ended, output=json.dumps({"TaskArn": TASK_ARN.format(attempt)}))
+    add("TaskStateExited", name="ImportRows", output="{}")
+    events.append(event(len(events) + 1, "ExecutionSucceeded", 1234, output="{}"))
+    return events
+
+
+def ecs_task(cpu: str, memory: str, ran_s: float | None) -> dict:
+    return {
+        "cpu": cpu,
+        "memory": memory,
+        "createdAt": T0,
+        "pullStartedAt": T0 + datetime.timedelta(seconds=2),
+        "stoppedAt": None if ran_s is None else T0 + datetime.timedelta(seconds=2 + ran_s),
+    }
+
+
+def priced_import(*tasks: dict | None) -> cost.Cost:
+    definition = {"StartAt": "ImportRows", "States": {"ImportRows": {
+        "Type": "Task", "Resource": RUN_TASK, "End": True}}}  # fmt: skip
+    path = history.reconstruct(import_history())
+    for attempt, task in zip(path.visits[0].attempts, tasks, strict=True):
+        attempt.task = task
+    usage = cost.usage(graph.build(definition), path, {}, len(json.dumps(definition)))
+    return cost.price(usage, "STANDARD", PRICES)
+
+
+def test_each_attempt_of_a_run_task_state_names_its_own_task():
+    attempts = history.reconstruct(import_history()).visits[0].attempts
+    assert [ecs_tasks.task_arn(a) for a in attempts] == [TASK_ARN.format(1), TASK_ARN.format(2)]
+
+
+def test_fargate_bills_each_task_per_second_with_a_one_minute_minimum():
+    # GIVEN a task of 0.25 vCPU / 0.5 GB that ran 30 s (billed 60 s), and its retry of
+    # 1 vCPU / 2 GB that ran 90.2 s (billed 91 s)
+    result = priced_import(ecs_task("256", "512", 30), ecs_task("1024", "2048", 90.2))
+
+    # THEN vCPU: 60 x 0.25 + 91 x 1 = 106 vCPU-s; memory: 60 x 0.5 + 91 x 2 = 212 GB-s
+    assert result.usage.fargate_vcpu_seconds == 106
+    assert result.usage.fargate_gb_seconds == 212
+    lines = {line.item: line.usd for line in result.standard}
+    assert lines["Fargate vCPU"] == Decimal(106) / 3600 * Decimal("0.04048")
+    assert lines["Fargate memory"] == Decimal(212) / 3600 * Decimal("0.004445")
+    # AND RunTask itself is not a priced or unpriced request: Fargate's time is its price
+    assert result.unpriced_calls == {}
+    # 2 transitions (the state and its retry) x $0.000025 + $0.00119191... + $0.00026176...
+    assert result.as_dict()["standardPerMillionUsd"] == "1503.67"
+
+
+def test_a_task_not_stopped_yet_is_counted_and_not_priced():
+    result = priced_import(ecs_task("256", "512", 30), ecs_task("256", "512", None))
+    assert result.usage.fargate_unpriced == 1
+    assert result.usage.fargate_vcpu_seconds == 15
+
+
+def test_a_task_ecs_has_forgotten_is_priced_as_step_functions_recorded_it():
+    # GIVEN the task a runTask.sync state ended with, as Step Functions records it (epoch ms)
+    pulled = int((T0 + datetime.timedelta(seconds=2)).timestamp() * 1000)
+    recorded = {
+        "TaskArn": TASK_ARN.format(1),
+        "Cpu": "512",
+        "Memory": "1024",
+        "PullStartedAt": pulled,
+        "StoppedAt": pulled + 75_400,
+        "Containers": [{"Name": "importer", "ExitCode": 0}],
+    }
+    attempt = history.Attempt(1, RUN_TASK, T0, output=json.dumps(recorded))
+
+    # WHEN it is read back
+    task = ecs_tasks.recorded_task(attempt)
+
+    # THEN it has DescribeTasks' shape, and Fargate bills its 75.4 s as 76
+    assert task["taskArn"] == TASK_ARN.format(1)
+    assert task["containers"] == [{"name": "importer", "exitCode": 0}]
+    assert cost.fargate_billed_seconds(task) == 76

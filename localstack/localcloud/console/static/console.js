@@ -79,7 +79,22 @@
       causeBlock(a.cause),
       a.requestId ? el("div", {}, "request id: ", el("code", {}, a.requestId)) : null,
       a.logs && a.logs.length ? el("div", {}, el("h3", {}, "log lines (CloudWatch Logs)"),
-        el("pre", { class: "logs" }, a.logs.join("\n"))) : null);
+        el("pre", { class: "logs" }, a.logs.join("\n"))) : null,
+      a.task ? taskView(a.task) : null);
+  }
+  function taskView(t) {
+    const fact = (name, value) => value === null || value === undefined || value === ""
+      ? null : el("div", {}, name + ": ", el("code", {}, String(value)));
+    return el("div", { class: "task" }, el("h3", {}, "ECS task"),
+      el("div", { class: "arn" }, t.taskArn), " ", badge(t.lastStatus),
+      fact("cpu / memory", t.cpu + " units / " + t.memory + " MiB"),
+      fact("started", t.startedAt), fact("stopped", t.stoppedAt),
+      fact("stop code", t.stopCode), fact("stopped reason", t.stoppedReason),
+      ...t.containers.map((c) => el("div", { class: "container" },
+        el("b", {}, "container " + c.name), " ", badge(c.lastStatus),
+        fact("exit code", c.exitCode), fact("reason", c.reason),
+        fact("log stream", c.logGroup ? c.logGroup + " " + c.logStream : null),
+        c.logs && c.logs.length ? el("pre", { class: "logs" }, c.logs.join("\n")) : null)));
   }
   function visitView(v, many) {
     return el("div", { class: "visit" },
