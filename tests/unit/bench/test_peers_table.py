@@ -16,7 +16,7 @@ _spec.loader.exec_module(peers)
 
 def _row(table: str, figure) -> list[str]:
     line = next(line for line in table.splitlines() if line.startswith(figure.label))
-    return line[48:].split()
+    return line[peers.LABEL_WIDTH :].split()
 
 
 def test_each_figure_is_beside_the_peers_with_the_ratio_this_over_peer():
