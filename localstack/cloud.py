@@ -221,6 +221,9 @@ def setup() -> None:
     for runtime, python in selected_runtimes().items():
         _runtime_venv(runtime, python, venv)
     _container_venvs(python)
+    # The peer make bench BENCH=peers runs beside the local cloud (bench/peers.py).
+    peer = [PROJECT / "bench" / "peers-requirements.txt"]
+    _venv(home() / "peers" / "ministack", python, peer, [], "MiniStack, the benchmarks' peer")
 
 
 def _container_venvs(python: str) -> None:
