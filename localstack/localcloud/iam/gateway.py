@@ -26,6 +26,7 @@ from localstack.aws.chain import HandlerChain
 from localstack.constants import INTERNAL_AWS_ACCESS_KEY_ID
 from localstack.http import Response
 
+from localcloud.iam import attribution
 from localcloud.iam.actions import Call, UnmappedOperation, UnreadableRequest, authorisations
 from localcloud.iam.arns import Place
 from localcloud.iam.enforcement import Mode, authorise, current_mode, record_unmapped
@@ -121,7 +122,9 @@ def enforce_iam(chain: HandlerChain, context: RequestContext, response: Response
         secure_transport=context.request.scheme == "https",
     )
     try:
-        refusal = _judge(principal, call, origin)
+        # A function's SDK sends its invocation's trace: the journal names the invocation.
+        with attribution.called_with(context.request.headers.get("X-Amzn-Trace-Id")):
+            refusal = _judge(principal, call, origin)
     except Exception:  # a fault of the judge is not the caller's: log it, answer as without IAM
         LOG.exception("IAM: could not judge %s by %s; allowed", origin, principal)
         return
