@@ -11,7 +11,7 @@ import sys
 import time
 import urllib.parse
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -159,6 +159,99 @@ def test_a_state_machine_built_here_is_drawn_with_its_path_iterations_and_logs(w
     assert priced["lambdaUnreported"] == 0 and float(priced["lambdaGbSeconds"]) > 0
     assert priced["expressPerMillionUsd"] is not None
     assert "What this execution would cost on AWS" in page
+
+
+SENDER = """
+import boto3
+
+
+def handler(event, context):
+    try:
+        boto3.client("sqs").send_message(QueueUrl=event["queueUrl"], MessageBody="hello")
+    except Exception as error:
+        return {"refused": type(error).__name__}
+    return {"refused": None}
+"""
+
+
+@pytest.fixture
+def queue() -> Iterator[dict[str, str]]:
+    sqs = client("sqs")
+    url = sqs.create_queue(QueueName=f"console-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
+    yield {"url": url, "arn": arn["QueueArn"]}
+    sqs.delete_queue(QueueUrl=url)
+
+
+def test_a_states_denied_calls_are_shown_beside_it(lambda_function, machine, queue):
+    # GIVEN a function whose role may not send to the queue, one that sends nothing, and a
+    # state that sends to the queue itself, as the machine's role, which may not either
+    sender = lambda_function({"app.py": SENDER})
+    quiet = lambda_function({"app.py": "def handler(event, context):\n    return {}\n"})
+    invoke = "arn:aws:states:::lambda:invoke"
+    definition = {
+        "StartAt": "Send",
+        "States": {
+            "Send": {
+                "Type": "Task",
+                "Resource": invoke,
+                "Parameters": {"FunctionName": sender, "Payload": {"queueUrl": queue["url"]}},
+                "Next": "Quiet",
+            },
+            "Quiet": {
+                "Type": "Task",
+                "Resource": invoke,
+                "Parameters": {"FunctionName": quiet},
+                "Next": "SendItself",
+            },
+            "SendItself": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sqs:sendMessage",
+                "Parameters": {"QueueUrl": queue["url"], "MessageBody": "hello"},
+                "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Done"}],
+                "End": True,
+            },
+            "Done": {"Type": "Succeed"},
+        },
+    }
+    arn = start(machine(definition))
+    assert wait_for_execution(arn).status == "SUCCEEDED"
+
+    # WHEN the console is asked for the execution
+    data = console("api/execution", arn=arn).json()
+    page = html.unescape(console("execution", arn=arn).text)
+
+    # THEN the function's denied call is on its state: action, resource, who, AWS's message
+    visits = {v["state"]: v for v in data["visits"]}
+    [denial] = visits["Send"]["denials"]
+    session = f"arn:aws:sts::000000000000:assumed-role/local-cloud-test-function/{sender}"
+    assert denial == {
+        "action": "sqs:SendMessage",
+        "resource": queue["arn"],
+        "principal": session,
+        "message": f"User: {session} is not authorized to perform: sqs:SendMessage on "
+        f"resource: {queue['arn']} because no identity-based policy allows the "
+        "sqs:SendMessage action",
+        "enforced": True,
+        "requestId": visits["Send"]["attempts"][0]["requestId"],
+    }
+    # AND the state's own call, made as the machine's role, on its state
+    [own] = visits["SendItself"]["denials"]
+    assert own["action"] == "sqs:SendMessage" and own["resource"] == queue["arn"]
+    assert own["principal"].startswith(
+        "arn:aws:sts::000000000000:assumed-role/local-cloud-test-machine/"
+    )
+    assert own["requestId"] is None
+    # AND the states that were allowed list none
+    assert visits["Quiet"]["denials"] == [] and visits["Done"]["denials"] == []
+    denied = {name: state["denied"] for name, state in data["states"].items()}
+    assert denied == {"Send": 1, "Quiet": 0, "SendItself": 1, "Done": 0}
+    # AND the drawing marks the states that were denied a call
+    for state, count in denied.items():
+        [svg_id] = [i for i, name in data["svgIds"].items() if name == state]
+        node = re.search(rf'<g id="{svg_id}" class="([^"]+)".*?</g>', page, re.S)
+        assert ("denied" in node[1].split()) == bool(count), state
+        assert ("1 call denied" in node[0]) == bool(count), state
 
 
 def test_home_and_state_machine_pages_count_filter_and_page_executions(machine):

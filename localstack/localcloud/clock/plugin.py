@@ -4,9 +4,9 @@ things made to follow it.
     GET  /_localcloud/clock                          {"now": "...Z", "offsetSeconds": n}
     POST /_localcloud/clock {"advance": "PT24H"}     moves it forward, answers the same
 
-Step Functions, EventBridge, SQS, Scheduler's store and CloudWatch Logs follow the clock by module
-(`views.follow_the_clock`): each of their modules, as LocalStack imports it, sees the clock's
-time and timed waits.
+Step Functions, EventBridge, SQS, STS, Scheduler's store and CloudWatch Logs follow the clock by
+module (`views.follow_the_clock`): each of their modules, as LocalStack imports it, sees the
+clock's time and timed waits.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ FOLLOWING = (
     "localstack.services.stepfunctions",
     "localstack.services.events",
     "localstack.services.sqs",
+    "localstack.services.sts",  # sessions dated and expired by the clock (iam/sessions.py)
     "moto.scheduler",  # the stored schedules' creation and change dates
     # CloudWatch Logs' window of accepted event times (2 hours ahead at most): else the logs of
     # what runs on the clock (Step Functions', stamped with its time) are dropped once it moves

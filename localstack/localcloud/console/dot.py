@@ -36,10 +36,14 @@ def node_ids(graph: Graph) -> dict[str, str]:
 
 
 def to_dot(
-    graph: Graph, statuses: dict[str, str], taken: set[tuple[str, str]] | None = None
+    graph: Graph,
+    statuses: dict[str, str],
+    taken: set[tuple[str, str]] | None = None,
+    denied: dict[str, int] | None = None,
 ) -> str:
     """DOT source for the graph; `statuses` gives each state's status (absent: not reached);
-    `taken`, the (from, to) transitions the run made, marks the edges it followed."""
+    `taken`, the (from, to) transitions the run made, marks the edges it followed; `denied`,
+    how many calls IAM denied each state, marks those states."""
     ids = node_ids(graph)
     lines = [
         "digraph G {",
@@ -58,7 +62,7 @@ def to_dot(
 
     def emit(group_id: str | None, indent: str) -> None:
         for node_id in members.get(group_id, []):
-            lines.append(indent + _node(graph, node_id, ids[node_id], statuses))
+            lines.append(indent + _node(graph, node_id, ids[node_id], statuses, denied or {}))
         for child in children.get(group_id, []):
             group = graph.groups[child]
             status = statuses.get(group.state, "not reached")
@@ -86,7 +90,9 @@ def ids_for_group(graph: Graph, group_id: str) -> str:
     return str(list(graph.groups).index(group_id))
 
 
-def _node(graph: Graph, node_id: str, svg_id: str, statuses: dict[str, str]) -> str:
+def _node(
+    graph: Graph, node_id: str, svg_id: str, statuses: dict[str, str], denied: dict[str, int]
+) -> str:
     node = graph.nodes[node_id]
     shape = _SHAPES.get(node.type, "box")
     if node.type in ("Start", "End"):
@@ -101,8 +107,14 @@ def _node(graph: Graph, node_id: str, svg_id: str, statuses: dict[str, str]) -> 
     subtitle = node.type + (f" · {node.detail}" if node.detail else "")
     if len(subtitle) > 48:
         subtitle = subtitle[:47] + "…"
-    label = f'<<b>{_html(node.name)}</b><br/><font point-size="9">{_html(subtitle)}</font>>'
+    mark = ""
     css = f"state st-{status.replace(' ', '-')}"
+    if denied.get(node.name):
+        calls = denied[node.name]
+        words = f"⛔ {calls} call{'s' * (calls > 1)} denied"
+        mark = f'<br/><font point-size="9" color="#b3261e">{words}</font>'
+        css += " denied"
+    label = f'<<b>{_html(node.name)}</b><br/><font point-size="9">{_html(subtitle)}</font>{mark}>'
     extra = ", peripheries=2" if node.type in ("Succeed", "Fail") else ""
     dashed = ",dashed" if status == "not reached" else ""
     return (

@@ -86,6 +86,7 @@ class Visit:
     status: str = "running"
     event_ids: list[int] = field(default_factory=list)
     map_run_arn: str | None = None  # a Distributed Map's run of child executions
+    denials: list[dict] = field(default_factory=list)  # calls IAM denied it (iam/journal.py)
 
     @property
     def duration_ms(self) -> float | None:
@@ -128,6 +129,10 @@ class Path:
             if status in statuses:
                 return status
         return "not reached"
+
+    def denied(self, state: str) -> int:
+        """How many of the state's calls IAM denied, over all its visits."""
+        return sum(len(v.denials) for v in self.visits_of(state))
 
     def transitions(self) -> int:
         """State transitions as Standard workflows bill them: every state entered, every retry."""

@@ -167,6 +167,7 @@ def execution_data(view: dict) -> dict:
                 "output": visit.output,
                 "error": visit.error,
                 "cause": visit.cause,
+                "denials": [_denial(d) for d in visit.denials],
                 "attempts": [
                     {
                         "number": a.number,
@@ -201,6 +202,7 @@ def execution_data(view: dict) -> dict:
             n.name: {
                 "type": n.type,
                 "status": path.state_status(n.name),
+                "denied": path.denied(n.name),
                 "definition": shape.definitions.get(n.name, {}),
             }
             for n in shape.states()
@@ -239,6 +241,18 @@ def _task_view(task: dict | None) -> dict | None:
     }
 
 
+def _denial(denial: dict) -> dict:
+    """A denied call as the state's detail shows it: what, on what, by whom, AWS's words."""
+    return {
+        "action": denial.get("action"),
+        "resource": denial.get("resource"),
+        "principal": denial.get("principal"),
+        "message": denial.get("message"),
+        "enforced": denial.get("enforced"),
+        "requestId": denial.get("lambdaRequestId"),
+    }
+
+
 def execution_page(view: dict, standalone: bool = False) -> str:
     shape: graph.Graph = view["graph"]
     path: history.Path = view["path"]
@@ -246,7 +260,8 @@ def execution_page(view: dict, standalone: bool = False) -> str:
     machine = view["machine"]
     statuses = {n.name: path.state_status(n.name) for n in shape.states()}
     try:
-        svg = dot.render_svg(dot.to_dot(shape, statuses, path.taken))
+        denied = {n.name: path.denied(n.name) for n in shape.states()}
+        svg = dot.render_svg(dot.to_dot(shape, statuses, path.taken, denied))
     except dot.LayoutError as error:
         svg = f"<p class=error>{_e(error)}</p>"
     data = execution_data(view)

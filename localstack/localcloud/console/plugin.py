@@ -31,6 +31,7 @@ from localstack.http import Request, Response
 from localstack.runtime import hooks
 
 from localcloud.console import access, cost, ecs_tasks, graph, history, page
+from localcloud.iam import attribution
 from localcloud.support.patching import after_import
 
 LOG = logging.getLogger(__name__)
@@ -55,6 +56,13 @@ def serve_console():
         "lambda_eval_utils",
         requires=("execute_lambda_function_integration", "_invoke_lambda_function"),
     )(_note_lambda_request_ids)
+    task = "localstack.services.stepfunctions.asl.component.state.state_execution.state_task."
+    after_import(
+        task + "service.state_task_service", requires=("StateTaskService._eval_execution",)
+    )(lambda module: _note_state_of_calls(module.StateTaskService))
+    after_import(task + "state_task_lambda", requires=("StateTaskLambda._eval_execution",))(
+        lambda module: _note_state_of_calls(module.StateTaskLambda)
+    )
 
 
 # --- Lambda request ids ----------------------------------------------------------------------
@@ -114,6 +122,24 @@ def _note_lambda_request_ids(module) -> None:
     module.execute_lambda_function_integration = execute_noting_env
     module._invoke_lambda_function = invoke_noting_request_id
     LOG.info("console: noting the request id of every Lambda invocation from Step Functions")
+
+
+def _note_state_of_calls(task_class) -> None:
+    """A task's own service calls (as the machine's role) are made in its thread: note the
+    state there, so IAM's journal can say which state a denied call was made for."""
+    evaluate = task_class._eval_execution
+
+    def evaluate_in_state(self, env):
+        try:
+            context = env.states.context_object.context_object_data
+            execution, state = context["Execution"]["Id"], context["State"]["Name"]
+            index = ((context.get("Map") or {}).get("Item") or {}).get("Index")
+        except (AttributeError, KeyError, TypeError):
+            return evaluate(self, env)
+        with attribution.state_running(execution, state, index):
+            return evaluate(self, env)
+
+    task_class._eval_execution = evaluate_in_state
 
 
 # --- reading the local cloud -----------------------------------------------------------------
@@ -187,6 +213,7 @@ def execution_view(execution_arn: str) -> dict:
     path = history.reconstruct(events, catch_targets)
     _attach_lambda_logs(path, execution_arn, account, region)
     ecs_tasks.attach_tasks(path, lambda service: _client(service, account, region))
+    _attach_denials(path, execution_arn)
     reports = {}
     for visit in path.visits:
         for attempt in visit.attempts:
@@ -271,6 +298,35 @@ def _attach_lambda_logs(path: history.Path, execution_arn: str, account: str, re
         )
         for attempt in attempts:
             attempt.logs = found.get(attempt.request_id, [])
+
+
+def _attach_denials(path: history.Path, execution_arn: str) -> None:
+    """Give each visit the calls IAM denied it: its own service calls (as the machine's role)
+    and those its Lambda invocations made (as the function's role)."""
+    by_request = {
+        attempt.request_id: visit
+        for visit in path.visits
+        for attempt in visit.attempts
+        if attempt.request_id
+    }
+    for denial in attribution.recent_denials(execution_arn, set(by_request)):
+        visit = by_request.get(denial.get("lambdaRequestId")) or _visit_of_state(path, denial)
+        if visit is not None:
+            visit.denials.append(denial)
+
+
+def _visit_of_state(path: history.Path, denial: dict) -> history.Visit | None:
+    """The visit a state's own denied call was made in: of that state and Map item, the last
+    entered by then (a state in a loop is visited more than once)."""
+    index = denial.get("mapIndex")
+    visits = [
+        v
+        for v in path.visits_of(denial.get("state", ""))
+        if (v.scope[-1][1] if v.scope else None) == index
+    ]
+    when = denial.get("time", "")
+    earlier = [v for v in visits if v.entered.strftime("%Y-%m-%dT%H:%M:%SZ") <= when]
+    return (earlier or visits or [None])[-1]
 
 
 def _request_id_in_cause(cause: str | None) -> str | None:

@@ -26,6 +26,7 @@ from localstack.aws.chain import HandlerChain
 from localstack.constants import INTERNAL_AWS_ACCESS_KEY_ID
 from localstack.http import Response
 
+from localcloud.iam import attribution, sessions
 from localcloud.iam.actions import Call, UnmappedOperation, UnreadableRequest, authorisations
 from localcloud.iam.arns import Place
 from localcloud.iam.enforcement import Mode, authorise, current_mode, record_unmapped
@@ -108,10 +109,17 @@ def enforce_iam(chain: HandlerChain, context: RequestContext, response: Response
     """The handler: judge the parsed request as its caller; raise the refusal, if any."""
     if context.service is None or context.operation is None or current_mode() is Mode.OFF:
         return
-    principal = principal_of(access_key_id(context), context.account_id)
+    key = access_key_id(context)
+    principal = principal_of(key, context.account_id)
     if principal is None:
         return
     service, operation = context.service.service_name, context.operation.name
+    if sessions.expired_session(key, context.account_id):
+        if current_mode() is Mode.ENFORCE:
+            raise sessions.expired_token(service)
+        LOG.warning(
+            "IAM would refuse %s:%s by %s: its session expired", service, operation, principal
+        )
     origin = f"{service}:{operation}"
     call = Call(
         service,
@@ -121,7 +129,9 @@ def enforce_iam(chain: HandlerChain, context: RequestContext, response: Response
         secure_transport=context.request.scheme == "https",
     )
     try:
-        refusal = _judge(principal, call, origin)
+        # A function's SDK sends its invocation's trace: the journal names the invocation.
+        with attribution.called_with(context.request.headers.get("X-Amzn-Trace-Id")):
+            refusal = _judge(principal, call, origin)
     except Exception:  # a fault of the judge is not the caller's: log it, answer as without IAM
         LOG.exception("IAM: could not judge %s by %s; allowed", origin, principal)
         return

@@ -2,7 +2,9 @@
 `make iam-report` and for whoever looks for a denial:
 
 - `iam-denials.jsonl`: each refusal (or would-be refusal in report mode) with its principal,
-  action, resource, AWS's reason and message, what asked (origin) and whether it was enforced;
+  action, resource, AWS's reason and message, what asked (origin), whether it was enforced,
+  and what the call was made for when known (`attribution`: the Lambda invocation's request id,
+  or the Step Functions execution, state and Map index whose own call it was);
 - `iam-used.jsonl`: each action a role (or service principal) was allowed, once per pair;
 - `iam-unmapped.jsonl`: each operation no mapping knows, once per principal and operation
   (allowed: a gap in the mapping is made visible, not turned into a failure).
@@ -20,6 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from localcloud.iam import attribution
 from localcloud.iam.evaluation import Decision
 
 LOG = logging.getLogger(__name__)
@@ -53,20 +56,20 @@ class FileJournal:
         request = decision.request
         verdict = "denied" if enforced else "would deny (report mode)"
         LOG.warning("IAM %s, %s: %s", verdict, origin, decision.message)
-        self._write(
-            DENIALS,
-            {
-                "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                "principal": request.principal,
-                "role": role_of(request.principal),
-                "action": request.action,
-                "resource": decision.resource,
-                "reason": decision.reason,
-                "origin": origin,
-                "enforced": enforced,
-                "message": decision.message,
-            },
-        )
+        entry = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "principal": request.principal,
+            "role": role_of(request.principal),
+            "action": request.action,
+            "resource": decision.resource,
+            "reason": decision.reason,
+            "origin": origin,
+            "enforced": enforced,
+            "message": decision.message,
+            **attribution.attributes(),
+        }
+        self._write(DENIALS, entry)
+        attribution.remember(entry)
 
     def used(self, principal: str, action: str) -> None:
         pair = (role_of(principal), action)

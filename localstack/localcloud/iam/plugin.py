@@ -22,6 +22,7 @@ def enforce_iam_in_the_gateway() -> None:
     from localcloud.iam.enforcement import Mode, configure, mode_from_environment
     from localcloud.iam.gateway import enforce_iam
     from localcloud.iam.journal import FileJournal
+    from localcloud.iam.sessions import end_sessions_on_the_clock
     from localcloud.iam.stores import StorePolicies
 
     mode = mode_from_environment()  # a misspelt mode raises: LocalStack does not start
@@ -30,4 +31,5 @@ def enforce_iam_in_the_gateway() -> None:
     steps = handlers.serve_custom_service_request_handlers
     if mode is not Mode.OFF and enforce_iam not in steps.handlers:
         steps.append(enforce_iam)
+    end_sessions_on_the_clock()
     LOG.info("IAM: %s (journal in %s)", mode.value, folder)

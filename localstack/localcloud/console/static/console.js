@@ -96,12 +96,24 @@
         fact("log stream", c.logGroup ? c.logGroup + " " + c.logStream : null),
         c.logs && c.logs.length ? el("pre", { class: "logs" }, c.logs.join("\n")) : null)));
   }
+  function denialsView(denials) {
+    if (!denials || !denials.length) return null;
+    return el("div", { class: "denials" },
+      el("h3", {}, denials.length + (denials.length > 1 ? " calls" : " call") + " denied by IAM"),
+      ...denials.map((d) => el("div", { class: "denial" },
+        el("div", {}, el("b", {}, d.action), " on ", el("code", {}, d.resource)),
+        el("div", { class: "arn" }, "by " + d.principal,
+          d.requestId ? " (Lambda request " + d.requestId + ")" : ""),
+        el("div", { class: "error" }, d.message),
+        d.enforced ? null : el("div", { class: "note" }, "report mode: allowed all the same"))));
+  }
   function visitView(v, many) {
     return el("div", { class: "visit" },
       many || v.scope.length ? el("div", {}, el("b", {}, v.scope.length ? scopeLabel(v.scope) : "visit"), " ", badge(v.status)) : null,
       el("div", {}, "entered ", v.entered, v.duration ? " · took " + v.duration : ""),
       v.error ? el("div", { class: "error" }, "error: " + v.error) : null,
       causeBlock(v.cause),
+      denialsView(v.denials),
       block("input", v.input),
       block("output", v.output),
       v.attempts.length ? el("div", {}, el("h3", {}, v.attempts.length > 1

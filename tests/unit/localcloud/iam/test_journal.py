@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from localcloud.iam import attribution
 from localcloud.iam.evaluation import Request, evaluate
 from localcloud.iam.journal import FileJournal, role_of
 
@@ -64,3 +65,36 @@ def test_a_new_journal_starts_empty(tmp_path: Path) -> None:
     FileJournal(tmp_path).used(SESSION, "dynamodb:GetItem")
     FileJournal(tmp_path)
     assert (tmp_path / "iam-used.jsonl").read_text() == ""
+
+
+def test_a_denial_names_the_lambda_invocation_whose_trace_it_was_sent_with(
+    tmp_path: Path,
+) -> None:
+    journal = FileJournal(tmp_path)
+    decision = evaluate(Request(SESSION, "dynamodb:PutItem", [TABLE]), [])
+    trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+
+    # the header as the function's SDK sends it: the same fields, in another order
+    header = "Sampled=1;Parent=53995c3f42cd8ad8;Root=1-5759e988-bd862e3fe1be46a994272793"
+    with attribution.invocation_running(trace, "request-1"), attribution.called_with(header):
+        journal.denied(decision, "dynamodb:PutItem", enforced=True)
+    with attribution.called_with(trace):  # the invocation has ended: nothing to name
+        journal.denied(decision, "dynamodb:PutItem", enforced=True)
+
+    first, second = lines(tmp_path / "iam-denials.jsonl")
+    assert first["lambdaRequestId"] == "request-1"
+    assert "lambdaRequestId" not in second
+    assert attribution.recent_denials("no execution", {"request-1"}) == [first]
+
+
+def test_a_denial_names_the_state_whose_own_call_it_was(tmp_path: Path) -> None:
+    journal = FileJournal(tmp_path)
+    decision = evaluate(Request(SESSION, "dynamodb:PutItem", [TABLE]), [])
+    execution = "arn:aws:states:us-east-1:000000000000:execution:payroll:run-1"
+
+    with attribution.state_running(execution, "SaveRun", 3):
+        journal.denied(decision, "dynamodb:PutItem", enforced=True)
+
+    (line,) = lines(tmp_path / "iam-denials.jsonl")
+    assert (line["execution"], line["state"], line["mapIndex"]) == (execution, "SaveRun", 3)
+    assert attribution.recent_denials(execution, set()) == [line]
