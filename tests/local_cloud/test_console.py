@@ -439,5 +439,7 @@ def test_a_map_run_is_drawn_and_opens_its_child_executions(machine, child_type):
 def test_an_unknown_map_run_is_a_404(machine):
     # GIVEN a Map Run ARN of no run
     unknown = f"arn:aws:states:us-east-1:000000000000:mapRun:nothing/{uuid.uuid4()}:abc"
-    # WHEN its page is asked for THEN the console says there is none
-    assert console("map-run", arn=unknown).status_code == 404
+    # WHEN its page is asked for
+    answer = console("map-run", arn=unknown)
+    # THEN the console says there is none
+    assert answer.status_code == 404 and "ResourceNotFound" in answer.text
