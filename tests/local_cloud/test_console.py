@@ -431,6 +431,12 @@ def test_a_map_run_is_drawn_and_opens_its_child_executions(machine, child_type):
     assert len(children) == 3 and text.count(f"<td>{child_type}</td>") == 3
     opened = [console("api/execution", arn=child).json() for child in children]
     assert sorted(child["status"] for child in opened) == ["FAILED", "SUCCEEDED", "SUCCEEDED"]
+    # AND each child's page draws the path it took through the item processor
+    paths = sorted(
+        tuple(name for name, state in child["states"].items() if state["status"] != "not reached")
+        for child in opened
+    )
+    assert paths == [("Check", "Bad"), ("Check", "Fine"), ("Check", "Fine")]
     # AND a failed child alone is listed when asked for
     failed = html.unescape(console("map-run", arn=map_run["mapRunArn"], status="FAILED").text)
     assert failed.count(f"<td>{child_type}</td>") == 1

@@ -6,18 +6,25 @@ LocalStack runs a Map Run's children inside the parent's execution: ListExecutio
 (`...:execution:<machine>/<label>:<id>`) were refused as invalid by every other call. Each call
 now answers from the child's record: its status, input, output or error and cause, and dates;
 its state machine is the Map's item processor under the Map Run's state machine ARN; its history
-is its start and its end (LocalStack keeps no events of a child's own states).
+is its start, its states' events and its end (LocalStack wrote every child's events to one list
+it threw away: each child now gets its own, kept on the Map Run's record).
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from datetime import datetime
 from typing import Any
 
 from localstack.runtime import hooks
 
+from localcloud.aws_behaviours import sfn_map_results
 from localcloud.support.patching import after_import
+
+_MAP = "localstack.services.stepfunctions.asl.component.state.state_execution.state_map"
+# The events of the child running in this thread (each Map Run worker is a thread).
+_running = threading.local()
 
 
 def is_map_run_child(execution_arn: str) -> bool:
@@ -100,11 +107,10 @@ def described(execution, record, child: dict) -> dict:
     return answer
 
 
-def history(execution, child: dict) -> list[dict]:
-    """The child's history: its start and its end."""
+def history(execution, record, child: dict) -> list[dict]:
+    """The child's history: its start, its states' events as they ran, its end."""
+    states = getattr(record, "child_events", {}).get(child["ExecutionArn"], [])
     started = {
-        "id": 1,
-        "previousEventId": 0,
         "timestamp": _when(child["StartDate"]),
         "type": "ExecutionStarted",
         "executionStartedEventDetails": {
@@ -113,7 +119,7 @@ def history(execution, child: dict) -> list[dict]:
             "roleArn": execution.role_arn,
         },
     }
-    ended = {"id": 2, "previousEventId": 1, "timestamp": _when(child["StopDate"])}
+    ended = {"timestamp": _when(child["StopDate"])}
     if child["Status"] == "SUCCEEDED":
         ended |= {
             "type": "ExecutionSucceeded",
@@ -125,11 +131,44 @@ def history(execution, child: dict) -> list[dict]:
     else:
         details = {key.lower(): child[key] for key in ("Error", "Cause") if key in child}
         ended |= {"type": "ExecutionFailed", "executionFailedEventDetails": details}
-    return [started, ended]
+    # Numbered afresh: the states' events were numbered after the parent's.
+    events = [started, *(dict(event) for event in states), ended]
+    for number, event in enumerate(events, start=1):
+        event["id"], event["previousEventId"] = number, number - 1
+    return events
 
 
 @hooks.on_infra_start()
 def answer_for_map_run_children():
+    @after_import(
+        f"{_MAP}.iteration.itemprocessor.distributed_item_processor_worker",
+        requires=("DistributedItemProcessorWorker._eval_job",),
+    )
+    def keep_each_childs_events(worker_module):
+        from localstack.services.stepfunctions.asl.eval.event.event_manager import EventManager
+
+        eval_job = worker_module.DistributedItemProcessorWorker._eval_job
+
+        def eval_job_keeping_its_events(self, env, job) -> None:
+            # The children of a Map Run shared one throwaway event list: each gets its own.
+            env.event_manager = _running.events = EventManager()
+            eval_job(self, env, job)
+
+        worker_module.DistributedItemProcessorWorker._eval_job = eval_job_keeping_its_events
+
+    child_record = sfn_map_results.child_record
+
+    def child_record_with_events(record, *args, **kwargs) -> dict:
+        child = child_record(record, *args, **kwargs)
+        events = getattr(_running, "events", None)
+        if events is not None:
+            # setdefault: the Map Run's workers finish children side by side.
+            kept = vars(record).setdefault("child_events", {})
+            kept[child["ExecutionArn"]] = events.get_event_history()
+        return child
+
+    sfn_map_results.child_record = child_record_with_events
+
     @after_import(
         "localstack.services.stepfunctions.provider",
         requires=(
@@ -178,5 +217,5 @@ def answer_for_map_run_children():
         )
         provider.get_execution_history = answering_children(
             provider.get_execution_history,
-            lambda execution, record, child: {"events": history(execution, child)},
+            lambda execution, record, child: {"events": history(execution, record, child)},
         )
