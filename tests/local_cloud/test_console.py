@@ -440,6 +440,7 @@ def test_a_map_run_is_drawn_and_opens_its_child_executions(machine, child_type):
     # AND a failed child alone is listed when asked for
     failed = html.unescape(console("map-run", arn=map_run["mapRunArn"], status="FAILED").text)
     assert failed.count(f"<td>{child_type}</td>") == 1
+    assert console("map-run", arn=map_run["mapRunArn"], status="BROKEN").status_code == 400
 
 
 def test_an_unknown_map_run_is_a_404(machine):

@@ -360,6 +360,12 @@ def map_run_page(view: dict, number: int, page_size: int) -> str:
         for n in range(1, pages + 1)
     )
     name = _run_name(run)
+    arn, status = run["mapRunArn"], view["status"]
+    filters = "".join(
+        f'<a class="filter{" on" if status == s else ""}" href="?{_q(arn=arn, status=s)}">'
+        f"{_badge(s) if s else 'all'}</a>"
+        for s in (None, *STATUSES)
+    )
     body = (
         f"<h1>Map Run {_e(name)} {_badge(run.get('status', 'UNKNOWN'))}</h1><dl class=facts>"
         f'<dt>execution</dt><dd><a href="/_console/execution?{_q(arn=run["executionArn"])}">'
@@ -372,7 +378,8 @@ def map_run_page(view: dict, number: int, page_size: int) -> str:
         f"<dt>ARN</dt><dd class=arn>{_e(run['mapRunArn'])}</dd></dl>"
         "<table class=list><thead><tr><th></th><th>items</th><th>child executions</th></tr>"
         f"</thead><tbody>{counts}</tbody></table>"
-        "<h2>Child executions</h2><table class=list><thead><tr><th>execution</th><th>type</th>"
+        f"<h2>Child executions</h2><nav class=filters>{filters}</nav>"
+        "<table class=list><thead><tr><th>execution</th><th>type</th>"
         "<th>status</th><th>started</th><th>duration</th></tr></thead>"
         f"<tbody>{rows or '<tr><td colspan=5>none</td></tr>'}</tbody></table>"
         f"<nav class=pager>page {pager}</nav>"

@@ -450,7 +450,10 @@ def _execution(request: Request, **_) -> Response:
 
 
 def _map_run_page(request: Request, **_) -> Response:
-    view = map_run_view(request.args["arn"], request.args.get("status") or None)
+    status = request.args.get("status") or None
+    if status is not None and status not in page.STATUSES:
+        raise ValueError(f"no such status: {status}")
+    view = map_run_view(request.args["arn"], status)
     number = max(1, int(request.args.get("page", "1")))
     return _html(page.map_run_page(view, number, PAGE_SIZE))
 
