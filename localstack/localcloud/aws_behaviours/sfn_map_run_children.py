@@ -156,6 +156,8 @@ def answer_for_map_run_children():
 
         worker_module.DistributedItemProcessorWorker._eval_job = eval_job_keeping_its_events
 
+    # sfn_map_results makes each finished child's record, in the thread that ran it: its events
+    # are kept beside it, under its ARN, on the Map Run's record.
     child_record = sfn_map_results.child_record
 
     def child_record_with_events(record, *args, **kwargs) -> dict:
