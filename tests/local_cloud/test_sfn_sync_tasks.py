@@ -81,15 +81,17 @@ SYNC_RESOURCES = [
 
 
 @pytest.mark.parametrize("resource", SYNC_RESOURCES)
+@pytest.mark.parametrize("limit", [{"TimeoutSeconds": 2}, {"HeartbeatSeconds": 2}])
 def test_a_child_is_stopped_when_its_parents_task_times_out(
-    state_machine, starts_children, resource
+    state_machine, starts_children, resource, limit
 ):
-    # GIVEN a parent whose .sync task gives a ten-minute child 2 seconds
+    # GIVEN a parent whose .sync task gives a ten-minute child 2 seconds (or 2 seconds between
+    # heartbeats, which a child execution never sends)
     child_machine = state_machine(WAITS_LONG)
-    parent = state_machine(parent_of(child_machine, resource, TimeoutSeconds=2), starts_children)
+    parent = state_machine(parent_of(child_machine, resource, **limit), starts_children)
     # WHEN the parent runs
     execution = client("stepfunctions").start_execution(stateMachineArn=parent)["executionArn"]
-    # THEN its task times out
+    # THEN its task times out (States.Timeout for a missed heartbeat too, as AWS names it)
     finished = wait_for_execution(execution, timeout=60)
     assert (finished.status, finished.error) == ("FAILED", "States.Timeout")
     # AND the child it started is stopped, not left running

@@ -1,7 +1,8 @@
 """`.sync` tasks as AWS runs them: what the task started is stopped when the task ends without it.
 
 A `.sync` task starts a job (an ECS task, a child execution) and waits for it. When the state
-stops waiting first, because its TimeoutSeconds passed or its execution was stopped, Step
+stops waiting first, because its TimeoutSeconds or HeartbeatSeconds passed or its execution was
+stopped, Step
 Functions stops the job: AWS documents the rights it needs for that (`ecs:StopTask`,
 `states:StopExecution` on the child's executions, in the roles it gives these tasks). LocalStack
 left the job running. Each service's resolver names how its job is stopped (`stop_job`); the
@@ -39,17 +40,26 @@ def stopping(resolver: Callable, stop_job: Callable[[], None]) -> Callable:
 def stop_abandoned_jobs_as_aws():
     @after_import(
         f"{_SERVICE}.state_task_service_callback",
-        requires=("StateTaskServiceCallback._eval_sync",),
+        requires=(
+            "StateTaskServiceCallback._eval_sync",
+            "CallbackOutcomeTimedOut",
+            "HeartbeatTimedOut",
+        ),
     )
     def wait_for_the_job_alone(callback_module):
         eval_sync = callback_module.StateTaskServiceCallback._eval_sync
+        timed_out = (callback_module.CallbackOutcomeTimedOut, callback_module.HeartbeatTimedOut)
 
         def eval_sync_as_aws(self, env, sync_resolver, **kwargs):
             if kwargs.get("heartbeat_endpoint") is None:
                 kwargs["callback_endpoint"] = None
             outcome = eval_sync(self, env, sync_resolver, **kwargs)
             stop_job = getattr(sync_resolver, "stop_job", None)
-            if outcome is None and not env.is_running() and stop_job is not None:
+            # Ended without the job's answer: stopped, timed out, or no heartbeat in time.
+            ended_first = isinstance(outcome, timed_out) or (
+                outcome is None and not env.is_running()
+            )
+            if ended_first and stop_job is not None:
                 try:
                     stop_job()
                 except Exception as error:  # the job may have ended meanwhile
