@@ -465,5 +465,81 @@ def test_a_distributed_map_says_how_many_items_ran_and_failed(machine):
     # counts are there for the Map's panel
     assert "EachFile · Distributed Map" in page
     assert {"Check", "Fine", "Bad"} <= set(data["states"])
-    counts = data["mapRuns"]["EachFile"]["itemCounts"]
-    assert (counts["total"], counts["failed"]) == (4, 1)
+    (map_run,) = data["mapRuns"]["EachFile"]
+    assert (map_run["itemCounts"]["total"], map_run["itemCounts"]["failed"]) == (4, 1)
+
+
+@pytest.mark.parametrize("child_type", ["STANDARD", "EXPRESS"])
+def test_a_map_run_is_drawn_and_opens_its_child_executions(machine, child_type):
+    # GIVEN a Distributed Map of three items, one failing, that tolerates one failure
+    arn = machine(
+        {
+            "StartAt": "EachFile",
+            "States": {
+                "EachFile": {
+                    "Type": "Map",
+                    "ItemsPath": "$.items",
+                    "ToleratedFailureCount": 1,
+                    "ItemProcessor": {
+                        "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": child_type},
+                        "StartAt": "Check",
+                        "States": {
+                            "Check": {
+                                "Type": "Choice",
+                                "Choices": [{"Variable": "$", "NumericEquals": 2, "Next": "Bad"}],
+                                "Default": "Fine",
+                            },
+                            "Fine": {"Type": "Pass", "End": True},
+                            "Bad": {"Type": "Fail", "Error": "Two"},
+                        },
+                    },
+                    "End": True,
+                }
+            },
+        }
+    )
+    run = start(arn, {"items": [1, 2, 3]})
+    assert wait_for_execution(run).status == "SUCCEEDED"
+    # WHEN the console draws the execution
+    data = console("api/execution", arn=run).json()
+    page = html.unescape(console("execution", arn=run).text)
+    # THEN the Map state has its Map Run: status, item counts and what it tolerates, linked
+    (map_run,) = data["mapRuns"]["EachFile"]
+    assert map_run["status"] == "SUCCEEDED"
+    counts = map_run["itemCounts"]
+    assert (counts["succeeded"], counts["failed"], counts["running"], counts["pending"]) == (
+        2, 1, 0, 0,
+    )  # fmt: skip
+    assert map_run["toleratedFailureCount"] == 1
+    link = "/_console/map-run?" + urllib.parse.urlencode({"arn": map_run["mapRunArn"]})
+    assert link in page
+    # AND the Map Run's page lists its three child executions, of their type, each opening
+    # its own execution page
+    map_run_page = console("map-run", arn=map_run["mapRunArn"])
+    assert map_run_page.status_code == 200
+    text = html.unescape(map_run_page.text)
+    assert "tolerated failure</dt><dd>1 items" in text
+    children = re.findall(r'href="/_console/execution\?arn=([^"]+)">', map_run_page.text)
+    children = [urllib.parse.unquote(c) for c in children if urllib.parse.unquote(c) != run]
+    assert len(children) == 3 and text.count(f"<td>{child_type}</td>") == 3
+    opened = [console("api/execution", arn=child).json() for child in children]
+    assert sorted(child["status"] for child in opened) == ["FAILED", "SUCCEEDED", "SUCCEEDED"]
+    # AND each child's page draws the path it took through the item processor
+    paths = sorted(
+        tuple(name for name, state in child["states"].items() if state["status"] != "not reached")
+        for child in opened
+    )
+    assert paths == [("Check", "Bad"), ("Check", "Fine"), ("Check", "Fine")]
+    # AND a failed child alone is listed when asked for
+    failed = html.unescape(console("map-run", arn=map_run["mapRunArn"], status="FAILED").text)
+    assert failed.count(f"<td>{child_type}</td>") == 1
+    assert console("map-run", arn=map_run["mapRunArn"], status="BROKEN").status_code == 400
+
+
+def test_an_unknown_map_run_is_a_404(machine):
+    # GIVEN a Map Run ARN of no run
+    unknown = f"arn:aws:states:us-east-1:000000000000:mapRun:nothing/{uuid.uuid4()}:abc"
+    # WHEN its page is asked for
+    answer = console("map-run", arn=unknown)
+    # THEN the console says there is none
+    assert answer.status_code == 404 and "ResourceNotFound" in answer.text

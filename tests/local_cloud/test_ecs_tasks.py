@@ -461,6 +461,24 @@ def test_stopping_the_execution_stops_its_task(cluster, task_definition, state_m
     assert task["stoppedReason"] == "Execution stopped by AWS Step Functions"
 
 
+def test_a_task_outliving_its_states_timeout_is_stopped(
+    cluster, task_definition, state_machine, runs_tasks
+):
+    # GIVEN a state giving a task that runs until stopped 5 seconds
+    definition = task_definition("import time\nwhile True: time.sleep(0.05)", stopTimeout=2)
+    machine = state_machine(sync_definition(cluster, definition, TimeoutSeconds=5), runs_tasks)
+
+    # WHEN it runs
+    execution = wait_for_execution(start(machine), timeout=90)
+
+    # THEN the state times out and its task is stopped, not left running
+    assert (execution.status, execution.error) == ("FAILED", "States.Timeout")
+    (submitted,) = execution.events("TaskSubmitted")
+    task_arn = json.loads(submitted["taskSubmittedEventDetails"]["output"])["Tasks"][0]["TaskArn"]
+    task = wait_for_status(cluster, task_arn, "STOPPED")
+    assert task["stoppedReason"] == "Execution stopped by AWS Step Functions"
+
+
 # --- the console ----------------------------------------------------------------------------
 
 

@@ -181,6 +181,8 @@ class _Walk:
         details = _details(event)
         if kind in ("ExecutionStarted", "ExecutionSucceeded", *_EXECUTION_ENDS):
             self._execution(kind, when, details)
+        elif kind == "ExecutionRedriven":
+            self._redriven()
         elif kind == "MapIterationStarted":
             self._iteration_started(event, scope, details)
         elif kind in _ITERATION_END:
@@ -205,6 +207,16 @@ class _Walk:
         else:
             path.status, path.stopped = _EXECUTION_ENDS[kind], when
             path.error, path.cause = details.get("error"), details.get("cause")
+
+    def _redriven(self) -> None:
+        """The execution runs again (RedriveExecution) from where it ended: a state that failed
+        there runs again, as after a retry; one that was cut short, was."""
+        for visit in self.open_visits.values():
+            if visit.status == "running":
+                visit.status = "retried" if visit.failed else "aborted"
+        self.open_visits.clear()
+        path = self.path
+        path.status, path.stopped, path.error, path.cause = "RUNNING", None, None, None
 
     def _iteration_started(self, event: dict, scope: Scope, details: dict) -> None:
         # Its chain may run through the previous iteration's last event: step out of it.

@@ -218,11 +218,7 @@ def execution_data(view: dict) -> dict:
             for i in path.iterations
         ],
         "iterationStates": inner,
-        "mapRuns": {
-            visit.state: view.get("mapRuns", {}).get(visit.map_run_arn)
-            for visit in path.visits
-            if visit.map_run_arn
-        },
+        "mapRuns": _map_runs_by_state(view),
         "cost": priced.as_dict(),
     }
 
@@ -251,6 +247,17 @@ def _denial(denial: dict) -> dict:
         "enforced": denial.get("enforced"),
         "requestId": denial.get("lambdaRequestId"),
     }
+
+
+def _map_runs_by_state(view: dict) -> dict[str, list[dict]]:
+    """Each Distributed Map's runs in the order they started (a Map visited again, in a loop or
+    an outer Map, starts a run each time)."""
+    runs: dict[str, list[dict]] = {}
+    for visit in view["path"].visits:
+        if visit.map_run_arn:
+            run = view.get("mapRuns", {}).get(visit.map_run_arn) or {"mapRunArn": visit.map_run_arn}
+            runs.setdefault(visit.state, []).append(run)
+    return runs
 
 
 def execution_page(view: dict, standalone: bool = False) -> str:
@@ -300,6 +307,7 @@ def execution_page(view: dict, standalone: bool = False) -> str:
         + svg
         + "</section><aside id=panel class=panel><p class=hint>Click a state to see its input, "
         "output, errors, retries and logs.</p></aside></div>"
+        + _map_runs_table(data["mapRuns"], standalone)
         + _cost_table(view["cost"])
         + io
         + '<script type="application/json" id=execution-data>'
@@ -309,6 +317,104 @@ def execution_page(view: dict, standalone: bool = False) -> str:
         + "</script>"
     )
     return _layout(execution["name"], body, refresh=running and not standalone, nav=not standalone)
+
+
+# --- Distributed Map runs --------------------------------------------------------------------
+
+ITEM_COUNTS = ("succeeded", "failed", "timedOut", "aborted", "running", "pending", "total")
+
+
+def _tolerated(run: dict) -> str:
+    """What failure the run tolerates, as DescribeMapRun gives it (0 and 0 %: none)."""
+    count, percentage = run.get("toleratedFailureCount"), run.get("toleratedFailurePercentage")
+    parts = []
+    if count:
+        parts.append(f"{count} items")
+    if percentage:
+        parts.append(f"{percentage:g} %")
+    return " or ".join(parts) or "none"
+
+
+def _run_name(run: dict) -> str:
+    return run["mapRunArn"].rsplit(":", 1)[-1]
+
+
+def _map_run_link(run: dict, text: str, standalone: bool) -> str:
+    if standalone:
+        return _e(text)
+    return f'<a href="/_console/map-run?{_q(arn=run["mapRunArn"])}">{_e(text)}</a>'
+
+
+def _map_runs_table(runs_by_state: dict[str, list[dict]], standalone: bool) -> str:
+    if not runs_by_state:
+        return ""
+    heads = "".join(f"<th>{_e(c)}</th>" for c in ITEM_COUNTS)
+    rows = "".join(
+        f"<tr><td>{_e(state)}</td><td>{_map_run_link(run, _run_name(run), standalone)}</td>"
+        f"<td>{_badge(run.get('status', 'UNKNOWN'))}</td>"
+        + "".join(f"<td class=num>{run.get('itemCounts', {}).get(c, '')}</td>" for c in ITEM_COUNTS)
+        + f"<td>{_e(_tolerated(run))}</td></tr>"
+        for state, runs in runs_by_state.items()
+        for run in runs
+    )
+    return (
+        "<section class=map-runs><h2>Map Runs</h2><table class=list><thead><tr><th>Map state</th>"
+        f"<th>Map Run</th><th>status</th>{heads}<th>tolerated failure</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table><p class=note>Item counts; a Map Run's page lists its "
+        "child executions.</p></section>"
+    )
+
+
+def map_run_page(view: dict, number: int, page_size: int) -> str:
+    """A Map Run: its counts and tolerances, and its child executions (paged), each linked to
+    its execution page."""
+    run, children = view["run"], view["children"]
+    items, executions = run.get("itemCounts", {}), run.get("executionCounts", {})
+    counts = "".join(
+        f"<tr><td>{_e(c)}</td><td class=num>{items.get(c, '')}</td>"
+        f"<td class=num>{executions.get(c, '')}</td></tr>"
+        for c in ITEM_COUNTS
+    )
+    pages = max(1, -(-len(children) // page_size))
+    shown = children[(number - 1) * page_size : number * page_size]
+    rows = "".join(
+        f'<tr><td><a href="/_console/execution?{_q(arn=c["executionArn"])}">{_e(c["name"])}</a>'
+        f"</td><td>{_e(view['childType'])}</td><td>{_badge(c['status'])}</td>"
+        f"<td>{_when(c.get('startDate'))}</td>"
+        f"<td class=num>{_duration(c.get('startDate'), c.get('stopDate'))}</td></tr>"
+        for c in shown
+    )
+    pager = " ".join(
+        f'<a class="page{" on" if n == number else ""}" '
+        f'href="?{_q(arn=run["mapRunArn"], status=view["status"], page=n)}">{n}</a>'
+        for n in range(1, pages + 1)
+    )
+    name = _run_name(run)
+    arn, status = run["mapRunArn"], view["status"]
+    filters = "".join(
+        f'<a class="filter{" on" if status == s else ""}" href="?{_q(arn=arn, status=s)}">'
+        f"{_badge(s) if s else 'all'}</a>"
+        for s in (None, *STATUSES)
+    )
+    body = (
+        f"<h1>Map Run {_e(name)} {_badge(run.get('status', 'UNKNOWN'))}</h1><dl class=facts>"
+        f'<dt>execution</dt><dd><a href="/_console/execution?{_q(arn=run["executionArn"])}">'
+        f"{_e(run['executionArn'].rsplit(':', 1)[-1])}</a></dd>"
+        f"<dt>child workflows</dt><dd>{_e(view['childType'])}</dd>"
+        f"<dt>tolerated failure</dt><dd>{_e(_tolerated(run))}</dd>"
+        f"<dt>max concurrency</dt><dd>{_e(run.get('maxConcurrency') or 'unlimited')}</dd>"
+        f"<dt>started</dt><dd>{_when(run.get('startDate'))}</dd>"
+        f"<dt>stopped</dt><dd>{_when(run.get('stopDate')) or '-'}</dd>"
+        f"<dt>ARN</dt><dd class=arn>{_e(run['mapRunArn'])}</dd></dl>"
+        "<table class=list><thead><tr><th></th><th>items</th><th>child executions</th></tr>"
+        f"</thead><tbody>{counts}</tbody></table>"
+        f"<h2>Child executions</h2><nav class=filters>{filters}</nav>"
+        "<table class=list><thead><tr><th>execution</th><th>type</th>"
+        "<th>status</th><th>started</th><th>duration</th></tr></thead>"
+        f"<tbody>{rows or '<tr><td colspan=5>none</td></tr>'}</tbody></table>"
+        f"<nav class=pager>page {pager}</nav>"
+    )
+    return _layout(f"Map Run {name}", body, refresh=run.get("status") == "RUNNING")
 
 
 def _machine_link(machine: dict, standalone: bool) -> str:

@@ -6,6 +6,7 @@ only; see access.py):
     /_console/                                home: every state machine, executions by status
     /_console/state-machine?arn=&status=&page= its executions, filtered and paged
     /_console/execution?arn=[&standalone=1]   one execution drawn; standalone = one file, no refresh
+    /_console/map-run?arn=&status=&page=      a Distributed Map's run and its child executions
     /_console/api/execution?arn=              the same as JSON (path, logs, cost)
     /_console/api/costs?since=<epoch s>       cost of every execution started since then
     /_console/api/latest                      the latest execution of every state machine
@@ -48,6 +49,7 @@ def serve_console():
     ROUTER.add("/_console", endpoint=_guard(_home), methods=["GET"])
     ROUTER.add("/_console/state-machine", endpoint=_guard(_state_machine), methods=["GET"])
     ROUTER.add("/_console/execution", endpoint=_guard(_execution), methods=["GET"])
+    ROUTER.add("/_console/map-run", endpoint=_guard(_map_run_page), methods=["GET"])
     ROUTER.add("/_console/api/execution", endpoint=_guard(_api_execution), methods=["GET"])
     ROUTER.add("/_console/api/costs", endpoint=_guard(_api_costs), methods=["GET"])
     ROUTER.add("/_console/api/latest", endpoint=_guard(_api_latest), methods=["GET"])
@@ -240,26 +242,42 @@ def execution_view(execution_arn: str) -> dict:
 
 
 def _map_run(sfn, map_run_arn: str) -> dict:
-    """A Distributed Map's run: its item counts and, where listable, its child executions."""
-    run = {"mapRunArn": map_run_arn, "itemCounts": {}, "children": None}
+    """A Distributed Map's run as DescribeMapRun shows it: status, counts, tolerances."""
+    run = {"mapRunArn": map_run_arn, "itemCounts": {}, "executionCounts": {}}
     try:
-        described = sfn.describe_map_run(mapRunArn=map_run_arn)
-        run["status"] = described.get("status")
-        run["itemCounts"] = described.get("itemCounts", {})
+        run.update(sfn.describe_map_run(mapRunArn=map_run_arn))
     except Exception as error:
         LOG.debug("could not describe map run %s: %s", map_run_arn, error)
-    try:
-        children = []
-        for result in sfn.get_paginator("list_executions").paginate(mapRunArn=map_run_arn):
-            children.extend(
-                {"name": e["name"], "status": e["status"], "executionArn": e["executionArn"]}
-                for e in result["executions"]
-            )
-        run["children"] = children
-    except Exception as error:
-        # localstack-core 2026.3.0 fails ListExecutions by mapRunArn: counts only, then.
-        LOG.debug("could not list the executions of map run %s: %s", map_run_arn, error)
+    run.pop("ResponseMetadata", None)
     return run
+
+
+def map_run_view(map_run_arn: str, status: str | None) -> dict:
+    """Everything the Map Run page shows: the run, its child workflow's type, its children."""
+    account, region = _arn_parts(map_run_arn)
+    sfn = _client("stepfunctions", account, region)
+    run = sfn.describe_map_run(mapRunArn=map_run_arn)
+    run.pop("ResponseMetadata", None)
+    children = []
+    filters = {"statusFilter": status} if status else {}
+    for result in sfn.get_paginator("list_executions").paginate(mapRunArn=map_run_arn, **filters):
+        children.extend(result["executions"])
+    children.sort(key=lambda e: e["startDate"])
+    return {
+        "run": run,
+        "childType": _child_type(sfn, children),
+        "children": children,
+        "status": status,
+    }
+
+
+def _child_type(sfn, children: list[dict]) -> str:
+    """STANDARD or EXPRESS, as the children's state machine (the Map's item processor) says."""
+    if not children:
+        return "-"
+    machine = sfn.describe_state_machine_for_execution(executionArn=children[0]["executionArn"])
+    config = json.loads(machine["definition"]).get("ProcessorConfig") or {}
+    return config.get("ExecutionType", "STANDARD")
 
 
 def _machine_type(sfn, machine_arn: str) -> str:
@@ -431,7 +449,12 @@ def _guard(handler):
             return _html(page.error_page(f"Bad request: {error}"), status=400)
         except Exception as error:
             code = getattr(error, "response", {}).get("Error", {}).get("Code")
-            if code in ("ExecutionDoesNotExist", "StateMachineDoesNotExist", "InvalidArn"):
+            if code in (
+                "ExecutionDoesNotExist",
+                "StateMachineDoesNotExist",
+                "ResourceNotFound",
+                "InvalidArn",
+            ):
                 return _html(page.error_page(f"{code}: {error}"), status=404)
             LOG.exception("console: %s failed", request.path)
             return _html(page.error_page(f"The console failed: {error}"), status=500)
@@ -482,6 +505,15 @@ def _execution(request: Request, **_) -> Response:
     view = execution_view(request.args["arn"])
     standalone = request.args.get("standalone") == "1"
     return _html(page.execution_page(view, standalone=standalone))
+
+
+def _map_run_page(request: Request, **_) -> Response:
+    status = request.args.get("status") or None
+    if status is not None and status not in page.STATUSES:
+        raise ValueError(f"no such status: {status}")
+    view = map_run_view(request.args["arn"], status)
+    number = max(1, int(request.args.get("page", "1")))
+    return _html(page.map_run_page(view, number, PAGE_SIZE))
 
 
 def _api_execution(request: Request, **_) -> Response:

@@ -1,15 +1,13 @@
 """Step Functions' `ecs:runTask.sync` as on AWS: a task whose essential container exits non-zero,
 or that stops for another reason (failed to start, stopped by a user), fails the state with
-`States.TaskFailed`, its cause the task as DescribeTasks shows it; and stopping the execution
-stops the task (StopTask). LocalStack's integration succeeded whatever the exit code, and left
-the task running when the execution stopped.
-
-It also listened for a task token while waiting, with the state's one callback endpoint: after
-a first attempt ended, that endpoint stayed interrupted, so a retried task timed out at once
-(TaskTimedOut). A `.sync` task has no token to wait for: it waits for the task alone."""
+`States.TaskFailed`, its cause the task as DescribeTasks shows it; and a state that ends before
+its task (timed out, its execution stopped) stops the task (StopTask: see
+aws_behaviours/sfn_sync_tasks.py, which also makes the wait listen for no task token).
+LocalStack's integration succeeded whatever the exit code, and left the task running."""
 
 from __future__ import annotations
 
+from localcloud.aws_behaviours.sfn_sync_tasks import stopping
 from localcloud.support.patching import patch_plugin
 
 STOPPED_BY_STEP_FUNCTIONS = "Execution stopped by AWS Step Functions"
@@ -56,9 +54,6 @@ def fail_and_stop_ecs_tasks_as_aws(module) -> None:
         cluster_arn = submitted["Tasks"][0]["ClusterArn"]
 
         def resolve() -> dict | None:
-            if not env.is_running():
-                ecs.stop_task(cluster=cluster_arn, task=task_arn, reason=STOPPED_BY_STEP_FUNCTIONS)
-                return None
             described = ecs.describe_tasks(cluster=cluster_arn, tasks=[task_arn])
             task = described["tasks"][0]
             if task["lastStatus"] != "STOPPED":
@@ -84,16 +79,9 @@ def fail_and_stop_ecs_tasks_as_aws(module) -> None:
                 )
             )
 
-        return resolve
+        def stop() -> None:
+            ecs.stop_task(cluster=cluster_arn, task=task_arn, reason=STOPPED_BY_STEP_FUNCTIONS)
 
-    original_eval_sync = service._eval_sync
-
-    def eval_sync(self, env, sync_resolver, *args, **kwargs):
-        kwargs["callback_endpoint"] = None
-        outcome = original_eval_sync(self, env, sync_resolver, *args, **kwargs)
-        if not env.is_running() and outcome is None:
-            sync_resolver()  # the execution stopped while the task ran: stop the task
-        return outcome
+        return stopping(resolve, stop)
 
     service._build_sync_resolver = build_sync_resolver
-    service._eval_sync = eval_sync

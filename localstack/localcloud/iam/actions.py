@@ -630,7 +630,14 @@ def _routed_machine(parameters: Mapping[str, Any]) -> str:
     return parameters["routingConfiguration"][0]["stateMachineVersionArn"].rsplit(":", 1)[0]
 
 
-@maps("stepfunctions", "DescribeExecution", "StopExecution", "GetExecutionHistory", "ListMapRuns")
+@maps(
+    "stepfunctions",
+    "DescribeExecution",
+    "StopExecution",
+    "RedriveExecution",
+    "GetExecutionHistory",
+    "ListMapRuns",
+)
 def _states_execution(call: Call, facts: ResourceFacts) -> list[Authorisation]:
     return [_one(f"states:{call.operation}", call.parameters["executionArn"])]
 

@@ -255,3 +255,20 @@ def test_durations_come_from_the_event_timestamps():
     path = history.reconstruct(h.events)
     assert path.visits[0].duration_ms == 250
     assert (path.stopped - path.started).total_seconds() == 0.4
+
+
+def test_a_redriven_run_shows_the_failed_state_run_again():
+    # GIVEN a run whose task failed, then was redriven from that task, which succeeded
+    h = History()
+    h.add("ExecutionStarted", after=0, input="{}")
+    h.task("Work", "Boom")
+    h.add("ExecutionFailed", error="Boom", cause="Boom happened")
+    h.add("ExecutionRedriven", redriveCount=1)
+    h.task("Work", "ok")
+    h.add("ExecutionSucceeded", output="{}")
+    # WHEN the path is rebuilt
+    path = history.reconstruct(h.events)
+    # THEN the run succeeded, the task's failed visit counts as retried, its second succeeded
+    assert (path.status, path.error) == ("SUCCEEDED", None)
+    assert [v.status for v in path.visits_of("Work")] == ["retried", "succeeded"]
+    assert path.state_status("Work") == "retried"

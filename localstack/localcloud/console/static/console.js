@@ -135,19 +135,20 @@
   }
 
   function mapRunView(name) {
-    const run = (data.mapRuns || {})[name];
-    if (!run) return null;
-    const counts = run.itemCounts || {};
-    const failed = (counts.failed || 0) + (counts.timedOut || 0) + (counts.aborted || 0);
-    return el("div", { class: "iterations" },
-      el("h3", {}, (counts.total || 0) + " items ran as child executions, " + failed + " failed"),
-      el("div", { class: "arn" }, run.mapRunArn),
-      run.children === null
-        ? el("p", { class: "note" }, "This local cloud cannot list the Map Run's child executions.")
-        : el("ul", {}, ...run.children.map((c) => el("li", {},
-            document.body.dataset.standalone === "1" ? c.name
-              : el("a", { href: "/_console/execution?arn=" + encodeURIComponent(c.executionArn) }, c.name),
-            " ", badge(c.status)))));
+    // A Distributed Map's runs: counts here, its child executions on the Map Run's own page.
+    const runs = (data.mapRuns || {})[name] || [];
+    return runs.length ? el("div", { class: "iterations" }, ...runs.map((run) => {
+      const counts = run.itemCounts || {};
+      const failed = (counts.failed || 0) + (counts.timedOut || 0) + (counts.aborted || 0);
+      const title = "Map Run " + run.mapRunArn.split(":").pop();
+      return el("div", {},
+        el("h3", {}, document.body.dataset.standalone === "1" ? title
+          : el("a", { href: "/_console/map-run?arn=" + encodeURIComponent(run.mapRunArn) }, title),
+          " ", badge(run.status || "UNKNOWN")),
+        el("div", {}, (counts.total || 0) + " items: " + (counts.succeeded || 0) + " succeeded, "
+          + failed + " failed, " + (counts.running || 0) + " running, "
+          + (counts.pending || 0) + " pending"));
+    })) : null;
   }
 
   function select(name) {

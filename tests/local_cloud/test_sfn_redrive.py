@@ -1,0 +1,90 @@
+"""RedriveExecution (localcloud/aws_behaviours/sfn_redrive.py): a failed Standard execution runs
+again from the state it failed in, the states before it not rerun, its history going on."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from botocore.exceptions import ClientError
+
+from devkit.local_cloud import client, service_role, wait_for_execution
+
+
+@pytest.fixture
+def reads_tables(local_cloud) -> str:
+    """The role of a state machine reading items of the tests' tables (t-*), nothing else."""
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "dynamodb:GetItem",
+                "Resource": "arn:aws:dynamodb:us-east-1:000000000000:table/t-*",
+            }
+        ],
+    }
+    return service_role(
+        client("iam"), "local-cloud-test-reads-tables", "states.amazonaws.com", policy
+    )
+
+
+def reading(table: str) -> dict:
+    return {
+        "StartAt": "Prepare",
+        "States": {
+            "Prepare": {
+                "Type": "Pass",
+                "Result": {"id": {"S": "one"}},
+                "ResultPath": "$.key",
+                "Next": "Read",
+            },
+            "Read": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::dynamodb:getItem",
+                "Parameters": {"TableName": table, "Key.$": "$.key"},
+                "End": True,
+            },
+        },
+    }
+
+
+def test_a_failed_execution_is_redriven_from_the_state_that_failed(state_machine, reads_tables):
+    # GIVEN an execution that failed reading a table that did not exist yet
+    table = f"t-{uuid.uuid4().hex[:10]}"
+    sfn = client("stepfunctions")
+    machine = state_machine(reading(table), reads_tables)
+    arn = sfn.start_execution(stateMachineArn=machine, input='{"run": 1}')["executionArn"]
+    assert wait_for_execution(arn).status == "FAILED"
+    assert sfn.describe_execution(executionArn=arn)["redriveStatus"] == "REDRIVABLE"
+    ddb = client("dynamodb")
+    ddb.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    try:
+        # WHEN, the table made, the execution is redriven
+        sfn.redrive_execution(executionArn=arn)
+        redriven = wait_for_execution(arn)
+    finally:
+        ddb.delete_table(TableName=table)
+
+    # THEN it succeeds, the same execution, Prepare not rerun and Read run again with its input
+    assert redriven.status == "SUCCEEDED", redriven.cause
+    assert len(redriven.events("PassStateEntered")) == 1
+    first, again = (e["stateEnteredEventDetails"] for e in redriven.events("TaskStateEntered"))
+    assert first == again and first["name"] == "Read"
+    (event,) = redriven.events("ExecutionRedriven")
+    assert event["executionRedrivenEventDetails"]["redriveCount"] == 1
+    assert redriven.history[event["id"]]["previousEventId"] == event["id"]  # what follows it
+    ids = [e["id"] for e in redriven.history]
+    assert ids == list(range(1, len(ids) + 1))
+    described = sfn.describe_execution(executionArn=arn)
+    assert (described["redriveCount"], described["redriveStatus"]) == (1, "NOT_REDRIVABLE")
+    assert described["redriveDate"] >= described["startDate"]
+    # AND a succeeded execution cannot be redriven
+    with pytest.raises(ClientError) as refused:
+        sfn.redrive_execution(executionArn=arn)
+    assert refused.value.response["Error"]["Code"] == "ExecutionNotRedrivable"
