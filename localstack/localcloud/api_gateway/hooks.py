@@ -16,6 +16,7 @@ def _insert_steps(gateway_module) -> None:
     from localstack.services.apigateway.next_gen.execute_api import handlers
 
     from localcloud.api_gateway.authorizer import authorize
+    from localcloud.api_gateway.resource_policy import judge_invoke_permission
     from localcloud.api_gateway.throttling import throttle_stage_and_method, throttle_usage_plan
 
     original_init = gateway_module.RestApiGateway.__init__
@@ -26,7 +27,11 @@ def _insert_steps(gateway_module) -> None:
         original_init(self, *args, **kwargs)
         steps = self.request_handlers
         api_key_step = steps.index(handlers.api_key_validation_handler)
-        steps[api_key_step:api_key_step] = [throttle_stage_and_method, authorize]
+        steps[api_key_step:api_key_step] = [
+            throttle_stage_and_method,
+            judge_invoke_permission,
+            authorize,
+        ]
         steps.insert(steps.index(handlers.api_key_validation_handler) + 1, throttle_usage_plan)
 
     init_with_access_control.__wrapped__ = original_init

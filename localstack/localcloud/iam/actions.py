@@ -66,6 +66,13 @@ class ResourceFacts(Protocol):
         """The ARN of the state machine whose running execution issued the token; None for a
         token no execution issued (or an activity's: LocalStack does not keep its activity)."""
 
+    def key_arn(self, key_id: str, place: Place) -> str | None:
+        """The ARN of the KMS key a KeyId names (key id, key ARN, alias name or alias ARN),
+        aliases resolved; None when the local cloud has no such key."""
+
+    def ciphertext_key(self, ciphertext: bytes) -> str | None:
+        """The id of the KMS key a ciphertext blob was encrypted under, as KMS reads it."""
+
 
 class NoFacts:
     """Nothing known: no resource is encrypted, no key names are resolved."""
@@ -86,6 +93,12 @@ class NoFacts:
         return None, None
 
     def task_token_owner(self, task_token: str, place: Place) -> str | None:
+        return None
+
+    def key_arn(self, key_id: str, place: Place) -> str | None:
+        return None
+
+    def ciphertext_key(self, ciphertext: bytes) -> str | None:
         return None
 
 
@@ -718,7 +731,7 @@ _UNSCOPED = {
     "cloudwatch": ("GetMetricStatistics", "GetMetricData", "ListMetrics", "DescribeAlarms"),
     "logs": ("DescribeLogGroups",),
     "ses": ("ListIdentities", "VerifyEmailIdentity", "DeleteIdentity", "GetSendQuota"),
-    "kms": ("CreateKey",),
+    "kms": ("CreateKey", "ListKeys", "ListAliases", "GenerateRandom"),
 }
 
 
@@ -745,6 +758,100 @@ def _log_stream(call: Call, facts: ResourceFacts) -> list[Authorisation]:
     group = p.get("logGroupName") or p["logGroupIdentifier"].split(":log-group:")[-1]
     stream = arns.log_stream_arn(call.place, group, p["logStreamName"])
     return [_one(f"logs:{call.operation}", stream)]
+
+
+# --- KMS: a principal's own calls on a key ----------------------------------------------------
+
+# Operations judged on the one key their KeyId names, as the key's own action.
+_KEY_OPERATIONS = (
+    "Encrypt",
+    "Decrypt",
+    "GenerateDataKey",
+    "GenerateDataKeyWithoutPlaintext",
+    "GenerateDataKeyPair",
+    "GenerateDataKeyPairWithoutPlaintext",
+    "GenerateMac",
+    "VerifyMac",
+    "Sign",
+    "Verify",
+    "GetPublicKey",
+    "DescribeKey",
+    "GetKeyPolicy",
+    "PutKeyPolicy",
+    "GetKeyRotationStatus",
+    "EnableKeyRotation",
+    "DisableKeyRotation",
+    "EnableKey",
+    "DisableKey",
+    "ScheduleKeyDeletion",
+    "CancelKeyDeletion",
+    "UpdateKeyDescription",
+    "TagResource",
+    "UntagResource",
+    "ListResourceTags",
+    "CreateGrant",
+    "ListGrants",
+)
+
+
+def _key_context(pairs: Mapping[str, str] | None, named: str | None) -> Context:
+    """The KMS condition keys of a direct call: the encryption context, each pair and its keys,
+    and the alias the request named (kms:RequestAlias). No kms:ViaService: no service asks."""
+    pairs = pairs or {}
+    context: Context = {f"kms:EncryptionContext:{k}": v for k, v in pairs.items()}
+    if pairs:
+        context["kms:EncryptionContextKeys"] = list(pairs)
+    if named and "alias/" in named:
+        context["kms:RequestAlias"] = "alias/" + named.split("alias/", 1)[1]
+    return context
+
+
+def _key_named(call: Call, facts: ResourceFacts, named: str | None, blob: Any = None) -> str | None:
+    """The key's ARN from a KeyId, or (Decrypt, ReEncrypt without one) from the ciphertext."""
+    key_id = named or (facts.ciphertext_key(blob) if blob else None)
+    return facts.key_arn(key_id, call.place) if key_id else None
+
+
+@maps("kms", *_KEY_OPERATIONS)
+def _key_call(call: Call, facts: ResourceFacts) -> list[Authorisation]:
+    """Authorised on the key itself (an alias resolved to its key), under its key policy. A key
+    the local cloud does not have names nothing to judge: KMS answers NotFoundException."""
+    p = call.parameters
+    key = _key_named(call, facts, p.get("KeyId"), p.get("CiphertextBlob"))
+    if key is None:
+        return []
+    context = _key_context(p.get("EncryptionContext"), p.get("KeyId"))
+    return [_one(f"kms:{call.operation}", key, context)]
+
+
+@maps("kms", "ReEncrypt")
+def _re_encrypt(call: Call, facts: ResourceFacts) -> list[Authorisation]:
+    """Two permissions: kms:ReEncryptFrom on the key the ciphertext was made under, and
+    kms:ReEncryptTo on the destination key."""
+    p = call.parameters
+    source = _key_named(call, facts, p.get("SourceKeyId"), p.get("CiphertextBlob"))
+    destination = _key_named(call, facts, p.get("DestinationKeyId"))
+    if source is None or destination is None:
+        return []
+    same = {"kms:ReEncryptOnSameKey": source == destination}
+    source_context = _key_context(p.get("SourceEncryptionContext"), p.get("SourceKeyId"))
+    target_context = _key_context(p.get("DestinationEncryptionContext"), p.get("DestinationKeyId"))
+    return [
+        _one("kms:ReEncryptFrom", source, {**source_context, **same}),
+        _one("kms:ReEncryptTo", destination, {**target_context, **same}),
+    ]
+
+
+@maps("kms", "CreateAlias", "DeleteAlias", "UpdateAlias")
+def _key_alias(call: Call, facts: ResourceFacts) -> list[Authorisation]:
+    """On the alias and on its key (UpdateAlias: the new key; DeleteAlias: the key it names)."""
+    p = call.parameters
+    alias = call.place.arn("kms", p["AliasName"])
+    key = _key_named(call, facts, p.get("TargetKeyId") or p["AliasName"])
+    return [
+        _one(f"kms:{call.operation}", alias),
+        *([_one(f"kms:{call.operation}", key)] if key else []),
+    ]
 
 
 # --- Lambda, EventBridge, STS -----------------------------------------------------------------

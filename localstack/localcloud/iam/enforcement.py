@@ -142,6 +142,13 @@ def authorise(principal: str, needed: list[Authorisation], *, origin: str) -> De
     return None
 
 
+def judged(principal: str, needed: list[Authorisation]) -> list[Decision]:
+    """Each decision on what is `needed`, neither journalled nor refused: for a caller that
+    only some refusals stop (API Gateway before a Lambda authorizer: an explicit deny)."""
+    policies = _settings.policies
+    return [d for one in needed for d in _decisions(policies, one.acting_as or principal, one)]
+
+
 def _decisions(policies: PolicySource, who: str, one: Authorisation) -> list[Decision]:
     """One decision per resource: each may have a policy of its own."""
     identity = () if one.acting_as else policies.identity_policies(who)

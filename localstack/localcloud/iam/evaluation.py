@@ -68,10 +68,14 @@ def no_policy_allows(policy_type: str, action: str) -> str:
     return f"because no {policy_type} policy allows the {action} action"
 
 
+# How the reason of every explicit deny begins.
+EXPLICIT_DENY_PREFIX = "with an explicit deny"
+
+
 def explicit_deny_in(policy_type: str) -> str:
     """The reason of an explicit deny by a policy of that type."""
     article = "an" if policy_type == IDENTITY_BASED else "a"
-    return f"with an explicit deny in {article} {policy_type} policy"
+    return f"{EXPLICIT_DENY_PREFIX} in {article} {policy_type} policy"
 
 
 def evaluate(

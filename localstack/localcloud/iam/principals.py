@@ -40,6 +40,9 @@ class Caller:
         keys: dict[str, ContextValue] = {
             "aws:PrincipalArn": self.role_arn or self.arn,
             "aws:PrincipalAccount": self.account,
+            # KMS names the caller's account so for every call on a key, direct or through a
+            # service (an AWS-managed key's policy requires it).
+            "kms:CallerAccount": self.account,
             "aws:PrincipalIsAWSService": False,
             "aws:PrincipalType": _principal_type(self),
         }

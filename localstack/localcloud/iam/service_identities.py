@@ -17,6 +17,9 @@ the gateway does not see, once each:
   AccessDenied, which each sender handles as it does on AWS (API Gateway answers 500, SNS and
   EventBridge drop the message);
 - CreateEventSourceMapping: the function's role must be allowed to poll the queue or stream;
+  a stream mapping whose role later loses it says so in LastProcessingResult (`mapping_polls`);
+- a CloudWatch alarm's Lambda action: as lambda.alarms.cloudwatch.amazonaws.com, under the
+  function's policy;
 - a `lambda:invoke` task Lambda refused fails with Step Functions' error name for it.
 """
 
@@ -39,6 +42,7 @@ from localcloud.iam.arns import Place
 from localcloud.iam.deliveries import delivery_authorisations, is_delivery, principal_name
 from localcloud.iam.enforcement import Mode, authorise, mode_from_environment, record_unmapped
 from localcloud.iam.evaluation import Decision
+from localcloud.iam.mapping_polls import record_poll_results
 from localcloud.iam.refusals import (
     FUNCTION_ROLE_NOT_ASSUMABLE,
     STATE_MACHINE_ROLE_NOT_ASSUMABLE,
@@ -255,8 +259,9 @@ _alarm: ContextVar[str | None] = ContextVar("localcloud_alarm", default=None)
 
 
 class _AlarmClients:
-    """CloudWatch's `connect_to`: the SNS client of an alarm action carries the alarm as its
-    source and cloudwatch as its service principal (LocalStack published as the account)."""
+    """CloudWatch's `connect_to`: the SNS and Lambda clients of an alarm action carry the alarm
+    as their source and CloudWatch's service principal for it (LocalStack acted as the account):
+    `cloudwatch` publishing, `lambda.alarms.cloudwatch.amazonaws.com` invoking a function."""
 
     def __init__(self, connect_to):
         self._connect_to = connect_to
@@ -279,7 +284,32 @@ class _AlarmClientFactory:
             return _AlarmPublisher(
                 client.request_metadata(service_principal="cloudwatch", source_arn=alarm)
             )
+        if name == "lambda_" and alarm:
+            return _AlarmInvoker(
+                client.request_metadata(service_principal=ALARM_INVOKER, source_arn=alarm)
+            )
         return client
+
+
+# The principal a function's policy must allow for an alarm to invoke it.
+ALARM_INVOKER = "lambda.alarms.cloudwatch.amazonaws.com"
+
+
+class _AlarmInvoker:
+    """An alarm's Lambda action the function's policy refuses fails, as on AWS: the alarm still
+    changes state, and the refusal is in the IAM journal."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def invoke(self, **kwargs):
+        try:
+            return self._client.invoke(**kwargs)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "AccessDeniedException":
+                raise
+            LOG.info("alarm action on %s failed: %s", kwargs.get("FunctionName"), error)
+            return {}
 
 
 class _AlarmPublisher:
@@ -363,6 +393,10 @@ def act_as_aws_principals() -> None:
         "localstack.services.lambda_.provider",
         requires=("LambdaProvider.check_service_resource_exists",),
     )(_check_polling)
+    after_import(
+        "localstack.services.lambda_.event_source_mapping.esm_worker",
+        requires=("EsmWorker.poller_loop",),
+    )(record_poll_results)
     after_import(
         "localstack.services.cloudwatch.provider_v2",
         requires=(

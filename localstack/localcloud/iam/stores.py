@@ -11,6 +11,7 @@ ever judged and no invalidation hook is needed.
 from __future__ import annotations
 
 import json
+import struct
 import threading
 from collections.abc import Sequence
 from functools import cache
@@ -256,7 +257,42 @@ def _secret_policy(resource: str) -> ResourcePolicy | None:
     return _parsed(text, found.arn, ResourcePolicyKind.RESOURCE) if text else None
 
 
+def api_policy(rest_api: dict, region: str, account: str) -> ResourcePolicy | None:
+    """A REST API's resource policy as API Gateway keeps it: its text JSON-escaped once more
+    (as GetRestApi returns it) and a Resource abbreviated `execute-api:/...` read as the API's
+    own ARN."""
+    text = rest_api.get("policy")
+    if not text:
+        return None
+    try:
+        document = json.loads(text)
+    except ValueError:
+        document = json.loads(text.replace('\\"', '"'))
+    if isinstance(document, str):
+        document = json.loads(document)
+    own = f"arn:aws:execute-api:{region}:{account}:{rest_api['id']}/"
+    expanded = json.dumps(document).replace('"execute-api:/', f'"{own}')
+    return _parsed(expanded, own.rstrip("/"), ResourcePolicyKind.RESOURCE)
+
+
+def _deployed_api_policy(resource: str) -> ResourcePolicy | None:
+    """The policy of the deployment a method ARN's stage serves (a changed policy applies at the
+    next deployment, as on AWS)."""
+    from localstack.services.apigateway.models import apigateway_stores
+
+    _, _, _, region, account, rest = _arn_parts(resource)
+    api_id, _, rest = rest.partition("/")
+    stage = rest.split("/", 1)[0]
+    store = apigateway_stores[account][region]
+    deployment_id = store.active_deployments.get(api_id.lower(), {}).get(stage)
+    deployment = store.internal_deployments.get(api_id.lower(), {}).get(deployment_id or "")
+    if deployment is None:
+        return None
+    return api_policy(deployment.rest_api.rest_api, region, account)
+
+
 _RESOURCE_POLICIES = {
+    "execute-api": _deployed_api_policy,
     "s3": _bucket_policy,
     "sqs": _queue_policy,
     "sns": _topic_policy,
@@ -358,6 +394,17 @@ class StoreFacts:
             if endpoint is not None and not isinstance(endpoint, ActivityCallbackEndpoint):
                 return execution.state_machine_arn
         return None
+
+    def key_arn(self, key_id: str, place: Place) -> str | None:
+        return _key_arn(key_id, place.region, place.account)
+
+    def ciphertext_key(self, ciphertext: bytes) -> str | None:
+        from localstack.services.kms.models import deserialize_ciphertext_blob
+
+        try:
+            return deserialize_ciphertext_blob(ciphertext).key_id
+        except (struct.error, UnicodeDecodeError):
+            return None  # not a ciphertext KMS made: it refuses it (InvalidCiphertextException)
 
 
 def _bucket_key(bucket_name: str) -> str | None:

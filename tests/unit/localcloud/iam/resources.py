@@ -21,6 +21,7 @@ EXECUTION = ARN.format("states", "execution:payroll:run-1")
 TASK_DEFINITION = ARN.format("ecs", "task-definition/importer:3")
 TASK_ROLE = "arn:aws:iam::000000000000:role/importer"
 TASK_EXECUTION_ROLE = "arn:aws:iam::000000000000:role/importer-execution"
+SEALED = b"ciphertext made under KEY"
 
 
 @dataclass
@@ -51,6 +52,14 @@ class Facts:
 
     def task_token_owner(self, task_token: str, place: Place) -> str | None:
         return MACHINE if task_token == "token-of-payroll" else None
+
+    def key_arn(self, key_id: str, place: Place) -> str | None:
+        """The one key there is, by its id, its ARN, or the alias `alias/data`."""
+        names = {KEY, KEY.rsplit("/", 1)[1], "alias/data", ARN.format("kms", "alias/data")}
+        return KEY if key_id in names else None
+
+    def ciphertext_key(self, ciphertext: bytes) -> str | None:
+        return KEY.rsplit("/", 1)[1] if ciphertext == SEALED else None
 
 
 ENCRYPTED = Facts(

@@ -24,6 +24,7 @@ from unit.localcloud.iam.resources import (
     PLAIN,
     QUEUE,
     QUEUE_URL,
+    SEALED,
     SECRET,
     STREAM,
     TABLE,
@@ -389,6 +390,44 @@ CASES = {
 }
 
 
+PAYROLL = {"workflow": "payroll"}
+PAYROLL_KEYS = {
+    "kms:EncryptionContext:workflow": "payroll",
+    "kms:EncryptionContextKeys": ["workflow"],
+}
+# A principal's own KMS calls: on the key (an alias resolved), with KMS's condition keys and no
+# kms:ViaService.
+CASES |= {
+    "kms encrypt through an alias": (
+        (
+            "kms",
+            "Encrypt",
+            {"KeyId": "alias/data", "Plaintext": b"x", "EncryptionContext": PAYROLL},
+        ),
+        [own("kms:Encrypt", KEY, **PAYROLL_KEYS, **{"kms:RequestAlias": "alias/data"})],
+    ),
+    "kms decrypt, the key read from the ciphertext": (
+        ("kms", "Decrypt", {"CiphertextBlob": SEALED}),
+        [own("kms:Decrypt", KEY)],
+    ),
+    "kms re-encrypt": (
+        ("kms", "ReEncrypt", {"CiphertextBlob": SEALED, "DestinationKeyId": KEY}),
+        [
+            own("kms:ReEncryptFrom", KEY, **{"kms:ReEncryptOnSameKey": True}),
+            own("kms:ReEncryptTo", KEY, **{"kms:ReEncryptOnSameKey": True}),
+        ],
+    ),
+    "kms describe key by its ARN": (
+        ("kms", "DescribeKey", {"KeyId": KEY}),
+        [own("kms:DescribeKey", KEY)],
+    ),
+    "kms generate data key by id": (
+        ("kms", "GenerateDataKey", {"KeyId": KEY.rsplit("/", 1)[1], "KeySpec": "AES_256"}),
+        [own("kms:GenerateDataKey", KEY)],
+    ),
+}
+
+
 @pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
 def test_a_call_needs_what_aws_authorises(case) -> None:
     # GIVEN a call, and resources encrypted with a KMS key where the case has one
@@ -511,3 +550,10 @@ def test_setup_calls_are_authorised_as_aws_documents(call) -> None:
 def test_a_key_named_by_id_or_alias_is_used_by_its_arn(named: str, key: str) -> None:
     call = Call("s3", "PutObject", {"Bucket": "b", "Key": "k", "SSEKMSKeyId": named}, HERE)
     assert authorisations(call)[1].resources == [key]
+
+
+def test_a_key_the_local_cloud_does_not_have_is_left_to_kms() -> None:
+    # GIVEN an Encrypt naming a key that does not exist
+    call = Call("kms", "Encrypt", {"KeyId": "alias/missing", "Plaintext": b"x"}, HERE)
+    # WHEN / THEN nothing is judged: KMS answers NotFoundException, as on AWS
+    assert authorisations(call, ENCRYPTED) == []

@@ -43,6 +43,8 @@ NOT_MAPPED = {
 # elsewhere, so their set-up calls need no mapping.
 ROOT_ONLY_MODULES = {
     "tests/local_cloud/test_iam_services.py": "fixtures built as root; the services are judged",
+    "tests/local_cloud/test_iam_policies.py": "fixtures built as root; the sessions' KMS calls "
+    "and the services are judged",
 }
 # Calls a library makes for the project when the module uses it.
 LIBRARY_CALLS = {
