@@ -11,11 +11,11 @@ Map's Map Run is not redriven (no `MapRunRedriven`), and the 14-day redrive wind
 
 from __future__ import annotations
 
-import datetime
 import json
 
 from localstack.runtime import hooks
 
+from localcloud.clock.clock import CLOCK
 from localcloud.support.patching import after_import
 
 REDRIVABLE = ("FAILED", "TIMED_OUT", "ABORTED")
@@ -90,7 +90,7 @@ def redrive(execution, state: str, state_input: str) -> None:
 
     previous = execution.exec_worker
     execution.redrive_count = getattr(execution, "redrive_count", 0) + 1
-    execution.redrive_date = datetime.datetime.now(tz=datetime.UTC)
+    execution.redrive_date = CLOCK.now()  # execution dates are on the local cloud's clock
     execution.exec_status = ExecutionStatus.RUNNING
     execution.stop_date = execution.error = execution.cause = execution.output = None
     execution.exec_worker = _redrive_worker(execution, previous, state, json.loads(state_input))
