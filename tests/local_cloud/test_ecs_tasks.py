@@ -1,16 +1,18 @@
 """ECS on the local cloud: Fargate tasks of fixture task definitions run as host processes with
-AWS's life cycle, exit codes, stops, logs, environment, secrets and task-role credentials; and
+AWS's life cycle, exit codes, stops, logs, environment, secrets, task-role credentials and the
+local cloud's clock; and
 Step Functions' runTask.sync waits for them (localcloud/ecs/)."""
 
 from __future__ import annotations
 
+import datetime
 import json
 import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
 
-from devkit.local_cloud import client, service_role, wait_for_execution, wait_until
+from devkit.local_cloud import client, clock, service_role, wait_for_execution, wait_until
 
 # Any image whose repository name ends with a folder of the project's containers/ is mapped.
 IMAGE = "000000000000.dkr.ecr.us-east-1.amazonaws.com/local-cloud-tests/importer:latest"
@@ -432,3 +434,19 @@ def test_stopping_the_execution_stops_its_task(cluster, task_definition, state_m
     task = wait_for_status(cluster, task_arn, "STOPPED")
     assert task["stopCode"] == "UserInitiated"
     assert task["stoppedReason"] == "Execution stopped by AWS Step Functions"
+
+
+def test_a_container_runs_on_the_local_clouds_clock(
+    cluster, task_definition, log_group, move_clock
+):
+    # GIVEN the local cloud's clock an hour (at least) ahead of the host's
+    move_clock("PT1H")
+
+    # WHEN a container prints the time it reads
+    task = run(cluster, task_definition("import time; print(time.time())"))
+    task = wait_for_status(cluster, task["taskArn"], "STOPPED")
+
+    # THEN it is the clock's, as on AWS the containers and the services share one clock
+    [printed] = log_lines(log_group, task)
+    clock_time = datetime.datetime.fromisoformat(clock()["now"]).timestamp()
+    assert abs(float(printed) - clock_time) < 60
