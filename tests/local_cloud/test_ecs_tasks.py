@@ -1,7 +1,6 @@
 """ECS on the local cloud: Fargate tasks of fixture task definitions run as host processes with
 AWS's life cycle, exit codes, stops, logs, environment, secrets, task-role credentials and the
-local cloud's clock; and
-Step Functions' runTask.sync waits for them (localcloud/ecs/)."""
+local cloud's clock; and Step Functions' runTask.sync waits for them (localcloud/ecs/)."""
 
 from __future__ import annotations
 
