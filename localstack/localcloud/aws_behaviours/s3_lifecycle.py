@@ -21,12 +21,15 @@ so storage, versions and event notifications stay S3's own.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import logging
 import sys
 import threading
 import time
+from collections.abc import Iterator
 
+from botocore.exceptions import ClientError
 from localstack.runtime import hooks
 
 from localcloud.clock.clock import CLOCK
@@ -82,10 +85,20 @@ def _expire(now: datetime.datetime) -> None:
         ).s3
         for key, version_id in deletions:
             extra = {"VersionId": version_id} if version_id else {}
-            s3.delete_object(Bucket=bucket.name, Key=key, **extra)
-            LOG.info("s3 lifecycle: expired s3://%s/%s %s", bucket.name, key, version_id or "")
+            with _refusal_logged(bucket.name, key):  # a locked version stays, as on AWS
+                s3.delete_object(Bucket=bucket.name, Key=key, **extra)
+                LOG.info("s3 lifecycle: expired s3://%s/%s %s", bucket.name, key, version_id or "")
         for key, upload_id in aborts:
-            s3.abort_multipart_upload(Bucket=bucket.name, Key=key, UploadId=upload_id)
+            with _refusal_logged(bucket.name, key):
+                s3.abort_multipart_upload(Bucket=bucket.name, Key=key, UploadId=upload_id)
+
+
+@contextlib.contextmanager
+def _refusal_logged(bucket: str, key: str) -> Iterator[None]:
+    try:
+        yield
+    except ClientError as error:
+        LOG.debug("s3 lifecycle: s3://%s/%s not expired: %s", bucket, key, error)
 
 
 def _due_deletions(store, bucket, rules: list[dict], now) -> list[tuple[str, str | None]]:
