@@ -49,6 +49,7 @@ def serve_the_clock() -> None:
     from moto.core import utils as moto_utils
 
     processes.write_offset()
+    processes.forget_the_dead()
     ROUTER.add("/_localcloud/clock", endpoint=_clock, methods=["GET", "POST"])
     seeing_the_clock(localstack_time)  # their `now()`, `timestamp()`: SQS's and EventBridge's dates
     seeing_the_clock(moto_utils)  # `unix_time()`: Scheduler's dates

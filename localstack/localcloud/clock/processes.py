@@ -7,7 +7,8 @@ so a process started before a move sees the new time within that. Monotonic cloc
 stay the host's (FAKETIME_DONT_FAKE_MONOTONIC): sleeps, timeouts and durations never jump.
 
 libfaketime names a POSIX semaphore and shared memory after each process it starts in, and
-a killed process (or a Python one) leaves them in /dev/shm: `reaped(pid)` removes them.
+a killed process (or a Python one) leaves them in /dev/shm: `reaped(pid)` removes them, and
+`forget_the_dead` those of processes a stopped instance took with it.
 """
 
 from __future__ import annotations
@@ -74,3 +75,13 @@ def reaped(pid: int) -> None:
     for name in (f"faketime_shm_{pid}", f"sem.faketime_sem_{pid}"):
         with contextlib.suppress(OSError):
             os.unlink(SHARED_MEMORY / name)
+
+
+def forget_the_dead(folder: Path = SHARED_MEMORY) -> None:
+    """Remove what libfaketime left for processes that have ended unreaped (the functions of an
+    instance that was stopped)."""
+    for path in folder.glob("*faketime_*_*"):
+        pid = path.name.rpartition("_")[2]
+        if pid.isdigit() and not Path("/proc", pid).exists():
+            with contextlib.suppress(OSError):
+                path.unlink()
