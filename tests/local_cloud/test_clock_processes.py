@@ -11,8 +11,9 @@ from pathlib import Path
 
 from devkit.local_cloud import client, clock, wait_until
 
-# What the function sees of the time: Python's two ways, the monotonic clock, and a program it
-# starts (date), with its process id to tell it is the same process.
+# What the function sees of the time: Python's two ways, the monotonic clock, a program it
+# starts (date) and the time left before its timeout, with its process id to tell it is the
+# same process.
 WHAT_TIME = """
 import datetime, os, subprocess, time
 
@@ -24,6 +25,7 @@ def handler(event, context):
         "monotonic": time.monotonic(),
         "date": int(subprocess.run(["date", "+%s"], capture_output=True, text=True).stdout),
         "pid": os.getpid(),
+        "remaining_ms": context.get_remaining_time_in_millis(),
     }
 """
 # A function reads the moved offset within libfaketime's cache (1 s); the rest is a loaded
@@ -62,8 +64,10 @@ def test_a_function_sees_the_clock_before_and_after_a_move(lambda_function, move
     assert after["pid"] == before["pid"]
     assert datetime.datetime.fromisoformat(after["now"]).timestamp() >= moved_to - 1
     assert after["date"] >= moved_to - 2  # whole seconds
-    # AND its monotonic clock did not jump: durations stay true
+    # AND its monotonic clock did not jump: durations stay true, and the time left before its
+    # timeout (30 s) is counted on its clock
     assert 0 < after["monotonic"] - before["monotonic"] < 86_400
+    assert 0 < after["remaining_ms"] <= 30_000
 
 
 def test_what_libfaketime_keeps_for_a_function_process_goes_with_it(lambda_function):

@@ -34,6 +34,8 @@ FOLLOWING = (
     "localstack.services.events",
     "localstack.services.sqs",
     "localstack.services.s3",  # LastModified and the other dates S3 reports; expiry checks
+    # Assumed roles' expiration: a container's SDK, on the clock, would find them expired
+    "moto.sts",
     "moto.scheduler",  # the stored schedules' creation and change dates
     # CloudWatch Logs' window of accepted event times (2 hours ahead at most): else the logs of
     # what runs on the clock (Step Functions', stamped with its time) are dropped once it moves

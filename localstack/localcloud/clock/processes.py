@@ -20,6 +20,7 @@ import logging
 import os
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 from localcloud.clock.clock import CLOCK
@@ -68,6 +69,12 @@ def environment() -> dict[str, str]:
         "FAKETIME_CACHE_DURATION": str(CACHE_SECONDS),
         "FAKETIME_DONT_FAKE_MONOTONIC": "1",
     }
+
+
+def now() -> float:
+    """The time the processes started on the clock read, in epoch seconds (the host's without
+    libfaketime): what a deadline handed to them (Lambda's) is counted in."""
+    return CLOCK.time() if _library() is not None else time.time()
 
 
 def reaped(pid: int) -> None:

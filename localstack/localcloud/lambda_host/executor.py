@@ -586,7 +586,7 @@ class HostRuntimeExecutor(RuntimeExecutor):
                 "invoked_function_arn": payload["invoked-function-arn"],
                 "payload": payload["payload"],
                 "trace_id": payload.get("trace-id"),
-                "deadline_ms": int(time.time() * 1000 + timeout_s * 1000),
+                "deadline_ms": int(processes.now() * 1000 + timeout_s * 1000),
             }
         )
         answer = handler.receive(deadline)
