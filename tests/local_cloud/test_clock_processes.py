@@ -9,7 +9,7 @@ import datetime
 import json
 from pathlib import Path
 
-from devkit.local_cloud import client, clock, wait_until
+from devkit.local_cloud import client, clock_time, wait_until
 
 # What the function sees of the time: Python's two ways, the monotonic clock, a program it
 # starts (date) and the time left before its timeout, with its process id to tell it is the
@@ -39,10 +39,6 @@ def what_time(name: str) -> dict:
     answer = client("lambda").invoke(FunctionName=name, Payload=b"{}")
     assert "FunctionError" not in answer, answer["Payload"].read()
     return json.loads(answer["Payload"].read())
-
-
-def clock_time() -> float:
-    return datetime.datetime.fromisoformat(clock()["now"]).timestamp()
 
 
 def test_a_function_sees_the_clock_before_and_after_a_move(lambda_function, move_clock):

@@ -4,17 +4,12 @@ from), with the stream's REMOVE record naming it."""
 
 from __future__ import annotations
 
-import datetime
 import uuid
 
-from devkit.local_cloud import client, clock, wait_until
+from devkit.local_cloud import client, clock_time, wait_until
 
 # The TTL service looks once a second; the rest is a loaded machine's scheduling.
 SECONDS_TO_EXPIRE = 20
-
-
-def clock_time() -> int:
-    return int(datetime.datetime.fromisoformat(clock()["now"]).timestamp())
 
 
 def table_with_ttl(dynamodb) -> tuple[str, str]:
@@ -44,7 +39,7 @@ def test_expired_items_are_deleted_by_the_ttl_service_on_the_clock(local_cloud):
     dynamodb, streams = client("dynamodb"), client("dynamodbstreams")
     name, stream_arn = table_with_ttl(dynamodb)
     try:
-        now = clock_time()
+        now = int(clock_time())
         for item_id, expires in (("past", {"N": str(int(now) - 60)}),
                                  ("day", {"N": str(int(now) + 86_400)}),
                                  ("text", {"S": str(int(now) - 60)})):  # fmt: skip
@@ -77,7 +72,7 @@ def test_an_item_expires_when_the_clock_passes_its_time(local_cloud, move_clock)
     dynamodb = client("dynamodb")
     name, _ = table_with_ttl(dynamodb)
     try:
-        now = clock_time()
+        now = int(clock_time())
         for item_id, expires in (("hour", now + 3_600), ("day", now + 86_400)):
             item = {"id": {"S": item_id}, "expiresAt": {"N": str(expires)}}
             dynamodb.put_item(TableName=name, Item=item)

@@ -4,14 +4,13 @@ local cloud's clock; and Step Functions' runTask.sync waits for them (localcloud
 
 from __future__ import annotations
 
-import datetime
 import json
 import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
 
-from devkit.local_cloud import client, clock, service_role, wait_for_execution, wait_until
+from devkit.local_cloud import client, clock_time, service_role, wait_for_execution, wait_until
 
 # Any image whose repository name ends with a folder of the project's containers/ is mapped.
 IMAGE = "000000000000.dkr.ecr.us-east-1.amazonaws.com/local-cloud-tests/importer:latest"
@@ -447,5 +446,4 @@ def test_a_container_runs_on_the_local_clouds_clock(
 
     # THEN it is the clock's, as on AWS the containers and the services share one clock
     [printed] = log_lines(log_group, task)
-    clock_time = datetime.datetime.fromisoformat(clock()["now"]).timestamp()
-    assert abs(float(printed) - clock_time) < 60
+    assert abs(float(printed) - clock_time()) < 60
