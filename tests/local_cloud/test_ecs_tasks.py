@@ -437,13 +437,21 @@ def test_stopping_the_execution_stops_its_task(cluster, task_definition, state_m
 def test_a_container_runs_on_the_local_clouds_clock(
     cluster, task_definition, log_group, move_clock
 ):
-    # GIVEN the local cloud's clock an hour (at least) ahead of the host's
-    move_clock("PT1H")
+    # GIVEN the local cloud's clock two hours (at least) ahead of the host's, past an hour's
+    # credentials, and a task role
+    move_clock("PT2H")
+    role = client("iam").create_role(
+        RoleName=f"t-{uuid.uuid4().hex[:8]}",
+        AssumeRolePolicyDocument=json.dumps(TASK_ROLE_TRUST),
+    )["Role"]["Arn"]
 
-    # WHEN a container prints the time it reads
-    task = run(cluster, task_definition("import time; print(time.time())"))
+    # WHEN a container prints the time it reads, then calls AWS as its task role
+    script = "import time, boto3; print(time.time()); boto3.client('sts').get_caller_identity()"
+    task = run(cluster, task_definition(script, task={"taskRoleArn": role}))
     task = wait_for_status(cluster, task["taskArn"], "STOPPED")
 
-    # THEN it is the clock's, as on AWS the containers and the services share one clock
+    # THEN it read the clock's time, as on AWS the containers and the services share one clock,
+    # and the role's credentials, dated on that clock, were not expired for its SDK
+    assert task["containers"][0]["exitCode"] == 0, log_lines(log_group, task)
     [printed] = log_lines(log_group, task)
     assert abs(float(printed) - clock_time()) < 60

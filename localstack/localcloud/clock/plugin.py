@@ -35,6 +35,7 @@ FOLLOWING = (
     "localstack.services.sqs",
     "localstack.services.s3",  # LastModified and the other dates S3 reports; expiry checks
     # Assumed roles' expiration: a container's SDK, on the clock, would find them expired
+    "localstack.services.sts",
     "moto.sts",
     "moto.scheduler",  # the stored schedules' creation and change dates
     # CloudWatch Logs' window of accepted event times (2 hours ahead at most): else the logs of
