@@ -112,8 +112,15 @@ def token_for(user: str, roles: list[str], claims: dict | None = None) -> str:
         roles=roles,
         issuer=issuer(),
         claims=claims,
-        now=local_cloud.clock_time(),
+        now=_local_cloud_time(),
     )
+
+
+def _local_cloud_time() -> float:
+    try:
+        return local_cloud.clock_time()
+    except OSError:  # not running: it starts on the host's time
+        return time.time()
 
 
 def publish(s3, key: rsa.RSAPrivateKey | None = None) -> None:
