@@ -5,6 +5,7 @@ localstack/localcloud/.)"""
 
 from __future__ import annotations
 
+import datetime
 import io
 import json
 import os
@@ -217,6 +218,11 @@ def wait_until[T](
 def clock() -> dict:
     """The local cloud's clock: {"now": "<ISO instant>Z", "offsetSeconds": n}."""
     return _clock_call(None)
+
+
+def clock_time() -> float:
+    """The local cloud's time now, in epoch seconds: what its functions read as time.time()."""
+    return datetime.datetime.fromisoformat(clock()["now"]).timestamp()
 
 
 def advance_clock(duration: str) -> dict:

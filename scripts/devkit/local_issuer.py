@@ -104,8 +104,23 @@ def verified_email(address: str) -> dict:
 
 
 def token_for(user: str, roles: list[str], claims: dict | None = None) -> str:
-    """A token the stack deployed on this local cloud (LOCAL_CLOUD_PORT) accepts."""
-    return mint(signing_key(), subject=user, roles=roles, issuer=issuer(), claims=claims)
+    """A token the stack deployed on this local cloud (LOCAL_CLOUD_PORT) accepts: issued on the
+    local cloud's clock, which its authorizer reads (as Cognito and Lambda share AWS's)."""
+    return mint(
+        signing_key(),
+        subject=user,
+        roles=roles,
+        issuer=issuer(),
+        claims=claims,
+        now=_local_cloud_time(),
+    )
+
+
+def _local_cloud_time() -> float:
+    try:
+        return local_cloud.clock_time()
+    except OSError:  # not running: it starts on the host's time
+        return time.time()
 
 
 def publish(s3, key: rsa.RSAPrivateKey | None = None) -> None:

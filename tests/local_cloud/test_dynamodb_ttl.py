@@ -1,22 +1,19 @@
 """DynamoDB's Time to Live on the local cloud (aws_behaviours/dynamodb_ttl.py): expired items
-are deleted by the TTL service, on the host's clock, with the stream's REMOVE record naming it."""
+are deleted by the TTL service, on the local cloud's clock (the one functions write expiry times
+from), with the stream's REMOVE record naming it."""
 
 from __future__ import annotations
 
-import time
 import uuid
 
-from devkit.local_cloud import client, wait_until
+from devkit.local_cloud import client, clock_time, wait_until
 
 # The TTL service looks once a second; the rest is a loaded machine's scheduling.
 SECONDS_TO_EXPIRE = 20
 
 
-def test_expired_items_are_deleted_by_the_ttl_service_on_the_functions_clock(local_cloud):
-    # GIVEN a table with TTL on `expiresAt` and a stream, an item that expired a minute ago on
-    # the host's clock (the one functions write expiry times from), one expiring in a day, and
-    # one whose attribute is not a number
-    dynamodb, streams = client("dynamodb"), client("dynamodbstreams")
+def table_with_ttl(dynamodb) -> tuple[str, str]:
+    """A new table with TTL on `expiresAt` and a stream: (name, stream ARN)."""
     name = f"ttl-{uuid.uuid4().hex[:10]}"
     stream_arn = dynamodb.create_table(
         TableName=name,
@@ -25,23 +22,32 @@ def test_expired_items_are_deleted_by_the_ttl_service_on_the_functions_clock(loc
         BillingMode="PAY_PER_REQUEST",
         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
     )["TableDescription"]["LatestStreamArn"]
+    dynamodb.update_time_to_live(
+        TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiresAt"}
+    )
+    return name, stream_arn
+
+
+def remaining(dynamodb, name: str) -> set[str]:
+    return {i["id"]["S"] for i in dynamodb.scan(TableName=name)["Items"]}
+
+
+def test_expired_items_are_deleted_by_the_ttl_service_on_the_clock(local_cloud):
+    # GIVEN a table with TTL and a stream, an item that expired a minute ago on the local
+    # cloud's clock (which other tests may have moved ahead of the host's), one expiring in a
+    # day, and one whose attribute is not a number
+    dynamodb, streams = client("dynamodb"), client("dynamodbstreams")
+    name, stream_arn = table_with_ttl(dynamodb)
     try:
-        dynamodb.update_time_to_live(
-            TableName=name,
-            TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiresAt"},
-        )
-        now = time.time()
+        now = int(clock_time())
         for item_id, expires in (("past", {"N": str(int(now) - 60)}),
                                  ("day", {"N": str(int(now) + 86_400)}),
                                  ("text", {"S": str(int(now) - 60)})):  # fmt: skip
             dynamodb.put_item(TableName=name, Item={"id": {"S": item_id}, "expiresAt": expires})
 
         # WHEN the TTL service looks, THEN the expired item is deleted, the others are not
-        def remaining() -> set[str]:
-            return {i["id"]["S"] for i in dynamodb.scan(TableName=name)["Items"]}
-
         wait_until(
-            lambda: remaining() == {"day", "text"},
+            lambda: remaining(dynamodb, name) == {"day", "text"},
             timeout=SECONDS_TO_EXPIRE,
             what="the expired item deleted",
         )
@@ -57,5 +63,28 @@ def test_expired_items_are_deleted_by_the_ttl_service_on_the_functions_clock(loc
             "Type": "Service",
             "PrincipalId": "dynamodb.amazonaws.com",
         }
+    finally:
+        dynamodb.delete_table(TableName=name)
+
+
+def test_an_item_expires_when_the_clock_passes_its_time(local_cloud, move_clock):
+    # GIVEN an item that expires in an hour on the clock, and one in a day
+    dynamodb = client("dynamodb")
+    name, _ = table_with_ttl(dynamodb)
+    try:
+        now = int(clock_time())
+        for item_id, expires in (("hour", now + 3_600), ("day", now + 86_400)):
+            item = {"id": {"S": item_id}, "expiresAt": {"N": str(expires)}}
+            dynamodb.put_item(TableName=name, Item=item)
+
+        # WHEN the clock moves two hours forward
+        move_clock("PT2H")
+
+        # THEN the TTL service deletes the hour's item, not the day's
+        wait_until(
+            lambda: remaining(dynamodb, name) == {"day"},
+            timeout=SECONDS_TO_EXPIRE,
+            what="the item expired by the move deleted",
+        )
     finally:
         dynamodb.delete_table(TableName=name)

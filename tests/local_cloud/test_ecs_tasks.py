@@ -1,7 +1,8 @@
 """ECS on the local cloud: Fargate tasks of fixture task definitions run as host processes with
-AWS's life cycle, exit codes, stops, memory limits, logs, environment, secrets and task-role
-credentials; Step Functions' runTask.sync waits for them (localcloud/ecs/); and the console
-shows each attempt's task and prices its Fargate time (localcloud/console/)."""
+AWS's life cycle, exit codes, stops, memory limits, logs, environment, secrets, task-role
+credentials and the local cloud's clock; Step Functions' runTask.sync waits for them
+(localcloud/ecs/); and the console shows each attempt's task and prices its Fargate time
+(localcloud/console/)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,14 @@ from decimal import Decimal
 import pytest
 import requests
 
-from devkit.local_cloud import client, endpoint, service_role, wait_for_execution, wait_until
+from devkit.local_cloud import (
+    client,
+    clock_time,
+    endpoint,
+    service_role,
+    wait_for_execution,
+    wait_until,
+)
 
 # Any image whose repository name ends with a folder of the project's containers/ is mapped.
 IMAGE = "000000000000.dkr.ecr.us-east-1.amazonaws.com/local-cloud-tests/importer:latest"
@@ -477,6 +485,29 @@ def test_a_task_outliving_its_states_timeout_is_stopped(
     task_arn = json.loads(submitted["taskSubmittedEventDetails"]["output"])["Tasks"][0]["TaskArn"]
     task = wait_for_status(cluster, task_arn, "STOPPED")
     assert task["stoppedReason"] == "Execution stopped by AWS Step Functions"
+
+
+def test_a_container_runs_on_the_local_clouds_clock(
+    cluster, task_definition, log_group, move_clock
+):
+    # GIVEN the local cloud's clock two hours (at least) ahead of the host's, past an hour's
+    # credentials, and a task role
+    move_clock("PT2H")
+    role = client("iam").create_role(
+        RoleName=f"t-{uuid.uuid4().hex[:8]}",
+        AssumeRolePolicyDocument=json.dumps(TASK_ROLE_TRUST),
+    )["Role"]["Arn"]
+
+    # WHEN a container prints the time it reads, then calls AWS as its task role
+    script = "import time, boto3; print(time.time()); boto3.client('sts').get_caller_identity()"
+    task = run(cluster, task_definition(script, task={"taskRoleArn": role}))
+    task = wait_for_status(cluster, task["taskArn"], "STOPPED")
+
+    # THEN it read the clock's time, as on AWS the containers and the services share one clock,
+    # and the role's credentials, dated on that clock, were not expired for its SDK
+    assert task["containers"][0]["exitCode"] == 0, log_lines(log_group, task)
+    [printed] = log_lines(log_group, task)
+    assert abs(float(printed) - clock_time()) < 60
 
 
 # --- the console ----------------------------------------------------------------------------

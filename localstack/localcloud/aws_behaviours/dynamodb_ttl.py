@@ -1,19 +1,15 @@
-"""DynamoDB's Time to Live, run on the host's clock, which the functions writing the expiry
-times run on.
+"""DynamoDB's Time to Live, run on the local cloud's clock, which the functions writing the
+expiry times run on too (localcloud.clock.processes).
 
 moto stores a table's TTL setting and never deletes anything. Here a thread looks every
 LOOK_EVERY_SECONDS (once DynamoDB has been used) at each table whose TTL is enabled and deletes
-the items whose TTL attribute, a Number of epoch seconds, the host's clock has passed, as the TTL
+the items whose TTL attribute, a Number of epoch seconds, the clock has passed, as the TTL
 service does: an item whose attribute is not a Number, or more than five years in the past, is
 left alone, and the stream's REMOVE record names the service as its user (GetRecords'
 `userIdentity` `{"Type": "Service", "PrincipalId": "dynamodb.amazonaws.com"}`; a Lambda event
 spells it `type`/`principalId`, which LocalStack's event source mapping does not rewrite). AWS
-deletes expired items within a few days; here at the next look.
-
-Not the instance's clock: functions run on the host's clock and write expiry times from it
-(Powertools' idempotency records, a claim's lease), so once a test had moved the instance's
-clock a week ahead, a record written to last an hour was deleted at once and a repeated request
-ran twice (the approval workflow's idempotency test failed that way).
+deletes expired items within a few days; here at the next look, so an advance of the clock past
+an item's expiry removes it within seconds.
 """
 
 from __future__ import annotations
@@ -24,6 +20,8 @@ import threading
 import time
 
 from localstack.runtime import hooks
+
+from localcloud.clock.clock import CLOCK
 
 LOG = logging.getLogger(__name__)
 LOOK_EVERY_SECONDS = 1.0
@@ -42,7 +40,7 @@ def _loop() -> None:
         if "moto.dynamodb.models" not in sys.modules:
             continue  # DynamoDB not used yet
         try:
-            _expire(time.time())
+            _expire(CLOCK.time())
         except Exception:
             LOG.exception("dynamodb ttl: expiring items failed")
 

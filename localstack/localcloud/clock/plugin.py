@@ -4,9 +4,10 @@ things made to follow it.
     GET  /_localcloud/clock                          {"now": "...Z", "offsetSeconds": n}
     POST /_localcloud/clock {"advance": "PT24H"}     moves it forward, answers the same
 
-Step Functions, EventBridge, SQS, STS, Scheduler's store and CloudWatch Logs follow the clock by
+Step Functions, EventBridge, SQS, STS, S3, Scheduler's store and CloudWatch Logs follow the clock by
 module (`views.follow_the_clock`): each of their modules, as LocalStack imports it, sees the
-clock's time and timed waits.
+clock's time and timed waits. Lambda functions and ECS tasks run on it through libfaketime
+(`processes`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import wrapt
 from localstack.http import Request, Response
 from localstack.runtime import hooks
 
+from localcloud.clock import processes
 from localcloud.clock.clock import CLOCK, BadDuration, duration_seconds
 from localcloud.clock.views import follow_the_clock, seeing_the_clock
 from localcloud.console import access
@@ -31,7 +33,11 @@ FOLLOWING = (
     "localstack.services.stepfunctions",
     "localstack.services.events",
     "localstack.services.sqs",
-    "localstack.services.sts",  # sessions dated and expired by the clock (iam/sessions.py)
+    "localstack.services.s3",  # LastModified and the other dates S3 reports; expiry checks
+    # sessions dated and expired by the clock (iam/sessions.py); a container's SDK, on the
+    # clock, would otherwise find its task role's credentials expired
+    "localstack.services.sts",
+    "moto.sts",
     "moto.scheduler",  # the stored schedules' creation and change dates
     # CloudWatch Logs' window of accepted event times (2 hours ahead at most): else the logs of
     # what runs on the clock (Step Functions', stamped with its time) are dropped once it moves
@@ -46,6 +52,8 @@ def serve_the_clock() -> None:
     from localstack.utils import time as localstack_time
     from moto.core import utils as moto_utils
 
+    processes.write_offset()
+    processes.forget_the_dead()
     ROUTER.add("/_localcloud/clock", endpoint=_clock, methods=["GET", "POST"])
     seeing_the_clock(localstack_time)  # their `now()`, `timestamp()`: SQS's and EventBridge's dates
     seeing_the_clock(moto_utils)  # `unix_time()`: Scheduler's dates
@@ -79,6 +87,7 @@ def _clock(request: Request, **_) -> Response:
         except (ValueError, BadDuration) as error:
             return _answer({"message": str(error)}, 400)
         CLOCK.advance(seconds)
+        processes.write_offset()
         LOG.info("clock moved forward %s (%.0f s)", body["advance"], seconds)
     return _answer(_reading())
 

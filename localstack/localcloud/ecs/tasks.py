@@ -21,6 +21,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from localcloud.clock import processes
 from localcloud.ecs import credentials, memory_limit
 from localcloud.ecs.container_logs import ContainerLog, LogSetupFailed
 from localcloud.ecs.images import ImageNotMapped, LocalImage, local_image
@@ -247,6 +248,7 @@ class FargateTask:
             "AWS_EXECUTION_ENV": "AWS_ECS_FARGATE",
             # Plain boto3 clients in the container reach the local cloud.
             "AWS_ENDPOINT_URL": config.external_service_url(),
+            **processes.environment(),  # containers run on the cloud's clock, as on AWS
         }
         for pair in container.definition.get("environment", []):
             variables[pair["name"]] = pair["value"]
@@ -321,6 +323,7 @@ class FargateTask:
         for line in process.stdout:
             container.log.add(line)
         code = process.wait()
+        processes.reaped(process.pid)
         with self._changed:
             container.exit_code = 128 - code if code < 0 else code
             container.status = "STOPPED"

@@ -266,6 +266,7 @@ _BUCKET_ACTIONS = {
     "CreateBucket": "s3:CreateBucket",
     "DeleteBucket": "s3:DeleteBucket",
     "PutBucketVersioning": "s3:PutBucketVersioning",
+    "PutBucketLifecycleConfiguration": "s3:PutLifecycleConfiguration",
     "ListObjectVersions": "s3:ListBucketVersions",
     "ListMultipartUploads": "s3:ListBucketMultipartUploads",
     "PutBucketPolicy": "s3:PutBucketPolicy",

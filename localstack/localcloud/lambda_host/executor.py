@@ -31,6 +31,7 @@ from localstack.services.lambda_.invocation.runtime_executor import (
     RuntimeExecutor,
 )
 
+from localcloud.clock import processes
 from localcloud.iam import attribution
 from localcloud.lambda_host.pipes import HandlerPipes
 from localstack import config
@@ -232,7 +233,8 @@ class Zygote:
 
     def __init__(self, python: Path, layers: list[str], startup: dict[str, str]):
         self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        env = dict(startup)  # what its children would have read while importing
+        # What its children would have read while importing, and the clock they run on.
+        env = {**startup, **processes.environment()}
         self.process = subprocess.Popen(
             [
                 str(python),
@@ -359,6 +361,7 @@ class Zygote:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
+        processes.reaped(self.process.pid)
 
 
 class HandlerProcess:
@@ -376,6 +379,7 @@ class HandlerProcess:
             "_LOCAL_CLOUD_CODE": code_dir,
             "_LOCAL_CLOUD_LAYERS": json.dumps(layers),
             "_LOCAL_CLOUD_TMP_MB": str(tmp_mb),
+            **processes.environment(),  # also for what the handler starts
         }
         fds = (request_read, response_write, log_write)
         try:
@@ -457,9 +461,11 @@ class HandlerProcess:
         """The exit status of a process whose pipe closed, once it is reaped; None if it lives
         on past the timeout."""
         try:
-            return self.process.wait(timeout=timeout)
+            status = self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             return None
+        processes.reaped(self.process.pid)
+        return status
 
     def peak_memory_mb(self) -> int | None:
         """The process's peak resident memory (what Lambda reports as Max Memory Used)."""
@@ -476,6 +482,7 @@ class HandlerProcess:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
         self.process.wait()
+        processes.reaped(self.process.pid)
         self._pipes.close()
 
 
@@ -581,7 +588,7 @@ class HostRuntimeExecutor(RuntimeExecutor):
                 "invoked_function_arn": payload["invoked-function-arn"],
                 "payload": payload["payload"],
                 "trace_id": trace,
-                "deadline_ms": int(time.time() * 1000 + timeout_s * 1000),
+                "deadline_ms": int(processes.now() * 1000 + timeout_s * 1000),
             }
         )
         # IAM's journal names this invocation in a denial of a call sent with its trace.

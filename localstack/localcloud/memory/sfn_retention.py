@@ -4,7 +4,8 @@ LocalStack keeps every execution, with its whole history and evaluation environm
 long as it runs: under a steady load its memory grows with the executions run (bench/soak.py:
 about 25 MB a minute for some 400 executions a minute). AWS keeps a closed execution for 90
 days; set LOCAL_CLOUD_SFN_RETENTION_MINUTES to keep closed executions that many minutes only
-(running ones are never touched). Unset, nothing is forgotten.
+(running ones are never touched). Unset, nothing is forgotten. The minutes are the local
+cloud's clock's, like the executions' stop dates.
 """
 
 from __future__ import annotations
@@ -16,21 +17,11 @@ import threading
 
 from localstack.runtime import hooks
 
+from localcloud.memory.closed_executions import forget_closed
+
 LOG = logging.getLogger(__name__)
 SETTING = "LOCAL_CLOUD_SFN_RETENTION_MINUTES"
 SWEEP_EVERY_S = 10.0
-
-
-def forget_closed(executions: dict, older_than: datetime.datetime) -> int:
-    """Remove the executions that ended before the given moment; returns how many went."""
-    expired = [
-        arn
-        for arn, execution in list(executions.items())
-        if execution.stop_date is not None and execution.stop_date < older_than
-    ]
-    for arn in expired:
-        executions.pop(arn, None)
-    return len(expired)
 
 
 @hooks.on_infra_start()
@@ -46,9 +37,8 @@ def forget_old_closed_executions():
         while True:
             threading.Event().wait(SWEEP_EVERY_S)
             try:
-                older_than = datetime.datetime.now(tz=datetime.UTC) - retention
                 for _, _, store in sfn_stores.iter_stores():
-                    forget_closed(store.executions, older_than)
+                    forget_closed(store.executions, retention)
             except Exception:  # never let the sweeper die
                 LOG.exception("could not forget closed executions")
 

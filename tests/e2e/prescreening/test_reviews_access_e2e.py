@@ -4,14 +4,13 @@ submissions past the throttle gets 429."""
 
 from __future__ import annotations
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 
 from devkit import local_issuer
-from devkit.local_cloud import client, endpoint, wait_until
+from devkit.local_cloud import client, clock_time, endpoint, wait_until
 from prescreening.sandbox import sample_submission
 from support.tokens import bearer
 
@@ -55,13 +54,14 @@ def local_token(key=None, **overrides) -> str:
         "subject": "mallory",
         "roles": ["reviewer"],
         "issuer": local_issuer.issuer(endpoint()),
+        "now": clock_time(),
     } | overrides
     return local_issuer.mint(key or local_issuer.signing_key(), **options)
 
 
 REFUSED_TOKENS = {
     "signed by another key": lambda: local_token(local_issuer.new_key()),
-    "expired": lambda: local_token(now=time.time() - 7200),
+    "expired": lambda: local_token(now=clock_time() - 7200),
     "without the reviewer role": lambda: local_token(roles=["applicant"]),
     "for another audience": lambda: local_token(audience="another-api"),
     "from another issuer": lambda: local_token(issuer="https://issuer.example.com"),
