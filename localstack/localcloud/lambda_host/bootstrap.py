@@ -290,6 +290,24 @@ def _import_path_from_wrapper() -> list[str]:
     return [entry for entry in entries if entry and entry != "/var/runtime"]
 
 
+# What starts a process on the local cloud's clock (localcloud/clock/processes.py): not Lambda's.
+CLOCK_VARIABLES = (
+    "LD_PRELOAD",
+    "FAKETIME_TIMESTAMP_FILE",
+    "FAKETIME_CACHE_DURATION",
+    "FAKETIME_DONT_FAKE_MONOTONIC",
+)
+
+
+def _hide_the_clock_variables() -> None:
+    """The function's view of its environment is Lambda's alone; the clock's variables stay in
+    the process's own (C) environment, which what the handler starts inherits, so a child
+    process runs on the same clock. (os.environ's mapping is the view: dropping a key from it
+    alone leaves the process environment as it is.)"""
+    for name in CLOCK_VARIABLES:
+        os.environ._data.pop(os.environ.encodekey(name), None)
+
+
 def main(runtime_entered: bool | None = None) -> None:
     """runtime_entered: whether the zygote this process forked from made the runtime's part of
     the Lambda folders (None: a fresh interpreter, which makes them all)."""
@@ -304,6 +322,7 @@ def main(runtime_entered: bool | None = None) -> None:
             _run_exec_wrapper()
     requests = os.fdopen(int(os.environ.pop("_LOCAL_CLOUD_REQUEST_FD")), "rb")
     responses = os.fdopen(int(os.environ.pop("_LOCAL_CLOUD_RESPONSE_FD")), "wb")
+    _hide_the_clock_variables()
 
     def send(message: dict) -> None:
         responses.write(json.dumps(message).encode() + b"\n")
