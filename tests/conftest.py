@@ -77,9 +77,17 @@ PRIVACY_TESTS_OF = {
 }
 
 
+# The files of the tests marked clock_tests_cloud: one unit, so that they never wait for each
+# other's moves of their instance's clock.
+CLOCK_TESTS = {"tests/local_cloud/test_clock.py", "tests/local_cloud/test_clock_scheduler.py"}
+
+
 def scheduling_unit(nodeid: str) -> str:
-    """What must stay on one worker: a workflow's end-to-end tests, or else one test file."""
+    """What must stay on one worker: a workflow's end-to-end tests, the clock tests, or else one
+    test file."""
     path = nodeid.split("::", 1)[0]
+    if path in CLOCK_TESTS:
+        return "the clock tests"
     parts = path.split("/")
     if parts[:2] == ["tests", "e2e"] and len(parts) > 3:
         workflow = PRIVACY_TESTS_OF.get(parts[-1], parts[2]) if parts[2] == "privacy" else parts[2]
@@ -91,7 +99,7 @@ def scheduling_unit(nodeid: str) -> str:
 # longest first; one needing no stack second, so that worker runs it while the first deploys.
 LONGEST_UNITS = [
     "tests/e2e/comms",
-    "tests/local_cloud/test_clock.py",
+    "the clock tests",
     "tests/e2e/reports",
     "tests/e2e/payroll",
     "tests/e2e/prescreening",

@@ -13,6 +13,7 @@ A_SHORT_FILE = "tests/unit/test_short.py"
 MANY_SHORT_TESTS = [f"{A_SHORT_FILE}::test_{n}" for n in range(30)]
 ONE_LONG_TEST = "tests/e2e/comms/test_comms_e2e.py::test_long"
 A_LONG_FILE = "tests/local_cloud/test_clock.py::test_long"
+THE_OTHER_CLOCK_TESTS = "tests/local_cloud/test_clock_scheduler.py::test_other"
 
 
 class Worker:
@@ -31,15 +32,26 @@ class Worker:
 
 
 def test_the_longest_units_are_collected_first_and_the_rest_keep_their_order():
-    collected = [A_SHORT_FILE + "::test_a", A_LONG_FILE, ONE_LONG_TEST, A_SHORT_FILE + "::test_b"]
+    collected = [
+        A_SHORT_FILE + "::test_a",
+        A_LONG_FILE,
+        ONE_LONG_TEST,
+        THE_OTHER_CLOCK_TESTS,
+        A_SHORT_FILE + "::test_b",
+    ]
     items = [SimpleNamespace(nodeid=nodeid) for nodeid in collected]
     conftest.pytest_collection_modifyitems(items)
     assert [item.nodeid for item in items] == [
         ONE_LONG_TEST,  # its workflow's folder is LONGEST_UNITS' first
-        A_LONG_FILE,
+        A_LONG_FILE,  # the clock tests, one unit
+        THE_OTHER_CLOCK_TESTS,
         A_SHORT_FILE + "::test_a",
         A_SHORT_FILE + "::test_b",
     ]
+
+
+def test_the_clock_tests_stay_on_one_worker():
+    assert conftest.scheduling_unit(A_LONG_FILE) == conftest.scheduling_unit(THE_OTHER_CLOCK_TESTS)
 
 
 def test_each_worker_starts_with_a_long_unit_whatever_the_number_of_tests_in_the_others():
