@@ -96,17 +96,18 @@ def scheduling_unit(nodeid: str) -> str:
 
 
 # The scheduling units that take longest (minutes: waits on real queues and on the deployment),
-# longest first; one needing no stack second, so that worker runs it while the first deploys.
+# longest first; but the first worker deploys the stack for the comms tests, so the other runs
+# units needing no stack meanwhile (second to fourth) instead of waiting for it.
 LONGEST_UNITS = [
     "tests/e2e/comms",
     "the clock tests",
+    "tests/local_cloud/test_lifecycle.py",
+    "tests/local_cloud/test_iam_enforcement.py",
     "tests/e2e/reports",
     "tests/e2e/payroll",
     "tests/e2e/prescreening",
     "tests/e2e/imports",
-    "tests/local_cloud/test_lifecycle.py",
     "tests/local_cloud/test_console.py",
-    "tests/local_cloud/test_iam_enforcement.py",
 ]
 
 
