@@ -9,9 +9,14 @@ verification, the comms schedule's failed list) run one after another on one wor
 workflow's end-to-end folder, with its privacy test, is one unit of scheduling.
 
 The local cloud's clock is the instance's, shared by every worker: every test using the local
-cloud holds a lock of the run shared (`clock_lock`), and a test moves the clock with `move_clock`,
-which holds it exclusively for the move. So the clock moves only while no other test runs: no
-test sees time jump under it, and the mover's own waits after the move overlap other tests.
+cloud holds a lock of the run and instance shared (`clock_lock`), and a test moves the clock with
+`move_clock`, which holds it exclusively for the move. So the clock moves only while no other test
+on its instance runs: no test sees time jump under it, and the mover's own waits after the move
+overlap other tests. Tests of the clock itself (marked `clock_tests_cloud`) need no stack: they run
+on an instance of their own, started once per run, so they never wait for the other tests to end.
+
+Work is handed out longest first (LONGEST_UNITS), so no worker is left alone with a long unit at
+the end of the run while the other sits idle.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,7 +33,14 @@ from typing import IO
 import pytest
 
 from devkit import stack as stack_tool
-from devkit.local_cloud import advance_clock, start_local_cloud
+from devkit.local_cloud import (
+    advance_clock,
+    cloud,
+    free_port,
+    instance_folder,
+    start_local_cloud,
+    this_port,
+)
 from support.clock_lock import held_for_a_test, moved_alone
 
 
@@ -64,14 +77,44 @@ PRIVACY_TESTS_OF = {
 }
 
 
+# The files of the tests marked clock_tests_cloud: one unit, so that they never wait for each
+# other's moves of their instance's clock.
+CLOCK_TESTS = {"tests/local_cloud/test_clock.py", "tests/local_cloud/test_clock_scheduler.py"}
+
+
 def scheduling_unit(nodeid: str) -> str:
-    """What must stay on one worker: a workflow's end-to-end tests, or else one test file."""
+    """What must stay on one worker: a workflow's end-to-end tests, the clock tests, or else one
+    test file."""
     path = nodeid.split("::", 1)[0]
+    if path in CLOCK_TESTS:
+        return "the clock tests"
     parts = path.split("/")
     if parts[:2] == ["tests", "e2e"] and len(parts) > 3:
         workflow = PRIVACY_TESTS_OF.get(parts[-1], parts[2]) if parts[2] == "privacy" else parts[2]
         return f"tests/e2e/{workflow}"
     return path
+
+
+# The scheduling units that take longest (minutes: waits on real queues and on the deployment),
+# longest first; but the first worker deploys the stack for the comms tests, so the other runs
+# units needing no stack meanwhile (second to fourth) instead of waiting for it.
+LONGEST_UNITS = [
+    "tests/e2e/comms",
+    "the clock tests",
+    "tests/local_cloud/test_lifecycle.py",
+    "tests/local_cloud/test_iam_enforcement.py",
+    "tests/e2e/reports",
+    "tests/e2e/payroll",
+    "tests/e2e/prescreening",
+    "tests/e2e/imports",
+    "tests/local_cloud/test_console.py",
+]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest units first, the rest in the order collected."""
+    rank = {unit: place for place, unit in enumerate(LONGEST_UNITS)}
+    items.sort(key=lambda item: rank.get(scheduling_unit(item.nodeid), len(rank)))
 
 
 def pytest_xdist_make_scheduler(config, log):
@@ -81,17 +124,24 @@ def pytest_xdist_make_scheduler(config, log):
         def _split_scope(self, nodeid: str) -> str:
             return scheduling_unit(nodeid)
 
+    # Units in the collected order (longest first), not re-sorted by how many tests they hold.
+    config.option.loadscopereorder = False
     return WorkflowScheduling(config, log)
 
 
 @pytest.fixture(autouse=True)
-def clock_lock(request, tmp_path_factory) -> Iterator[IO | None]:
-    """The run's clock lock, held shared for the test if it uses the local cloud."""
+def clock_lock(request, tmp_path_factory, monkeypatch) -> Iterator[IO | None]:
+    """The clock lock of the test's instance, held shared for the test if it uses the local
+    cloud; a test marked `clock_tests_cloud` is pointed at the clock tests' instance first."""
     if "local_cloud" not in request.fixturenames:
         yield None
         return
+    if request.node.get_closest_marker("clock_tests_cloud"):
+        monkeypatch.setenv("LOCAL_CLOUD_PORT", str(request.getfixturevalue("clock_tests_port")))
     shared = tmp_path_factory.getbasetemp().parent  # one folder per run, shared by its workers
-    with held_for_a_test(shared, "move_clock" in request.fixturenames) as lock:
+    locks = shared / f"clock-{this_port()}"
+    locks.mkdir(exist_ok=True)
+    with held_for_a_test(locks, "move_clock" in request.fixturenames) as lock:
         yield lock
 
 
@@ -105,6 +155,54 @@ def move_clock(local_cloud, clock_lock) -> Callable[[str], dict]:
 @pytest.fixture(scope="session")
 def local_cloud(tmp_path_factory) -> None:
     once_per_run(tmp_path_factory, "local-cloud", start_local_cloud)
+
+
+# --- the clock tests' instance: started by the first worker needing it, stopped at the run's end
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "clock_tests_cloud: runs on the run's instance for tests that move its clock (no stack)",
+    )
+
+
+def start_clock_tests_cloud() -> int:
+    """An instance for the clock tests on a free port; the port."""
+    port = free_port()
+    started = cloud("up", port)
+    if started.returncode != 0:
+        raise RuntimeError(f"the clock tests' local cloud did not start:\n{started.stderr}")
+    return port
+
+
+CLOCK_TESTS_PORTS: set[int] = set()  # in the process that ends the run: instances to stop
+
+
+@pytest.fixture(scope="session")
+def clock_tests_port(request, tmp_path_factory) -> int:
+    """The port of the run's instance for the tests marked `clock_tests_cloud`."""
+    port = once_per_run(tmp_path_factory, "clock-tests-cloud", start_clock_tests_cloud)
+    if hasattr(request.config, "workeroutput"):  # an xdist worker: tell the controller
+        request.config.workeroutput["clock_tests_port"] = port
+    else:
+        CLOCK_TESTS_PORTS.add(port)
+    return port
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    port = getattr(node, "workeroutput", {}).get("clock_tests_port")
+    if port:
+        CLOCK_TESTS_PORTS.add(port)
+
+
+def pytest_sessionfinish(session) -> None:
+    """Once every worker is done: the clock tests' instance stopped, its folder removed."""
+    while CLOCK_TESTS_PORTS:
+        port = CLOCK_TESTS_PORTS.pop()
+        cloud("down", port)
+        shutil.rmtree(instance_folder(port), ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

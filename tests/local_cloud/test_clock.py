@@ -1,7 +1,8 @@
 """The instance's clock (localcloud/clock/): read and moved forward over HTTP, and what the
 local cloud times follows it: Step Functions' waits, timeouts, heartbeats and retries, and the
 dates it reports; EventBridge rule schedules; SQS delays and visibility timeouts. The tests
-move the shared clock with `move_clock` (tests/conftest.py): never while another test runs."""
+run on the clock tests' instance (tests/conftest.py) and move its clock with `move_clock`: never
+while another test on it runs."""
 
 from __future__ import annotations
 
@@ -16,11 +17,18 @@ from devkit.local_cloud import (
     client,
     clock,
     endpoint,
+    local_cloud_pid,
     service_role,
+    this_port,
     wait_for_execution,
     wait_until,
 )
 from support.queues import EVENTBRIDGE, queue_for
+
+pytestmark = pytest.mark.clock_tests_cloud
+# The run's instance, where the stack is deployed (read at collection, before any test is pointed
+# at the clock tests' instance).
+RUN_PORT = this_port()
 
 # What these tests' state machines do: send task tokens to the tests' queues, and look up a
 # queue that does not exist (the retried task).
@@ -112,6 +120,14 @@ def test_an_advance_moves_the_clock_forward_by_the_duration(move_clock):
     moved = (instant(after["now"]) - instant(before["now"])).total_seconds()
     assert 3600 <= moved < 3600 + 30
     assert clock()["offsetSeconds"] == after["offsetSeconds"]
+
+
+def test_the_clock_tests_move_the_clock_of_an_instance_the_other_tests_do_not_use(move_clock):
+    # WHEN a clock test moves the clock
+    move_clock("PT1M")
+    # THEN it is the clock of an instance of their own: the other tests need not end first
+    assert this_port() != RUN_PORT
+    assert local_cloud_pid(int(this_port())) != local_cloud_pid(int(RUN_PORT))
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,8 @@
 """EventBridge Scheduler schedules fire on the local cloud, on its clock
 (localcloud/clock/scheduler_firing.py): one-time, rate and cron schedules in their time zones,
 to SQS and Step Functions targets with their input, as the schedule's role; failed deliveries
-retried and then kept in the dead-letter queue; one-time schedules deleted after completion."""
+retried and then kept in the dead-letter queue; one-time schedules deleted after completion.
+They run on the clock tests' instance (tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from devkit.local_cloud import client, clock, service_role, wait_until
+
+pytestmark = pytest.mark.clock_tests_cloud
 
 # What the schedules of these tests deliver, as their role: to the tests' queues (the dead-letter
 # queue included, and the queue that does not exist), and executions of their state machines.
