@@ -79,7 +79,17 @@ PRIVACY_TESTS_OF = {
 
 # The files of the tests marked clock_tests_cloud: one unit, so that they never wait for each
 # other's moves of their instance's clock.
-CLOCK_TESTS = {"tests/local_cloud/test_clock.py", "tests/local_cloud/test_clock_scheduler.py"}
+CLOCK_TESTS = {
+    f"tests/local_cloud/{name}.py"
+    for name in (
+        "test_clock",
+        "test_clock_scheduler",
+        "test_clock_processes",
+        "test_dynamodb_ttl",
+        "test_iam_sessions",
+        "test_s3_lifecycle",
+    )
+}
 
 
 def scheduling_unit(nodeid: str) -> str:

@@ -9,7 +9,11 @@ import datetime
 import json
 from pathlib import Path
 
+import pytest
+
 from devkit.local_cloud import client, clock_time, wait_until
+
+pytestmark = pytest.mark.clock_tests_cloud  # moves the clock: on the clock tests' instance
 
 # What the function sees of the time: Python's two ways, the monotonic clock, a program it
 # starts (date) and the time left before its timeout, with its process id to tell it is the

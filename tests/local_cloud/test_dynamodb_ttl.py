@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from devkit.local_cloud import client, clock_time, wait_until
+
+pytestmark = pytest.mark.clock_tests_cloud  # moves the clock: on the clock tests' instance
 
 # The TTL service looks once a second; the rest is a loaded machine's scheduling.
 SECONDS_TO_EXPIRE = 20

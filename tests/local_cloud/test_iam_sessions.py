@@ -15,6 +15,8 @@ from botocore.exceptions import ClientError
 
 from devkit.local_cloud import client, endpoint, service_role
 
+pytestmark = pytest.mark.clock_tests_cloud  # moves the clock: on the clock tests' instance
+
 LISTS = {
     "Version": "2012-10-17",
     "Statement": [

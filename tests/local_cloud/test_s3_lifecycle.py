@@ -11,6 +11,8 @@ import pytest
 
 from devkit.local_cloud import client, clock, wait_until
 
+pytestmark = pytest.mark.clock_tests_cloud  # moves the clock: on the clock tests' instance
+
 # The lifecycle looks once a second; the rest is a loaded machine's scheduling.
 SECONDS_TO_EXPIRE = 20
 # How far a reported date may be from the clock's reading taken just before the request.

@@ -19,8 +19,8 @@ from devkit.stack import LOCAL_STACK_NAME
 
 pytestmark = pytest.mark.localcloud
 QUEUE_PHASE_SECONDS = 60  # the dead-letter delay (5 s locally), the requeue and the worker
-# The queue's visibility timeout (180 s) before SQS redelivers, and slack for a busy machine.
-REDELIVERY_SECONDS = 300
+# The queue's visibility timeout (180 s) before SQS redelivers, past the claim's lease (120 s).
+REDELIVERY = "PT3M5S"
 
 
 def stored_sms(outputs: dict, recipient: dict, **fields: dict) -> str:
@@ -83,7 +83,7 @@ def sweep() -> None:
 
 
 def test_a_worker_that_failed_after_its_claim_is_redelivered_and_sends_once_the_lease_lapsed(
-    stack_outputs,
+    stack_outputs, move_clock
 ):
     # GIVEN an SMS whose stored number the provider call cannot take (a number, not text: the
     # SNS client refuses the call before sending), and its message on the real queue
@@ -113,11 +113,14 @@ def test_a_worker_that_failed_after_its_claim_is_redelivered_and_sends_once_the_
         UpdateExpression="SET recipient = :number",
         ExpressionAttributeValues={":number": {"S": number}},
     )
+    # AND the queue's visibility timeout passes, and with it the claim's lease (SQS and the
+    # functions are on the local cloud's clock)
+    move_clock(REDELIVERY)
     # THEN the message SQS delivers again, after the claim's lease, sends it, once (or the
     # sweeper, on its schedule, returns it first: then it goes as attempt 2)
     wait_until(
         lambda: record(stack_outputs, communication_id)["status"] == "SENT",
-        timeout=REDELIVERY_SECONDS,
+        timeout=QUEUE_PHASE_SECONDS,
         interval=2,
         what=f"{communication_id} SENT after its lease lapsed",
     )
