@@ -24,7 +24,6 @@ takes 20 as well as 20.0), and UpdateMapRun refused new tolerances with a 500.
 
 from __future__ import annotations
 
-import contextvars
 import copy
 import json
 from collections.abc import Iterator
@@ -33,6 +32,7 @@ from typing import Any
 
 from localstack.runtime import hooks
 
+from localcloud.aws_behaviours.sfn_lifted_fields import lift_for_maps
 from localcloud.support.patching import after_import
 
 TOLERANCE_EXCEEDED = "The specified tolerated failure threshold was exceeded"
@@ -55,12 +55,6 @@ _ITEM_COUNTS = (
     "succeeded",
     "timed_out",
     "total",
-)
-
-# While a definition is parsed: what was lifted out of it, by Map state name (state names are
-# unique in a whole state machine, nested ones included).
-_lifted: contextvars.ContextVar[dict[str, dict] | None] = contextvars.ContextVar(
-    "lifted", default=None
 )
 
 
@@ -168,41 +162,21 @@ def _lift_from_map(state: dict, config: dict) -> tuple[dict, bool]:
     return extras, changed or len(extras) > 1
 
 
+def _put_lifted_fields_back(state, extras: dict | None) -> None:
+    """A Map's batcher, child execution type, tolerances and JSON Lines reader."""
+    extras = extras or {}
+    if "ItemBatcher" in extras:
+        state.iteration_component.item_batcher = ItemBatcher(extras["ItemBatcher"])
+    if "ExecutionType" in extras:
+        state.iteration_component.child_execution_type = extras["ExecutionType"]
+    state.iteration_component.declared_tolerances = extras.get("Tolerances", ())
+    if extras.get("InputType") == "JSONL":
+        state.item_reader.resource_output_transformer = _json_lines_reader()
+
+
 @hooks.on_infra_start()
 def run_distributed_maps_as_aws():
-    @after_import(
-        "localstack.services.stepfunctions.asl.parse.asl_parser",
-        requires=("AmazonStateLanguageParser.parse",),
-    )
-    def parse_lifted_fields(asl_parser):
-        parse = asl_parser.AmazonStateLanguageParser.parse
-
-        def parse_as_aws(definition: str):
-            accepted, lifted = lift_unsupported_fields(definition)
-            token = _lifted.set(lifted)
-            try:
-                return parse(accepted)
-            finally:
-                _lifted.reset(token)
-
-        asl_parser.AmazonStateLanguageParser.parse = staticmethod(parse_as_aws)
-
-    @after_import(f"{_MAP}.state_map", requires=("StateMap.from_state_props",))
-    def put_lifted_fields_back(state_map):
-        from_state_props = state_map.StateMap.from_state_props
-
-        def from_state_props_as_aws(self, state_props) -> None:
-            from_state_props(self, state_props)
-            extras = (_lifted.get() or {}).get(self.name, {})
-            if "ItemBatcher" in extras:
-                self.iteration_component.item_batcher = ItemBatcher(extras["ItemBatcher"])
-            if "ExecutionType" in extras:
-                self.iteration_component.child_execution_type = extras["ExecutionType"]
-            self.iteration_component.declared_tolerances = extras.get("Tolerances", ())
-            if extras.get("InputType") == "JSONL":
-                self.item_reader.resource_output_transformer = _json_lines_reader()
-
-        state_map.StateMap.from_state_props = from_state_props_as_aws
+    lift_for_maps("lifted map fields", lift_unsupported_fields, _put_lifted_fields_back)
 
     @after_import(
         f"{_MAP}.iteration.distributed_iteration_component",

@@ -18,7 +18,6 @@ does; LocalStack failed the execution with `States.Runtime` and a Python message
 
 from __future__ import annotations
 
-import contextvars
 import csv
 import gzip
 import io
@@ -28,14 +27,10 @@ from typing import Any
 
 from localstack.runtime import hooks
 
+from localcloud.aws_behaviours.sfn_lifted_fields import lift_for_maps
 from localcloud.support.patching import after_import
 
 DELIMITERS = {"COMMA": ",", "PIPE": "|", "SEMICOLON": ";", "SPACE": " ", "TAB": "\t"}
-
-# While a definition is parsed: each Map's ReaderConfig fields lifted out, by state name.
-_lifted: contextvars.ContextVar[dict[str, dict] | None] = contextvars.ContextVar(
-    "lifted_reader_configs", default=None
-)
 
 
 def lift_reader_configs(definition: str) -> tuple[str, dict[str, dict]]:
@@ -103,44 +98,20 @@ def as_comma_separated(text: str, delimiter: str) -> str:
     return out.getvalue()
 
 
+def _put_readers_back(state, fields: dict | None) -> None:
+    """A Map's reader of a manifest or of CSV with its delimiter, from its lifted fields."""
+    if not fields:
+        return
+    if fields.get("InputType") == "MANIFEST":
+        state.item_reader.resource_output_transformer = _manifest_reader(state.item_reader)
+    elif "CSVDelimiter" in fields:
+        delimiter = DELIMITERS[fields["CSVDelimiter"]]
+        state.item_reader.resource_output_transformer = _delimited_csv_reader(delimiter)
+
+
 @hooks.on_infra_start()
 def read_items_as_aws():
-    @after_import(
-        "localstack.services.stepfunctions.asl.parse.asl_parser",
-        requires=("AmazonStateLanguageParser.parse",),
-    )
-    def parse_lifted_reader_configs(asl_parser):
-        parse = asl_parser.AmazonStateLanguageParser.parse
-
-        def parse_as_aws(definition: str):
-            accepted, lifted = lift_reader_configs(definition)
-            token = _lifted.set(lifted)
-            try:
-                return parse(accepted)
-            finally:
-                _lifted.reset(token)
-
-        asl_parser.AmazonStateLanguageParser.parse = staticmethod(parse_as_aws)
-
-    @after_import(
-        "localstack.services.stepfunctions.asl.component.state.state_execution.state_map.state_map",
-        requires=("StateMap.from_state_props",),
-    )
-    def put_readers_on_maps(state_map):
-        from_state_props = state_map.StateMap.from_state_props
-
-        def from_state_props_as_aws(self, state_props) -> None:
-            from_state_props(self, state_props)
-            fields = (_lifted.get() or {}).get(self.name)
-            if not fields:
-                return
-            if fields.get("InputType") == "MANIFEST":
-                self.item_reader.resource_output_transformer = _manifest_reader(self.item_reader)
-            elif "CSVDelimiter" in fields:
-                delimiter = DELIMITERS[fields["CSVDelimiter"]]
-                self.item_reader.resource_output_transformer = _delimited_csv_reader(delimiter)
-
-        state_map.StateMap.from_state_props = from_state_props_as_aws
+    lift_for_maps("lifted reader configs", lift_reader_configs, _put_readers_back)
 
     @after_import(
         "localstack.services.stepfunctions.asl.component.state.state_execution.state_map"

@@ -21,7 +21,6 @@ child executions; LocalStack required a state machine ARN and refused the call.
 
 from __future__ import annotations
 
-import contextvars
 import json
 import uuid
 from datetime import UTC, datetime
@@ -30,16 +29,12 @@ from typing import Any
 from localstack.runtime import hooks
 
 from localcloud.aws_behaviours.sfn_item_readers import all_states, map_failure, s3_failure_cause
+from localcloud.aws_behaviours.sfn_lifted_fields import lift_for_maps
 from localcloud.support.patching import after_import
 
 _MAP = "localstack.services.stepfunctions.asl.component.state.state_execution.state_map"
 OUTCOMES = ("FAILED", "PENDING", "SUCCEEDED")
 EXPORTED_AS_IS = {"Transformation": "NONE", "OutputType": "JSON"}
-
-# While a definition is parsed: each Map's WriterConfig lifted out, by state name.
-_lifted: contextvars.ContextVar[dict[str, dict] | None] = contextvars.ContextVar(
-    "lifted_writer_configs", default=None
-)
 
 
 def lift_writer_configs(definition: str) -> tuple[str, dict[str, dict]]:
@@ -150,35 +145,14 @@ def write_results(s3, bucket: str, prefix: str, record, config: dict = EXPORTED_
     return key
 
 
+def _put_writer_config_back(state, config: dict | None) -> None:
+    if config is not None:
+        state.iteration_component.writer_config = config
+
+
 @hooks.on_infra_start()
 def write_map_results_as_aws():
-    @after_import(
-        "localstack.services.stepfunctions.asl.parse.asl_parser",
-        requires=("AmazonStateLanguageParser.parse",),
-    )
-    def parse_lifted_writer_configs(asl_parser):
-        parse = asl_parser.AmazonStateLanguageParser.parse
-
-        def parse_as_aws(definition: str):
-            accepted, lifted = lift_writer_configs(definition)
-            token = _lifted.set(lifted)
-            try:
-                return parse(accepted)
-            finally:
-                _lifted.reset(token)
-
-        asl_parser.AmazonStateLanguageParser.parse = staticmethod(parse_as_aws)
-
-    @after_import(f"{_MAP}.state_map", requires=("StateMap.from_state_props",))
-    def put_writer_configs_on_maps(state_map):
-        from_state_props = state_map.StateMap.from_state_props
-
-        def from_state_props_as_aws(self, state_props) -> None:
-            from_state_props(self, state_props)
-            if (config := (_lifted.get() or {}).get(self.name)) is not None:
-                self.iteration_component.writer_config = config
-
-        state_map.StateMap.from_state_props = from_state_props_as_aws
+    lift_for_maps("lifted writer configs", lift_writer_configs, _put_writer_config_back)
 
     @after_import(
         f"{_MAP}.iteration.itemprocessor.distributed_item_processor_worker",
