@@ -5,7 +5,8 @@ execution finished, the executions started (exactly 1,000: the second copy of ea
 be absorbed as a duplicate), and the records lost (applications without a finished execution).
 Outcomes are approve and decline only; an application the system refers anyway (the sandbox
 bureau timing out under load sends it to a person) is answered through the reviews API, as a
-reviewer would, and counted.
+reviewer would, and counted. bench/iam.py puts smaller batches through the same functions
+(records, put_all, wait_until_finished), each record once.
 
     LOCAL_CLOUD_PORT=4572 make bench BENCH=prescreening
 """
@@ -17,6 +18,7 @@ import os
 import random
 import time
 import uuid
+from dataclasses import dataclass, field
 
 import requests
 
@@ -31,14 +33,14 @@ DEADLINE_S = 900
 PUT_RECORDS_MAX = 500
 
 
-def records(run: str) -> list[dict]:
+def records(run: str, applications: int = APPLICATIONS, copies: int = COPIES) -> list[dict]:
     rng = random.Random(4)
     entries = []
-    for number in range(APPLICATIONS):
+    for number in range(applications):
         outcome = "approve" if number % 4 else "decline"
         application = sample_application(outcome, f"bench-{run}-{number:05d}")
         data = json.dumps(application, separators=(",", ":")).encode()
-        entries += [{"Data": data, "PartitionKey": application["applicationId"]}] * COPIES
+        entries += [{"Data": data, "PartitionKey": application["applicationId"]}] * copies
     # Duplicates arrive out of order and apart, as redeliveries do.
     rng.shuffle(entries)
     return entries
@@ -55,6 +57,11 @@ def put_all(stream: str, entries: list[dict]) -> None:
                 for entry, result in zip(pending, answer["Records"], strict=True)
                 if "ErrorCode" in result
             ]
+
+
+def execution_prefix(run: str) -> str:
+    """What the names of a run's executions start with (the trigger names them by application)."""
+    return f"PreScreening-bench-{run}-"
 
 
 def executions_of(state_machine: str, prefix: str) -> dict[str, str]:
@@ -85,37 +92,58 @@ def answer_referrals(api: str, prefix: str, answered: set[str]) -> None:
             answered.add(application_id)
 
 
+@dataclass
+class Progress:
+    """A run's executions as last seen (name -> status), when the last one started, and the
+    applications the bench answered as a reviewer."""
+
+    seen: dict[str, str] = field(default_factory=dict)
+    all_started_s: float | None = None
+    referred: set[str] = field(default_factory=set)
+
+
+def wait_until_finished(
+    outputs: dict[str, str],
+    run: str,
+    applications: int,
+    started: float,
+    interval: float = 1,
+    deadline_s: float = DEADLINE_S,
+) -> Progress:
+    """Poll until every application of the run has an execution and none runs any more,
+    answering referrals once all started; gives up (saying so) after deadline_s."""
+    progress = Progress()
+    while True:
+        progress.seen = executions_of(outputs["PreScreeningStateMachineArn"], execution_prefix(run))
+        if progress.all_started_s is not None:
+            answer_referrals(outputs["ApiUrl"], f"bench-{run}-", progress.referred)
+        now = time.perf_counter()
+        if progress.all_started_s is None and len(progress.seen) >= applications:
+            progress.all_started_s = now - started
+        running = sum(1 for status in progress.seen.values() if status == "RUNNING")
+        if len(progress.seen) >= applications and running == 0:
+            return progress
+        if now > started + deadline_s:
+            print(f"gave up after {deadline_s} s: {len(progress.seen)} started, {running} running")
+            return progress
+        time.sleep(interval)
+
+
 def main() -> None:
     outputs = stack.outputs()
     run = uuid.uuid4().hex[:8]
-    prefix = f"PreScreening-bench-{run}-"
     entries = records(run)
     state_machine = outputs["PreScreeningStateMachineArn"]
 
     started = time.perf_counter()
     put_all(outputs["ApplicationStreamName"], entries)
     put_s = time.perf_counter() - started
-    all_started_s = None
-    deadline = started + DEADLINE_S
-    referred: set[str] = set()
-    while True:
-        seen = executions_of(state_machine, prefix)
-        if all_started_s is not None:
-            answer_referrals(outputs["ApiUrl"], f"bench-{run}-", referred)
-        now = time.perf_counter()
-        if all_started_s is None and len(seen) >= APPLICATIONS:
-            all_started_s = now - started
-        running = sum(1 for status in seen.values() if status == "RUNNING")
-        if len(seen) >= APPLICATIONS and running == 0:
-            break
-        if now > deadline:
-            print(f"gave up after {DEADLINE_S} s: {len(seen)} started, {running} running")
-            break
-        time.sleep(1)
+    progress = wait_until_finished(outputs, run, APPLICATIONS, started)
+    all_started_s, referred = progress.all_started_s, progress.referred
     finished_s = time.perf_counter() - started
     # Late duplicates would show as extra executions: look once more after a pause.
     time.sleep(5)
-    seen = executions_of(state_machine, prefix)
+    seen = executions_of(state_machine, execution_prefix(run))
     finished = [name for name, status in seen.items() if status != "RUNNING"]
     succeeded = sum(1 for status in seen.values() if status == "SUCCEEDED")
     lost = APPLICATIONS - len(finished)
