@@ -43,14 +43,17 @@ def _library() -> Path | None:
 
 
 def offset_file() -> Path:
-    """The file the clock's offset is written to: one per instance (TMPDIR is its own)."""
-    return Path(tempfile.gettempdir(), "localcloud-clock-offset")
+    """The file the clock's offset is written to: one per instance (TMPDIR is its own), in a
+    folder of its own, which a function's sandbox mounts back into the function's own /tmp when
+    the instance's folder lies under /tmp (a project checked out there)."""
+    return Path(tempfile.gettempdir(), "localcloud-clock", "offset")
 
 
 def write_offset() -> None:
     """Tell the processes on the clock its offset; replaced whole, so never read half-written."""
     with _WRITING:  # two moves at once: the later offset is the one left
         target = offset_file()
+        target.parent.mkdir(exist_ok=True)
         draft = target.with_suffix(".draft")
         draft.write_text(f"+{CLOCK.offset_seconds:.6f}\n")
         os.replace(draft, target)

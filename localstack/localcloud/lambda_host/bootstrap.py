@@ -263,7 +263,7 @@ def _enter_lambda_folders(
         if runtime_entered is None:
             sandbox.enter_runtime(sys.prefix, here, layers)
         needed = [sys.prefix, sys.base_prefix, here, *layers, *linked_sources(code, *layers)]
-        sandbox.enter_function(code, tmp_mb, needed)
+        sandbox.enter_function(code, tmp_mb, [*needed, *_clock_folders()])
     except OSError:
         return False
     return True
@@ -282,6 +282,15 @@ def _run_exec_wrapper() -> None:
     except OSError as error:
         print(f"{wrapper}: {error.strerror}", file=sys.stderr, flush=True)
         os._exit(127)
+
+
+def _clock_folders() -> list[str]:
+    """What keeps the function and the programs it starts on the local cloud's clock: the folder
+    of the clock's offset, which libfaketime rereads (rewritten on each move: the folder, not
+    the file, must stay the host's), and libfaketime's own, preloaded into each program."""
+    offset = os.environ.get("FAKETIME_TIMESTAMP_FILE")
+    library = os.environ.get("LD_PRELOAD")
+    return [os.path.dirname(offset), os.path.dirname(library)] if offset and library else []
 
 
 def _import_path_from_wrapper() -> list[str]:
