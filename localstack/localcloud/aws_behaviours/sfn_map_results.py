@@ -35,6 +35,9 @@ from localcloud.support.patching import after_import
 _MAP = "localstack.services.stepfunctions.asl.component.state.state_execution.state_map"
 OUTCOMES = ("FAILED", "PENDING", "SUCCEEDED")
 EXPORTED_AS_IS = {"Transformation": "NONE", "OutputType": "JSON"}
+# Called with (Map Run record, child record) as each child finishes, in the thread that ran it
+# (sfn_map_run_children keeps the child's events this way).
+CHILD_FINISHED: list = []
 
 
 def lift_writer_configs(definition: str) -> tuple[str, dict[str, dict]]:
@@ -171,6 +174,8 @@ def write_map_results_as_aws():
             record = self._map_run_record
             stopped = datetime.now(UTC)
             child = child_record(record, job.job_input, job.job_output, error, started, stopped)
+            for listener in CHILD_FINISHED:
+                listener(record, child)
             # list.append is atomic: the workers of one Map Run add to it side by side.
             record.child_results.append(child)
             record.child_by_job[job.job_index] = child

@@ -156,20 +156,15 @@ def answer_for_map_run_children():
 
         worker_module.DistributedItemProcessorWorker._eval_job = eval_job_keeping_its_events
 
-    # sfn_map_results makes each finished child's record, in the thread that ran it: its events
-    # are kept beside it, under its ARN, on the Map Run's record.
-    child_record = sfn_map_results.child_record
-
-    def child_record_with_events(record, *args, **kwargs) -> dict:
-        child = child_record(record, *args, **kwargs)
+    def keep_its_events(record, child: dict) -> None:
+        """A finished child's events, kept beside it, under its ARN, on the Map Run's record."""
         events = getattr(_running, "events", None)
         if events is not None:
             # setdefault: the Map Run's workers finish children side by side.
             kept = vars(record).setdefault("child_events", {})
             kept[child["ExecutionArn"]] = events.get_event_history()
-        return child
 
-    sfn_map_results.child_record = child_record_with_events
+    sfn_map_results.CHILD_FINISHED.append(keep_its_events)
 
     @after_import(
         "localstack.services.stepfunctions.provider",
