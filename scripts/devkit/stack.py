@@ -74,6 +74,7 @@ def sam(
     template: Path | None = None,
     build_dir: Path | None = None,
     quiet: bool = False,
+    cwd: Path = PROJECT,
     **env,
 ) -> str:
     """Run sam; a quiet run keeps its output (returned, and printed only if it fails) unless
@@ -83,13 +84,13 @@ def sam(
         command += ["--template-file", str(template)]
     if build_dir:
         command += ["--build-dir", str(build_dir)]
-    return run_sam(command, sam_env(env), quiet=quiet and not verbose())
+    return run_sam(command, sam_env(env), quiet=quiet and not verbose(), cwd=cwd)
 
 
-def run_sam(command: list[str], env: dict[str, str], quiet: bool) -> str:
+def run_sam(command: list[str], env: dict[str, str], quiet: bool, cwd: Path = PROJECT) -> str:
     ran = subprocess.run(
         command,
-        cwd=PROJECT,
+        cwd=cwd,
         env=env,
         text=True,
         stdout=subprocess.PIPE if quiet else None,
@@ -125,12 +126,18 @@ def default_build_dir() -> Path | None:
 def build(template: Path | None = None, build_dir: Path | None = None) -> None:
     build_dir = build_dir or default_build_dir()
     args = ["build", "--cached", "--parallel"]
+    cwd = PROJECT
     if build_dir:
         args += ["--cache-dir", str(build_dir.parent / f"{build_dir.name}-cache")]
+        # sam keeps dependencies in .aws-sam/deps under its working folder and, once built,
+        # deletes every folder there that its own build did not make: builds running side by
+        # side (test workers) each need a working folder of their own.
+        cwd = build_dir.parent / f"{build_dir.name}-work"
+        cwd.mkdir(parents=True, exist_ok=True)
     # The project's template is built with its routes filled in from the routes files.
     template = routes.rendered(template or PROJECT / "template.yaml")
     started = time.monotonic()
-    sam(*args, template=template, build_dir=build_dir, quiet=True)
+    sam(*args, template=template, build_dir=build_dir, quiet=True, cwd=cwd)
     say(f"sam build: {time.monotonic() - started:.1f} s")
 
 
