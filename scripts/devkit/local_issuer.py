@@ -119,8 +119,12 @@ def token_for(user: str, roles: list[str], claims: dict | None = None) -> str:
 def _local_cloud_time() -> float:
     try:
         return local_cloud.clock_time()
-    except OSError:  # not running: it starts on the host's time
-        return time.time()
+    except OSError as error:
+        # Not running: it starts on the host's time. Any other failure (a slow answer) is
+        # raised: a token dated on the host's time is refused once the clock has moved.
+        if isinstance(getattr(error, "reason", error), ConnectionRefusedError):
+            return time.time()
+        raise
 
 
 def publish(s3, key: rsa.RSAPrivateKey | None = None) -> None:

@@ -32,9 +32,8 @@ def handler(event, context):
         "remaining_ms": context.get_remaining_time_in_millis(),
     }
 """
-# A function reads the moved offset within libfaketime's cache (1 s); the rest is a loaded
-# machine's scheduling.
-SECONDS_AFTER_AN_ADVANCE = 20
+# A stopped function's process gone, on a loaded machine.
+SECONDS_TO_STOP = 20
 # How far a function's time may be from the clock's reading taken just before it is invoked.
 TOLERANCE_SECONDS = 30
 
@@ -55,16 +54,14 @@ def test_a_function_sees_the_clock_before_and_after_a_move(lambda_function, move
     # environment is retired and a new process takes the next invocation)
     moved_to = datetime.datetime.fromisoformat(move_clock("PT1H")["now"]).timestamp()
 
-    # THEN the same process sees the new time, through time.time(), datetime.now() and the
-    # programs it starts, within the documented second
-    after = wait_until(
-        lambda: (seen := what_time(name))["time"] >= moved_to - 1 and seen,
-        timeout=SECONDS_AFTER_AN_ADVANCE,
-        what="the function's time.time() past the move",
-    )
+    # THEN the same process, invoked as soon as the move is answered, sees the new time through
+    # time.time(), datetime.now() and the programs it starts (a token dated on the moved clock
+    # at once is not "not yet valid" to an authorizer)
+    after = what_time(name)
     assert after["pid"] == before["pid"]
-    assert datetime.datetime.fromisoformat(after["now"]).timestamp() >= moved_to - 1
-    assert after["date"] >= moved_to - 2  # whole seconds
+    assert after["time"] >= moved_to
+    assert datetime.datetime.fromisoformat(after["now"]).timestamp() >= moved_to
+    assert after["date"] >= int(moved_to)  # whole seconds
     # AND its monotonic clock did not jump: durations stay true, and the time left before its
     # timeout (30 s) is counted on its clock
     assert 0 < after["monotonic"] - before["monotonic"] < 86_400
@@ -85,6 +82,6 @@ def test_what_libfaketime_keeps_for_a_function_process_goes_with_it(lambda_funct
     # THEN its shared memory and semaphore are gone too
     wait_until(
         lambda: not any(path.exists() for path in kept),
-        timeout=SECONDS_AFTER_AN_ADVANCE,
+        timeout=SECONDS_TO_STOP,
         what="its /dev/shm files gone",
     )

@@ -87,7 +87,7 @@ def _clock(request: Request, **_) -> Response:
         except (ValueError, BadDuration) as error:
             return _answer({"message": str(error)}, 400)
         CLOCK.advance(seconds)
-        processes.write_offset()
+        processes.move_processes()
         LOG.info("clock moved forward %s (%.0f s)", body["advance"], seconds)
     return _answer(_reading())
 

@@ -2,8 +2,11 @@
 
 Their time comes from libfaketime (the pinned `libfaketime` wheel ships `libfaketime.so.1`),
 preloaded into each process: it reads the clock's offset from a file (`+<seconds>`, libfaketime's
-relative form) that `write_offset` rewrites on every move, and rereads it every CACHE_SECONDS,
-so a process started before a move sees the new time within that. Monotonic clocks
+relative form) that `write_offset` rewrites on every move. A process rereads it on its first
+reading of the time in a later whole second of the host's than its last reading of the file
+(cache duration 0), so `move_processes` returns only once that second has begun: once a move is
+answered, every process reads the moved time, as every caller does (a token dated on the moved
+clock is not refused as "not yet valid" by a function still on the old one). Monotonic clocks
 stay the host's (FAKETIME_DONT_FAKE_MONOTONIC): sleeps, timeouts and durations never jump.
 
 libfaketime names a POSIX semaphore and shared memory after each process it starts in, and
@@ -17,6 +20,7 @@ import contextlib
 import functools
 import importlib.util
 import logging
+import math
 import os
 import tempfile
 import threading
@@ -26,7 +30,11 @@ from pathlib import Path
 from localcloud.clock.clock import CLOCK
 
 LOG = logging.getLogger(__name__)
-CACHE_SECONDS = 1
+# libfaketime rereads the file once the host's whole second differs by more than this from
+# that of its last reading: 0, at the start of each second (at most once a second).
+CACHE_SECONDS = 0
+# Past the start of that second: libfaketime compares the host's whole seconds, never rounded.
+MARGIN_SECONDS = 0.005
 LIBRARY = Path("vendor", "libfaketime", "src", "libfaketime.so.1")
 SHARED_MEMORY = Path("/dev/shm")  # noqa: S108 (where POSIX shared memory lives; read, not made)
 _WRITING = threading.Lock()
@@ -57,6 +65,14 @@ def write_offset() -> None:
         draft = target.with_suffix(".draft")
         draft.write_text(f"+{CLOCK.offset_seconds:.6f}\n")
         os.replace(draft, target)
+
+
+def move_processes() -> None:
+    """The processes on the clock moved with it: returns once every one of them reads the new
+    offset (the host's next whole second has begun)."""
+    write_offset()
+    written = time.time()
+    time.sleep(math.floor(written) + 1 - written + MARGIN_SECONDS)
 
 
 def environment() -> dict[str, str]:
