@@ -3,6 +3,7 @@ again from the state it failed in, the states before it not rerun, its history g
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -88,3 +89,100 @@ def test_a_failed_execution_is_redriven_from_the_state_that_failed(state_machine
     with pytest.raises(ClientError) as refused:
         sfn.redrive_execution(executionArn=arn)
     assert refused.value.response["Error"]["Code"] == "ExecutionNotRedrivable"
+
+
+def mapping_items_reading(table: str) -> dict:
+    """A Distributed Map whose children read `table` for the items marked `read`."""
+    return {
+        "StartAt": "EachItem",
+        "States": {
+            "EachItem": {
+                "Type": "Map",
+                "ItemsPath": "$.items",
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    "StartAt": "Reads",
+                    "States": {
+                        "Reads": {
+                            "Type": "Choice",
+                            "Choices": [
+                                {"Variable": "$.read", "BooleanEquals": True, "Next": "Read"}
+                            ],
+                            "Default": "Done",
+                        },
+                        "Read": {
+                            "Type": "Task",
+                            "Resource": "arn:aws:states:::dynamodb:getItem",
+                            "Parameters": {"TableName": table, "Key": {"id": {"S": "one"}}},
+                            "ResultPath": None,
+                            "End": True,
+                        },
+                        "Done": {"Type": "Pass", "End": True},
+                    },
+                },
+                "End": True,
+            }
+        },
+    }
+
+
+def children_of(map_run_arn: str) -> dict[str, dict]:
+    """The Map Run's child executions, described, by the `n` of their item."""
+    sfn = client("stepfunctions")
+    listed = sfn.list_executions(mapRunArn=map_run_arn)["executions"]
+    described = [sfn.describe_execution(executionArn=e["executionArn"]) for e in listed]
+    return {json.loads(child["input"])["n"]: child for child in described}
+
+
+def test_a_failed_map_run_is_redriven_rerunning_only_its_failed_children(
+    state_machine, reads_tables
+):
+    # GIVEN a parent whose Map Run failed: 2 of its 4 children read a table not made yet
+    table = f"t-{uuid.uuid4().hex[:10]}"
+    sfn = client("stepfunctions")
+    items = [{"n": n, "read": n % 2 == 1} for n in range(4)]
+    machine = state_machine(mapping_items_reading(table), reads_tables)
+    arn = sfn.start_execution(stateMachineArn=machine, input=json.dumps({"items": items}))[
+        "executionArn"
+    ]
+    assert wait_for_execution(arn).status == "FAILED"
+    (map_run,) = sfn.list_map_runs(executionArn=arn)["mapRuns"]
+    before = children_of(map_run["mapRunArn"])
+    assert [before[n]["status"] for n in range(4)] == ["SUCCEEDED", "FAILED"] * 2
+    ddb = client("dynamodb")
+    ddb.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    try:
+        # WHEN, the table made, the parent is redriven
+        sfn.redrive_execution(executionArn=arn)
+        redriven = wait_for_execution(arn)
+    finally:
+        ddb.delete_table(TableName=table)
+
+    # THEN it succeeds with every item's result, the Map Run the same one, redriven once
+    assert redriven.status == "SUCCEEDED", redriven.cause
+    assert redriven.output == items
+    listed = sfn.list_map_runs(executionArn=arn)["mapRuns"]
+    assert [run["mapRunArn"] for run in listed] == [map_run["mapRunArn"]]
+    (event,) = redriven.events("MapRunRedriven")
+    details = event["mapRunRedrivenEventDetails"]
+    assert details == {"mapRunArn": map_run["mapRunArn"], "redriveCount": 1}
+    assert len(redriven.events("MapRunStarted")) == 1
+    described = sfn.describe_map_run(mapRunArn=map_run["mapRunArn"])
+    assert (described["status"], described["redriveCount"]) == ("SUCCEEDED", 1)
+    assert described["redriveDate"] >= described["startDate"]
+    for counts in (described["itemCounts"], described["executionCounts"]):
+        assert (counts["total"], counts["succeeded"], counts["failed"]) == (4, 4, 0)
+        assert (counts["pendingRedrive"], counts["failuresNotRedrivable"]) == (0, 0)
+    # AND only the failed children ran again, as the same executions redriven
+    after = children_of(map_run["mapRunArn"])
+    assert [after[n]["status"] for n in range(4)] == ["SUCCEEDED"] * 4
+    assert [after[n]["executionArn"] for n in range(4)] == [
+        before[n]["executionArn"] for n in range(4)
+    ]
+    assert [after[n]["redriveCount"] for n in range(4)] == [0, 1] * 2
+    assert [after[n]["startDate"] == before[n]["startDate"] for n in range(4)] == [True, False] * 2

@@ -97,7 +97,7 @@ def described(execution, record, child: dict) -> dict:
         "input": child["Input"],
         "inputDetails": {"included": True},
         "mapRunArn": record.map_run_arn,
-        "redriveCount": 0,
+        "redriveCount": child["RedriveCount"],
         "redriveStatus": child["RedriveStatus"],
         "redriveStatusReason": child["RedriveStatusReason"],
     }
