@@ -186,3 +186,78 @@ def test_a_failed_map_run_is_redriven_rerunning_only_its_failed_children(
     ]
     assert [after[n]["redriveCount"] for n in range(4)] == [0, 1] * 2
     assert [after[n]["startDate"] == before[n]["startDate"] for n in range(4)] == [True, False] * 2
+
+
+def test_a_map_run_redriven_twice_starts_its_failed_express_children_anew(
+    state_machine, reads_tables
+):
+    # GIVEN a Map Run of EXPRESS children, 2 items a batch, whose second batch reads a missing table
+    table = f"t-{uuid.uuid4().hex[:10]}"
+    sfn = client("stepfunctions")
+    definition = mapping_items_reading(table)
+    each_item = definition["States"]["EachItem"]
+    each_item["ItemBatcher"] = {"MaxItemsPerBatch": 2}
+    each_item["ItemProcessor"]["ProcessorConfig"]["ExecutionType"] = "EXPRESS"
+    each_item["ItemProcessor"]["States"]["Reads"]["Choices"][0]["Variable"] = "$.Items[0].read"
+    items = [{"n": n, "read": n >= 2} for n in range(4)]
+    machine = state_machine(definition, reads_tables)
+    arn = sfn.start_execution(stateMachineArn=machine, input=json.dumps({"items": items}))[
+        "executionArn"
+    ]
+    assert wait_for_execution(arn).status == "FAILED"
+    (map_run,) = sfn.list_map_runs(executionArn=arn)["mapRuns"]
+    first = {
+        e["executionArn"]: e
+        for e in sfn.list_executions(mapRunArn=map_run["mapRunArn"])["executions"]
+    }
+
+    # WHEN it is redriven before the table is made, THEN its failed batch fails again
+    sfn.redrive_execution(executionArn=arn)
+    assert wait_for_execution(arn).status == "FAILED"
+    described = sfn.describe_map_run(mapRunArn=map_run["mapRunArn"])
+    assert (described["status"], described["redriveCount"]) == ("FAILED", 1)
+    items_counted = described["itemCounts"]
+    assert (items_counted["total"], items_counted["succeeded"], items_counted["failed"]) == (
+        4,
+        2,
+        2,
+    )
+    runs = described["executionCounts"]
+    assert (runs["total"], runs["succeeded"], runs["failed"]) == (2, 1, 1)
+    # WHEN, the table made, it is redriven again
+    ddb = client("dynamodb")
+    ddb.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    try:
+        sfn.redrive_execution(executionArn=arn)
+        redriven = wait_for_execution(arn)
+    finally:
+        ddb.delete_table(TableName=table)
+
+    # THEN it succeeds, its Map Run redriven twice, the failed batch's child a new execution
+    assert redriven.status == "SUCCEEDED", redriven.cause
+    assert redriven.output == [{"Items": items[:2]}, {"Items": items[2:]}]
+    counts = [
+        e["mapRunRedrivenEventDetails"]["redriveCount"] for e in redriven.events("MapRunRedriven")
+    ]
+    assert counts == [1, 2]
+    described = sfn.describe_map_run(mapRunArn=map_run["mapRunArn"])
+    assert (described["status"], described["redriveCount"]) == ("SUCCEEDED", 2)
+    assert (described["itemCounts"]["total"], described["itemCounts"]["succeeded"]) == (4, 4)
+    assert (described["executionCounts"]["total"], described["executionCounts"]["succeeded"]) == (
+        2,
+        2,
+    )
+    last = {
+        e["executionArn"]: e
+        for e in sfn.list_executions(mapRunArn=map_run["mapRunArn"])["executions"]
+    }
+    (kept,) = set(first) & set(last)
+    assert first[kept]["status"] == "SUCCEEDED" and last[kept] == first[kept]
+    (started_anew,) = set(last) - set(first)
+    assert last[started_anew]["status"] == "SUCCEEDED"
+    assert sfn.describe_execution(executionArn=started_anew)["redriveCount"] == 0
