@@ -131,6 +131,8 @@ def children_of(map_run_arn: str) -> dict[str, dict]:
     sfn = client("stepfunctions")
     listed = sfn.list_executions(mapRunArn=map_run_arn)["executions"]
     described = [sfn.describe_execution(executionArn=e["executionArn"]) for e in listed]
+    for child in described:
+        del child["ResponseMetadata"]
     return {json.loads(child["input"])["n"]: child for child in described}
 
 
@@ -184,8 +186,14 @@ def test_a_failed_map_run_is_redriven_rerunning_only_its_failed_children(
     assert [after[n]["executionArn"] for n in range(4)] == [
         before[n]["executionArn"] for n in range(4)
     ]
-    assert [after[n]["redriveCount"] for n in range(4)] == [0, 1] * 2
-    assert [after[n]["startDate"] == before[n]["startDate"] for n in range(4)] == [True, False] * 2
+    assert after[0] == before[0] and after[2] == before[2]  # not rerun
+    assert [before[n]["redriveStatus"] for n in (1, 3)] == ["REDRIVABLE_BY_MAP_RUN"] * 2
+    for n in (1, 3):
+        assert after[n]["redriveCount"] == 1 and after[n]["startDate"] == before[n]["startDate"]
+        assert after[n]["redriveDate"] >= before[n]["stopDate"]
+        events = sfn.get_execution_history(executionArn=after[n]["executionArn"])["events"]
+        assert [e["type"] for e in events][:2] == ["ExecutionStarted", "ExecutionRedriven"]
+        assert events[-1]["type"] == "ExecutionSucceeded"
 
 
 def test_a_map_run_redriven_twice_starts_its_failed_express_children_anew(

@@ -99,8 +99,6 @@ def child_record(record, job_input: Any, output: Any, error: dict | None, starte
         "InputDetails": {"Included": True},
         "Name": name,
         "RedriveCount": 0,
-        "RedriveStatus": "NOT_REDRIVABLE",
-        "RedriveStatusReason": f"Execution is {status} and cannot be redriven",
         "StartDate": _aws_time(started),
         "StateMachineArn": record.map_state_machine_arn,
         "Status": status,
@@ -108,8 +106,13 @@ def child_record(record, job_input: Any, output: Any, error: dict | None, starte
     }
     if error is None:
         child |= {"Output": to_json_str(output), "OutputDetails": {"Included": True}}
+        child |= {
+            "RedriveStatus": "NOT_REDRIVABLE",
+            "RedriveStatusReason": "Execution is SUCCEEDED and cannot be redriven",
+        }
     else:
         child |= {key.capitalize(): error[key] for key in ("error", "cause") if key in error}
+        child |= {"RedriveStatus": "REDRIVABLE_BY_MAP_RUN"}  # redriving the parent reruns it
     return child
 
 
@@ -124,6 +127,16 @@ def _list_item(record, child: dict, started: datetime, stopped: datetime) -> dic
         "stopDate": stopped,
         "mapRunArn": record.map_run_arn,
     }
+
+
+def _in_place_of(record, earlier: dict, child: dict, item: dict) -> None:
+    """A redriven Map Run's rerun child takes the place of the one that did not succeed."""
+    record.child_results[record.child_results.index(earlier)] = child
+    listed = [listed["executionArn"] for listed in record.child_list_items]
+    at = listed.index(earlier["ExecutionArn"])
+    if child["ExecutionArn"] == earlier["ExecutionArn"]:  # redriven, so started back then
+        item["startDate"] = record.child_list_items[at]["startDate"]
+    record.child_list_items[at] = item
 
 
 def _aws_time(moment: datetime) -> str:
@@ -189,10 +202,8 @@ def write_map_results_as_aws():
                 # list.append is atomic: the workers of one Map Run add to it side by side.
                 record.child_results.append(child)
                 record.child_list_items.append(item)
-            else:  # the rerun child takes the failed one's place
-                record.child_results[record.child_results.index(earlier)] = child
-                listed = [listed["executionArn"] for listed in record.child_list_items]
-                record.child_list_items[listed.index(earlier["ExecutionArn"])] = item
+            else:
+                _in_place_of(record, earlier, child, item)
 
         worker_module.DistributedItemProcessorWorker._eval_job = eval_job_keeping_its_result
 

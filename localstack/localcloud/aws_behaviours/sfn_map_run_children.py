@@ -99,8 +99,11 @@ def described(execution, record, child: dict) -> dict:
         "mapRunArn": record.map_run_arn,
         "redriveCount": child["RedriveCount"],
         "redriveStatus": child["RedriveStatus"],
-        "redriveStatusReason": child["RedriveStatusReason"],
     }
+    if "RedriveStatusReason" in child:
+        answer["redriveStatusReason"] = child["RedriveStatusReason"]
+    if "RedriveDate" in child:
+        answer["redriveDate"] = _when(child["RedriveDate"])
     if "Output" in child:
         answer |= {"output": child["Output"], "outputDetails": {"included": True}}
     answer |= {key.lower(): child[key] for key in ("Error", "Cause") if key in child}
@@ -131,8 +134,17 @@ def history(execution, record, child: dict) -> list[dict]:
     else:
         details = {key.lower(): child[key] for key in ("Error", "Cause") if key in child}
         ended |= {"type": "ExecutionFailed", "executionFailedEventDetails": details}
+    redriven = []
+    if child["RedriveCount"]:  # its last run's events follow (the earlier runs' are not kept)
+        redriven.append(
+            {
+                "timestamp": _when(child["RedriveDate"]),
+                "type": "ExecutionRedriven",
+                "executionRedrivenEventDetails": {"redriveCount": child["RedriveCount"]},
+            }
+        )
     # Numbered afresh: the states' events were numbered after the parent's.
-    events = [started, *(dict(event) for event in states), ended]
+    events = [started, *redriven, *(dict(event) for event in states), ended]
     for number, event in enumerate(events, start=1):
         event["id"], event["previousEventId"] = number, number - 1
     return events

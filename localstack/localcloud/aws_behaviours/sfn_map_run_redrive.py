@@ -5,8 +5,9 @@ succeeded are not rerun and their results are kept. The parent's history gets `M
 (its `mapRunArn`, `redriveCount`) where a new run would have had `MapRunStarted`, and
 DescribeMapRun shows `redriveCount`, `redriveDate`, and item and execution counts taken up again
 from the succeeded ones (`pendingRedrive`: those not yet rerun; `failuresNotRedrivable`: none).
-A STANDARD child is redriven in place (same ARN, its `redriveCount` up by one); an EXPRESS child
-is started anew (a new ARN replaces the old one among the Map Run's children), as on AWS.
+A STANDARD child is redriven in place (same ARN and start date, its `redriveCount` up by one,
+its `redriveDate`); an EXPRESS child is started anew (a new ARN replaces the old one among the
+Map Run's children), as on AWS. A child that did not succeed is `REDRIVABLE_BY_MAP_RUN`.
 
 sfn_redrive.py marks the Map Run when it redrives the parent (`mark_for_redrive`);
 sfn_map_results.py skips a succeeded child and redrives a failed one (`redriven_child`).
@@ -57,7 +58,9 @@ def redriven_child(record, earlier: dict, child: dict) -> dict:
     return child | {
         "ExecutionArn": earlier["ExecutionArn"],
         "Name": earlier["Name"],
-        "RedriveCount": earlier.get("RedriveCount", 0) + 1,
+        "StartDate": earlier["StartDate"],
+        "RedriveCount": earlier["RedriveCount"] + 1,
+        "RedriveDate": child["StartDate"],
     }
 
 
