@@ -46,9 +46,7 @@ def mark_for_redrive(pool, events: list[dict], state: str, when) -> None:
     arn = failed_map_run_arn(events, state)
     record = pool.get(arn) if arn else None
     if record is not None and str(record.status) == "FAILED":
-        record.redrive_of_state = state
-        record.redrive_count = getattr(record, "redrive_count", 0) + 1
-        record.redrive_date = when
+        record.redrive_requested = (state, when)
 
 
 def redriven_child(record, earlier: dict, child: dict) -> dict:
@@ -64,17 +62,33 @@ def redriven_child(record, earlier: dict, child: dict) -> dict:
     }
 
 
-def _take_up(record, counters) -> None:
-    """The counts start again from the succeeded ones; the rerun counts the others anew."""
-    for counter in counters:
-        unsuccessful = sum(getattr(counter, name).get() for name in UNSUCCESSFUL)
-        counter.total.offset(-unsuccessful)
-        for name in (*UNSUCCESSFUL, "running"):
-            getattr(counter, name).offset(-getattr(counter, name).get())
-        counter.expected = counter.total.get() + unsuccessful
+def _take_up(env, eval_input, record) -> None:
+    """The failed Map Run takes the place of the new one the Map state made for this run."""
+    from localstack.aws.api.stepfunctions import MapRunStatus
+
+    pool = vars(env.map_run_record_pool_manager)["_pool"]
+    pool.pop(eval_input.map_run_record.map_run_arn)
+    pool[record.map_run_arn] = pool.pop(record.map_run_arn)  # the last, as a new one is
+    eval_input.map_run_record = record
+    _, record.redrive_date = record.redrive_requested
+    del record.redrive_requested
+    record.redrive_count = getattr(record, "redrive_count", 0) + 1
+    record.status, record.stop_date = MapRunStatus.RUNNING, None
+    for counter in (record.item_counter, record.execution_counter):
+        _count_again_from_the_succeeded(counter)
 
 
-def _pending_redrive(record, counter) -> int:
+def _count_again_from_the_succeeded(counter) -> None:
+    """The children that did not succeed leave the counts: their reruns count anew."""
+    unsuccessful = sum(getattr(counter, name).get() for name in UNSUCCESSFUL)
+    counter.total.offset(-unsuccessful)
+    for name in (*UNSUCCESSFUL, "running"):
+        getattr(counter, name).offset(-getattr(counter, name).get())
+    counter.expected = counter.total.get() + unsuccessful
+
+
+def _pending_redrive(counter) -> int:
+    """The children of a redriven Map Run not rerun yet (each rerun counts in the total)."""
     return max(getattr(counter, "expected", 0) - counter.total.get(), 0)
 
 
@@ -103,7 +117,7 @@ class _RedrivenMapRunEvents:
 def _marked_record(env, eval_input):
     pool = env.map_run_record_pool_manager
     for record in pool.get_all():
-        if getattr(record, "redrive_of_state", None) == eval_input.state_name:
+        if getattr(record, "redrive_requested", (None,))[0] == eval_input.state_name:
             return record
     return None
 
@@ -122,16 +136,7 @@ def redrive_map_runs_as_aws():
             record = _marked_record(env, eval_input)
             if record is None:
                 return eval_body(self, env)
-            from localstack.aws.api.stepfunctions import MapRunStatus
-
-            # The Map state made a new Map Run for this run: the failed one is taken up instead.
-            pool = vars(env.map_run_record_pool_manager)["_pool"]
-            pool.pop(eval_input.map_run_record.map_run_arn)
-            pool[record.map_run_arn] = pool.pop(record.map_run_arn)  # the last, as a new one is
-            eval_input.map_run_record = record
-            del record.redrive_of_state
-            record.status, record.stop_date = MapRunStatus.RUNNING, None
-            _take_up(record, (record.item_counter, record.execution_counter))
+            _take_up(env, eval_input, record)
             history = env.event_manager
             env.event_manager = _RedrivenMapRunEvents(history, record)
             try:
@@ -157,7 +162,7 @@ def redrive_map_runs_as_aws():
                 ("itemCounts", self.item_counter),
                 ("executionCounts", self.execution_counter),
             ):
-                answer[key]["pendingRedrive"] = _pending_redrive(self, counter)
+                answer[key]["pendingRedrive"] = _pending_redrive(counter)
                 answer[key]["failuresNotRedrivable"] = 0
             return answer
 
