@@ -33,8 +33,8 @@ def failed_map_run_arn(events: list[dict], state: str) -> str | None:
     arn = None
     for event in events:
         entered = event.get("stateEnteredEventDetails")
-        if entered is not None:
-            arn = None if entered["name"] == state else arn
+        if entered is not None and entered["name"] == state:
+            arn = None  # entered again: a Map Run before this one is not the one to take up
         started = event.get("mapRunStartedEventDetails") or event.get("mapRunRedrivenEventDetails")
         if started is not None:
             arn = started["mapRunArn"]
