@@ -6,16 +6,18 @@ succeeded are not rerun and their results are kept. The parent's history gets `M
 DescribeMapRun shows `redriveCount`, `redriveDate`, and item and execution counts taken up again
 from the succeeded ones (`pendingRedrive`: those not yet rerun; `failuresNotRedrivable`: none).
 A STANDARD child is redriven in place (same ARN and start date, its `redriveCount` up by one,
-its `redriveDate`); an EXPRESS child is started anew (a new ARN replaces the old one among the
-Map Run's children), as on AWS. A child that did not succeed is `REDRIVABLE_BY_MAP_RUN`.
+its `redriveDate`, its history going on after `ExecutionRedriven`); an EXPRESS child is started
+anew (a new ARN replaces the old one among the Map Run's children), as on AWS. A child that did
+not succeed is `REDRIVABLE_BY_MAP_RUN`.
 
 sfn_redrive.py marks the Map Run when it redrives the parent (`mark_for_redrive`);
 sfn_map_results.py skips a succeeded child and redrives a failed one (`redriven_child`).
 LocalStack started a new Map Run over every item (and lost the old one with the parent's run).
 
 Not as AWS: a Distributed Map nested in a Parallel or Map is rerun whole with a new Map Run,
-the items are read again (an ItemReader's object as it is now, not as it was), a redriven
-child's history shows its last attempt only, and the 1000-redrive limit is not kept.
+the items are read again (an ItemReader's object as it is now, not as it was), a Map Run left
+running by a stopped parent is not taken up (a new one starts), and the 1000-redrive limit is
+not kept.
 """
 
 from __future__ import annotations
