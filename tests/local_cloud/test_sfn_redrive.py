@@ -3,6 +3,7 @@ again from the state it failed in, the states before it not rerun, its history g
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -88,3 +89,186 @@ def test_a_failed_execution_is_redriven_from_the_state_that_failed(state_machine
     with pytest.raises(ClientError) as refused:
         sfn.redrive_execution(executionArn=arn)
     assert refused.value.response["Error"]["Code"] == "ExecutionNotRedrivable"
+
+
+def mapping_items_reading(table: str) -> dict:
+    """A Distributed Map whose children read `table` for the items marked `read`."""
+    return {
+        "StartAt": "EachItem",
+        "States": {
+            "EachItem": {
+                "Type": "Map",
+                "ItemsPath": "$.items",
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    "StartAt": "Reads",
+                    "States": {
+                        "Reads": {
+                            "Type": "Choice",
+                            "Choices": [
+                                {"Variable": "$.read", "BooleanEquals": True, "Next": "Read"}
+                            ],
+                            "Default": "Done",
+                        },
+                        "Read": {
+                            "Type": "Task",
+                            "Resource": "arn:aws:states:::dynamodb:getItem",
+                            "Parameters": {"TableName": table, "Key": {"id": {"S": "one"}}},
+                            "ResultPath": None,
+                            "End": True,
+                        },
+                        "Done": {"Type": "Pass", "End": True},
+                    },
+                },
+                "End": True,
+            }
+        },
+    }
+
+
+def children_of(map_run_arn: str) -> dict[str, dict]:
+    """The Map Run's child executions, described, by the `n` of their item."""
+    sfn = client("stepfunctions")
+    listed = sfn.list_executions(mapRunArn=map_run_arn)["executions"]
+    described = [sfn.describe_execution(executionArn=e["executionArn"]) for e in listed]
+    for child in described:
+        del child["ResponseMetadata"]
+    return {json.loads(child["input"])["n"]: child for child in described}
+
+
+def test_a_failed_map_run_is_redriven_rerunning_only_its_failed_children(
+    state_machine, reads_tables
+):
+    # GIVEN a parent whose Map Run failed: 2 of its 4 children read a table not made yet
+    table = f"t-{uuid.uuid4().hex[:10]}"
+    sfn = client("stepfunctions")
+    items = [{"n": n, "read": n % 2 == 1} for n in range(4)]
+    machine = state_machine(mapping_items_reading(table), reads_tables)
+    arn = sfn.start_execution(stateMachineArn=machine, input=json.dumps({"items": items}))[
+        "executionArn"
+    ]
+    assert wait_for_execution(arn).status == "FAILED"
+    (map_run,) = sfn.list_map_runs(executionArn=arn)["mapRuns"]
+    before = children_of(map_run["mapRunArn"])
+    assert [before[n]["status"] for n in range(4)] == ["SUCCEEDED", "FAILED"] * 2
+    ddb = client("dynamodb")
+    ddb.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    try:
+        # WHEN, the table made, the parent is redriven
+        sfn.redrive_execution(executionArn=arn)
+        redriven = wait_for_execution(arn)
+    finally:
+        ddb.delete_table(TableName=table)
+
+    # THEN it succeeds with every item's result, the Map Run the same one, redriven once
+    assert redriven.status == "SUCCEEDED", redriven.cause
+    assert redriven.output == items
+    listed = sfn.list_map_runs(executionArn=arn)["mapRuns"]
+    assert [run["mapRunArn"] for run in listed] == [map_run["mapRunArn"]]
+    (event,) = redriven.events("MapRunRedriven")
+    details = event["mapRunRedrivenEventDetails"]
+    assert details == {"mapRunArn": map_run["mapRunArn"], "redriveCount": 1}
+    assert len(redriven.events("MapRunStarted")) == 1
+    described = sfn.describe_map_run(mapRunArn=map_run["mapRunArn"])
+    assert (described["status"], described["redriveCount"]) == ("SUCCEEDED", 1)
+    assert described["redriveDate"] >= described["startDate"]
+    for counts in (described["itemCounts"], described["executionCounts"]):
+        assert (counts["total"], counts["succeeded"], counts["failed"]) == (4, 4, 0)
+        assert (counts["pendingRedrive"], counts["failuresNotRedrivable"]) == (0, 0)
+    # AND only the failed children ran again, as the same executions redriven
+    after = children_of(map_run["mapRunArn"])
+    assert [after[n]["status"] for n in range(4)] == ["SUCCEEDED"] * 4
+    assert [after[n]["executionArn"] for n in range(4)] == [
+        before[n]["executionArn"] for n in range(4)
+    ]
+    assert after[0] == before[0] and after[2] == before[2]  # not rerun
+    assert [before[n]["redriveStatus"] for n in (1, 3)] == ["REDRIVABLE_BY_MAP_RUN"] * 2
+    for n in (1, 3):
+        assert after[n]["redriveCount"] == 1 and after[n]["startDate"] == before[n]["startDate"]
+        assert after[n]["redriveDate"] >= before[n]["stopDate"]
+        events = sfn.get_execution_history(executionArn=after[n]["executionArn"])["events"]
+        types = [e["type"] for e in events]
+        assert types[0] == "ExecutionStarted" and types[-1] == "ExecutionSucceeded"
+        assert types.count("TaskStateEntered") == 2  # its first run's events kept
+        at = types.index("ExecutionRedriven")
+        assert types[at - 1] == "ExecutionFailed" and at < types.index("TaskStateEntered", at)
+
+
+def test_a_map_run_redriven_twice_starts_its_failed_express_children_anew(
+    state_machine, reads_tables
+):
+    # GIVEN a Map Run of EXPRESS children, 2 items a batch, whose second batch reads a missing table
+    table = f"t-{uuid.uuid4().hex[:10]}"
+    sfn = client("stepfunctions")
+    definition = mapping_items_reading(table)
+    each_item = definition["States"]["EachItem"]
+    each_item["ItemBatcher"] = {"MaxItemsPerBatch": 2}
+    each_item["ItemProcessor"]["ProcessorConfig"]["ExecutionType"] = "EXPRESS"
+    each_item["ItemProcessor"]["States"]["Reads"]["Choices"][0]["Variable"] = "$.Items[0].read"
+    items = [{"n": n, "read": n >= 2} for n in range(4)]
+    machine = state_machine(definition, reads_tables)
+    arn = sfn.start_execution(stateMachineArn=machine, input=json.dumps({"items": items}))[
+        "executionArn"
+    ]
+    assert wait_for_execution(arn).status == "FAILED"
+    (map_run,) = sfn.list_map_runs(executionArn=arn)["mapRuns"]
+    first = {
+        e["executionArn"]: e
+        for e in sfn.list_executions(mapRunArn=map_run["mapRunArn"])["executions"]
+    }
+
+    # WHEN it is redriven before the table is made, THEN its failed batch fails again
+    sfn.redrive_execution(executionArn=arn)
+    assert wait_for_execution(arn).status == "FAILED"
+    described = sfn.describe_map_run(mapRunArn=map_run["mapRunArn"])
+    assert (described["status"], described["redriveCount"]) == ("FAILED", 1)
+    items_counted = described["itemCounts"]
+    assert (items_counted["total"], items_counted["succeeded"], items_counted["failed"]) == (
+        4,
+        2,
+        2,
+    )
+    runs = described["executionCounts"]
+    assert (runs["total"], runs["succeeded"], runs["failed"]) == (2, 1, 1)
+    # WHEN, the table made, it is redriven again
+    ddb = client("dynamodb")
+    ddb.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    try:
+        sfn.redrive_execution(executionArn=arn)
+        redriven = wait_for_execution(arn)
+    finally:
+        ddb.delete_table(TableName=table)
+
+    # THEN it succeeds, its Map Run redriven twice, the failed batch's child a new execution
+    assert redriven.status == "SUCCEEDED", redriven.cause
+    assert redriven.output == [{"Items": items[:2]}, {"Items": items[2:]}]
+    counts = [
+        e["mapRunRedrivenEventDetails"]["redriveCount"] for e in redriven.events("MapRunRedriven")
+    ]
+    assert counts == [1, 2]
+    described = sfn.describe_map_run(mapRunArn=map_run["mapRunArn"])
+    assert (described["status"], described["redriveCount"]) == ("SUCCEEDED", 2)
+    assert (described["itemCounts"]["total"], described["itemCounts"]["succeeded"]) == (4, 4)
+    assert (described["executionCounts"]["total"], described["executionCounts"]["succeeded"]) == (
+        2,
+        2,
+    )
+    last = {
+        e["executionArn"]: e
+        for e in sfn.list_executions(mapRunArn=map_run["mapRunArn"])["executions"]
+    }
+    (kept,) = set(first) & set(last)
+    assert first[kept]["status"] == "SUCCEEDED" and last[kept] == first[kept]
+    (started_anew,) = set(last) - set(first)
+    assert last[started_anew]["status"] == "SUCCEEDED"
+    assert sfn.describe_execution(executionArn=started_anew)["redriveCount"] == 0

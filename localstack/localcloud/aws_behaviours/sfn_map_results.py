@@ -30,6 +30,7 @@ from localstack.runtime import hooks
 
 from localcloud.aws_behaviours.sfn_item_readers import all_states, map_failure, s3_failure_cause
 from localcloud.aws_behaviours.sfn_lifted_fields import lift_for_maps
+from localcloud.aws_behaviours.sfn_map_run_redrive import redriven_child
 from localcloud.support.patching import after_import
 
 _MAP = "localstack.services.stepfunctions.asl.component.state.state_execution.state_map"
@@ -98,8 +99,6 @@ def child_record(record, job_input: Any, output: Any, error: dict | None, starte
         "InputDetails": {"Included": True},
         "Name": name,
         "RedriveCount": 0,
-        "RedriveStatus": "NOT_REDRIVABLE",
-        "RedriveStatusReason": f"Execution is {status} and cannot be redriven",
         "StartDate": _aws_time(started),
         "StateMachineArn": record.map_state_machine_arn,
         "Status": status,
@@ -107,8 +106,13 @@ def child_record(record, job_input: Any, output: Any, error: dict | None, starte
     }
     if error is None:
         child |= {"Output": to_json_str(output), "OutputDetails": {"Included": True}}
+        child |= {
+            "RedriveStatus": "NOT_REDRIVABLE",
+            "RedriveStatusReason": "Execution is SUCCEEDED and cannot be redriven",
+        }
     else:
         child |= {key.capitalize(): error[key] for key in ("error", "cause") if key in error}
+        child |= {"RedriveStatus": "REDRIVABLE_BY_MAP_RUN"}  # redriving the parent reruns it
     return child
 
 
@@ -123,6 +127,16 @@ def _list_item(record, child: dict, started: datetime, stopped: datetime) -> dic
         "stopDate": stopped,
         "mapRunArn": record.map_run_arn,
     }
+
+
+def _in_place_of(record, earlier: dict, child: dict, item: dict) -> None:
+    """A redriven Map Run's rerun child takes the place of the one that did not succeed."""
+    record.child_results[record.child_results.index(earlier)] = child
+    listed = [listed["executionArn"] for listed in record.child_list_items]
+    at = listed.index(earlier["ExecutionArn"])
+    if child["ExecutionArn"] == earlier["ExecutionArn"]:  # redriven, so started back then
+        item["startDate"] = record.child_list_items[at]["startDate"]
+    record.child_list_items[at] = item
 
 
 def _aws_time(moment: datetime) -> str:
@@ -167,19 +181,29 @@ def write_map_results_as_aws():
         def eval_job_keeping_its_result(self, env, job) -> None:
             from localstack.services.stepfunctions.asl.eval.program_state import ProgramError
 
+            record = self._map_run_record
+            earlier = record.child_by_job.get(job.job_index)  # a redriven Map Run's
+            if earlier is not None and earlier["Status"] == "SUCCEEDED":
+                job.job_output = json.loads(earlier["Output"])  # not rerun: its result is kept
+                return
             started = datetime.now(UTC)
             eval_job(self, env, job)
             state = env.program_state()
             error = (state.error or {}) if isinstance(state, ProgramError) else None
-            record = self._map_run_record
             stopped = datetime.now(UTC)
             child = child_record(record, job.job_input, job.job_output, error, started, stopped)
+            if earlier is not None:
+                child = redriven_child(record, earlier, child)
             for listener in CHILD_FINISHED:
                 listener(record, child)
-            # list.append is atomic: the workers of one Map Run add to it side by side.
-            record.child_results.append(child)
             record.child_by_job[job.job_index] = child
-            record.child_list_items.append(_list_item(record, child, started, stopped))
+            item = _list_item(record, child, started, stopped)
+            if earlier is None:
+                # list.append is atomic: the workers of one Map Run add to it side by side.
+                record.child_results.append(child)
+                record.child_list_items.append(item)
+            else:
+                _in_place_of(record, earlier, child, item)
 
         worker_module.DistributedItemProcessorWorker._eval_job = eval_job_keeping_its_result
 
@@ -192,7 +216,9 @@ def write_map_results_as_aws():
 
         def map_run_keeping_results(self, env, eval_input) -> None:
             record = eval_input.map_run_record
-            record.child_results, record.child_list_items, record.child_by_job = [], [], {}
+            if not hasattr(record, "child_results"):  # a redriven Map Run keeps its children
+                record.child_results, record.child_list_items, record.child_by_job = [], [], {}
+            record.child_execution_type = getattr(self, "child_execution_type", "STANDARD")
             map_run(self, env, eval_input)
             config = record.writer_config = getattr(self, "writer_config", None)
             if config is not None and not config["Export"]:

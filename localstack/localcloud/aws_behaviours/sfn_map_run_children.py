@@ -6,8 +6,9 @@ LocalStack runs a Map Run's children inside the parent's execution: ListExecutio
 (`...:execution:<machine>/<label>:<id>`) were refused as invalid by every other call. Each call
 now answers from the child's record: its status, input, output or error and cause, and dates;
 its state machine is the Map's item processor under the Map Run's state machine ARN; its history
-is its start, its states' events and its end (LocalStack wrote every child's events to one list
-it threw away: each child now gets its own, kept on the Map Run's record).
+is its start, its states' events and its end, a redriven child's earlier runs first (LocalStack
+wrote every child's events to one list it threw away: each child now gets its own, kept on the
+Map Run's record).
 """
 
 from __future__ import annotations
@@ -97,10 +98,13 @@ def described(execution, record, child: dict) -> dict:
         "input": child["Input"],
         "inputDetails": {"included": True},
         "mapRunArn": record.map_run_arn,
-        "redriveCount": 0,
+        "redriveCount": child["RedriveCount"],
         "redriveStatus": child["RedriveStatus"],
-        "redriveStatusReason": child["RedriveStatusReason"],
     }
+    if "RedriveStatusReason" in child:
+        answer["redriveStatusReason"] = child["RedriveStatusReason"]
+    if "RedriveDate" in child:
+        answer["redriveDate"] = _when(child["RedriveDate"])
     if "Output" in child:
         answer |= {"output": child["Output"], "outputDetails": {"included": True}}
     answer |= {key.lower(): child[key] for key in ("Error", "Cause") if key in child}
@@ -108,7 +112,8 @@ def described(execution, record, child: dict) -> dict:
 
 
 def history(execution, record, child: dict) -> list[dict]:
-    """The child's history: its start, its states' events as they ran, its end."""
+    """The child's history: its start, its states' events as they ran (a redriven child's
+    earlier runs and their ends first), its end."""
     states = getattr(record, "child_events", {}).get(child["ExecutionArn"], [])
     started = {
         "timestamp": _when(child["StartDate"]),
@@ -119,23 +124,38 @@ def history(execution, record, child: dict) -> list[dict]:
             "roleArn": execution.role_arn,
         },
     }
-    ended = {"timestamp": _when(child["StopDate"])}
+    # Numbered afresh: the states' events were numbered after the parent's.
+    events = [started, *(dict(event) for event in states), ended(child)]
+    for number, event in enumerate(events, start=1):
+        event["id"], event["previousEventId"] = number, number - 1
+    return events
+
+
+def ended(child: dict) -> dict:
+    """The event a child's run ended with."""
+    event = {"timestamp": _when(child["StopDate"])}
     if child["Status"] == "SUCCEEDED":
-        ended |= {
+        return event | {
             "type": "ExecutionSucceeded",
             "executionSucceededEventDetails": {
                 "output": child.get("Output"),
                 "outputDetails": {"truncated": False},
             },
         }
-    else:
-        details = {key.lower(): child[key] for key in ("Error", "Cause") if key in child}
-        ended |= {"type": "ExecutionFailed", "executionFailedEventDetails": details}
-    # Numbered afresh: the states' events were numbered after the parent's.
-    events = [started, *(dict(event) for event in states), ended]
-    for number, event in enumerate(events, start=1):
-        event["id"], event["previousEventId"] = number, number - 1
-    return events
+    details = {key.lower(): child[key] for key in ("Error", "Cause") if key in child}
+    return event | {"type": "ExecutionFailed", "executionFailedEventDetails": details}
+
+
+def redriven(earlier: dict, child: dict) -> list[dict]:
+    """The events between a redriven child's earlier run and its next."""
+    return [
+        ended(earlier),
+        {
+            "timestamp": _when(child["RedriveDate"]),
+            "type": "ExecutionRedriven",
+            "executionRedrivenEventDetails": {"redriveCount": child["RedriveCount"]},
+        },
+    ]
 
 
 @hooks.on_infra_start()
@@ -159,10 +179,16 @@ def answer_for_map_run_children():
     def keep_its_events(record, child: dict) -> None:
         """A finished child's events, kept beside it, under its ARN, on the Map Run's record."""
         events = getattr(_running, "events", None)
-        if events is not None:
-            # setdefault: the Map Run's workers finish children side by side.
-            kept = vars(record).setdefault("child_events", {})
-            kept[child["ExecutionArn"]] = events.get_event_history()
+        if events is None:
+            return
+        # setdefault: the Map Run's workers finish children side by side.
+        kept = vars(record).setdefault("child_events", {})
+        arn = child["ExecutionArn"]
+        earlier = kept.get(arn, []) if child["RedriveCount"] else []
+        if earlier:  # redriven: the record it replaces is still the Map Run's
+            (was,) = (c for c in record.child_results if c["ExecutionArn"] == arn)
+            earlier = [*earlier, *redriven(was, child)]
+        kept[arn] = [*earlier, *events.get_event_history()]
 
     sfn_map_results.CHILD_FINISHED.append(keep_its_events)
 

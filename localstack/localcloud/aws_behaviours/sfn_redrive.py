@@ -4,9 +4,12 @@ when it ended, with that state's input; the states before it are not rerun. Its 
 with `ExecutionRedriven` (its `redriveCount`), and DescribeExecution shows `redriveCount`,
 `redriveDate` and `redriveStatus`. localstack-core did not have the call (501).
 
-Not as AWS (yet): a Map or Parallel state is rerun whole (AWS reruns only its unsuccessful
-iterations or branches), variables assigned before the failure are not restored, a Distributed
-Map's Map Run is not redriven (no `MapRunRedriven`), and the 14-day redrive window is not kept.
+A top-level Distributed Map's failed Map Run is redriven with it (sfn_map_run_redrive.py): only
+its unsuccessful child workflows run again, their Map Run the same (`MapRunRedriven`).
+
+Not as AWS (yet): an inline Map or a Parallel state is rerun whole (AWS reruns only its
+unsuccessful iterations or branches), variables assigned before the failure are not restored,
+and the 14-day redrive window is not kept.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import json
 
 from localstack.runtime import hooks
 
+from localcloud.aws_behaviours.sfn_map_run_redrive import mark_for_redrive
 from localcloud.clock.clock import CLOCK
 from localcloud.support.patching import after_import
 
@@ -91,6 +95,10 @@ def redrive(execution, state: str, state_input: str) -> None:
     previous = execution.exec_worker
     execution.redrive_count = getattr(execution, "redrive_count", 0) + 1
     execution.redrive_date = CLOCK.now()  # execution dates are on the local cloud's clock
+    events = previous.env.event_manager.get_event_history()
+    mark_for_redrive(
+        previous.env.map_run_record_pool_manager, events, state, execution.redrive_date
+    )
     execution.exec_status = ExecutionStatus.RUNNING
     execution.stop_date = execution.error = execution.cause = execution.output = None
     execution.exec_worker = _redrive_worker(execution, previous, state, json.loads(state_input))
@@ -107,11 +115,13 @@ def _redrive_worker(execution, previous, state: str, state_input):
     details.definition = starting_at(details.definition, state)
     history = previous.env.event_manager
     last_id = len(history.get_event_history())
+    worker.env = previous.env  # until it runs: the calls on its Map Runs find them meanwhile
 
     def execution_logic() -> None:
         program = worker._get_evaluation_entrypoint()
         worker.env = env = worker._get_evaluation_environment()
         env.event_manager = history  # the history goes on where it ended
+        env.map_run_record_pool_manager = previous.env.map_run_record_pool_manager
         env.event_history_context.source_event_id = last_id
         env.event_history_context.last_published_event_id = last_id
         env.states.reset(input_value=state_input)

@@ -1,0 +1,171 @@
+"""A failed Map Run is redriven with its parent, as AWS does it: RedriveExecution of a parent
+that failed in a top-level Distributed Map restarts the Map with the same Map Run (same ARN),
+whose child workflows that did not succeed (failed, aborted, timed out) run again; those that
+succeeded are not rerun and their results are kept. The parent's history gets `MapRunRedriven`
+(its `mapRunArn`, `redriveCount`) where a new run would have had `MapRunStarted`, and
+DescribeMapRun shows `redriveCount`, `redriveDate`, and item and execution counts taken up again
+from the succeeded ones (`pendingRedrive`: those not yet rerun; `failuresNotRedrivable`: none).
+A STANDARD child is redriven in place (same ARN and start date, its `redriveCount` up by one,
+its `redriveDate`, its history going on after `ExecutionRedriven`); an EXPRESS child is started
+anew (a new ARN replaces the old one among the Map Run's children), as on AWS. A child that did
+not succeed is `REDRIVABLE_BY_MAP_RUN`.
+
+sfn_redrive.py marks the Map Run when it redrives the parent (`mark_for_redrive`);
+sfn_map_results.py skips a succeeded child and redrives a failed one (`redriven_child`).
+LocalStack started a new Map Run over every item (and lost the old one with the parent's run).
+
+Not as AWS: a Distributed Map nested in a Parallel or Map is rerun whole with a new Map Run,
+the items are read again (an ItemReader's object as it is now, not as it was), a Map Run left
+running by a stopped parent is not taken up (a new one starts), and the 1000-redrive limit is
+not kept.
+"""
+
+from __future__ import annotations
+
+from localstack.runtime import hooks
+
+from localcloud.support.patching import after_import
+
+_MAP = "localstack.services.stepfunctions.asl.component.state.state_execution.state_map"
+UNSUCCESSFUL = ("failed", "aborted", "timed_out")
+
+
+def failed_map_run_arn(events: list[dict], state: str) -> str | None:
+    """The Map Run the `state` last started or redrove (mark_for_redrive checks it failed)."""
+    arn = None
+    for event in events:
+        entered = event.get("stateEnteredEventDetails")
+        if entered is not None and entered["name"] == state:
+            arn = None  # entered again: a Map Run before this one is not the one to take up
+        started = event.get("mapRunStartedEventDetails") or event.get("mapRunRedrivenEventDetails")
+        if started is not None:
+            arn = started["mapRunArn"]
+    return arn
+
+
+def mark_for_redrive(pool, events: list[dict], state: str, when) -> None:
+    """Mark the failed Map Run of `state` to be taken up by the next run of that Map state."""
+    arn = failed_map_run_arn(events, state)
+    record = pool.get(arn) if arn else None
+    if record is not None and str(record.status) == "FAILED":
+        record.redrive_requested = (state, when)
+
+
+def redriven_child(record, earlier: dict, child: dict) -> dict:
+    """A rerun child as AWS records it: a STANDARD one keeps its ARN and counts the redrive."""
+    if getattr(record, "child_execution_type", "STANDARD") == "EXPRESS":
+        return child
+    return child | {
+        "ExecutionArn": earlier["ExecutionArn"],
+        "Name": earlier["Name"],
+        "StartDate": earlier["StartDate"],
+        "RedriveCount": earlier["RedriveCount"] + 1,
+        "RedriveDate": child["StartDate"],
+    }
+
+
+def _take_up(env, eval_input, record) -> None:
+    """The failed Map Run takes the place of the new one the Map state made for this run."""
+    from localstack.aws.api.stepfunctions import MapRunStatus
+
+    pool = vars(env.map_run_record_pool_manager)["_pool"]
+    pool.pop(eval_input.map_run_record.map_run_arn)
+    pool[record.map_run_arn] = pool.pop(record.map_run_arn)  # the last, as a new one is
+    eval_input.map_run_record = record
+    _, record.redrive_date = record.redrive_requested
+    del record.redrive_requested
+    record.redrive_count = getattr(record, "redrive_count", 0) + 1
+    record.status, record.stop_date = MapRunStatus.RUNNING, None
+    for counter in (record.item_counter, record.execution_counter):
+        _count_again_from_the_succeeded(counter)
+
+
+def _count_again_from_the_succeeded(counter) -> None:
+    """The children that did not succeed leave the counts: their reruns count anew."""
+    unsuccessful = sum(getattr(counter, name).get() for name in UNSUCCESSFUL)
+    counter.total.offset(-unsuccessful)
+    for name in (*UNSUCCESSFUL, "running"):
+        getattr(counter, name).offset(-getattr(counter, name).get())
+    counter.expected = counter.total.get() + unsuccessful
+
+
+def _pending_redrive(counter) -> int:
+    """The children of a redriven Map Run not rerun yet (each rerun counts in the total)."""
+    return max(getattr(counter, "expected", 0) - counter.total.get(), 0)
+
+
+class _RedrivenMapRunEvents:
+    """The parent's history while its Map Run is redriven: MapRunRedriven for MapRunStarted."""
+
+    def __init__(self, history, record):
+        self._history, self._record = history, record
+
+    def add_event(self, context, event_type, event_details=None, **kwargs):
+        from localstack.aws.api.stepfunctions import HistoryEventType, MapRunRedrivenEventDetails
+
+        if event_type == HistoryEventType.MapRunStarted:
+            event_type = HistoryEventType.MapRunRedriven
+            event_details = {
+                "mapRunRedrivenEventDetails": MapRunRedrivenEventDetails(
+                    mapRunArn=self._record.map_run_arn, redriveCount=self._record.redrive_count
+                )
+            }
+        return self._history.add_event(context, event_type, event_details, **kwargs)
+
+    def __getattr__(self, name: str):
+        return getattr(self._history, name)
+
+
+def _marked_record(env, eval_input):
+    pool = env.map_run_record_pool_manager
+    for record in pool.get_all():
+        if getattr(record, "redrive_requested", (None,))[0] == eval_input.state_name:
+            return record
+    return None
+
+
+@hooks.on_infra_start()
+def redrive_map_runs_as_aws():
+    @after_import(
+        f"{_MAP}.iteration.distributed_iteration_component",
+        requires=("DistributedIterationComponent._eval_body",),
+    )
+    def take_up_marked_map_runs(component_module):
+        eval_body = component_module.DistributedIterationComponent._eval_body
+
+        def eval_body_redriving(self, env) -> None:
+            eval_input = env.stack[-1]
+            record = _marked_record(env, eval_input)
+            if record is None:
+                return eval_body(self, env)
+            _take_up(env, eval_input, record)
+            history = env.event_manager
+            env.event_manager = _RedrivenMapRunEvents(history, record)
+            try:
+                eval_body(self, env)
+            finally:
+                env.event_manager = history
+
+        component_module.DistributedIterationComponent._eval_body = eval_body_redriving
+
+    @after_import(
+        f"{_MAP}.iteration.itemprocessor.map_run_record",
+        requires=("MapRunRecord.describe",),
+    )
+    def describe_redrives(record_module):
+        describe = record_module.MapRunRecord.describe
+
+        def describe_with_redrives(self):
+            answer = describe(self)
+            answer["redriveCount"] = getattr(self, "redrive_count", 0)
+            if hasattr(self, "redrive_date"):
+                answer["redriveDate"] = self.redrive_date
+            for key, counter in (
+                ("itemCounts", self.item_counter),
+                ("executionCounts", self.execution_counter),
+            ):
+                answer[key]["pendingRedrive"] = _pending_redrive(counter)
+                answer[key]["failuresNotRedrivable"] = 0
+            return answer
+
+        record_module.MapRunRecord.describe = describe_with_redrives
