@@ -81,10 +81,15 @@ def after_schedule_firings(
     move_clock: Callable[[str], dict], done: Callable[[], object], what: str, firings: int = 3
 ) -> None:
     """Fire the retry schedule (rate(1 minute) in the local stage) by moving the local cloud's
-    clock a minute ahead, round after round, until done() holds; one round often does."""
+    clock a minute ahead, round after round, until done() holds; one round often does. A move
+    waits for the round before it to end: a minute's jump would time out its re-sends in flight
+    (their tasks' 60 s run on the clock), where a minute's wait would have let them finish."""
     for _ in range(firings):
         if done():
             return
+        wait_until(
+            lambda: not rounds_running(), 3 * ROUND_SECONDS, interval=1, what="the round to end"
+        )
         move_clock("PT1M")
         try:
             wait_until(done, ROUND_SECONDS, interval=1, what=what)
@@ -92,3 +97,17 @@ def after_schedule_firings(
         except TimeoutError:
             continue  # that firing found the previous round still running: the next one
     raise TimeoutError(f"{what}: not after {firings} firings of the retry schedule")
+
+
+def rounds_running() -> bool:
+    """Whether an execution of the retry workflow (the state machine named <stack>-comms) runs."""
+    sfn = client("stepfunctions")
+    pages = sfn.get_paginator("list_state_machines").paginate()
+    machines = [machine for page in pages for machine in page["stateMachines"]]
+    return any(
+        sfn.list_executions(stateMachineArn=machine["stateMachineArn"], statusFilter="RUNNING")[
+            "executions"
+        ]
+        for machine in machines
+        if machine["name"].endswith("-comms")
+    )
