@@ -162,7 +162,8 @@ def test_a_cloud_that_ran_functions_and_a_task_exits_by_itself_on_sigterm(port, 
     monkeypatch.setenv("LOCAL_CLOUD_PORT", str(port))  # support's clients reach this instance
     run_a_function_and_a_task()
     group = local_cloud_pid(port)
-    assert len(group_members(group)) >= 3  # LocalStack, the zygote, the task's container
+    members = group_members(group)
+    assert len(members) >= 3  # LocalStack, the zygote, the task's container
 
     # WHEN it is stopped, with SIGKILL 3 s after SIGTERM (it used to wait on a long poll, an
     # unreaped orphan, a sleeping reactor and the interpreter's teardown: 5-10 s)
@@ -173,6 +174,13 @@ def test_a_cloud_that_ran_functions_and_a_task_exits_by_itself_on_sigterm(port, 
     assert "exited on SIGTERM" in result.stdout, result.stdout
     assert "outlived it" not in result.stdout, result.stdout
     assert group_members(group) == []
+    # AND libfaketime's shared memory of its processes is gone (not left for the next start)
+    left = [
+        p.name
+        for p in Path("/dev/shm").glob("*faketime_*")
+        if p.name.rpartition("_")[2] in {str(pid) for pid in members}
+    ]
+    assert left == []
 
 
 def listening_addresses(port: int) -> set[str]:
