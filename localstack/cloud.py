@@ -460,11 +460,15 @@ def down() -> None:
     say(f"stopping pid {pid}")
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGTERM)
-    deadline = time.monotonic() + STOP_DEADLINE_S
-    while time.monotonic() < deadline and _alive(pid):
-        time.sleep(0.1)
+    started = time.monotonic()
+    while time.monotonic() < started + STOP_DEADLINE_S and _alive(pid):
+        time.sleep(0.05)
     if _alive(pid):
         say(f"still running after {STOP_DEADLINE_S} s: killing")
+    else:
+        say(f"exited on SIGTERM in {time.monotonic() - started:.1f} s")
+        if outlived := _group_members(pid):
+            say(f"{len(outlived)} of its processes outlived it (pids {outlived}): killing them")
     # Lambda processes left in the group go too.
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGKILL)
@@ -486,6 +490,19 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return stat.split(")")[-1].split()[0] != "Z"
+
+
+def _group_members(group: int) -> list[int]:
+    """The live processes (zombies excluded) of a process group."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            members.append(int(stat.parent.name))
+    return members
 
 
 def status() -> None:

@@ -101,6 +101,88 @@ def test_down_kills_an_emulator_that_ignores_sigterm(port):
     assert stubborn.wait(timeout=10) == -signal.SIGKILL
 
 
+IMPORTER_IMAGE = "000000000000.dkr.ecr.us-east-1.amazonaws.com/local-cloud-tests/importer:latest"
+
+
+def run_a_function_and_a_task() -> None:
+    """Leave the local cloud (LOCAL_CLOUD_PORT) with a function's zygote and handler process,
+    its event poller, and an ECS task's container running."""
+    lam = client("lambda")
+    role = service_role(client("iam"), "stop", "lambda.amazonaws.com")
+    code = {"ZipFile": zip_sources({"app.py": "def handler(e, c):\n    return 1\n"})}
+    lam.create_function(
+        FunctionName="stop", Runtime="python3.13", Role=role, Handler="app.handler", Code=code
+    )
+    lam.get_waiter("function_active_v2").wait(FunctionName="stop")
+    assert lam.invoke(FunctionName="stop")["Payload"].read() == b"1"
+    ecs = client("ecs")
+    cluster = ecs.create_cluster(clusterName="stop")["cluster"]["clusterArn"]
+    container = {"name": "main", "image": IMPORTER_IMAGE, "essential": True}
+    container["entryPoint"] = ["python", "-c", "import time; time.sleep(300)"]
+    definition = ecs.register_task_definition(
+        family="stop",
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu="256",
+        memory="512",
+        containerDefinitions=[container],
+    )["taskDefinition"]["taskDefinitionArn"]
+    network = {"awsvpcConfiguration": {"subnets": ["subnet-12345678"]}}
+    task = ecs.run_task(
+        cluster=cluster,
+        taskDefinition=definition,
+        launchType="FARGATE",
+        networkConfiguration=network,
+    )["tasks"][0]["taskArn"]
+    wait_until(
+        lambda: (
+            ecs.describe_tasks(cluster=cluster, tasks=[task])["tasks"][0]["lastStatus"] == "RUNNING"
+        ),
+        60,
+        what="the task to run",
+    )
+
+
+def group_members(group: int) -> list[int]:
+    """The live processes (zombies excluded) of a process group."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            members.append(int(stat.parent.name))
+    return members
+
+
+def test_a_cloud_that_ran_functions_and_a_task_exits_by_itself_on_sigterm(port, monkeypatch):
+    # GIVEN a local cloud that ran a function and runs an ECS task
+    assert cloud("up", port).returncode == 0
+    monkeypatch.setenv("LOCAL_CLOUD_PORT", str(port))  # support's clients reach this instance
+    run_a_function_and_a_task()
+    group = local_cloud_pid(port)
+    members = group_members(group)
+    assert len(members) >= 3  # LocalStack, the zygote, the task's container
+
+    # WHEN it is stopped, with SIGKILL 3 s after SIGTERM (it used to wait on a long poll, an
+    # unreaped orphan, a sleeping reactor and the interpreter's teardown: 5-10 s)
+    result = cloud("down", port, LOCAL_CLOUD_STOP_DEADLINE="3")
+
+    # THEN the emulator exited by itself on SIGTERM, and none of its processes outlived it
+    assert result.returncode == 0, result.stderr
+    assert "exited on SIGTERM" in result.stdout, result.stdout
+    assert "outlived it" not in result.stdout, result.stdout
+    assert group_members(group) == []
+    # AND libfaketime's shared memory of its processes is gone (not left for the next start)
+    left = [
+        p.name
+        for p in Path("/dev/shm").glob("*faketime_*")
+        if p.name.rpartition("_")[2] in {str(pid) for pid in members}
+    ]
+    assert left == []
+
+
 def listening_addresses(port: int) -> set[str]:
     """Local addresses of the TCP sockets listening on this port, from /proc/net/tcp{,6}."""
     addresses = set()

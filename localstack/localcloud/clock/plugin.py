@@ -48,12 +48,14 @@ NOT_FOLLOWING = ("localstack.services.stepfunctions.asl.antlr",)
 
 @hooks.on_infra_start()
 def serve_the_clock() -> None:
+    from localstack.runtime.shutdown import ON_AFTER_SERVICE_SHUTDOWN_HANDLERS
     from localstack.services.edge import ROUTER
     from localstack.utils import time as localstack_time
     from moto.core import utils as moto_utils
 
     processes.write_offset()
     processes.forget_the_dead()
+    ON_AFTER_SERVICE_SHUTDOWN_HANDLERS.register(processes.reap_the_ended_children)
     ROUTER.add("/_localcloud/clock", endpoint=_clock, methods=["GET", "POST"])
     seeing_the_clock(localstack_time)  # their `now()`, `timestamp()`: SQS's and EventBridge's dates
     seeing_the_clock(moto_utils)  # `unix_time()`: Scheduler's dates

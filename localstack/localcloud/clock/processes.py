@@ -103,6 +103,23 @@ def reaped(pid: int) -> None:
             os.unlink(SHARED_MEMORY / name)
 
 
+def reap_the_ended_children() -> None:
+    """Reap this process's children that have ended unwaited (zygotes and ECS containers a
+    stop's SIGTERM to the process group ended) and remove what libfaketime left for them: a
+    zombie's pid is still in /proc, so `forget_the_dead` would keep its files until the next
+    start."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, parent = stat.read_text().rsplit(")", 1)[1].split()[:2]
+        except OSError:
+            continue
+        if state == "Z" and int(parent) == os.getpid():
+            pid = int(stat.parent.name)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)
+            reaped(pid)
+
+
 def forget_the_dead(folder: Path = SHARED_MEMORY) -> None:
     """Remove what libfaketime left for processes that have ended unreaped (the functions of an
     instance that was stopped)."""

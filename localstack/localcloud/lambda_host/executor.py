@@ -183,6 +183,15 @@ class ForkedProcess:
         return self.returncode
 
 
+def _running(pid: int) -> bool:
+    """Whether the process is there and not a zombie (it has exited, unreaped)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
 class Zygote:
     """A runtime's interpreter that has imported PRELOADED_MODULES from the runtime and one set
     of layers, and forks handler processes for every function with those layers (zygote.py).
@@ -340,12 +349,10 @@ class Zygote:
         with self._changed:
             if pid in self._exits:
                 return self._exits.pop(pid)
-            if self._gone:
-                # Orphaned: init reaps it; gone is all that can be known.
-                try:
-                    os.kill(pid, 0)
-                except ProcessLookupError:
-                    return -signal.SIGKILL
+            if self._gone and not _running(pid):
+                # Orphaned: init reaps it, when it gets to it (seconds, at a stop that ended the
+                # zygote); gone is all that can be known.
+                return -signal.SIGKILL
         return None
 
     def wait_for_exit(self, pid: int, timeout: float) -> None:
