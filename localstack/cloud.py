@@ -467,7 +467,7 @@ def down() -> None:
         say(f"still running after {STOP_DEADLINE_S} s: killing")
     else:
         say(f"exited on SIGTERM in {time.monotonic() - started:.1f} s")
-        if outlived := _group_members(pid):
+        if outlived := group_members(pid):
             say(f"{len(outlived)} of its processes outlived it (pids {outlived}): killing them")
     # Lambda processes left in the group go too.
     with contextlib.suppress(ProcessLookupError):
@@ -492,7 +492,7 @@ def _alive(pid: int) -> bool:
     return stat.split(")")[-1].split()[0] != "Z"
 
 
-def _group_members(group: int) -> list[int]:
+def group_members(group: int) -> list[int]:
     """The live processes (zombies excluded) of a process group."""
     members = []
     for stat in Path("/proc").glob("[0-9]*/stat"):

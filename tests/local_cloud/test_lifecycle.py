@@ -14,6 +14,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
+from cloud import group_members  # localstack/cloud.py
 from devkit.local_cloud import (
     client,
     cloud,
@@ -141,19 +142,6 @@ def run_a_function_and_a_task() -> None:
         60,
         what="the task to run",
     )
-
-
-def group_members(group: int) -> list[int]:
-    """The live processes (zombies excluded) of a process group."""
-    members = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == group and fields[0] != "Z":
-            members.append(int(stat.parent.name))
-    return members
 
 
 def test_a_cloud_that_ran_functions_and_a_task_exits_by_itself_on_sigterm(port, monkeypatch):

@@ -50,14 +50,9 @@ def reading(table: str) -> dict:
     }
 
 
-def test_a_failed_execution_is_redriven_from_the_state_that_failed(state_machine, reads_tables):
-    # GIVEN an execution that failed reading a table that did not exist yet
-    table = f"t-{uuid.uuid4().hex[:10]}"
-    sfn = client("stepfunctions")
-    machine = state_machine(reading(table), reads_tables)
-    arn = sfn.start_execution(stateMachineArn=machine, input='{"run": 1}')["executionArn"]
-    assert wait_for_execution(arn).status == "FAILED"
-    assert sfn.describe_execution(executionArn=arn)["redriveStatus"] == "REDRIVABLE"
+def redriven_once_it_exists(table: str, execution_arn: str):
+    """The execution redriven (and waited for) once the table it reads is made; the table is
+    dropped after."""
     ddb = client("dynamodb")
     ddb.create_table(
         TableName=table,
@@ -66,11 +61,22 @@ def test_a_failed_execution_is_redriven_from_the_state_that_failed(state_machine
         BillingMode="PAY_PER_REQUEST",
     )
     try:
-        # WHEN, the table made, the execution is redriven
-        sfn.redrive_execution(executionArn=arn)
-        redriven = wait_for_execution(arn)
+        client("stepfunctions").redrive_execution(executionArn=execution_arn)
+        return wait_for_execution(execution_arn)
     finally:
         ddb.delete_table(TableName=table)
+
+
+def test_a_failed_execution_is_redriven_from_the_state_that_failed(state_machine, reads_tables):
+    # GIVEN an execution that failed reading a table that did not exist yet
+    table = f"t-{uuid.uuid4().hex[:10]}"
+    sfn = client("stepfunctions")
+    machine = state_machine(reading(table), reads_tables)
+    arn = sfn.start_execution(stateMachineArn=machine, input='{"run": 1}')["executionArn"]
+    assert wait_for_execution(arn).status == "FAILED"
+    assert sfn.describe_execution(executionArn=arn)["redriveStatus"] == "REDRIVABLE"
+    # WHEN, the table made, the execution is redriven
+    redriven = redriven_once_it_exists(table, arn)
 
     # THEN it succeeds, the same execution, Prepare not rerun and Read run again with its input
     assert redriven.status == "SUCCEEDED", redriven.cause
@@ -151,19 +157,8 @@ def test_a_failed_map_run_is_redriven_rerunning_only_its_failed_children(
     (map_run,) = sfn.list_map_runs(executionArn=arn)["mapRuns"]
     before = children_of(map_run["mapRunArn"])
     assert [before[n]["status"] for n in range(4)] == ["SUCCEEDED", "FAILED"] * 2
-    ddb = client("dynamodb")
-    ddb.create_table(
-        TableName=table,
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    try:
-        # WHEN, the table made, the parent is redriven
-        sfn.redrive_execution(executionArn=arn)
-        redriven = wait_for_execution(arn)
-    finally:
-        ddb.delete_table(TableName=table)
+    # WHEN, the table made, the parent is redriven
+    redriven = redriven_once_it_exists(table, arn)
 
     # THEN it succeeds with every item's result, the Map Run the same one, redriven once
     assert redriven.status == "SUCCEEDED", redriven.cause
@@ -236,18 +231,7 @@ def test_a_map_run_redriven_twice_starts_its_failed_express_children_anew(
     runs = described["executionCounts"]
     assert (runs["total"], runs["succeeded"], runs["failed"]) == (2, 1, 1)
     # WHEN, the table made, it is redriven again
-    ddb = client("dynamodb")
-    ddb.create_table(
-        TableName=table,
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    try:
-        sfn.redrive_execution(executionArn=arn)
-        redriven = wait_for_execution(arn)
-    finally:
-        ddb.delete_table(TableName=table)
+    redriven = redriven_once_it_exists(table, arn)
 
     # THEN it succeeds, its Map Run redriven twice, the failed batch's child a new execution
     assert redriven.status == "SUCCEEDED", redriven.cause
