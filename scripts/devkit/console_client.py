@@ -74,7 +74,8 @@ def main(arguments: list[str]) -> int:
 
 
 def print_cost_table(since_epoch_s: float) -> None:
-    """What every execution started since then would cost on AWS, as a table."""
+    """What every execution started since then (a moment of the local cloud's clock, which dates
+    executions) would cost on AWS, as a table."""
     rows = _get("api/costs", since=f"{since_epoch_s:.3f}").json()["executions"]
     if not rows:
         print("no finished executions to price")

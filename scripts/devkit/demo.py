@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import sys
-import time
 import traceback
 
-from devkit import console_client, demos, stack
+from devkit import console_client, demos, local_cloud, stack
 
 
 def main(arguments: list[str]) -> int:
@@ -15,7 +14,7 @@ def main(arguments: list[str]) -> int:
     outputs = stack.outputs()
     print(f"Stack {stack.LOCAL_STACK_NAME} on the local cloud; REST API at {outputs['ApiUrl']}")
     failed = []
-    started = time.time()
+    started = local_cloud.clock_time()  # executions are dated on the local cloud's clock
     for module in demos.names():
         print(f"\n=== {module} ===", flush=True)
         try:

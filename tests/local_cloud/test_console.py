@@ -8,7 +8,6 @@ import json
 import re
 import subprocess
 import sys
-import time
 import urllib.parse
 import uuid
 from collections.abc import Callable, Iterator
@@ -18,7 +17,7 @@ import pytest
 import requests
 
 from devkit import console_client
-from devkit.local_cloud import PROJECT, client, endpoint, wait_for_execution
+from devkit.local_cloud import PROJECT, client, clock_time, endpoint, wait_for_execution
 
 FLAKY_WORKER = """
 import json
@@ -376,7 +375,7 @@ def test_a_page_that_rebound_its_name_to_this_machine_is_refused():
 
 
 def test_costs_api_lists_executions_started_since_a_moment(machine):
-    since = time.time()
+    since = clock_time()  # executions are dated on the local cloud's clock
     arn = start(machine({"StartAt": "Only", "States": {"Only": {"Type": "Pass", "End": True}}}))
     wait_for_execution(arn)
     rows = console("api/costs", since=str(since - 1)).json()["executions"]
@@ -406,7 +405,7 @@ def test_make_inspect_saves_execution_pages_and_prints_their_paths(machine):
 
 
 def test_the_demo_cost_table_prices_each_run(capsys, machine):
-    since = time.time()
+    since = clock_time()  # executions are dated on the local cloud's clock
     arn = start(machine({"StartAt": "Only", "States": {"Only": {"Type": "Pass", "End": True}}}))
     wait_for_execution(arn)
     console_client.print_cost_table(since - 1)
