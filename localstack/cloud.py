@@ -34,6 +34,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from localcloud.support import procfs  # beside this file: /proc only, no LocalStack
+
 PROJECT = Path(__file__).resolve().parent.parent
 PLUGINS = PROJECT / "localstack"
 PYTHON_VERSION = (3, 13)
@@ -467,7 +469,7 @@ def down() -> None:
         say(f"still running after {STOP_DEADLINE_S} s: killing")
     else:
         say(f"exited on SIGTERM in {time.monotonic() - started:.1f} s")
-        if outlived := group_members(pid):
+        if outlived := procfs.group_members(pid):
             say(f"{len(outlived)} of its processes outlived it (pids {outlived}): killing them")
     # Lambda processes left in the group go too.
     with contextlib.suppress(ProcessLookupError):
@@ -485,24 +487,7 @@ def _alive(pid: int) -> bool:
             return False
     except ChildProcessError:
         pass
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.split(")")[-1].split()[0] != "Z"
-
-
-def group_members(group: int) -> list[int]:
-    """The live processes (zombies excluded) of a process group."""
-    members = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == group and fields[0] != "Z":
-            members.append(int(stat.parent.name))
-    return members
+    return procfs.running(pid)
 
 
 def status() -> None:

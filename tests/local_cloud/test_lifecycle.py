@@ -14,7 +14,6 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from cloud import group_members  # localstack/cloud.py
 from devkit.local_cloud import (
     client,
     cloud,
@@ -24,6 +23,7 @@ from devkit.local_cloud import (
     wait_until,
     zip_sources,
 )
+from localcloud.support.procfs import group_members
 
 
 def healthy(port: int) -> bool:

@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 from localcloud.clock.clock import CLOCK
+from localcloud.support import procfs
 
 LOG = logging.getLogger(__name__)
 # libfaketime rereads the file once the host's whole second differs by more than this from
@@ -108,16 +109,10 @@ def reap_the_ended_children() -> None:
     stop's SIGTERM to the process group ended) and remove what libfaketime left for them: a
     zombie's pid is still in /proc, so `forget_the_dead` would keep its files until the next
     start."""
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            state, parent = stat.read_text().rsplit(")", 1)[1].split()[:2]
-        except OSError:
-            continue
-        if state == "Z" and int(parent) == os.getpid():
-            pid = int(stat.parent.name)
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, os.WNOHANG)
-            reaped(pid)
+    for pid in procfs.ended_children(os.getpid()):
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+        reaped(pid)
 
 
 def forget_the_dead(folder: Path = SHARED_MEMORY) -> None:

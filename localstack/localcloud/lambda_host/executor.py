@@ -34,6 +34,7 @@ from localstack.services.lambda_.invocation.runtime_executor import (
 from localcloud.clock import processes
 from localcloud.iam import attribution
 from localcloud.lambda_host.pipes import HandlerPipes
+from localcloud.support import procfs
 from localstack import config
 
 LOG = logging.getLogger(__name__)
@@ -181,15 +182,6 @@ class ForkedProcess:
         while self.poll() is None and time.monotonic() < deadline:
             self.zygote.wait_for_exit(self.pid, deadline - time.monotonic())
         return self.returncode
-
-
-def _running(pid: int) -> bool:
-    """Whether the process is there and not a zombie (it has exited, unreaped)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 class Zygote:
@@ -349,7 +341,7 @@ class Zygote:
         with self._changed:
             if pid in self._exits:
                 return self._exits.pop(pid)
-            if self._gone and not _running(pid):
+            if self._gone and not procfs.running(pid):
                 # Orphaned: init reaps it, when it gets to it (seconds, at a stop that ended the
                 # zygote); gone is all that can be known.
                 return -signal.SIGKILL
