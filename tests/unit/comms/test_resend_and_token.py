@@ -202,3 +202,18 @@ def test_the_token_endpoint_sample_event_is_refused_with_its_sample_secret(
 
 def test_the_signing_key_secret_is_the_one_the_stack_names():
     assert SIGNING_KEY_SECRET == local_issuer.SIGNING_KEY_SECRET
+
+
+def test_the_service_token_is_fetched_again_once_the_wall_clock_passes_its_expiry(monkeypatch):
+    from comms.dal import resend_api
+
+    token = resend_api.ServiceToken("secret", None, 1, "http://token.invalid")
+    fetched = []
+    monkeypatch.setattr(token, "_fetch", lambda: (fetched.append(1) or f"t{len(fetched)}", 3600.0))
+    now = [1_800_000_000.0]
+    monkeypatch.setattr(resend_api.time, "time", lambda: now[0])
+    assert (token(), token()) == ("t1", "t1")
+    # WHEN the wall clock passes the token's expiry (on the local cloud, a move of its clock,
+    # which the monotonic clock does not follow)  THEN a new token is fetched
+    now[0] += 2 * 3600
+    assert token() == "t2"

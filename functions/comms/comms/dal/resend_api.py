@@ -62,9 +62,11 @@ class ServiceToken:
 
     def __call__(self) -> str:
         with self._lock:
-            if self._token is None or time.monotonic() >= self._expires:
+            # Expiry is an instant of the wall clock, the one the API's authorizer checks `exp`
+            # against (a monotonic clock does not follow the local cloud's clock moves).
+            if self._token is None or time.time() >= self._expires:
                 self._token, lifetime = self._fetch()
-                self._expires = time.monotonic() + max(lifetime - TOKEN_MARGIN_SECONDS, 0)
+                self._expires = time.time() + max(lifetime - TOKEN_MARGIN_SECONDS, 0)
             return self._token
 
     def _fetch(self) -> tuple[str, float]:
