@@ -54,6 +54,9 @@ def _calculate(api: str, local_cloud: str, x: int, y: int, decision: str) -> Non
     final = wait_until(finished, DEADLINE_S, interval=0.3, what=f"calculation {calculation_id}")
     print(f"  final status: {final['status']}")
     print(f"  final output: {final['result']}")
+    expected = {"approve": "APPROVED", "reject": "REJECTED"}[decision]
+    if final["status"] != expected:
+        raise RuntimeError(f"calculation {calculation_id} is {final['status']}, not {expected}")
 
 
 def run(outputs: dict[str, str]) -> None:

@@ -80,10 +80,15 @@ def run(outputs: dict[str, str]) -> None:
         what="the retry execution",
     )
     print(f"retry execution {described['status']}")
+    unsent = []
     for communication_id in ids:
         item = _status(table, communication_id)
         print(f"  {communication_id}: {item['status']}, sent flag {item['sent']}")
+        if item["status"] != "SENT":
+            unsent.append(communication_id)
     print(
         "(the scheduled rule does the same every minute on the local stack, "
         "every 15 minutes by default)"
     )
+    if described["status"] != "SUCCEEDED" or unsent:
+        raise RuntimeError(f"the retry execution {described['status']}, not sent: {unsent}")
