@@ -9,36 +9,32 @@ succeeded ones (`pendingRedrive`: those not yet rerun; `failuresNotRedrivable`: 
 child is redriven in place (same ARN and start date, its `redriveCount` up by one, its
 `redriveDate`, its history going on after `ExecutionRedriven`); an EXPRESS child is started anew
 (a new ARN replaces the old one among the Map Run's children), as on AWS. A child that did not
-succeed is `REDRIVABLE_BY_MAP_RUN`. A Map Run already redriven 1,000 times (AWS's hard limit) is
-not taken up: its Map fails with `States.Runtime`.
+succeed is `REDRIVABLE_BY_MAP_RUN`.
 
 Each run of a Distributed Map notes its Map Run on its scope (`note_map_run`: the execution's
 environment, or the branch's or iteration's frame); a redrive's Resume of that scope names the
 failed one (sfn_redrive_scopes.py), which the next run of that Map state takes up
 (`map_run_to_take_up`); sfn_map_results.py skips a succeeded child and redrives a failed one
-(`redriven_child`).
-LocalStack started a new Map Run over every item (and lost the old one with the parent's run).
+(`redriven_child`). LocalStack started a new Map Run over every item (and lost the old one
+with the parent's run).
 
 Not as AWS: the items are read again (an ItemReader's object as it is now, not as it was), a
 STANDARD child redriven in place runs its item again from its first state (AWS redrives it as an
 execution, from the state it failed in), a Map Run left running by a stopped parent is not
-taken up (a new one starts), and the cause given with `States.Runtime` past the 1,000 redrives is
-the local cloud's (AWS does not document it).
+taken up (a new one starts), and AWS's hard limit of 1,000 redrives of a Map Run (then its Map
+fails with `States.Runtime`) is not kept.
 """
 
 from __future__ import annotations
 
 from localstack.runtime import hooks
 
-from localcloud.aws_behaviours.sfn_item_readers import map_failure
 from localcloud.aws_behaviours.sfn_redrive_scopes import map_run_to_take_up, note_map_run
 from localcloud.clock.clock import CLOCK
 from localcloud.support.patching import after_import
 
 _MAP = "localstack.services.stepfunctions.asl.component.state.state_execution.state_map"
 UNSUCCESSFUL = ("failed", "aborted", "timed_out")
-# AWS's hard limit: a Map Run redriven this many times fails its Map with States.Runtime.
-MAP_RUN_REDRIVES = 1000
 
 
 def redriven_child(record, earlier: dict, child: dict) -> dict:
@@ -60,9 +56,6 @@ def _take_up(env, eval_input, record) -> None:
 
     pool = vars(env.map_run_record_pool_manager)["_pool"]
     pool.pop(eval_input.map_run_record.map_run_arn)
-    if getattr(record, "redrive_count", 0) >= MAP_RUN_REDRIVES:
-        cause = f"The Map Run {record.map_run_arn} was redriven {MAP_RUN_REDRIVES} times"
-        raise map_failure(env, "Runtime", cause)
     pool[record.map_run_arn] = pool.pop(record.map_run_arn)  # the last, as a new one is
     eval_input.map_run_record = record
     record.redrive_date = CLOCK.now()  # Map Run dates are on the local cloud's clock
