@@ -415,18 +415,40 @@ def test_an_inline_map_reruns_only_its_iterations_that_did_not_succeed(state_mac
     assert entered == {"EachItem": 2, "Note": 3, "Reads": 3, "Read": 2, "Done": 3}
 
 
-def test_a_distributed_map_in_a_parallel_takes_up_its_failed_map_run(state_machine, reads_tables):
-    # GIVEN a parent whose Distributed Map, in a Parallel's branch, failed: 2 of its 4 children
-    # read a table not made yet
+def in_a_parallel(inner: dict) -> dict:
+    """A machine running `inner`'s states as a Parallel's branch, on the machine's input."""
+    return {
+        "StartAt": "Around",
+        "States": {"Around": {"Type": "Parallel", "Branches": [inner], "End": True}},
+    }
+
+
+def in_an_inline_map(inner: dict) -> dict:
+    """A machine running `inner`'s states as an inline Map's iteration, on the one item
+    [input]."""
+    return {
+        "StartAt": "Around",
+        "States": {
+            "Around": {
+                "Type": "Map",
+                "ItemsPath": "$$.Execution.Input.groups",
+                "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, **inner},
+                "End": True,
+            }
+        },
+    }
+
+
+@pytest.mark.parametrize("around", [in_a_parallel, in_an_inline_map])
+def test_a_nested_distributed_map_takes_up_its_failed_map_run(state_machine, reads_tables, around):
+    # GIVEN a parent whose Distributed Map, in a Parallel's branch or an inline Map's iteration,
+    # failed: 2 of its 4 children read a table not made yet
     table = f"t-{uuid.uuid4().hex[:10]}"
     sfn = client("stepfunctions")
-    each_item = mapping_items_reading(table)
-    definition = {
-        "StartAt": "Both",
-        "States": {"Both": {"Type": "Parallel", "Branches": [each_item], "End": True}},
-    }
+    definition = around(mapping_items_reading(table))
     items = [{"n": n, "read": n % 2 == 1} for n in range(4)]
-    arn = failed_run(state_machine(definition, reads_tables), {"items": items})
+    execution_input = {"items": items, "groups": [{"items": items}]}
+    arn = failed_run(state_machine(definition, reads_tables), execution_input)
     (map_run,) = sfn.list_map_runs(executionArn=arn)["mapRuns"]
     before = children_of(map_run["mapRunArn"])
 
