@@ -14,9 +14,10 @@ at once); the new run's `Program._eval_body` starts each scope at its `Resume`, 
 Map runs only the branches or iterations that did not succeed, putting the others' outputs back
 in place.
 
-Not as AWS: a Parallel or Map whose last run failed before its branches started (in its
-Parameters or ItemsPath) takes up the branches of the run of it before, if one failed in them
-(caught, and the state entered again); AWS would run them all.
+Not as AWS: a Parallel or Map that failed after its branches all succeeded (in its
+ResultSelector, say) reruns them all; one whose last run failed before its branches started (in
+its Parameters or ItemsPath) takes up the branches of the run of it before, if one failed in them
+(caught, and the state entered again).
 """
 
 from __future__ import annotations
@@ -196,7 +197,7 @@ def redrive_scopes_as_aws():
             fates = _taken_plan(env, state)
             rerun = _not_succeeded(count, fates)
             frames = _noted(env, state, fates)
-            if not rerun:  # failed after its branches: their outputs again
+            if not rerun:  # a stop came as the last ended: no branch to wait for
                 env.stack.pop()
                 env.stack.append(_in_place(count, fates, []))
                 return _done(env, state)
