@@ -359,14 +359,17 @@ def test_a_parallel_reruns_only_its_branches_that_did_not_succeed(state_machine,
     ]
     assert "Quick" in exited, "the quick branch had not ended when the other failed"
 
-    # WHEN, the table made, it is redriven
+    # WHEN it is redriven before the table is made, THEN it fails again
+    client("stepfunctions").redrive_execution(executionArn=arn)
+    assert wait_for_execution(arn).status == "FAILED"
+    # WHEN, the table made, it is redriven again
     redriven = redriven_once_it_exists(table, arn)
 
-    # THEN only the failed branch ran again, from its failed state, with its variable
+    # THEN only the failed branch ran again each time, from its failed state, with its variable
     assert redriven.status == "SUCCEEDED", redriven.cause
     assert redriven.output == ["quick", {"read": "one"}]
     entered = Counter(redriven.states_entered())
-    assert entered == {"Both": 2, "Quick": 1, "Remember": 1, "Later": 1, "Read": 2, "Answer": 1}
+    assert entered == {"Both": 3, "Quick": 1, "Remember": 1, "Later": 1, "Read": 3, "Answer": 1}
 
 
 def test_an_inline_map_reruns_only_its_iterations_that_did_not_succeed(state_machine, reads_tables):

@@ -98,7 +98,7 @@ def _fate(entry) -> Succeeded | Resume:
         return entry
     if isinstance(entry.program_state(), ProgramEnded):
         return Succeeded(entry.states.get_input())
-    # A frame's State is its parent's until it enters one of its own: resume_here then skips it.
+    # A frame's State is its parent's until it enters one of its own: then it reruns from its start.
     entered = entry.states.context_object.context_object_data.get("State") or {}
     return resume_of(entry, entered.get("Name"), entry.states.get_input())
 
