@@ -1,10 +1,13 @@
-"""RedriveExecution (localcloud/aws_behaviours/sfn_redrive.py): a failed Standard execution runs
-again from the state it failed in, the states before it not rerun, its history going on."""
+"""RedriveExecution (localcloud/aws_behaviours/sfn_redrive.py, sfn_redrive_scopes.py,
+sfn_map_run_redrive.py): a failed Standard execution runs again from the state it failed in, the
+states before it not rerun, its variables restored, a Parallel's or Map's succeeded branches and
+iterations kept, a failed Map Run taken up, its history going on."""
 
 from __future__ import annotations
 
 import json
 import uuid
+from collections import Counter
 
 import pytest
 from botocore.exceptions import ClientError
@@ -28,6 +31,28 @@ def reads_tables(local_cloud) -> str:
     return service_role(
         client("iam"), "local-cloud-test-reads-tables", "states.amazonaws.com", policy
     )
+
+
+def read_task(table: str, **fields) -> dict:
+    """A task reading an item of `table`: it fails until the table is made."""
+    return {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::dynamodb:getItem",
+        "Parameters": {"TableName": table, "Key": {"id": {"S": "one"}}},
+        "ResultPath": None,
+        **fields,
+    }
+
+
+def failed_run(machine: str, execution_input: dict | None = None) -> str:
+    """An execution of `machine` started and waited for until it failed; its ARN."""
+    sfn = client("stepfunctions")
+    arn = sfn.start_execution(stateMachineArn=machine, input=json.dumps(execution_input or {}))[
+        "executionArn"
+    ]
+    ended = wait_for_execution(arn)
+    assert ended.status == "FAILED", ended.status
+    return arn
 
 
 def reading(table: str) -> dict:
@@ -71,9 +96,7 @@ def test_a_failed_execution_is_redriven_from_the_state_that_failed(state_machine
     # GIVEN an execution that failed reading a table that did not exist yet
     table = f"t-{uuid.uuid4().hex[:10]}"
     sfn = client("stepfunctions")
-    machine = state_machine(reading(table), reads_tables)
-    arn = sfn.start_execution(stateMachineArn=machine, input='{"run": 1}')["executionArn"]
-    assert wait_for_execution(arn).status == "FAILED"
+    arn = failed_run(state_machine(reading(table), reads_tables), {"run": 1})
     assert sfn.describe_execution(executionArn=arn)["redriveStatus"] == "REDRIVABLE"
     # WHEN, the table made, the execution is redriven
     redriven = redriven_once_it_exists(table, arn)
@@ -116,13 +139,7 @@ def mapping_items_reading(table: str) -> dict:
                             ],
                             "Default": "Done",
                         },
-                        "Read": {
-                            "Type": "Task",
-                            "Resource": "arn:aws:states:::dynamodb:getItem",
-                            "Parameters": {"TableName": table, "Key": {"id": {"S": "one"}}},
-                            "ResultPath": None,
-                            "End": True,
-                        },
+                        "Read": read_task(table, End=True),
                         "Done": {"Type": "Pass", "End": True},
                     },
                 },
@@ -149,11 +166,7 @@ def test_a_failed_map_run_is_redriven_rerunning_only_its_failed_children(
     table = f"t-{uuid.uuid4().hex[:10]}"
     sfn = client("stepfunctions")
     items = [{"n": n, "read": n % 2 == 1} for n in range(4)]
-    machine = state_machine(mapping_items_reading(table), reads_tables)
-    arn = sfn.start_execution(stateMachineArn=machine, input=json.dumps({"items": items}))[
-        "executionArn"
-    ]
-    assert wait_for_execution(arn).status == "FAILED"
+    arn = failed_run(state_machine(mapping_items_reading(table), reads_tables), {"items": items})
     (map_run,) = sfn.list_map_runs(executionArn=arn)["mapRuns"]
     before = children_of(map_run["mapRunArn"])
     assert [before[n]["status"] for n in range(4)] == ["SUCCEEDED", "FAILED"] * 2
@@ -206,11 +219,7 @@ def test_a_map_run_redriven_twice_starts_its_failed_express_children_anew(
     each_item["ItemProcessor"]["ProcessorConfig"]["ExecutionType"] = "EXPRESS"
     each_item["ItemProcessor"]["States"]["Reads"]["Choices"][0]["Variable"] = "$.Items[0].read"
     items = [{"n": n, "read": n >= 2} for n in range(4)]
-    machine = state_machine(definition, reads_tables)
-    arn = sfn.start_execution(stateMachineArn=machine, input=json.dumps({"items": items}))[
-        "executionArn"
-    ]
-    assert wait_for_execution(arn).status == "FAILED"
+    arn = failed_run(state_machine(definition, reads_tables), {"items": items})
     (map_run,) = sfn.list_map_runs(executionArn=arn)["mapRuns"]
     first = {
         e["executionArn"]: e
@@ -256,3 +265,232 @@ def test_a_map_run_redriven_twice_starts_its_failed_express_children_anew(
     (started_anew,) = set(last) - set(first)
     assert last[started_anew]["status"] == "SUCCEEDED"
     assert sfn.describe_execution(executionArn=started_anew)["redriveCount"] == 0
+
+
+def remembering_jsonpath(table: str) -> dict:
+    """Variables assigned, then a read that fails until `table` is made, then the variables."""
+    return {
+        "StartAt": "Remember",
+        "States": {
+            "Remember": {
+                "Type": "Pass",
+                "Assign": {"greeting": "hello", "times.$": "$.times"},
+                "Next": "Read",
+            },
+            "Read": read_task(table, Next="Answer"),
+            "Answer": {
+                "Type": "Pass",
+                "Parameters": {"greeting.$": "$greeting", "times.$": "$times"},
+                "End": True,
+            },
+        },
+    }
+
+
+def remembering_jsonata(table: str) -> dict:
+    """remembering_jsonpath's states in JSONata."""
+    return {
+        "QueryLanguage": "JSONata",
+        "StartAt": "Remember",
+        "States": {
+            "Remember": {
+                "Type": "Pass",
+                "Assign": {"greeting": "hello", "times": "{% $states.input.times %}"},
+                "Next": "Read",
+            },
+            "Read": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::dynamodb:getItem",
+                "Arguments": {"TableName": table, "Key": {"id": {"S": "one"}}},
+                "Output": "{% $states.input %}",
+                "Next": "Answer",
+            },
+            "Answer": {
+                "Type": "Pass",
+                "Output": {"greeting": "{% $greeting %}", "times": "{% $times %}"},
+                "End": True,
+            },
+        },
+    }
+
+
+@pytest.mark.parametrize("definition", [remembering_jsonpath, remembering_jsonata])
+def test_variables_assigned_before_the_failure_are_restored_on_redrive(
+    state_machine, reads_tables, definition
+):
+    # GIVEN an execution that assigned variables, then failed reading a table not made yet
+    table = f"t-{uuid.uuid4().hex[:10]}"
+    arn = failed_run(state_machine(definition(table), reads_tables), {"times": 2})
+
+    # WHEN, the table made, it is redriven
+    redriven = redriven_once_it_exists(table, arn)
+
+    # THEN the states after the failed one read the variables assigned before it
+    assert redriven.status == "SUCCEEDED", redriven.cause
+    assert redriven.output == {"greeting": "hello", "times": 2}
+    assert Counter(redriven.states_entered()) == {"Remember": 1, "Read": 2, "Answer": 1}
+
+
+def test_a_parallel_reruns_only_its_branches_that_did_not_succeed(state_machine, reads_tables):
+    # GIVEN a Parallel whose quick branch succeeded and whose other failed reading a missing
+    # table after assigning a variable (a second later, so the quick one had ended by then)
+    table = f"t-{uuid.uuid4().hex[:10]}"
+    quick = {
+        "StartAt": "Quick",
+        "States": {"Quick": {"Type": "Pass", "Result": "quick", "End": True}},
+    }
+    reads = {
+        "StartAt": "Remember",
+        "States": {
+            "Remember": {"Type": "Pass", "Assign": {"key": "one"}, "Next": "Later"},
+            "Later": {"Type": "Wait", "Seconds": 1, "Next": "Read"},
+            "Read": read_task(table, Next="Answer"),
+            "Answer": {"Type": "Pass", "Parameters": {"read.$": "$key"}, "End": True},
+        },
+    }
+    definition = {
+        "StartAt": "Both",
+        "States": {"Both": {"Type": "Parallel", "Branches": [quick, reads], "End": True}},
+    }
+    arn = failed_run(state_machine(definition, reads_tables))
+    first_run = client("stepfunctions").get_execution_history(executionArn=arn)["events"]
+    exited = [
+        e["stateExitedEventDetails"]["name"] for e in first_run if "stateExitedEventDetails" in e
+    ]
+    assert "Quick" in exited, "the quick branch had not ended when the other failed"
+
+    # WHEN it is redriven before the table is made, THEN it fails again
+    client("stepfunctions").redrive_execution(executionArn=arn)
+    assert wait_for_execution(arn).status == "FAILED"
+    # WHEN, the table made, it is redriven again
+    redriven = redriven_once_it_exists(table, arn)
+
+    # THEN only the failed branch ran again each time, from its failed state, with its variable
+    assert redriven.status == "SUCCEEDED", redriven.cause
+    assert redriven.output == ["quick", {"read": "one"}]
+    entered = Counter(redriven.states_entered())
+    assert entered == {"Both": 3, "Quick": 1, "Remember": 1, "Later": 1, "Read": 3, "Answer": 1}
+
+
+def test_an_inline_map_reruns_only_its_iterations_that_did_not_succeed(state_machine, reads_tables):
+    # GIVEN an inline Map, one item at a time, whose second item failed reading a missing table
+    # (after assigning a variable), so that its third never ran
+    table = f"t-{uuid.uuid4().hex[:10]}"
+    definition = {
+        "StartAt": "EachItem",
+        "States": {
+            "EachItem": {
+                "Type": "Map",
+                "ItemsPath": "$.items",
+                "MaxConcurrency": 1,
+                "ItemSelector": {"index.$": "$$.Map.Item.Index", "read.$": "$$.Map.Item.Value"},
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "INLINE"},
+                    "StartAt": "Note",
+                    "States": {
+                        "Note": {"Type": "Pass", "Assign": {"index.$": "$.index"}, "Next": "Reads"},
+                        "Reads": {
+                            "Type": "Choice",
+                            "Choices": [
+                                {"Variable": "$.read", "BooleanEquals": True, "Next": "Read"}
+                            ],
+                            "Default": "Done",
+                        },
+                        "Read": read_task(table, Next="Done"),
+                        "Done": {"Type": "Pass", "Parameters": {"index.$": "$index"}, "End": True},
+                    },
+                },
+                "End": True,
+            }
+        },
+    }
+    machine = state_machine(definition, reads_tables)
+    arn = failed_run(machine, {"items": [False, True, False]})
+
+    # WHEN, the table made, it is redriven
+    redriven = redriven_once_it_exists(table, arn)
+
+    # THEN the first item is not rerun, the second goes on from its read with its variable, the
+    # third runs, each under its own index
+    assert redriven.status == "SUCCEEDED", redriven.cause
+    assert redriven.output == [{"index": 0}, {"index": 1}, {"index": 2}]
+    entered = Counter(redriven.states_entered())
+    assert entered == {"EachItem": 2, "Note": 3, "Reads": 3, "Read": 2, "Done": 3}
+
+
+def in_a_parallel(inner: dict) -> dict:
+    """A machine running `inner`'s states as a Parallel's branch, on the machine's input."""
+    return {
+        "StartAt": "Around",
+        "States": {"Around": {"Type": "Parallel", "Branches": [inner], "End": True}},
+    }
+
+
+def in_an_inline_map(inner: dict) -> dict:
+    """A machine running `inner`'s states as an inline Map's iteration, on the one item
+    [input]."""
+    return {
+        "StartAt": "Around",
+        "States": {
+            "Around": {
+                "Type": "Map",
+                "ItemsPath": "$$.Execution.Input.groups",
+                "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, **inner},
+                "End": True,
+            }
+        },
+    }
+
+
+@pytest.mark.parametrize("around", [in_a_parallel, in_an_inline_map])
+def test_a_nested_distributed_map_takes_up_its_failed_map_run(state_machine, reads_tables, around):
+    # GIVEN a parent whose Distributed Map, in a Parallel's branch or an inline Map's iteration,
+    # failed: 2 of its 4 children read a table not made yet
+    table = f"t-{uuid.uuid4().hex[:10]}"
+    sfn = client("stepfunctions")
+    definition = around(mapping_items_reading(table))
+    items = [{"n": n, "read": n % 2 == 1} for n in range(4)]
+    execution_input = {"items": items, "groups": [{"items": items}]}
+    arn = failed_run(state_machine(definition, reads_tables), execution_input)
+    (map_run,) = sfn.list_map_runs(executionArn=arn)["mapRuns"]
+    before = children_of(map_run["mapRunArn"])
+
+    # WHEN, the table made, the parent is redriven
+    redriven = redriven_once_it_exists(table, arn)
+
+    # THEN its Map Run is taken up, as at top level: the same one, only its failed children rerun
+    assert redriven.status == "SUCCEEDED", redriven.cause
+    assert redriven.output == [items]
+    listed = sfn.list_map_runs(executionArn=arn)["mapRuns"]
+    assert [run["mapRunArn"] for run in listed] == [map_run["mapRunArn"]]
+    (event,) = redriven.events("MapRunRedriven")
+    assert event["mapRunRedrivenEventDetails"]["mapRunArn"] == map_run["mapRunArn"]
+    after = children_of(map_run["mapRunArn"])
+    assert after[0] == before[0] and after[2] == before[2]  # not rerun
+    assert [after[n]["redriveCount"] for n in (1, 3)] == [1, 1]
+
+
+def test_an_execution_cannot_be_redriven_14_days_after_it_ended(
+    state_machine, reads_tables, move_clock
+):
+    # GIVEN a failed execution
+    table = f"t-{uuid.uuid4().hex[:10]}"
+    sfn = client("stepfunctions")
+    arn = failed_run(state_machine(reading(table), reads_tables))
+
+    # WHEN the local cloud's clock is nearly 14 days on, THEN it can still be redriven
+    move_clock("P13DT23H")
+    assert sfn.describe_execution(executionArn=arn)["redriveStatus"] == "REDRIVABLE"
+
+    # WHEN it is past 14 days, THEN it is not, with AWS's reason
+    move_clock("PT2H")
+    described = sfn.describe_execution(executionArn=arn)
+    assert described["redriveStatus"] == "NOT_REDRIVABLE"
+    assert described["redriveStatusReason"] == "Execution redrivable period exceeded"
+    with pytest.raises(ClientError) as refused:
+        sfn.redrive_execution(executionArn=arn)
+    error = refused.value.response["Error"]
+    assert (error["Code"], error["Message"]) == (
+        "ExecutionNotRedrivable",
+        "Execution redrivable period exceeded",
+    )

@@ -1,54 +1,40 @@
 """A failed Map Run is redriven with its parent, as AWS does it: RedriveExecution of a parent
-that failed in a top-level Distributed Map restarts the Map with the same Map Run (same ARN),
-whose child workflows that did not succeed (failed, aborted, timed out) run again; those that
-succeeded are not rerun and their results are kept. The parent's history gets `MapRunRedriven`
-(its `mapRunArn`, `redriveCount`) where a new run would have had `MapRunStarted`, and
-DescribeMapRun shows `redriveCount`, `redriveDate`, and item and execution counts taken up again
-from the succeeded ones (`pendingRedrive`: those not yet rerun; `failuresNotRedrivable`: none).
-A STANDARD child is redriven in place (same ARN and start date, its `redriveCount` up by one,
-its `redriveDate`, its history going on after `ExecutionRedriven`); an EXPRESS child is started
-anew (a new ARN replaces the old one among the Map Run's children), as on AWS. A child that did
-not succeed is `REDRIVABLE_BY_MAP_RUN`.
+that failed in a Distributed Map (at top level, or in a branch of a Parallel or an iteration of
+an inline Map the redrive goes on in) restarts the Map with the same Map Run (same ARN), whose
+child workflows that did not succeed (failed, aborted, timed out) run again; those that succeeded
+are not rerun and their results are kept. The parent's history gets `MapRunRedriven` (its
+`mapRunArn`, `redriveCount`) where a new run would have had `MapRunStarted`, and DescribeMapRun
+shows `redriveCount`, `redriveDate`, and item and execution counts taken up again from the
+succeeded ones (`pendingRedrive`: those not yet rerun; `failuresNotRedrivable`: none). A STANDARD
+child is redriven in place (same ARN and start date, its `redriveCount` up by one, its
+`redriveDate`, its history going on after `ExecutionRedriven`); an EXPRESS child is started anew
+(a new ARN replaces the old one among the Map Run's children), as on AWS. A child that did not
+succeed is `REDRIVABLE_BY_MAP_RUN`.
 
-sfn_redrive.py marks the Map Run when it redrives the parent (`mark_for_redrive`);
-sfn_map_results.py skips a succeeded child and redrives a failed one (`redriven_child`).
-LocalStack started a new Map Run over every item (and lost the old one with the parent's run).
+Each run of a Distributed Map notes its Map Run on its scope (`note_map_run`: the execution's
+environment, or the branch's or iteration's frame); a redrive's Resume of that scope names the
+failed one (sfn_redrive_scopes.py), which the next run of that Map state takes up
+(`map_run_to_take_up`); sfn_map_results.py skips a succeeded child and redrives a failed one
+(`redriven_child`). LocalStack started a new Map Run over every item (and lost the old one
+with the parent's run).
 
-Not as AWS: a Distributed Map nested in a Parallel or Map is rerun whole with a new Map Run,
-the items are read again (an ItemReader's object as it is now, not as it was), a Map Run left
-running by a stopped parent is not taken up (a new one starts), and the 1000-redrive limit is
-not kept.
+Not as AWS: the items are read again (an ItemReader's object as it is now, not as it was), a
+STANDARD child redriven in place runs its item again from its first state (AWS redrives it as an
+execution, from the state it failed in), a Map Run left running by a stopped parent is not
+taken up (a new one starts), and AWS's hard limit of 1,000 redrives of a Map Run (then its Map
+fails with `States.Runtime`) is not kept.
 """
 
 from __future__ import annotations
 
 from localstack.runtime import hooks
 
+from localcloud.aws_behaviours.sfn_redrive_scopes import map_run_to_take_up, note_map_run
+from localcloud.clock.clock import CLOCK
 from localcloud.support.patching import after_import
 
 _MAP = "localstack.services.stepfunctions.asl.component.state.state_execution.state_map"
 UNSUCCESSFUL = ("failed", "aborted", "timed_out")
-
-
-def failed_map_run_arn(events: list[dict], state: str) -> str | None:
-    """The Map Run the `state` last started or redrove (mark_for_redrive checks it failed)."""
-    arn = None
-    for event in events:
-        entered = event.get("stateEnteredEventDetails")
-        if entered is not None and entered["name"] == state:
-            arn = None  # entered again: a Map Run before this one is not the one to take up
-        started = event.get("mapRunStartedEventDetails") or event.get("mapRunRedrivenEventDetails")
-        if started is not None:
-            arn = started["mapRunArn"]
-    return arn
-
-
-def mark_for_redrive(pool, events: list[dict], state: str, when) -> None:
-    """Mark the failed Map Run of `state` to be taken up by the next run of that Map state."""
-    arn = failed_map_run_arn(events, state)
-    record = pool.get(arn) if arn else None
-    if record is not None and str(record.status) == "FAILED":
-        record.redrive_requested = (state, when)
 
 
 def redriven_child(record, earlier: dict, child: dict) -> dict:
@@ -72,8 +58,7 @@ def _take_up(env, eval_input, record) -> None:
     pool.pop(eval_input.map_run_record.map_run_arn)
     pool[record.map_run_arn] = pool.pop(record.map_run_arn)  # the last, as a new one is
     eval_input.map_run_record = record
-    _, record.redrive_date = record.redrive_requested
-    del record.redrive_requested
+    record.redrive_date = CLOCK.now()  # Map Run dates are on the local cloud's clock
     record.redrive_count = getattr(record, "redrive_count", 0) + 1
     record.status, record.stop_date = MapRunStatus.RUNNING, None
     for counter in (record.item_counter, record.execution_counter):
@@ -116,26 +101,22 @@ class _RedrivenMapRunEvents:
         return getattr(self._history, name)
 
 
-def _marked_record(env, eval_input):
-    pool = env.map_run_record_pool_manager
-    for record in pool.get_all():
-        if getattr(record, "redrive_requested", (None,))[0] == eval_input.state_name:
-            return record
-    return None
-
-
 @hooks.on_infra_start()
 def redrive_map_runs_as_aws():
     @after_import(
         f"{_MAP}.iteration.distributed_iteration_component",
         requires=("DistributedIterationComponent._eval_body",),
     )
-    def take_up_marked_map_runs(component_module):
+    def take_up_failed_map_runs(component_module):
         eval_body = component_module.DistributedIterationComponent._eval_body
 
         def eval_body_redriving(self, env) -> None:
             eval_input = env.stack[-1]
-            record = _marked_record(env, eval_input)
+            record = map_run_to_take_up(env, eval_input.state_name)
+            # the one a redrive takes up if it fails
+            note_map_run(
+                env, eval_input.state_name, record if record else eval_input.map_run_record
+            )
             if record is None:
                 return eval_body(self, env)
             _take_up(env, eval_input, record)

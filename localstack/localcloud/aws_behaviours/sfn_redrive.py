@@ -1,28 +1,46 @@
-"""RedriveExecution of a Standard execution that failed, timed out or was aborted, as AWS does it
-for a failure in a top-level state: the execution runs again, same ARN, from the state it was in
-when it ended, with that state's input; the states before it are not rerun. Its history goes on
-with `ExecutionRedriven` (its `redriveCount`), and DescribeExecution shows `redriveCount`,
-`redriveDate` and `redriveStatus`. localstack-core did not have the call (501).
+"""RedriveExecution of a Standard execution that failed, timed out or was aborted, as AWS does it:
+the execution runs again, same ARN, from the top-level state it was in when it ended, with that
+state's input and the variables assigned before it; the states before it are not rerun, and a
+Parallel or inline Map reruns only its branches or iterations that did not succeed, each from
+where it ended (sfn_redrive_scopes.py). Its history goes on with `ExecutionRedriven` (its
+`redriveCount`), and DescribeExecution shows `redriveCount`, `redriveDate` and `redriveStatus`.
+An execution can be redriven for 14 days from its end, on the local cloud's clock; after them
+RedriveExecution is refused (`ExecutionNotRedrivable`) and DescribeExecution says why, in AWS's
+words ("Execution redrivable period exceeded"). localstack-core did not have the call (501).
 
-A top-level Distributed Map's failed Map Run is redriven with it (sfn_map_run_redrive.py): only
-its unsuccessful child workflows run again, their Map Run the same (`MapRunRedriven`).
+The failed Map Run of a Distributed Map it ended in, at top level or in a Parallel's branch or a
+Map's iteration, is redriven with it (sfn_map_run_redrive.py): only its unsuccessful child
+workflows run again, their Map Run the same (`MapRunRedriven`).
 
-Not as AWS (yet): an inline Map or a Parallel state is rerun whole (AWS reruns only its
-unsuccessful iterations or branches), variables assigned before the failure are not restored,
-and the 14-day redrive window is not kept.
+Not as AWS: ExecutionNotRedrivable's message past the 14 days is AWS's `redriveStatusReason`
+(AWS does not document the error's text); the other refusals AWS lists (a history of 24,999
+events, an execution open for a year, a state machine being deleted) are not made.
 """
 
 from __future__ import annotations
 
+import datetime
 import json
 
 from localstack.runtime import hooks
 
-from localcloud.aws_behaviours.sfn_map_run_redrive import mark_for_redrive
+from localcloud.aws_behaviours.sfn_redrive_scopes import Resume, resume_of
 from localcloud.clock.clock import CLOCK
 from localcloud.support.patching import after_import
 
 REDRIVABLE = ("FAILED", "TIMED_OUT", "ABORTED")
+# From the end of the execution (its stop date), on the local cloud's clock.
+REDRIVABLE_PERIOD = datetime.timedelta(days=14)
+
+
+def why_not_redrivable(status: str, stop_date: datetime.datetime | None) -> str | None:
+    """AWS's reason (`redriveStatusReason`, ExecutionNotRedrivable's message) an execution that
+    ended `status` at `stop_date` cannot be redriven now; None if it can."""
+    if status not in REDRIVABLE:
+        return f"Execution is {status} and cannot be redriven"
+    if stop_date is not None and CLOCK.now() - stop_date > REDRIVABLE_PERIOD:
+        return "Execution redrivable period exceeded"
+    return None
 
 
 def resume_point(definition: str, events: list[dict]) -> tuple[str, str] | None:
@@ -33,12 +51,6 @@ def resume_point(definition: str, events: list[dict]) -> tuple[str, str] | None:
         if entered and entered["name"] in top_level:
             return entered["name"], entered.get("input") or "{}"
     return None
-
-
-def starting_at(definition: str, state: str) -> str:
-    document = json.loads(definition)
-    document["StartAt"] = state
-    return json.dumps(document)
 
 
 @hooks.on_infra_start()
@@ -61,8 +73,11 @@ def redrive_executions_as_aws():
             self._validate_state_machine_execution_arn(execution_arn)
             execution = self._get_execution(context=context, execution_arn=execution_arn)
             status = str(execution.exec_status)
-            if status not in REDRIVABLE or execution.sm_type != "STANDARD":
-                raise ExecutionNotRedrivable(f"Execution is {status} and cannot be redriven")
+            reason = why_not_redrivable(status, execution.stop_date)
+            if reason is not None or execution.sm_type != "STANDARD":
+                raise ExecutionNotRedrivable(
+                    reason or f"Execution is {status} and cannot be redriven"
+                )
             events = execution.exec_worker.env.event_manager.get_event_history()
             point = resume_point(execution.state_machine.definition, events)
             if point is None:
@@ -77,10 +92,9 @@ def redrive_executions_as_aws():
                 answer["redriveCount"] = getattr(execution, "redrive_count", 0)
                 if hasattr(execution, "redrive_date"):
                     answer["redriveDate"] = execution.redrive_date
-                redrivable = answer["status"] in REDRIVABLE
-                answer["redriveStatus"] = "REDRIVABLE" if redrivable else "NOT_REDRIVABLE"
-                if not redrivable:
-                    reason = f"Execution is {answer['status']} and cannot be redriven"
+                reason = why_not_redrivable(answer["status"], execution.stop_date)
+                answer["redriveStatus"] = "NOT_REDRIVABLE" if reason else "REDRIVABLE"
+                if reason is not None:
                     answer["redriveStatusReason"] = reason
             return answer
 
@@ -95,24 +109,19 @@ def redrive(execution, state: str, state_input: str) -> None:
     previous = execution.exec_worker
     execution.redrive_count = getattr(execution, "redrive_count", 0) + 1
     execution.redrive_date = CLOCK.now()  # execution dates are on the local cloud's clock
-    events = previous.env.event_manager.get_event_history()
-    mark_for_redrive(
-        previous.env.map_run_record_pool_manager, events, state, execution.redrive_date
-    )
     execution.exec_status = ExecutionStatus.RUNNING
     execution.stop_date = execution.error = execution.cause = execution.output = None
-    execution.exec_worker = _redrive_worker(execution, previous, state, json.loads(state_input))
+    resume = resume_of(previous.env, state, json.loads(state_input))
+    execution.exec_worker = _redrive_worker(execution, previous, resume)
     execution.publish_execution_status_change_event()
     execution.exec_worker.start()
 
 
-def _redrive_worker(execution, previous, state: str, state_input):
+def _redrive_worker(execution, previous, resume: Resume):
     from localstack.aws.api.stepfunctions import ExecutionRedrivenEventDetails, HistoryEventType
     from localstack.services.stepfunctions.asl.eval.event.event_detail import EventDetails
 
     worker = execution._get_start_execution_worker()
-    details = worker._evaluation_details.state_machine_details
-    details.definition = starting_at(details.definition, state)
     history = previous.env.event_manager
     last_id = len(history.get_event_history())
     worker.env = previous.env  # until it runs: the calls on its Map Runs find them meanwhile
@@ -124,7 +133,7 @@ def _redrive_worker(execution, previous, state: str, state_input):
         env.map_run_record_pool_manager = previous.env.map_run_record_pool_manager
         env.event_history_context.source_event_id = last_id
         env.event_history_context.last_published_event_id = last_id
-        env.states.reset(input_value=state_input)
+        env.redrive_resume = resume  # where each scope goes on (sfn_redrive_scopes.py)
         env.event_manager.add_event(
             context=env.event_history_context,
             event_type=HistoryEventType.ExecutionRedriven,
