@@ -335,7 +335,10 @@ def test_invocations_and_errors_are_counted_in_cloudwatch(runtime_function):
         )["Datapoints"]
         return sum(point["Sum"] for point in datapoints)
 
-    wait_until(lambda: total("Invocations") == 3, timeout=20, what="3 invocations counted")
+    def counted() -> bool:  # Invocations and Errors are published in separate calls
+        return total("Invocations") == 3 and total("Errors") >= 1
+
+    wait_until(counted, timeout=20, what="3 invocations and an error counted")
     assert total("Errors") == 1
 
 
