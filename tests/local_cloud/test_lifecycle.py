@@ -19,6 +19,7 @@ from devkit.local_cloud import (
     cloud,
     instance_folder,
     local_cloud_pid,
+    memory,
     service_role,
     wait_until,
     zip_sources,
@@ -77,6 +78,19 @@ def test_up_recovers_from_a_stale_state_folder(port):
     assert result.returncode == 0, result.stderr
     assert healthy(port)
     assert not (state / "junk.json").exists()
+
+
+def test_a_first_request_reads_the_index_of_aws_apis_set_up_made(port, monkeypatch):
+    # GIVEN a local cloud just started (every start wipes LocalStack's own folders)
+    assert cloud("up", port).returncode == 0
+    monkeypatch.setenv("LOCAL_CLOUD_PORT", str(port))  # support's clients reach this instance
+
+    # WHEN it answers its first AWS request
+    client("sqs").list_queues()
+
+    # THEN it found its index of AWS APIs made by set-up: it did not build one from every
+    # service's spec, which took 4 s and kept 440 MB of specs loaded (560 MB in all)
+    assert memory(local_cloud_pid(port)).own_rss < 300 * 2**20
 
 
 def test_down_kills_an_emulator_that_ignores_sigterm(port):
