@@ -20,6 +20,7 @@ side by side.
 from __future__ import annotations
 
 import contextlib
+import functools
 import glob
 import hashlib
 import json
@@ -87,8 +88,11 @@ def _pyenv_root() -> str:
     return os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv"))
 
 
+@functools.cache
 def locate_python(version: tuple[int, int]) -> str | None:
-    """A real interpreter path (not a pyenv shim) of the given version, if one is installed."""
+    """A real interpreter path (not a pyenv shim) of the given version, if one is installed.
+    Looked for once per command: each candidate is asked its version (a process each), and
+    `up` needs the runtimes for set-up and again for LocalStack's environment."""
     name = "python{}.{}".format(*version)
     candidates = sorted(
         glob.glob(f"{_pyenv_root()}/versions/{version[0]}.{version[1]}.*/bin/{name}")
@@ -373,6 +377,8 @@ def environment() -> dict[str, str]:
             # The host looks like a container to LocalStack; without this it writes to /var/lib.
             "OVERRIDE_IN_DOCKER": "0",
             "XDG_CACHE_HOME": str(home() / "cache"),
+            # What the plugins keep across starts (localcloud/support/patching.py).
+            "LOCAL_CLOUD_CACHE": str(home() / "cache" / "localcloud"),
             "FILESYSTEM_ROOT": str(state),
             # Unpacked Lambda code and S3 objects go under the temp dir: keep them in our state.
             "TMPDIR": str(state / "tmp"),
@@ -483,7 +489,7 @@ def up() -> None:
             say(f"ready in {time.monotonic() - started:.1f} s")
             say(f"console: http://127.0.0.1:{port()}/_console/")
             return
-        time.sleep(0.1)
+        time.sleep(0.02)  # a refused connection costs nothing; the start is what is waited for
     down()
     fail(f"LocalStack was not healthy within {START_DEADLINE_S} s; see {log_path}")
 
