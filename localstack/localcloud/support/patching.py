@@ -158,17 +158,20 @@ def _bound_names(body: list[ast.stmt]) -> set[str]:
 
 
 def missing_in_source(module_name: str, requires: Iterable[str] = ()) -> list[str]:
-    """What of the module and its required attributes its source lacks (it is not imported;
-    only its parent packages are, to find it)."""
-    try:
-        spec = importlib.util.find_spec(module_name)
-    except ModuleNotFoundError:
-        spec = None
-    if spec is None:
-        return [f"module {module_name}"]
-    if not spec.origin or not spec.origin.endswith(".py"):
+    """What of the module and its required attributes its source lacks (neither it nor the
+    packages between it and its top package are imported)."""
+    origin = _source_file(module_name)
+    if origin is None:
+        try:
+            spec = importlib.util.find_spec(module_name)  # imports its parent packages
+        except ModuleNotFoundError:
+            spec = None
+        if spec is None:
+            return [f"module {module_name}"]
+        origin = spec.origin
+    if not origin or not origin.endswith(".py"):
         return []  # compiled or namespace: checked on the module when applied
-    names = _source_names(spec.origin)
+    names = _source_names(origin)
     missing = []
     for required in requires:
         owner, _, member = required.partition(".")
@@ -176,6 +179,22 @@ def missing_in_source(module_name: str, requires: Iterable[str] = ()) -> list[st
         if owner not in names or (member and members is not None and member not in members):
             missing.append(required)
     return missing
+
+
+def _source_file(module_name: str) -> str | None:
+    """The module's source, found in its top package's folders: a package's __init__ may import
+    much (LocalStack's handlers package imports every handler), and a patch is checked at start
+    so that nothing is imported before it is needed."""
+    top, *parts = module_name.split(".")
+    spec = importlib.util.find_spec(top)
+    if spec is None or not parts:
+        return None
+    for folder in spec.submodule_search_locations or ():
+        path = Path(folder, *parts)
+        for source in (path.with_name(f"{path.name}.py"), path / "__init__.py"):
+            if source.is_file():
+                return str(source)
+    return None
 
 
 def missing_on_module(module: object, requires: Iterable[str] = ()) -> list[str]:
@@ -194,6 +213,13 @@ def refuse_unless_present(module, requires: Iterable[str]) -> None:
     """For a patch of a module already imported at start: stop unless its targets exist."""
     if absent := missing_on_module(module, requires):
         _refuse(module.__name__, absent)
+
+
+def refuse_unless_in_source(module_name: str, requires: Iterable[str] = ()) -> None:
+    """For a module replaced before LocalStack imports it: stop unless it and the attributes
+    its stand-in provides are in the installed LocalStack's source (nothing is imported)."""
+    if missing := missing_in_source(module_name, tuple(requires)):
+        _refuse(module_name, missing)
 
 
 def after_import(module_name: str, *, requires: Iterable[str] = ()):
