@@ -99,11 +99,16 @@ def test_down_kills_an_emulator_that_ignores_sigterm(port):
         [
             sys.executable,
             "-c",
-            "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(120)",
+            "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+            "print('ignoring', flush=True); time.sleep(120)",
             "localstack.runtime.main",
         ],
+        stdout=subprocess.PIPE,
+        text=True,
         start_new_session=True,
     )
+    # (once it ignores SIGTERM: a SIGTERM before that ended it, and nothing was left to kill)
+    assert stubborn.stdout.readline() == "ignoring\n"
     instance_folder(port).mkdir(parents=True, exist_ok=True)
     (instance_folder(port) / "localstack.pid").write_text(str(stubborn.pid))
 
