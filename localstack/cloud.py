@@ -20,6 +20,7 @@ side by side.
 from __future__ import annotations
 
 import contextlib
+import functools
 import glob
 import hashlib
 import json
@@ -87,8 +88,11 @@ def _pyenv_root() -> str:
     return os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv"))
 
 
+@functools.cache
 def locate_python(version: tuple[int, int]) -> str | None:
-    """A real interpreter path (not a pyenv shim) of the given version, if one is installed."""
+    """A real interpreter path (not a pyenv shim) of the given version, if one is installed.
+    Looked for once per command: each candidate is asked its version (a process each), and
+    `up` needs the runtimes for set-up and again for LocalStack's environment."""
     name = "python{}.{}".format(*version)
     candidates = sorted(
         glob.glob(f"{_pyenv_root()}/versions/{version[0]}.{version[1]}.*/bin/{name}")
@@ -223,9 +227,41 @@ def setup() -> None:
     for runtime, python in selected_runtimes().items():
         _runtime_venv(runtime, python, venv)
     _container_venvs(python)
+    _localstack_files(venv)
     # The peer make bench BENCH=peers runs beside the local cloud (bench/peers.py).
     peer = [PROJECT / "bench" / "peers-requirements.txt"]
     _venv(home() / "peers" / "ministack", python, peer, [], "MiniStack, the benchmarks' peer")
+
+
+def _localstack_files(venv: Path) -> None:
+    """The files LocalStack makes the first time it needs them, made once per pinned LocalStack
+    (`prepared_files()`): its index of every AWS service's API and its TLS certificate. Each
+    start wipes LocalStack's folders, so every instance made them again: the index at its first
+    AWS request, from all of botocore's service specs (4.4 s, and the 440 MB of specs it loaded
+    stayed loaded), the certificate's RSA key at every start."""
+    root = home() / "localstack-files"
+    marker = root / ".installed"
+    wanted = _fingerprint(PLUGINS / "requirements.txt")
+    if marker.exists() and marker.read_text() == wanted:
+        return
+    say("preparing LocalStack's index of AWS APIs and its certificate (once)")
+    shutil.rmtree(root, ignore_errors=True)
+    make = (
+        "from localstack import config; from localstack.aws import spec; "
+        "from localstack.utils import ssl; config.dirs.mkdirs(); spec.main(); ssl.create_ssl_cert()"
+    )
+    env = {**environment(), "FILESYSTEM_ROOT": str(root)}
+    subprocess.run([str(venv / "bin" / "python"), "-c", make], env=env, check=True)
+    marker.write_text(wanted)
+
+
+def prepared_files() -> list[Path]:
+    """Set-up's copies of what LocalStack would make at each start, relative to its folders'
+    root (FILESYSTEM_ROOT): the API index and the certificate (not the key and certificate
+    files LocalStack splits it into at each start: each instance writes its own)."""
+    root = home() / "localstack-files"
+    found = [*root.rglob("service-catalog-*.dill"), *root.rglob("server.test.pem")]
+    return [path.relative_to(root) for path in found]
 
 
 def _container_venvs(python: str) -> None:
@@ -341,6 +377,8 @@ def environment() -> dict[str, str]:
             # The host looks like a container to LocalStack; without this it writes to /var/lib.
             "OVERRIDE_IN_DOCKER": "0",
             "XDG_CACHE_HOME": str(home() / "cache"),
+            # What the plugins keep across starts (localcloud/support/patching.py).
+            "LOCAL_CLOUD_CACHE": str(home() / "cache" / "localcloud"),
             "FILESYSTEM_ROOT": str(state),
             # Unpacked Lambda code and S3 objects go under the temp dir: keep them in our state.
             "TMPDIR": str(state / "tmp"),
@@ -424,6 +462,9 @@ def up() -> None:
     state = instance() / "state"
     shutil.rmtree(state, ignore_errors=True)
     (state / "tmp").mkdir(parents=True)
+    for relative in prepared_files():
+        (state / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(home() / "localstack-files" / relative, state / relative)
     log_path = instance() / "localstack.log"
     say(f"starting LocalStack on 127.0.0.1:{port()} (log: {log_path})")
     started = time.monotonic()
@@ -448,7 +489,7 @@ def up() -> None:
             say(f"ready in {time.monotonic() - started:.1f} s")
             say(f"console: http://127.0.0.1:{port()}/_console/")
             return
-        time.sleep(0.1)
+        time.sleep(0.02)  # a refused connection costs nothing; the start is what is waited for
     down()
     fail(f"LocalStack was not healthy within {START_DEADLINE_S} s; see {log_path}")
 

@@ -28,7 +28,9 @@ module that moved, is worse than no start).
 from __future__ import annotations
 
 import ast
+import contextlib
 import importlib.util
+import json
 import logging
 import os
 import sys
@@ -77,9 +79,59 @@ def _refuse(module_name: str, missing: list[str]) -> None:
     )
 
 
+# The names found in each source, kept across starts in the local cloud's cache folder
+# (LOCAL_CLOUD_CACHE, set by cloud.py): parsing the forty-odd patched modules was a tenth of
+# every start (0.25 s). A source is known by its size and modification time: an edited one is
+# read again.
+CACHE_SETTING = "LOCAL_CLOUD_CACHE"
+NAMES_FILE = "patch-targets.json"
+
+
+def _names_file() -> Path | None:
+    folder = os.environ.get(CACHE_SETTING)
+    return Path(folder) / NAMES_FILE if folder else None
+
+
+@cache
+def _stored_names() -> dict[str, dict]:
+    """{source path: {"stamp": size and modification time, "names": {name: members}}}"""
+    file = _names_file()
+    try:
+        return json.loads(file.read_text()) if file else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _store_names(origin: str, stamp: str, names: dict[str, set[str] | None]) -> None:
+    stored = _stored_names()
+    members = {name: sorted(found) if found is not None else None for name, found in names.items()}
+    stored[origin] = {"stamp": stamp, "names": members}
+    if file := _names_file():
+        # Written whole and renamed: instances starting side by side never read half a file.
+        partial = file.with_name(f"{file.name}.{os.getpid()}")
+        with contextlib.suppress(OSError):
+            file.parent.mkdir(parents=True, exist_ok=True)
+            partial.write_text(json.dumps(stored))
+            partial.replace(file)
+
+
 @cache
 def _source_names(origin: str) -> dict[str, set[str] | None]:
     """Top-level names of a module's source; a class maps to the names in its body."""
+    status = os.stat(origin)
+    stamp = f"{status.st_size}:{status.st_mtime_ns}"
+    known = _stored_names().get(origin, {})
+    if known.get("stamp") == stamp:
+        return {
+            name: set(found) if found is not None else None
+            for name, found in known["names"].items()
+        }
+    names = _parsed_names(origin)
+    _store_names(origin, stamp, names)
+    return names
+
+
+def _parsed_names(origin: str) -> dict[str, set[str] | None]:
     names: dict[str, set[str] | None] = {}
     for node in ast.parse(Path(origin).read_text(encoding="utf-8")).body:
         if isinstance(node, ast.ClassDef):
@@ -106,17 +158,20 @@ def _bound_names(body: list[ast.stmt]) -> set[str]:
 
 
 def missing_in_source(module_name: str, requires: Iterable[str] = ()) -> list[str]:
-    """What of the module and its required attributes its source lacks (it is not imported;
-    only its parent packages are, to find it)."""
-    try:
-        spec = importlib.util.find_spec(module_name)
-    except ModuleNotFoundError:
-        spec = None
-    if spec is None:
-        return [f"module {module_name}"]
-    if not spec.origin or not spec.origin.endswith(".py"):
+    """What of the module and its required attributes its source lacks (neither it nor the
+    packages between it and its top package are imported)."""
+    origin = _source_file(module_name)
+    if origin is None:
+        try:
+            spec = importlib.util.find_spec(module_name)  # imports its parent packages
+        except ModuleNotFoundError:
+            spec = None
+        if spec is None:
+            return [f"module {module_name}"]
+        origin = spec.origin
+    if not origin or not origin.endswith(".py"):
         return []  # compiled or namespace: checked on the module when applied
-    names = _source_names(spec.origin)
+    names = _source_names(origin)
     missing = []
     for required in requires:
         owner, _, member = required.partition(".")
@@ -124,6 +179,22 @@ def missing_in_source(module_name: str, requires: Iterable[str] = ()) -> list[st
         if owner not in names or (member and members is not None and member not in members):
             missing.append(required)
     return missing
+
+
+def _source_file(module_name: str) -> str | None:
+    """The module's source, found in its top package's folders: a package's __init__ may import
+    much (LocalStack's handlers package imports every handler), and a patch is checked at start
+    so that nothing is imported before it is needed."""
+    top, *parts = module_name.split(".")
+    spec = importlib.util.find_spec(top)
+    if spec is None or not parts:
+        return None
+    for folder in spec.submodule_search_locations or ():
+        path = Path(folder, *parts)
+        for source in (path.with_name(f"{path.name}.py"), path / "__init__.py"):
+            if source.is_file():
+                return str(source)
+    return None
 
 
 def missing_on_module(module: object, requires: Iterable[str] = ()) -> list[str]:
@@ -142,6 +213,13 @@ def refuse_unless_present(module, requires: Iterable[str]) -> None:
     """For a patch of a module already imported at start: stop unless its targets exist."""
     if absent := missing_on_module(module, requires):
         _refuse(module.__name__, absent)
+
+
+def refuse_unless_in_source(module_name: str, requires: Iterable[str] = ()) -> None:
+    """For a module replaced before LocalStack imports it: stop unless it and the attributes
+    its stand-in provides are in the installed LocalStack's source (nothing is imported)."""
+    if missing := missing_in_source(module_name, tuple(requires)):
+        _refuse(module_name, missing)
 
 
 def after_import(module_name: str, *, requires: Iterable[str] = ()):

@@ -7,6 +7,7 @@ import importlib.util
 import sys
 import textwrap
 import types
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -110,6 +111,51 @@ def test_an_attribute_gone_when_the_patch_applies_is_refused(target_package, ref
         __import__(target_package)
     # THEN the patch did not run
     assert applied == []
+
+
+@pytest.fixture
+def cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The local cloud's cache folder, as cloud.py sets it; this process's memory of sources
+    forgotten before and after."""
+    monkeypatch.setenv(patching.CACHE_SETTING, str(tmp_path / "cache"))
+    next_start()
+    yield tmp_path / "cache"
+    next_start()
+
+
+def next_start() -> None:
+    """What a new LocalStack process knows of sources: only the cache folder."""
+    patching._source_names.cache_clear()
+    patching._stored_names.cache_clear()
+
+
+def test_a_source_read_at_one_start_is_not_parsed_again_at_the_next(
+    target_package, refusals, cache_folder, monkeypatch
+):
+    # GIVEN a start that checked a patch's targets
+    patching.after_import(target_package, requires=("Worker.run",))
+
+    # WHEN the next start checks targets in the same source, without parsing any
+    next_start()
+    monkeypatch.setattr(patching.ast, "parse", lambda *args, **kwargs: pytest.fail("parsed"))
+    patching.after_import(target_package, requires=("Worker.run", "helper", "LIMIT"))
+
+    # THEN what is there passes and what is not is still refused
+    assert refusals == []
+    with pytest.raises(patching.PatchTargetMissing, match=r"Worker\.stop"):
+        patching.after_import(target_package, requires=("Worker.stop",))
+
+
+def test_a_source_edited_since_the_last_start_is_read_again(target_package, refusals, cache_folder):
+    # GIVEN a start that checked a patch's targets, then an edit of their source
+    patching.after_import(target_package, requires=("helper",))
+    source = Path(importlib.util.find_spec(target_package).origin)
+    source.write_text(source.read_text() + "\ndef added():\n    return 1\n")
+
+    # WHEN the next start checks the new name THEN it is found
+    next_start()
+    patching.after_import(target_package, requires=("added",))
+    assert refusals == []
 
 
 @pytest.fixture
