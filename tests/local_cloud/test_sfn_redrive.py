@@ -352,12 +352,16 @@ def test_a_redriven_map_runs_standard_children_go_on_from_the_state_they_failed_
     arn = failed_run(state_machine(counting_then_gated(table), updates_tables), {"items": items})
     (map_run,) = sfn.list_map_runs(executionArn=arn)["mapRuns"]
 
-    # WHEN, the gate opened, the parent is redriven
+    # WHEN it is redriven before the gate is opened, THEN its children fail at the gate again
+    sfn.redrive_execution(executionArn=arn)
+    assert wait_for_execution(arn).status == "FAILED"
+    # WHEN, the gate opened, it is redriven again
     ddb.put_item(TableName=table, Item={"id": {"S": "gate"}, "opened": {"BOOL": True}})
     sfn.redrive_execution(executionArn=arn)
     redriven = wait_for_execution(arn)
 
-    # THEN each child went on from its gate, with its input and its variable: it counted once
+    # THEN each child went on from its gate each time, with its input and its variable: it
+    # counted once
     assert redriven.status == "SUCCEEDED", redriven.cause
     assert redriven.output == [{"n": n, "counted": True} for n in range(2)]
     for n in range(2):
@@ -365,17 +369,18 @@ def test_a_redriven_map_runs_standard_children_go_on_from_the_state_they_failed_
         assert counted["runs"] == {"N": "1"}
     gate = ddb.get_item(TableName=table, Key={"id": {"S": "gate"}})["Item"]
     assert gate["passes"] == {"N": "2"}
-    # AND each child's history goes on after ExecutionRedriven from its gate
+    # AND each child's history goes on after each ExecutionRedriven from its gate
     for child in children_of(map_run["mapRunArn"]).values():
-        assert child["redriveCount"] == 1
+        assert child["redriveCount"] == 2
         events = sfn.get_execution_history(executionArn=child["executionArn"])["events"]
         entered = [e["stateEnteredEventDetails"] for e in events if "stateEnteredEventDetails" in e]
-        assert [state["name"] for state in entered] == ["Count", "Gate", "Gate", "Answer"]
-        assert entered[1]["input"] == entered[2]["input"]
+        assert [state["name"] for state in entered] == ["Count", "Gate", "Gate", "Gate", "Answer"]
+        assert entered[1]["input"] == entered[2]["input"] == entered[3]["input"]
         types = [e["type"] for e in events]
-        at = types.index("ExecutionRedriven")
-        assert types[at - 1] == "ExecutionFailed"
-        assert types[at + 1] == "TaskStateEntered"
+        redrives = [at for at, kind in enumerate(types) if kind == "ExecutionRedriven"]
+        assert len(redrives) == 2
+        for at in redrives:
+            assert (types[at - 1], types[at + 1]) == ("ExecutionFailed", "TaskStateEntered")
 
 
 def remembering_jsonpath(table: str) -> dict:
