@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 
 import pytest
 from botocore.exceptions import ClientError
@@ -15,22 +16,49 @@ from botocore.exceptions import ClientError
 from devkit.local_cloud import client, service_role, wait_for_execution
 
 
-@pytest.fixture
-def reads_tables(local_cloud) -> str:
-    """The role of a state machine reading items of the tests' tables (t-*), nothing else."""
+def role_on_tables(name: str, action: str) -> str:
+    """The role `name` of a state machine allowed `action` on the tests' tables (t-*) alone."""
     policy = {
         "Version": "2012-10-17",
         "Statement": [
             {
                 "Effect": "Allow",
-                "Action": "dynamodb:GetItem",
+                "Action": action,
                 "Resource": "arn:aws:dynamodb:us-east-1:000000000000:table/t-*",
             }
         ],
     }
-    return service_role(
-        client("iam"), "local-cloud-test-reads-tables", "states.amazonaws.com", policy
+    return service_role(client("iam"), name, "states.amazonaws.com", policy)
+
+
+@pytest.fixture
+def reads_tables(local_cloud) -> str:
+    """The role of a state machine reading items of the tests' tables (t-*), nothing else."""
+    return role_on_tables("local-cloud-test-reads-tables", "dynamodb:GetItem")
+
+
+@pytest.fixture
+def updates_tables(local_cloud) -> str:
+    """The role of a state machine updating items of the tests' tables (t-*), nothing else."""
+    return role_on_tables("local-cloud-test-updates-tables", "dynamodb:UpdateItem")
+
+
+def make_table(table: str) -> None:
+    client("dynamodb").create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
     )
+
+
+@pytest.fixture
+def table(local_cloud) -> Iterator[str]:
+    """A table of the tests' (t-*), made for the test and dropped after."""
+    name = f"t-{uuid.uuid4().hex[:10]}"
+    make_table(name)
+    yield name
+    client("dynamodb").delete_table(TableName=name)
 
 
 def read_task(table: str, **fields) -> dict:
@@ -78,18 +106,12 @@ def reading(table: str) -> dict:
 def redriven_once_it_exists(table: str, execution_arn: str):
     """The execution redriven (and waited for) once the table it reads is made; the table is
     dropped after."""
-    ddb = client("dynamodb")
-    ddb.create_table(
-        TableName=table,
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    make_table(table)
     try:
         client("stepfunctions").redrive_execution(executionArn=execution_arn)
         return wait_for_execution(execution_arn)
     finally:
-        ddb.delete_table(TableName=table)
+        client("dynamodb").delete_table(TableName=table)
 
 
 def test_a_failed_execution_is_redriven_from_the_state_that_failed(state_machine, reads_tables):
@@ -265,6 +287,100 @@ def test_a_map_run_redriven_twice_starts_its_failed_express_children_anew(
     (started_anew,) = set(last) - set(first)
     assert last[started_anew]["status"] == "SUCCEEDED"
     assert sfn.describe_execution(executionArn=started_anew)["redriveCount"] == 0
+
+
+def update_task(table: str, key: dict, **parameters) -> dict:
+    """A task updating the item `key` of `table`."""
+    return {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::dynamodb:updateItem",
+        "Parameters": {"TableName": table, "Key": {"id": key}, **parameters},
+        "ResultPath": None,
+    }
+
+
+def counting_then_gated(table: str) -> dict:
+    """A Distributed Map whose STANDARD children count their runs in `table` (item child-<n>)
+    and assign a variable, then pass a gate that fails until the item `gate` of `table` is
+    opened, then answer with their item and the variable."""
+    one = {":one": {"N": "1"}}
+    count = update_task(
+        table,
+        {"S.$": "States.Format('child-{}', $.n)"},
+        UpdateExpression="ADD runs :one",
+        ExpressionAttributeValues=one,
+    )
+    gate = update_task(
+        table,
+        {"S": "gate"},
+        UpdateExpression="ADD passes :one",
+        ConditionExpression="attribute_exists(opened)",
+        ExpressionAttributeValues=one,
+    )
+    return {
+        "StartAt": "EachItem",
+        "States": {
+            "EachItem": {
+                "Type": "Map",
+                "ItemsPath": "$.items",
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    "StartAt": "Count",
+                    "States": {
+                        "Count": {**count, "Assign": {"counted": True}, "Next": "Gate"},
+                        "Gate": {**gate, "Next": "Answer"},
+                        "Answer": {
+                            "Type": "Pass",
+                            "Parameters": {"n.$": "$.n", "counted.$": "$counted"},
+                            "End": True,
+                        },
+                    },
+                },
+                "End": True,
+            }
+        },
+    }
+
+
+def test_a_redriven_map_runs_standard_children_go_on_from_the_state_they_failed_in(
+    state_machine, updates_tables, table
+):
+    # GIVEN a Map Run whose 2 STANDARD children each counted a run and assigned a variable, then
+    # failed at a gate not opened yet
+    sfn, ddb = client("stepfunctions"), client("dynamodb")
+    items = [{"n": n} for n in range(2)]
+    arn = failed_run(state_machine(counting_then_gated(table), updates_tables), {"items": items})
+    (map_run,) = sfn.list_map_runs(executionArn=arn)["mapRuns"]
+
+    # WHEN it is redriven before the gate is opened, THEN its children fail at the gate again
+    sfn.redrive_execution(executionArn=arn)
+    assert wait_for_execution(arn).status == "FAILED"
+    # WHEN, the gate opened, it is redriven again
+    ddb.put_item(TableName=table, Item={"id": {"S": "gate"}, "opened": {"BOOL": True}})
+    sfn.redrive_execution(executionArn=arn)
+    redriven = wait_for_execution(arn)
+
+    # THEN each child went on from its gate each time, with its input and its variable: it
+    # counted once
+    assert redriven.status == "SUCCEEDED", redriven.cause
+    assert redriven.output == [{"n": n, "counted": True} for n in range(2)]
+    for n in range(2):
+        counted = ddb.get_item(TableName=table, Key={"id": {"S": f"child-{n}"}})["Item"]
+        assert counted["runs"] == {"N": "1"}
+    gate = ddb.get_item(TableName=table, Key={"id": {"S": "gate"}})["Item"]
+    assert gate["passes"] == {"N": "2"}
+    # AND each child's history goes on after each ExecutionRedriven from its gate
+    for child in children_of(map_run["mapRunArn"]).values():
+        assert child["redriveCount"] == 2
+        events = sfn.get_execution_history(executionArn=child["executionArn"])["events"]
+        entered = [e["stateEnteredEventDetails"] for e in events if "stateEnteredEventDetails" in e]
+        assert [state["name"] for state in entered] == ["Count", "Gate", "Gate", "Gate", "Answer"]
+        assert entered[1]["input"] == entered[2]["input"] == entered[3]["input"]
+        types = [e["type"] for e in events]
+        redrives = [at for at, kind in enumerate(types) if kind == "ExecutionRedriven"]
+        assert len(redrives) == 2
+        for at in redrives:
+            assert (types[at - 1], types[at + 1]) == ("ExecutionFailed", "TaskStateEntered")
 
 
 def remembering_jsonpath(table: str) -> dict:

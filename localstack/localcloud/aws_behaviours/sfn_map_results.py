@@ -30,7 +30,11 @@ from localstack.runtime import hooks
 
 from localcloud.aws_behaviours.sfn_item_readers import all_states, map_failure, s3_failure_cause
 from localcloud.aws_behaviours.sfn_lifted_fields import lift_for_maps
-from localcloud.aws_behaviours.sfn_map_run_redrive import redriven_child
+from localcloud.aws_behaviours.sfn_map_run_redrive import (
+    go_on_where_child_ended,
+    note_where_child_ended,
+    redriven_child,
+)
 from localcloud.support.patching import after_import
 
 _MAP = "localstack.services.stepfunctions.asl.component.state.state_execution.state_map"
@@ -187,11 +191,15 @@ def write_map_results_as_aws():
                 job.job_output = json.loads(earlier["Output"])  # not rerun: its result is kept
                 return
             started = datetime.now(UTC)
+            if earlier is not None:
+                go_on_where_child_ended(record, job.job_index, env)
             eval_job(self, env, job)
             state = env.program_state()
             error = (state.error or {}) if isinstance(state, ProgramError) else None
             stopped = datetime.now(UTC)
             child = child_record(record, job.job_input, job.job_output, error, started, stopped)
+            if error is not None:
+                note_where_child_ended(record, job.job_index, env)
             if earlier is not None:
                 child = redriven_child(record, earlier, child)
             for listener in CHILD_FINISHED:

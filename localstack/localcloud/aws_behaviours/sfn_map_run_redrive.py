@@ -6,30 +6,31 @@ are not rerun and their results are kept. The parent's history gets `MapRunRedri
 `mapRunArn`, `redriveCount`) where a new run would have had `MapRunStarted`, and DescribeMapRun
 shows `redriveCount`, `redriveDate`, and item and execution counts taken up again from the
 succeeded ones (`pendingRedrive`: those not yet rerun; `failuresNotRedrivable`: none). A STANDARD
-child is redriven in place (same ARN and start date, its `redriveCount` up by one, its
-`redriveDate`, its history going on after `ExecutionRedriven`); an EXPRESS child is started anew
-(a new ARN replaces the old one among the Map Run's children), as on AWS. A child that did not
-succeed is `REDRIVABLE_BY_MAP_RUN`.
+child is redriven in place, as an execution is (same ARN and start date, its `redriveCount` up by
+one, its `redriveDate`, its history going on after `ExecutionRedriven`): it goes on from the
+state it ended in, with that state's input and its variables, the states before it not rerun;
+an EXPRESS child is started anew from its first state (a new ARN replaces the old one among the
+Map Run's children), as on AWS. A child that did not succeed is `REDRIVABLE_BY_MAP_RUN`.
 
 Each run of a Distributed Map notes its Map Run on its scope (`note_map_run`: the execution's
 environment, or the branch's or iteration's frame); a redrive's Resume of that scope names the
 failed one (sfn_redrive_scopes.py), which the next run of that Map state takes up
 (`map_run_to_take_up`); sfn_map_results.py skips a succeeded child and redrives a failed one
-(`redriven_child`). LocalStack started a new Map Run over every item (and lost the old one
-with the parent's run).
+(`redriven_child`). A STANDARD child that did not succeed leaves on the Map Run the Resume of
+its frame (`note_where_child_ended`), which its rerun goes on from (`go_on_where_child_ended`),
+as a Parallel's branch does. LocalStack started a new Map Run over every item (and lost the old
+one with the parent's run).
 
 Not as AWS: the items are read again (an ItemReader's object as it is now, not as it was), a
-STANDARD child redriven in place runs its item again from its first state (AWS redrives it as an
-execution, from the state it failed in), a Map Run left running by a stopped parent is not
-taken up (a new one starts), and AWS's hard limit of 1,000 redrives of a Map Run (then its Map
-fails with `States.Runtime`) is not kept.
+Map Run left running by a stopped parent is not taken up (a new one starts), and AWS's hard
+limit of 1,000 redrives of a Map Run (then its Map fails with `States.Runtime`) is not kept.
 """
 
 from __future__ import annotations
 
 from localstack.runtime import hooks
 
-from localcloud.aws_behaviours.sfn_redrive_scopes import map_run_to_take_up, note_map_run
+from localcloud.aws_behaviours.sfn_redrive_scopes import fate_of, map_run_to_take_up, note_map_run
 from localcloud.clock.clock import CLOCK
 from localcloud.support.patching import after_import
 
@@ -48,6 +49,20 @@ def redriven_child(record, earlier: dict, child: dict) -> dict:
         "RedriveCount": earlier["RedriveCount"] + 1,
         "RedriveDate": child["StartDate"],
     }
+
+
+def note_where_child_ended(record, job_index: int, frame) -> None:
+    """A STANDARD child that did not succeed: where its redrive goes on, kept on its Map Run."""
+    if getattr(record, "child_execution_type", "STANDARD") != "EXPRESS":
+        # setdefault: the Map Run's workers finish children side by side.
+        vars(record).setdefault("child_resumes", {})[job_index] = fate_of(frame)
+
+
+def go_on_where_child_ended(record, job_index: int, frame) -> None:
+    """A redriven STANDARD child goes on where it ended (sfn_redrive_scopes.py starts it there)."""
+    resume = vars(record).get("child_resumes", {}).pop(job_index, None)
+    if resume is not None:
+        frame.redrive_resume = resume
 
 
 def _take_up(env, eval_input, record) -> None:

@@ -4,8 +4,9 @@ branch of a Parallel and iteration of an inline Map it ended in, goes on from th
 the variables assigned in that scope before it; a branch or iteration that succeeded is not rerun
 and its output is kept. AWS: "reschedules and redrives only the iterations and branches that
 failed or aborted"; a state that has no Exited event for its Entered event is redriven, so a
-branch goes on from its unsuccessful state too. LocalStack had no redrive (sfn_redrive.py runs
-it); a Parallel or Map was rerun whole, every succeeded branch's tasks again.
+branch goes on from its unsuccessful state too, as does a STANDARD child workflow of a redriven
+Map Run (sfn_map_run_redrive.py). LocalStack had no redrive (sfn_redrive.py runs it); a Parallel
+or Map was rerun whole, every succeeded branch's tasks again.
 
 While an execution runs, each Parallel and inline Map state notes on its scope (`redrive_memo`)
 the frame of each branch or iteration, the note dropped once the state succeeds: only a state
@@ -86,12 +87,13 @@ def resume_of(scope, state: str, state_input: Any) -> Resume:
         state=state,
         state_input=copy.deepcopy(state_input),
         variables=copy.deepcopy(scope.variable_store._inner_scope),
-        inner={index: _fate(entry) for index, entry in memo.items()},
+        inner={index: fate_of(entry) for index, entry in memo.items()},
         map_run=_failed_map_run(scope, state),
     )
 
 
-def _fate(entry) -> Succeeded | Resume:
+def fate_of(entry) -> Succeeded | Resume:
+    """How a branch's, iteration's or child workflow's frame that ran goes on in a redrive."""
     from localstack.services.stepfunctions.asl.eval.program_state import ProgramEnded
 
     if isinstance(entry, Succeeded):
