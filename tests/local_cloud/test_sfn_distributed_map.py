@@ -10,7 +10,7 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from devkit.local_cloud import client, wait_for_execution
+from devkit.local_cloud import client, wait_for_execution, wait_until
 
 
 def distributed_map(item_processor_config: dict, **map_fields) -> dict:
@@ -275,3 +275,35 @@ def test_an_item_reader_listing_objects_hands_each_child_an_object(
     )
     assert execution.status == "SUCCEEDED", execution.cause
     assert sorted(child["Key"] for child in execution.output) == ["a.txt", "b.txt"]
+
+
+def test_children_stopped_with_their_parent_are_listed_aborted(state_machine):
+    # GIVEN a Distributed Map whose two children wait, both running
+    definition = distributed_map({"Mode": "DISTRIBUTED"})
+    definition["States"]["EachItem"]["ItemProcessor"]["States"] = {
+        "Echo": {"Type": "Wait", "Seconds": 120, "End": True}
+    }
+    sfn = client("stepfunctions")
+    arn = sfn.start_execution(
+        stateMachineArn=state_machine(definition), input=json.dumps({"items": [1, 2]})
+    )["executionArn"]
+
+    def running_children() -> int:
+        runs = sfn.list_map_runs(executionArn=arn)["mapRuns"]
+        described = runs and sfn.describe_map_run(mapRunArn=runs[0]["mapRunArn"])
+        return described["executionCounts"]["running"] if described else 0
+
+    wait_until(lambda: running_children() == 2, timeout=30, what="both children running")
+
+    # WHEN the parent is stopped
+    sfn.stop_execution(executionArn=arn)
+
+    # THEN its Map Run's children are listed ABORTED, as AWS lists them, not SUCCEEDED
+    (map_run,) = sfn.list_map_runs(executionArn=arn)["mapRuns"]
+
+    def children() -> list[dict]:
+        listed = sfn.list_executions(mapRunArn=map_run["mapRunArn"])["executions"]
+        return listed if len(listed) == 2 else []
+
+    listed = wait_until(children, timeout=30, what="both children listed")
+    assert [child["status"] for child in listed] == ["ABORTED", "ABORTED"]

@@ -89,14 +89,26 @@ def _results_file(results: list, output_type: str) -> bytes:
     return json.dumps(results).encode()
 
 
-def child_record(record, job_input: Any, output: Any, error: dict | None, started, stopped) -> dict:
+def child_status(program_state) -> str:
+    """The status AWS lists a child with, from the state its run ended in (LocalStack's worker
+    counted a stopped child aborted, but its result was recorded as SUCCEEDED)."""
+    from localstack.services.stepfunctions.asl.eval import program_state as states
+
+    if isinstance(program_state, states.ProgramEnded):
+        return "SUCCEEDED"
+    if isinstance(program_state, states.ProgramStopped):
+        return "ABORTED"
+    return "FAILED"  # an error, or a run its worker ended on an exception
+
+
+def child_record(record, job_input: Any, output: Any, program_state, started, stopped) -> dict:
     """One child execution as AWS writes it in a result file."""
     # LocalStack's encoder: items may hold datetimes (a ListObjectsV2 reader's LastModified).
     from localstack.services.stepfunctions.asl.utils.encoding import to_json_str
 
     name = str(uuid.uuid4())
     execution_prefix = record.map_state_machine_arn.replace(":stateMachine:", ":execution:")
-    status = "FAILED" if error is not None else "SUCCEEDED"
+    status = child_status(program_state)
     child = {
         "ExecutionArn": f"{execution_prefix}:{name}",
         "Input": to_json_str(job_input),
@@ -108,14 +120,16 @@ def child_record(record, job_input: Any, output: Any, error: dict | None, starte
         "Status": status,
         "StopDate": _aws_time(stopped),
     }
-    if error is None:
+    if status == "SUCCEEDED":
         child |= {"Output": to_json_str(output), "OutputDetails": {"Included": True}}
         child |= {
             "RedriveStatus": "NOT_REDRIVABLE",
             "RedriveStatusReason": "Execution is SUCCEEDED and cannot be redriven",
         }
     else:
-        child |= {key.capitalize(): error[key] for key in ("error", "cause") if key in error}
+        if status == "FAILED":  # a ProgramError's details, when the run ended on one
+            error = getattr(program_state, "error", None) or {}
+            child |= {key.capitalize(): error[key] for key in ("error", "cause") if key in error}
         child |= {"RedriveStatus": "REDRIVABLE_BY_MAP_RUN"}  # redriving the parent reruns it
     return child
 
@@ -183,8 +197,6 @@ def write_map_results_as_aws():
         eval_job = worker_module.DistributedItemProcessorWorker._eval_job
 
         def eval_job_keeping_its_result(self, env, job) -> None:
-            from localstack.services.stepfunctions.asl.eval.program_state import ProgramError
-
             record = self._map_run_record
             earlier = record.child_by_job.get(job.job_index)  # a redriven Map Run's
             if earlier is not None and earlier["Status"] == "SUCCEEDED":
@@ -194,11 +206,11 @@ def write_map_results_as_aws():
             if earlier is not None:
                 go_on_where_child_ended(record, job.job_index, env)
             eval_job(self, env, job)
-            state = env.program_state()
-            error = (state.error or {}) if isinstance(state, ProgramError) else None
             stopped = datetime.now(UTC)
-            child = child_record(record, job.job_input, job.job_output, error, started, stopped)
-            if error is not None:
+            child = child_record(
+                record, job.job_input, job.job_output, env.program_state(), started, stopped
+            )
+            if child["Status"] != "SUCCEEDED":
                 note_where_child_ended(record, job.job_index, env)
             if earlier is not None:
                 child = redriven_child(record, earlier, child)
