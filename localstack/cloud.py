@@ -410,6 +410,10 @@ def environment() -> dict[str, str]:
             # is freed in each: LocalStack runs hundreds of threads. Two arenas took the payroll
             # bench's peak from 1,525-1,607 MiB PSS to 1,381 MiB, at the same paystubs/s.
             "MALLOC_ARENA_MAX": "2",
+            # An idle event source mapping polls again within a second (AWS polls a stream's
+            # shard every second and long-polls a queue); LocalStack backed off to 10 s (up to
+            # 15 s with its jitter), so a message on a quiet queue waited that long.
+            "LAMBDA_EVENT_SOURCE_MAPPING_MAX_BACKOFF_ON_EMPTY_POLL_SEC": "1",
         }
     )
     # Step Functions Local-format mock cases; LocalStack re-reads the file when it changes, so

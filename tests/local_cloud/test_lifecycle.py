@@ -296,3 +296,15 @@ def test_the_emulator_runs_with_few_malloc_arenas():
     # THEN glibc keeps two arenas, not one per thread (LocalStack runs hundreds of threads, and
     # an arena keeps what is freed in it)
     assert b"MALLOC_ARENA_MAX=2" in environ
+
+
+def test_an_idle_event_source_mapping_polls_again_within_a_second():
+    # GIVEN the suite's local cloud, started by `make up`
+    pid = local_cloud_pid()
+
+    # WHEN its environment is read
+    environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+
+    # THEN a mapping whose queue or stream was empty polls again within a second, as AWS's
+    # pollers do, not after LocalStack's 10 s backoff (a message on a quiet queue waited for it)
+    assert b"LAMBDA_EVENT_SOURCE_MAPPING_MAX_BACKOFF_ON_EMPTY_POLL_SEC=1" in environ

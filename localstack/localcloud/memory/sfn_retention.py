@@ -21,6 +21,8 @@ from localcloud.memory.closed_executions import forget_closed
 
 LOG = logging.getLogger(__name__)
 SETTING = "LOCAL_CLOUD_SFN_RETENTION_MINUTES"
+# A sweep every tenth of the retention, at most every 10 s: an execution is forgotten at most a
+# tenth of its retention late (a short retention, as a test sets, waited out a whole 10 s).
 SWEEP_EVERY_S = 10.0
 
 
@@ -30,12 +32,13 @@ def forget_old_closed_executions():
     if minutes <= 0:
         return
     retention = datetime.timedelta(minutes=minutes)
+    sweep_every_s = min(SWEEP_EVERY_S, retention.total_seconds() / 10)
 
     def sweeper() -> None:
         from localstack.services.stepfunctions.backend.models import sfn_stores
 
         while True:
-            threading.Event().wait(SWEEP_EVERY_S)
+            threading.Event().wait(sweep_every_s)
             try:
                 for _, _, store in sfn_stores.iter_stores():
                     forget_closed(store.executions, retention)

@@ -24,7 +24,7 @@ from devkit.stack import LOCAL_STACK_NAME
 from support.tokens import bearer, reviewer_token
 
 pytestmark = pytest.mark.localcloud
-QUEUE_PHASE_SECONDS = 120  # three attempts with a 5 s requeue TTL, with room for a busy machine
+QUEUE_PHASE_SECONDS = 120  # three attempts with a 1 s requeue TTL, with room for a busy machine
 
 
 @pytest.fixture(scope="module")

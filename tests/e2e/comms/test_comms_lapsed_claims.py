@@ -18,7 +18,7 @@ from devkit.local_cloud import client, wait_until
 from devkit.stack import LOCAL_STACK_NAME
 
 pytestmark = pytest.mark.localcloud
-QUEUE_PHASE_SECONDS = 60  # the dead-letter delay (5 s locally), the requeue and the worker
+QUEUE_PHASE_SECONDS = 60  # the dead-letter delay (1 s locally), the requeue and the worker
 # The queue's visibility timeout (180 s) before SQS redelivers, past the claim's lease (120 s).
 REDELIVERY = "PT3M5S"
 
@@ -133,7 +133,7 @@ def test_a_send_whose_worker_died_is_sent_as_the_next_attempt(stack_outputs):
     # WHEN the sweeper runs
     sweep()
     # THEN the lost attempt counts as failed, and the alarm's metric has heard of it
-    # (the dead-letter delay is 5 s locally)
+    # (the dead-letter delay is 1 s locally)
     assert lost_attempt(stack_outputs, communication_id) == ("RETRYING", "1")
     metrics = client("cloudwatch").list_metrics(Namespace=LOCAL_STACK_NAME)["Metrics"]
     assert "LapsedCommunications" in {metric["MetricName"] for metric in metrics}

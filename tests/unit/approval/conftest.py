@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import boto3
 import pytest
 from moto import mock_aws
 
+from support.http_server import serving
 from support.template import create_table
 from unit.approval.approval_testkit import (
     IDEMPOTENCY_TABLE,
@@ -73,8 +73,6 @@ class _ThirdParty(BaseHTTPRequestHandler):
 def third_party(monkeypatch):
     """A real HTTP server on localhost standing in for /double."""
     _ThirdParty.received, _ThirdParty.status = [], 200
-    server = HTTPServer(("127.0.0.1", 0), _ThirdParty)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setenv("APPROVAL_API_URL", f"http://127.0.0.1:{server.server_port}/dev")
-    yield _ThirdParty
-    server.shutdown()
+    with serving(_ThirdParty) as url:
+        monkeypatch.setenv("APPROVAL_API_URL", f"{url}/dev")
+        yield _ThirdParty

@@ -3,8 +3,7 @@ and the local token endpoint whose tokens the authorizer accepts for the re-send
 
 import base64
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import boto3
 import jwt
@@ -15,6 +14,7 @@ from authorizer.settings import AuthorizerSettings
 from devkit import local_issuer
 from support.events import sample_event
 from support.handlers import fresh
+from support.http_server import serving
 from unit.comms.comms_testkit import CREDENTIALS_SECRET, ISSUER, SIGNING_KEY_SECRET
 
 CLIENT = {"clientId": "comms-retry", "clientSecret": "s3cret", "scope": "comms/resend"}
@@ -52,16 +52,14 @@ class _Api(BaseHTTPRequestHandler):
 @pytest.fixture
 def api_server(aws, monkeypatch):
     _Api.answers, _Api.calls, _Api.tokens_issued, _Api.token_paths = [(200, {})], [], 0, []
-    server = HTTPServer(("127.0.0.1", 0), _Api)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_port}"
-    boto3.client("secretsmanager").create_secret(
-        Name=CREDENTIALS_SECRET, SecretString=json.dumps({**CLIENT, "tokenUrl": f"{url}/token"})
-    )
-    monkeypatch.setenv("COMMS_API_URL", f"{url}/local")
-    monkeypatch.setenv("COMMS_RESEND_RETRIES", "2")
-    yield _Api
-    server.shutdown()
+    with serving(_Api) as url:
+        boto3.client("secretsmanager").create_secret(
+            Name=CREDENTIALS_SECRET,
+            SecretString=json.dumps({**CLIENT, "tokenUrl": f"{url}/token"}),
+        )
+        monkeypatch.setenv("COMMS_API_URL", f"{url}/local")
+        monkeypatch.setenv("COMMS_RESEND_RETRIES", "2")
+        yield _Api
 
 
 @pytest.fixture
