@@ -142,8 +142,8 @@ def test_a_failed_execution_is_redriven_from_the_state_that_failed(state_machine
     assert refused.value.response["Error"]["Code"] == "ExecutionNotRedrivable"
 
 
-def mapping_items_reading(table: str) -> dict:
-    """A Distributed Map whose children read `table` for the items marked `read`."""
+def standard_distributed_map(start_at: str, states: dict) -> dict:
+    """A Distributed Map over the input's `items`, each a STANDARD child running `states`."""
     return {
         "StartAt": "EachItem",
         "States": {
@@ -152,23 +152,26 @@ def mapping_items_reading(table: str) -> dict:
                 "ItemsPath": "$.items",
                 "ItemProcessor": {
                     "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
-                    "StartAt": "Reads",
-                    "States": {
-                        "Reads": {
-                            "Type": "Choice",
-                            "Choices": [
-                                {"Variable": "$.read", "BooleanEquals": True, "Next": "Read"}
-                            ],
-                            "Default": "Done",
-                        },
-                        "Read": read_task(table, End=True),
-                        "Done": {"Type": "Pass", "End": True},
-                    },
+                    "StartAt": start_at,
+                    "States": states,
                 },
                 "End": True,
             }
         },
     }
+
+
+def mapping_items_reading(table: str) -> dict:
+    """A Distributed Map whose children read `table` for the items marked `read`."""
+    reads = {
+        "Type": "Choice",
+        "Choices": [{"Variable": "$.read", "BooleanEquals": True, "Next": "Read"}],
+        "Default": "Done",
+    }
+    return standard_distributed_map(
+        "Reads",
+        {"Reads": reads, "Read": read_task(table, End=True), "Done": {"Type": "Pass", "End": True}},
+    )
 
 
 def children_of(map_run_arn: str) -> dict[str, dict]:
@@ -317,29 +320,15 @@ def counting_then_gated(table: str) -> dict:
         ConditionExpression="attribute_exists(opened)",
         ExpressionAttributeValues=one,
     )
-    return {
-        "StartAt": "EachItem",
-        "States": {
-            "EachItem": {
-                "Type": "Map",
-                "ItemsPath": "$.items",
-                "ItemProcessor": {
-                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
-                    "StartAt": "Count",
-                    "States": {
-                        "Count": {**count, "Assign": {"counted": True}, "Next": "Gate"},
-                        "Gate": {**gate, "Next": "Answer"},
-                        "Answer": {
-                            "Type": "Pass",
-                            "Parameters": {"n.$": "$.n", "counted.$": "$counted"},
-                            "End": True,
-                        },
-                    },
-                },
-                "End": True,
-            }
+    answer = {"Type": "Pass", "Parameters": {"n.$": "$.n", "counted.$": "$counted"}, "End": True}
+    return standard_distributed_map(
+        "Count",
+        {
+            "Count": {**count, "Assign": {"counted": True}, "Next": "Gate"},
+            "Gate": {**gate, "Next": "Answer"},
+            "Answer": answer,
         },
-    }
+    )
 
 
 def test_a_redriven_map_runs_standard_children_go_on_from_the_state_they_failed_in(
