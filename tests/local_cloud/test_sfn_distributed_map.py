@@ -371,3 +371,38 @@ def test_a_failed_map_run_starts_no_further_children(state_machine):
             0,
         )
     assert [child["status"] for child in children] == ["FAILED"]
+
+
+def test_a_failed_map_run_still_writes_its_results(state_machine, bucket, bucket_role):
+    # GIVEN a Map tolerating no failure, writing its results, over two items whose children
+    # wait and a bad one
+    definition = distributed_map(
+        {"Mode": "DISTRIBUTED"},
+        ResultWriter={
+            "Resource": "arn:aws:states:::s3:putObject",
+            "Parameters": {"Bucket": bucket, "Prefix": "runs"},
+        },
+    )
+    processor = definition["States"]["EachItem"]["ItemProcessor"]
+    processor.update(copy.deepcopy(FAILING_FOR_BAD_ITEMS))
+    processor["States"]["Accept"] = {"Type": "Wait", "Seconds": 120, "End": True}
+    items = [{"bad": False}, {"bad": False}, {"bad": True}]
+    sfn = client("stepfunctions")
+    arn = sfn.start_execution(
+        stateMachineArn=state_machine(definition, bucket_role("s3:PutObject")),
+        input=json.dumps({"items": items}),
+    )["executionArn"]
+    # WHEN its Map Run fails
+    execution = wait_for_execution(arn, timeout=30)
+    assert execution.error == "States.ExceedToleratedFailureThreshold"
+    # THEN its results are written all the same, as on AWS: the children that did not succeed,
+    # the aborted ones with them, in the FAILED file, each with its status
+    (map_run,) = sfn.list_map_runs(executionArn=arn)["mapRuns"]
+    folder = f"runs/{map_run['mapRunArn'].split(':')[-1]}/"
+    s3 = client("s3")
+    manifest = json.loads(s3.get_object(Bucket=bucket, Key=f"{folder}manifest.json")["Body"].read())
+    files = manifest["ResultFiles"]
+    assert (files["SUCCEEDED"], files["PENDING"]) == ([], [])
+    assert [entry["Key"] for entry in files["FAILED"]] == [f"{folder}FAILED_0.json"]
+    failed = json.loads(s3.get_object(Bucket=bucket, Key=f"{folder}FAILED_0.json")["Body"].read())
+    assert sorted(child["Status"] for child in failed) == ["ABORTED", "ABORTED", "FAILED"]
