@@ -270,7 +270,8 @@ def run_distributed_maps_as_aws():
             finally:
                 _child_ended(record, env)
             if getattr(env, "stopped_before_its_run", False):
-                # The engine, refused its first state, counts it failed: it was aborted.
+                # Stopped before its first state, which the engine then refused to set: it
+                # counted the child failed, but it was aborted.
                 items = self._map_run_record.item_counter  # a batch's: each of its items
                 items.failed.offset(-1)
                 items.aborted.count()
@@ -293,7 +294,7 @@ def run_distributed_maps_as_aws():
         eval_input = worker_module.DistributedItemProcessorWorker._eval_input
 
         def eval_input_then_run(self, env_frame) -> None:
-            # Stoppable from here: the engine fails a child stopped before its input is made.
+            # A running child from here: its input made, its program about to start.
             eval_input(self, env_frame)
             _child_started(_whole(self._map_run_record), env_frame)
 
