@@ -4,6 +4,7 @@ Map Run counts items and child executions apart."""
 
 from __future__ import annotations
 
+import copy
 import json
 import uuid
 
@@ -307,3 +308,101 @@ def test_children_stopped_with_their_parent_are_listed_aborted(state_machine):
 
     listed = wait_until(children, timeout=30, what="both children listed")
     assert [child["status"] for child in listed] == ["ABORTED", "ABORTED"]
+
+
+def map_over_a_bad_item_and_waiting_ones(state_machine, bad: list[bool], **map_fields) -> str:
+    """A Map tolerating no failure over items `bad` or not, a good item's child waiting 120 s."""
+    definition = distributed_map({"Mode": "DISTRIBUTED"}, **map_fields)
+    processor = definition["States"]["EachItem"]["ItemProcessor"]
+    processor.update(copy.deepcopy(FAILING_FOR_BAD_ITEMS))
+    processor["States"]["Accept"] = {"Type": "Wait", "Seconds": 120, "End": True}
+    items = [{"bad": is_bad} for is_bad in bad]
+    return client("stepfunctions").start_execution(
+        stateMachineArn=state_machine(definition), input=json.dumps({"items": items})
+    )["executionArn"]
+
+
+def map_run_of(execution_arn: str) -> tuple[dict, list[dict]]:
+    """The execution's Map Run as DescribeMapRun shows it, and its children, described."""
+    sfn = client("stepfunctions")
+    (map_run,) = sfn.list_map_runs(executionArn=execution_arn)["mapRuns"]
+    children = sfn.list_executions(mapRunArn=map_run["mapRunArn"])["executions"]
+    return sfn.describe_map_run(mapRunArn=map_run["mapRunArn"]), [
+        sfn.describe_execution(executionArn=child["executionArn"])
+        for child in sorted(children, key=lambda child: child["startDate"])
+    ]
+
+
+def test_a_map_run_past_its_tolerance_fails_at_once_aborting_its_running_children(
+    state_machine,
+):
+    # GIVEN a Map tolerating no failure, over two items whose children wait 120 s, then a bad
+    # one (last: the children are handed out in order, so the good ones have started)
+    arn = map_over_a_bad_item_and_waiting_ones(state_machine, [False, False, True])
+    # WHEN the bad item's child fails THEN the Map fails at once, as on AWS, not after 120 s
+    execution = wait_for_execution(arn, timeout=30)
+    assert execution.status == "FAILED"
+    assert execution.error == "States.ExceedToleratedFailureThreshold"
+    # AND the waiting children were stopped: counted and listed ABORTED
+    described, children = map_run_of(arn)
+    assert described["status"] == "FAILED"
+    for counts in (described["itemCounts"], described["executionCounts"]):
+        assert (counts["failed"], counts["aborted"], counts["running"]) == (1, 2, 0)
+    assert sorted(child["status"] for child in children) == ["ABORTED", "ABORTED", "FAILED"]
+    # AND a redrive of the parent would rerun them, as every child that did not succeed
+    assert {child["redriveStatus"] for child in children} == {"REDRIVABLE_BY_MAP_RUN"}
+
+
+def test_a_failed_map_run_starts_no_further_children(state_machine):
+    # GIVEN the same Map running one child at a time, its first item bad
+    arn = map_over_a_bad_item_and_waiting_ones(
+        state_machine, [True, False, False], MaxConcurrency=1
+    )
+    # WHEN it runs THEN it fails at once, its other items never started
+    execution = wait_for_execution(arn, timeout=30)
+    assert execution.error == "States.ExceedToleratedFailureThreshold"
+    # (AWS counts only the children it started: items never started are in no count)
+    described, children = map_run_of(arn)
+    for counts in (described["itemCounts"], described["executionCounts"]):
+        assert (counts["total"], counts["failed"], counts["aborted"], counts["pending"]) == (
+            1,
+            1,
+            0,
+            0,
+        )
+    assert [child["status"] for child in children] == ["FAILED"]
+
+
+def test_a_failed_map_run_still_writes_its_results(state_machine, bucket, bucket_role):
+    # GIVEN a Map tolerating no failure, writing its results, over two items whose children
+    # wait and a bad one
+    definition = distributed_map(
+        {"Mode": "DISTRIBUTED"},
+        ResultWriter={
+            "Resource": "arn:aws:states:::s3:putObject",
+            "Parameters": {"Bucket": bucket, "Prefix": "runs"},
+        },
+    )
+    processor = definition["States"]["EachItem"]["ItemProcessor"]
+    processor.update(copy.deepcopy(FAILING_FOR_BAD_ITEMS))
+    processor["States"]["Accept"] = {"Type": "Wait", "Seconds": 120, "End": True}
+    items = [{"bad": False}, {"bad": False}, {"bad": True}]
+    sfn = client("stepfunctions")
+    arn = sfn.start_execution(
+        stateMachineArn=state_machine(definition, bucket_role("s3:PutObject")),
+        input=json.dumps({"items": items}),
+    )["executionArn"]
+    # WHEN its Map Run fails
+    execution = wait_for_execution(arn, timeout=30)
+    assert execution.error == "States.ExceedToleratedFailureThreshold"
+    # THEN its results are written all the same, as on AWS: the children that did not succeed,
+    # the aborted ones with them, in the FAILED file, each with its status
+    (map_run,) = sfn.list_map_runs(executionArn=arn)["mapRuns"]
+    folder = f"runs/{map_run['mapRunArn'].split(':')[-1]}/"
+    s3 = client("s3")
+    manifest = json.loads(s3.get_object(Bucket=bucket, Key=f"{folder}manifest.json")["Body"].read())
+    files = manifest["ResultFiles"]
+    assert (files["SUCCEEDED"], files["PENDING"]) == ([], [])
+    assert [entry["Key"] for entry in files["FAILED"]] == [f"{folder}FAILED_0.json"]
+    failed = json.loads(s3.get_object(Bucket=bucket, Key=f"{folder}FAILED_0.json")["Body"].read())
+    assert sorted(child["Status"] for child in failed) == ["ABORTED", "ABORTED", "FAILED"]

@@ -174,6 +174,15 @@ def mapping_items_reading(table: str) -> dict:
     )
 
 
+def one_child_at_a_time(definition: dict) -> dict:
+    """The Map run a child at a time, one failure tolerated: the Map Run fails as its second
+    failed child ends, every child run (a failing Map Run stops its running children and starts
+    no more, as on AWS: which ones that catches would depend on timing)."""
+    each_item = definition["States"]["EachItem"]
+    each_item["MaxConcurrency"], each_item["ToleratedFailureCount"] = 1, 1
+    return definition
+
+
 def children_of(map_run_arn: str) -> dict[str, dict]:
     """The Map Run's child executions, described, by the `n` of their item."""
     sfn = client("stepfunctions")
@@ -191,7 +200,8 @@ def test_a_failed_map_run_is_redriven_rerunning_only_its_failed_children(
     table = f"t-{uuid.uuid4().hex[:10]}"
     sfn = client("stepfunctions")
     items = [{"n": n, "read": n % 2 == 1} for n in range(4)]
-    arn = failed_run(state_machine(mapping_items_reading(table), reads_tables), {"items": items})
+    definition = one_child_at_a_time(mapping_items_reading(table))
+    arn = failed_run(state_machine(definition, reads_tables), {"items": items})
     (map_run,) = sfn.list_map_runs(executionArn=arn)["mapRuns"]
     before = children_of(map_run["mapRunArn"])
     assert [before[n]["status"] for n in range(4)] == ["SUCCEEDED", "FAILED"] * 2
@@ -241,6 +251,7 @@ def test_a_map_run_redriven_twice_starts_its_failed_express_children_anew(
     definition = mapping_items_reading(table)
     each_item = definition["States"]["EachItem"]
     each_item["ItemBatcher"] = {"MaxItemsPerBatch": 2}
+    each_item["MaxConcurrency"] = 1  # the first batch's child ends before the second fails
     each_item["ItemProcessor"]["ProcessorConfig"]["ExecutionType"] = "EXPRESS"
     each_item["ItemProcessor"]["States"]["Reads"]["Choices"][0]["Variable"] = "$.Items[0].read"
     items = [{"n": n, "read": n >= 2} for n in range(4)]
@@ -338,7 +349,10 @@ def test_a_redriven_map_runs_standard_children_go_on_from_the_state_they_failed_
     # failed at a gate not opened yet
     sfn, ddb = client("stepfunctions"), client("dynamodb")
     items = [{"n": n} for n in range(2)]
-    arn = failed_run(state_machine(counting_then_gated(table), updates_tables), {"items": items})
+    definition = counting_then_gated(table)
+    # One failure tolerated: the Map Run fails as the second child fails, not stopping it before.
+    definition["States"]["EachItem"]["ToleratedFailureCount"] = 1
+    arn = failed_run(state_machine(definition, updates_tables), {"items": items})
     (map_run,) = sfn.list_map_runs(executionArn=arn)["mapRuns"]
 
     # WHEN it is redriven before the gate is opened, THEN its children fail at the gate again
@@ -553,7 +567,7 @@ def test_a_nested_distributed_map_takes_up_its_failed_map_run(state_machine, rea
     # failed: 2 of its 4 children read a table not made yet
     table = f"t-{uuid.uuid4().hex[:10]}"
     sfn = client("stepfunctions")
-    definition = around(mapping_items_reading(table))
+    definition = around(one_child_at_a_time(mapping_items_reading(table)))
     items = [{"n": n, "read": n % 2 == 1} for n in range(4)]
     execution_input = {"items": items, "groups": [{"items": items}]}
     arn = failed_run(state_machine(definition, reads_tables), execution_input)

@@ -18,16 +18,22 @@ Map Run's state machine keep the definition as written.
 LocalStack read `ToleratedFailureCount` / `ToleratedFailurePercentage` and never applied them:
 a Map Run with failed children succeeded, their results null. As on AWS, the Map Run now fails
 with `States.ExceedToleratedFailureThreshold` once its failed (or timed-out) items pass what it
-tolerates: none unless it says so. The grammar took a percentage only with a decimal point (AWS
-takes 20 as well as 20.0), and UpdateMapRun refused new tolerances with a 500.
+tolerates (none unless it says so; a percentage of all its items), and fails at once, as the
+child that passed it ends: its running children are stopped (listed and counted ABORTED, rerun
+by a redrive), no pending one starts (AWS counts only the children it started: the others are
+in no count), and the Map state fails once the stopped ones have ended. The grammar took a
+percentage only with a decimal point (AWS takes 20 as well as 20.0), and UpdateMapRun refused
+new tolerances with a 500.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from localstack.runtime import hooks
@@ -189,10 +195,13 @@ def run_distributed_maps_as_aws():
             record = eval_input.map_run_record
             record.declared_tolerances = set(getattr(self, "declared_tolerances", ()))
             batcher: ItemBatcher | None = getattr(self, "item_batcher", None)
-            if batcher is None:
-                map_run(self, env, eval_input)
-            else:
-                map_run(self, env, _in_batches(env, eval_input, batcher))
+            if batcher is not None:
+                eval_input = _in_batches(env, eval_input, batcher)
+            record.items_in_run = _items_in(env.stack[-1], batcher)
+            record.running_children, record.failed_at = set(), None
+            record.workers, record.workers_begun = record.max_concurrency or len(env.stack[-1]), 0
+            record.children_lock = threading.Lock()
+            map_run(self, env, eval_input)
             _nothing_left_running(record)
             if exceeds_tolerance(record):
                 raise _tolerance_exceeded(env)
@@ -243,6 +252,53 @@ def run_distributed_maps_as_aws():
                 self._map_run_record = record
 
         worker_module.DistributedItemProcessorWorker._eval_job = eval_job_counting_items
+
+    @after_import(
+        f"{_MAP}.iteration.itemprocessor.distributed_item_processor_worker",
+        requires=(
+            "DistributedItemProcessorWorker._eval_job",
+            "DistributedItemProcessorWorker.eval",
+        ),
+    )
+    def fail_map_runs_at_once(worker_module):
+        eval_job = worker_module.DistributedItemProcessorWorker._eval_job
+
+        def eval_job_failing_its_map_run(self, env, job) -> None:
+            record = _whole(self._map_run_record)
+            try:
+                eval_job(self, env, job)
+            finally:
+                _child_ended(record, env)
+            if getattr(env, "stopped_before_its_run", False):
+                # Stopped before its first state, which the engine then refused to set: it
+                # counted the child failed, but it was aborted.
+                items = self._map_run_record.item_counter  # a batch's: each of its items
+                items.failed.offset(-1)
+                items.aborted.count()
+                record.execution_counter.aborted.count()
+            if exceeds_tolerance(record):
+                _fail_map_run(record, self._job_pool)
+            if record.failed_at is not None:
+                self.sig_stop()  # it starts no further child
+
+        worker_module.DistributedItemProcessorWorker._eval_job = eval_job_failing_its_map_run
+
+        def work_from_its_first_child(self) -> None:
+            record = _whole(self._map_run_record)
+            with record.children_lock:  # each worker launched starts a child, if one is left
+                first = self._job_pool.next_job()
+                record.workers_begun += 1
+            self._eval_pool(job=first, worker_frame=self._env)
+
+        worker_module.DistributedItemProcessorWorker.eval = work_from_its_first_child
+        eval_input = worker_module.DistributedItemProcessorWorker._eval_input
+
+        def eval_input_then_run(self, env_frame) -> None:
+            # A running child from here: its input made, its program about to start.
+            eval_input(self, env_frame)
+            _child_started(_whole(self._map_run_record), env_frame)
+
+        worker_module.DistributedItemProcessorWorker._eval_input = eval_input_then_run
 
 
 class _ScaledCounter:
@@ -309,17 +365,65 @@ def _in_batches(env, eval_input, batcher: ItemBatcher):
 
 def exceeds_tolerance(record) -> bool:
     """Whether the Map Run's failed items pass what it tolerates: none unless it says, else more
-    than its count or its percentage of the items, whichever it names (either, if both)."""
+    than its count or its percentage of all its items, whichever it names (either, if both)."""
     items = record.item_counter
     failed = items.failed.get() + items.timed_out.get()
     declared = {name.removesuffix("Path") for name in record.declared_tolerances}
     if not declared:
         return failed > 0
     over_count = failed > record.tolerated_failure_count
-    over_percentage = failed * 100 > record.tolerated_failure_percentage * items.total.get()
+    over_percentage = failed * 100 > record.tolerated_failure_percentage * record.items_in_run
     return ("ToleratedFailureCount" in declared and over_count) or (
         "ToleratedFailurePercentage" in declared and over_percentage
     )
+
+
+def _items_in(jobs: list, batcher: ItemBatcher | None) -> int:
+    """How many items the Map Run's jobs hold (a batch holds several)."""
+    return sum(len(job["Items"]) for job in jobs) if batcher else len(jobs)
+
+
+def _whole(record):
+    """The Map Run's record, not the view of it a batch's worker has."""
+    return record._record if isinstance(record, _BatchOfItems) else record
+
+
+def _child_started(record, frame) -> None:
+    with record.children_lock:
+        record.running_children.add(frame)
+        if record.failed_at is not None:  # one of the first, started as the Map Run failed
+            frame.set_stop(stop_date=record.failed_at, cause=None, error=None)
+            frame.stopped_before_its_run = True
+
+
+def _child_ended(record, frame) -> None:
+    with record.children_lock:
+        record.running_children.discard(frame)
+
+
+def _fail_map_run(record, job_pool) -> None:
+    """The Map Run fails now, as on AWS: its running children are stopped (ABORTED), and no
+    pending one starts but the first child of each worker launched (the Map Run starts its first
+    MaxConcurrency children together), stopped at once; the Map state fails once they have ended
+    (map_run_as_aws)."""
+    from localstack.services.stepfunctions.asl.component.state.state_execution.state_map.iteration.job import (  # noqa: E501
+        JobClosed,
+    )
+
+    with record.children_lock:
+        if record.failed_at is not None:
+            return
+        record.failed_at = datetime.now(UTC)
+        for frame in record.running_children:
+            frame.set_stop(stop_date=record.failed_at, cause=None, error=None)
+        # The pool ends once each job is closed: a job never started is, with no output.
+        with job_pool._mutex:
+            pending = job_pool._open_jobs  # the next one last
+            kept = max(record.workers - record.workers_begun, 0)
+            never_started = pending[: max(len(pending) - kept, 0)]
+            del pending[: len(never_started)]
+            job_pool._closed_jobs.update(JobClosed(job.job_index, None) for job in never_started)
+            job_pool._notify_on_termination()
 
 
 def _nothing_left_running(record) -> None:

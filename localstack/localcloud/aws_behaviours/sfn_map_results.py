@@ -5,7 +5,11 @@ AWS writes, under `<Prefix>/<map run id>/`, one file per outcome (`SUCCEEDED_0.j
 output or error and cause, status and dates) and a `manifest.json` naming those files and their
 sizes. localstack-core wrote the manifest alone, its lists of files empty, so a workflow reading
 its results back (the reason for a ResultWriter) found nothing. The child executions' records
-are kept on the Map Run as its children finish, and written when the Map Run ends.
+are kept on the Map Run as its children finish, and written when the Map Run ends, failed past
+its tolerated failures too (as AWS does; LocalStack wrote nothing then). AWS's documentation
+names no file for a child that timed out or was aborted (stopped with its failed Map Run): such
+a child did not succeed and is not pending, so it is written in the FAILED file, with its own
+Status.
 
 A `WriterConfig` shapes the results as AWS documents it: `Transformation` NONE (each child's
 record, the default when exporting), COMPACT (each child's output, the default otherwise) or
@@ -161,13 +165,18 @@ def _aws_time(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def _outcome(status: str) -> str:
+    """The results file a child's status goes to: FAILED unless it succeeded or is pending."""
+    return status if status in ("SUCCEEDED", "PENDING") else "FAILED"
+
+
 def write_results(s3, bucket: str, prefix: str, record, config: dict = EXPORTED_AS_IS) -> str:
     """Each outcome's file and the manifest under <prefix><map run id>/; the manifest's key."""
     folder = f"{prefix}{record.map_run_arn.split(':')[-1]}/"
     children = getattr(record, "child_results", [])
     files: dict[str, list[dict]] = {outcome: [] for outcome in OUTCOMES}
     for outcome in OUTCOMES:
-        of_outcome = [child for child in children if child["Status"] == outcome]
+        of_outcome = [child for child in children if _outcome(child["Status"]) == outcome]
         if of_outcome:
             results = transformed(of_outcome, config.get("Transformation", "NONE"))
             body = _results_file(results, config.get("OutputType", "JSON"))
@@ -247,6 +256,23 @@ def write_map_results_as_aws():
 
         component_module.DistributedIterationComponent._map_run = map_run_keeping_results
 
+    @after_import(f"{_MAP}.state_map", requires=("StateMap._eval_execution",))
+    def write_results_of_failed_map_runs(state_map_module):
+        eval_execution = state_map_module.StateMap._eval_execution
+
+        def eval_execution_writing_failed_runs(self, env) -> None:
+            try:
+                eval_execution(self, env)
+            except Exception as failure:
+                if self.result_writer is None or not _tolerance_exceeded(failure):
+                    raise
+                env.stack.append([])  # the Map's results: the writer writes its children's
+                self.result_writer.eval(env)
+                env.stack.pop()  # the writer's details: the Map fails all the same
+                raise
+
+        state_map_module.StateMap._eval_execution = eval_execution_writing_failed_runs
+
     @after_import(
         f"{_MAP}.result_writer.resource_eval.resource_eval_s3",
         requires=("ResourceEvalS3._handle_put_object", "ResourceEvalS3._get_s3_client"),
@@ -309,6 +335,13 @@ def write_map_results_as_aws():
             return {"executions": page, **({"nextToken": next_token} if next_token else {})}
 
         provider_module.StepFunctionsProvider.list_executions = list_executions_of_map_runs
+
+
+def _tolerance_exceeded(failure: Exception) -> bool:
+    """Whether the Map failed as its Map Run passed its tolerated failures."""
+    event = getattr(failure, "failure_event", None)
+    error = getattr(getattr(event, "error_name", None), "error_name", None)
+    return error == "States.ExceedToleratedFailureThreshold"
 
 
 def _map_run_children(store, map_run_arn: str, provider_module) -> list[dict]:
