@@ -239,7 +239,7 @@ def _localstack_files(venv: Path) -> None:
     start wipes LocalStack's folders, so every instance made them again: the index at its first
     AWS request, from all of botocore's service specs (4.4 s, and the 440 MB of specs it loaded
     stayed loaded), the certificate's RSA key at every start."""
-    root = home() / "localstack-files"
+    root = _prepared_root()
     marker = root / ".installed"
     wanted = _fingerprint(PLUGINS / "requirements.txt")
     if marker.exists() and marker.read_text() == wanted:
@@ -255,11 +255,15 @@ def _localstack_files(venv: Path) -> None:
     marker.write_text(wanted)
 
 
+def _prepared_root() -> Path:
+    return home() / "localstack-files"
+
+
 def prepared_files() -> list[Path]:
     """Set-up's copies of what LocalStack would make at each start, relative to its folders'
     root (FILESYSTEM_ROOT): the API index and the certificate (not the key and certificate
     files LocalStack splits it into at each start: each instance writes its own)."""
-    root = home() / "localstack-files"
+    root = _prepared_root()
     found = [*root.rglob("service-catalog-*.dill"), *root.rglob("server.test.pem")]
     return [path.relative_to(root) for path in found]
 
@@ -468,7 +472,7 @@ def up() -> None:
     (state / "tmp").mkdir(parents=True)
     for relative in prepared_files():
         (state / relative).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(home() / "localstack-files" / relative, state / relative)
+        shutil.copyfile(_prepared_root() / relative, state / relative)
     log_path = instance() / "localstack.log"
     say(f"starting LocalStack on 127.0.0.1:{port()} (log: {log_path})")
     started = time.monotonic()

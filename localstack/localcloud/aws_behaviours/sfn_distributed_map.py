@@ -197,10 +197,7 @@ def run_distributed_maps_as_aws():
             batcher: ItemBatcher | None = getattr(self, "item_batcher", None)
             if batcher is not None:
                 eval_input = _in_batches(env, eval_input, batcher)
-            record.items_in_run = _items_in(env.stack[-1], batcher)
-            record.running_children, record.failed_at = set(), None
-            record.workers, record.workers_begun = record.max_concurrency or len(env.stack[-1]), 0
-            record.children_lock = threading.Lock()
+            _track_children(record, jobs=env.stack[-1], batcher=batcher)
             map_run(self, env, eval_input)
             _nothing_left_running(record)
             if exceeds_tolerance(record):
@@ -378,9 +375,13 @@ def exceeds_tolerance(record) -> bool:
     )
 
 
-def _items_in(jobs: list, batcher: ItemBatcher | None) -> int:
-    """How many items the Map Run's jobs hold (a batch holds several)."""
-    return sum(len(job["Items"]) for job in jobs) if batcher else len(jobs)
+def _track_children(record, jobs: list, batcher: ItemBatcher | None) -> None:
+    """What failing the Map Run at once needs: its items (a batch holds several), its running
+    children, when it failed, and how many workers it launches and has begun."""
+    record.items_in_run = sum(len(job["Items"]) for job in jobs) if batcher else len(jobs)
+    record.running_children, record.failed_at = set(), None
+    record.workers, record.workers_begun = record.max_concurrency or len(jobs), 0
+    record.children_lock = threading.Lock()
 
 
 def _whole(record):

@@ -20,11 +20,10 @@ events, an execution open for a year, a state machine being deleted) are not mad
 from __future__ import annotations
 
 import datetime
-import json
 
 from localstack.runtime import hooks
 
-from localcloud.aws_behaviours.sfn_redrive_scopes import Resume, resume_of
+from localcloud.aws_behaviours.sfn_redrive_scopes import Resume, fate_of
 from localcloud.clock.clock import CLOCK
 from localcloud.support.patching import after_import
 
@@ -40,16 +39,6 @@ def why_not_redrivable(status: str, stop_date: datetime.datetime | None) -> str 
         return f"Execution is {status} and cannot be redriven"
     if stop_date is not None and CLOCK.now() - stop_date > REDRIVABLE_PERIOD:
         return "Execution redrivable period exceeded"
-    return None
-
-
-def resume_point(definition: str, events: list[dict]) -> tuple[str, str] | None:
-    """The top-level state the execution was in when it ended, and that state's input text."""
-    top_level = set(json.loads(definition).get("States") or {})
-    for event in reversed(events):
-        entered = event.get("stateEnteredEventDetails")
-        if entered and entered["name"] in top_level:
-            return entered["name"], entered.get("input") or "{}"
     return None
 
 
@@ -78,11 +67,11 @@ def redrive_executions_as_aws():
                 raise ExecutionNotRedrivable(
                     reason or f"Execution is {status} and cannot be redriven"
                 )
-            events = execution.exec_worker.env.event_manager.get_event_history()
-            point = resume_point(execution.state_machine.definition, events)
-            if point is None:
+            # Where it ended, as each branch's own end is found (sfn_redrive_scopes.py).
+            resume = fate_of(execution.exec_worker.env)
+            if not isinstance(resume, Resume) or resume.state is None:
                 raise ExecutionNotRedrivable("Execution ended before entering a state")
-            redrive(execution, *point)
+            redrive(execution, resume)
             return {"redriveDate": execution.redrive_date}
 
         def describe_redrives(self, context, execution_arn, *args, **kwargs):
@@ -102,8 +91,9 @@ def redrive_executions_as_aws():
         provider.describe_execution = describe_redrives
 
 
-def redrive(execution, state: str, state_input: str) -> None:
-    """Run the execution again from `state`, its history going on after ExecutionRedriven."""
+def redrive(execution, resume: Resume) -> None:
+    """Run the execution again where `resume` says, its history going on after
+    ExecutionRedriven."""
     from localstack.aws.api.stepfunctions import ExecutionStatus
 
     previous = execution.exec_worker
@@ -111,7 +101,6 @@ def redrive(execution, state: str, state_input: str) -> None:
     execution.redrive_date = CLOCK.now()  # execution dates are on the local cloud's clock
     execution.exec_status = ExecutionStatus.RUNNING
     execution.stop_date = execution.error = execution.cause = execution.output = None
-    resume = resume_of(previous.env, state, json.loads(state_input))
     execution.exec_worker = _redrive_worker(execution, previous, resume)
     execution.publish_execution_status_change_event()
     execution.exec_worker.start()
