@@ -5,6 +5,7 @@ SNS message (caught by a queue subscribed to every topic of the stack)."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -79,7 +80,20 @@ def every_queue_message() -> dict[str, list[str]]:
     return found
 
 
+# Lambda's own lines around each invocation: ids, versions and timings only, never a function's
+# data; a timing such as "Duration: 83.17 ms" can equal a marker by chance.
+PLATFORM_LINE = re.compile(
+    r"^(?:INIT_START Runtime Version|(?:START|END|REPORT) RequestId):.*$", re.M
+)
+
+
+def written_by_functions(message: str) -> str:
+    """A log event's text without the Lambda platform's own lines."""
+    return PLATFORM_LINE.sub("", message)
+
+
 def every_log_line(since_millis: int) -> dict[str, str]:
+    """Every log group's text since `since_millis`, as the functions and services wrote it."""
     logs = client("logs")
     lines = {}
     for page in logs.get_paginator("describe_log_groups").paginate():
@@ -89,7 +103,7 @@ def every_log_line(since_millis: int) -> dict[str, str]:
             for events_page in logs.get_paginator("filter_log_events").paginate(
                 logGroupName=name, startTime=since_millis
             ):
-                events.extend(e["message"] for e in events_page["events"])
+                events.extend(written_by_functions(e["message"]) for e in events_page["events"])
             lines[name] = "\n".join(events)
     return lines
 
