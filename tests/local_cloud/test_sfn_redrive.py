@@ -6,6 +6,7 @@ iterations kept, a failed Map Run taken up, its history going on."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -535,6 +536,83 @@ def test_an_inline_map_reruns_only_its_iterations_that_did_not_succeed(state_mac
     assert redriven.output == [{"index": 0}, {"index": 1}, {"index": 2}]
     entered = Counter(redriven.states_entered())
     assert entered == {"EachItem": 2, "Note": 3, "Reads": 3, "Read": 2, "Done": 3}
+
+
+def counting(table: str, name: str = "Count") -> dict:
+    """States counting a run of the item `n` of their input in `table` (item run-<n>)."""
+    count = update_task(
+        table,
+        {"S.$": "States.Format('run-{}', $.n)"},
+        UpdateExpression="ADD runs :one",
+        ExpressionAttributeValues={":one": {"N": "1"}},
+    )
+    return {"StartAt": name, "States": {name: {**count, "End": True}}}
+
+
+def branch_counting(table: str, n: int) -> dict:
+    """A Parallel's branch counting its runs as the item `n`."""
+    counted = counting(table, f"Count{n}")
+    given = {"Type": "Pass", "Result": {"n": n}, "Next": f"Count{n}"}
+    return {"StartAt": f"Item{n}", "States": {f"Item{n}": given, **counted["States"]}}
+
+
+def parallel_counting(table: str) -> dict:
+    branches = [branch_counting(table, n) for n in range(2)]
+    return {"StartAt": "Each", "States": {"Each": {"Type": "Parallel", "Branches": branches}}}
+
+
+def inline_map_counting(table: str) -> dict:
+    processor = {"ProcessorConfig": {"Mode": "INLINE"}, **counting(table)}
+    each = {"Type": "Map", "ItemsPath": "$.items", "ItemProcessor": processor}
+    return {"StartAt": "Each", "States": {"Each": each}}
+
+
+def distributed_map_counting(table: str) -> dict:
+    definition = standard_distributed_map("Count", counting(table)["States"])
+    definition["States"]["Each"] = definition["States"].pop("EachItem")
+    definition["StartAt"] = "Each"
+    return definition
+
+
+@pytest.mark.parametrize(
+    ("definition", "branch_states", "map_runs"),
+    [
+        (parallel_counting, {"Item0": 1, "Item1": 1, "Count0": 1, "Count1": 1}, 0),
+        (inline_map_counting, {"Count": 2}, 0),
+        (distributed_map_counting, {}, 1),  # the children's states are in their own histories
+    ],
+)
+def test_a_state_that_failed_after_its_branches_succeeded_reruns_none_of_them(
+    state_machine, updates_tables, table, definition, branch_states, map_runs
+):
+    # GIVEN a Parallel or Map whose 2 branches (iterations, child workflows) each counted a run
+    # and succeeded, then whose ResultSelector failed on their results (a field they lack)
+    sfn, ddb = client("stepfunctions"), client("dynamodb")
+    machine = definition(table)
+    machine["States"]["Each"] |= {"ResultSelector": {"first.$": "$[0].missing"}, "End": True}
+    arn = failed_run(state_machine(machine, updates_tables), {"items": [{"n": 0}, {"n": 1}]})
+    first_failure = sfn.describe_execution(executionArn=arn)
+
+    # WHEN it is redriven
+    sfn.redrive_execution(executionArn=arn)
+    redriven = wait_for_execution(arn)
+
+    # THEN no branch ran again: the state processed their kept results again, failing alike
+    for n in range(2):
+        counted = ddb.get_item(TableName=table, Key={"id": {"S": f"run-{n}"}})["Item"]
+        assert counted["runs"] == {"N": "1"}
+    assert redriven.status == "FAILED"
+    assert redriven.error == first_failure["error"] == "States.Runtime"
+    again, before = (
+        re.sub(r"event id #\d+", "", c) for c in (redriven.cause, first_failure["cause"])
+    )
+    assert again == before
+    assert '[{"n":0},{"n":1}]' in again.replace(" ", "")  # what it read: their results
+    entered = Counter(redriven.states_entered())
+    assert entered == {"Each": 2, **branch_states}
+    # AND a Distributed Map's Map Run is its first one, none started anew
+    assert len(sfn.list_map_runs(executionArn=arn)["mapRuns"]) == map_runs
+    assert len(redriven.events("MapRunStarted")) == map_runs
 
 
 def in_a_parallel(inner: dict) -> dict:

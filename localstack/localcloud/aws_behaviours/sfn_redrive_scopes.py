@@ -9,16 +9,13 @@ Map Run (sfn_map_run_redrive.py). LocalStack had no redrive (sfn_redrive.py runs
 or Map was rerun whole, every succeeded branch's tasks again.
 
 While an execution runs, each Parallel and inline Map state notes on its scope (`redrive_memo`)
-the frame of each branch or iteration, the note dropped once the state succeeds: only a state
-the run ended in keeps one. RedriveExecution turns the notes into a `Resume` (plain data, taken
-at once); the new run's `Program._eval_body` starts each scope at its `Resume`, and a Parallel or
-Map runs only the branches or iterations that did not succeed, putting the others' outputs back
-in place.
-
-Not as AWS: a Parallel or Map that failed after its branches all succeeded (in its
-ResultSelector, say) reruns them all; one whose last run failed before its branches started (in
-its Parameters or ItemsPath) takes up the branches of the run of it before, if one failed in them
-(caught, and the state entered again).
+the frame of each branch or iteration, as a Distributed Map notes its Map Run (`map_runs`), the
+notes dropped once the state exits (succeeded, or its failure caught): only a state the run ended
+in keeps them, even one that failed after its branches all succeeded (in its ResultSelector,
+ResultPath or output). RedriveExecution turns the notes into a `Resume` (plain data, taken at
+once); the new run's `Program._eval_body` starts each scope at its `Resume`, and a Parallel or Map
+runs only the branches or iterations that did not succeed (none, if all did), putting the others'
+outputs back in place, then processes its result again.
 """
 
 from __future__ import annotations
@@ -74,9 +71,12 @@ def map_run_to_take_up(env, state: str):
     return scope.pop("map_run_to_take_up")[1]
 
 
-def _failed_map_run(scope, state: str):
+def _map_run_to_redrive(scope, state: str):
+    """The Map Run of the Distributed Map `state` the scope ended in: a failed one, or one that
+    succeeded before the Map failed after it; not one still running (a new one starts)."""
     record = vars(scope).get("map_runs", {}).get(state)
-    return record if record is not None and str(record.status) == "FAILED" else None
+    ended = record is not None and str(record.status) in ("FAILED", "SUCCEEDED")
+    return record if ended else None
 
 
 def resume_of(scope, state: str, state_input: Any) -> Resume:
@@ -88,7 +88,7 @@ def resume_of(scope, state: str, state_input: Any) -> Resume:
         state_input=copy.deepcopy(state_input),
         variables=copy.deepcopy(scope.variable_store._inner_scope),
         inner={index: fate_of(entry) for index, entry in memo.items()},
-        map_run=_failed_map_run(scope, state),
+        map_run=_map_run_to_redrive(scope, state),
     )
 
 
@@ -122,9 +122,12 @@ def _noted(env, state: str, fates: dict) -> dict:
     return frames
 
 
-def _done(env, state: str) -> None:
-    """`state` succeeded: nothing of it to redrive."""
-    del scope_of(env).redrive_memo[state]
+def _exited(env, state: str) -> None:
+    """`state` exited (succeeded, or its failure caught): nothing of it to redrive."""
+    scope = vars(scope_of(env))
+    for notes in (scope.get("redrive_memo"), scope.get("map_runs")):
+        if notes:
+            notes.pop(state, None)
 
 
 def _in_place(count: int, fates: dict, rerun_outputs: list) -> list:
@@ -165,6 +168,26 @@ def redrive_scopes_as_aws():
         environment_module.Environment.open_frame = open_frame_in_scope
 
     @after_import(
+        "localstack.services.stepfunctions.asl.component.state.state",
+        requires=("CommonStateField._eval_body",),
+    )
+    def forget_states_that_exited(state_module):
+        from localstack.services.stepfunctions.asl.eval.program_state import (
+            ProgramEnded,
+            ProgramRunning,
+        )
+
+        eval_body = state_module.CommonStateField._eval_body
+        went_on = (ProgramRunning, ProgramEnded)
+
+        def eval_body_forgetting(self, env) -> None:
+            eval_body(self, env)  # a failure not caught raises: its notes stay
+            if isinstance(env.program_state(), went_on):  # not stopped mid-state
+                _exited(env, self.name)
+
+        state_module.CommonStateField._eval_body = eval_body_forgetting
+
+    @after_import(
         "localstack.services.stepfunctions.asl.component.program.program",
         requires=("Program._eval_body",),
     )
@@ -199,10 +222,9 @@ def redrive_scopes_as_aws():
             fates = _taken_plan(env, state)
             rerun = _not_succeeded(count, fates)
             frames = _noted(env, state, fates)
-            if not rerun:  # a stop came as the last ended: no branch to wait for
+            if not rerun:  # all succeeded: the state failed after them, or a stop came
                 env.stack.pop()
-                env.stack.append(_in_place(count, fates, []))
-                return _done(env, state)
+                return env.stack.append(_in_place(count, fates, []))
             opened = iter(rerun)
             open_inner_frame = env.open_inner_frame
 
@@ -220,7 +242,6 @@ def redrive_scopes_as_aws():
             finally:
                 del env.open_inner_frame
             env.stack.append(_in_place(count, fates, env.stack.pop()))
-            _done(env, state)
 
         branches_decl._eval_body = eval_body_redriving
 
@@ -253,7 +274,6 @@ def redrive_scopes_as_aws():
             eval_input.input_items = Iterations(rerun_items, rerun, frames, fates)
             eval_body(self, env)
             env.stack.append(_in_place(len(items), fates, env.stack.pop()))
-            _done(env, state)
 
         component_module.JobPool = RedrivenJobPool
         component._eval_body = eval_body_redriving
