@@ -21,21 +21,27 @@ its frame (`note_where_child_ended`), which its rerun goes on from (`go_on_where
 as a Parallel's branch does. LocalStack started a new Map Run over every item (and lost the old
 one with the parent's run).
 
-Not as AWS: the items are read again (an ItemReader's object as it is now, not as it was), a
-Map Run left running by a stopped parent is not taken up (a new one starts), and AWS's hard
-limit of 1,000 redrives of a Map Run (then its Map fails with `States.Runtime`) is not kept.
+A Map Run is redriven 1,000 times at most, AWS's hard limit: the redrive past it fails its Map
+with `States.Runtime` ("If you've exceeded this limit, you'll receive the States.Runtime error"),
+starting no Map Run, the Map Run left as it was (the parent's redrive itself is accepted).
+
+Not as AWS: the items are read again (an ItemReader's object as it is now, not as it was), and a
+Map Run left running by a stopped parent is not taken up (a new one starts). AWS does not
+document the cause of the `States.Runtime` past the limit: it is the local cloud's own.
 """
 
 from __future__ import annotations
 
 from localstack.runtime import hooks
 
+from localcloud.aws_behaviours.sfn_item_readers import map_failure
 from localcloud.aws_behaviours.sfn_redrive_scopes import fate_of, map_run_to_take_up, note_map_run
 from localcloud.clock.clock import CLOCK
 from localcloud.support.patching import after_import
 
 _MAP = "localstack.services.stepfunctions.asl.component.state.state_execution.state_map"
 UNSUCCESSFUL = ("failed", "aborted", "timed_out")
+REDRIVE_LIMIT = 1000  # of one Map Run (AWS: a hard limit)
 
 
 def redriven_child(record, earlier: dict, child: dict) -> dict:
@@ -66,11 +72,17 @@ def go_on_where_child_ended(record, job_index: int, frame) -> None:
 
 
 def _take_up(env, eval_input, record) -> None:
-    """The failed Map Run takes the place of the new one the Map state made for this run."""
+    """The failed Map Run takes the place of the new one the Map state made for this run; past
+    its redrive limit, the Map fails with neither."""
     from localstack.aws.api.stepfunctions import MapRunStatus
 
     pool = vars(env.map_run_record_pool_manager)["_pool"]
     pool.pop(eval_input.map_run_record.map_run_arn)
+    if getattr(record, "redrive_count", 0) >= REDRIVE_LIMIT:
+        cause = (
+            f"The Map Run {record.map_run_arn} cannot be redriven more than {REDRIVE_LIMIT} times"
+        )
+        raise map_failure(env, "Runtime", cause)
     pool[record.map_run_arn] = pool.pop(record.map_run_arn)  # the last, as a new one is
     eval_input.map_run_record = record
     record.redrive_date = CLOCK.now()  # Map Run dates are on the local cloud's clock
