@@ -304,6 +304,52 @@ def test_a_map_run_redriven_twice_starts_its_failed_express_children_anew(
     assert sfn.describe_execution(executionArn=started_anew)["redriveCount"] == 0
 
 
+@pytest.fixture
+def reads_tables_and_buckets(local_cloud) -> str:
+    """The role of a state machine reading items of the tests' tables (t-*) and objects of their
+    buckets (distributed-map-*), nothing else."""
+    on = {
+        "dynamodb:GetItem": "arn:aws:dynamodb:us-east-1:000000000000:table/t-*",
+        "s3:GetObject": "arn:aws:s3:::distributed-map-*/*",
+    }
+    statements = [{"Effect": "Allow", "Action": a, "Resource": r} for a, r in on.items()]
+    policy = {"Version": "2012-10-17", "Statement": statements}
+    name = "local-cloud-test-reads-tables-and-buckets"
+    return service_role(client("iam"), name, "states.amazonaws.com", policy)
+
+
+def test_a_redriven_map_run_maps_the_items_it_read_not_the_object_as_it_is_now(
+    state_machine, reads_tables_and_buckets, bucket
+):
+    # GIVEN a Map Run over the items of an S3 object, the second of which failed reading a table
+    # not made yet
+    table = f"t-{uuid.uuid4().hex[:10]}"
+    s3, sfn = client("s3"), client("stepfunctions")
+    items = [{"n": 0, "read": False}, {"n": 1, "read": True}]
+    s3.put_object(Bucket=bucket, Key="items.json", Body=json.dumps(items).encode())
+    definition = mapping_items_reading(table)
+    each_item = definition["States"]["EachItem"]
+    del each_item["ItemsPath"]
+    each_item["ItemReader"] = {
+        "Resource": "arn:aws:states:::s3:getObject",
+        "ReaderConfig": {"InputType": "JSON"},
+        "Parameters": {"Bucket": bucket, "Key": "items.json"},
+    }
+    arn = failed_run(state_machine(definition, reads_tables_and_buckets))
+
+    # WHEN the object holds other items, and, the table made, the parent is redriven
+    others = [{"n": n, "read": False} for n in (5, 6, 7)]
+    s3.put_object(Bucket=bucket, Key="items.json", Body=json.dumps(others).encode())
+    redriven = redriven_once_it_exists(table, arn)
+
+    # THEN its Map Run mapped the items it read at first, as AWS does
+    assert redriven.status == "SUCCEEDED", redriven.cause
+    assert redriven.output == items
+    (map_run,) = sfn.list_map_runs(executionArn=arn)["mapRuns"]
+    described = sfn.describe_map_run(mapRunArn=map_run["mapRunArn"])
+    assert (described["itemCounts"]["total"], described["itemCounts"]["succeeded"]) == (2, 2)
+
+
 def update_task(table: str, key: dict, **parameters) -> dict:
     """A task updating the item `key` of `table`."""
     return {

@@ -25,12 +25,17 @@ A Map Run is redriven 1,000 times at most, AWS's hard limit: the redrive past it
 with `States.Runtime` ("If you've exceeded this limit, you'll receive the States.Runtime error"),
 starting no Map Run, the Map Run left as it was (the parent's redrive itself is accepted).
 
-Not as AWS: the items are read again (an ItemReader's object as it is now, not as it was), and a
-Map Run left running by a stopped parent is not taken up (a new one starts). AWS does not
-document the cause of the `States.Runtime` past the limit: it is the local cloud's own.
+A redriven Map Run maps the items its ItemReader read the first time (kept on it, `items_read`),
+not the object as it is now: AWS's redrive of a Map Run that started its children uses the input
+of the original attempt; one whose reading failed reads again (AWS: the input in S3).
+
+Not as AWS: a Map Run left running by a stopped parent is not taken up (a new one starts). AWS
+does not document the cause of the `States.Runtime` past the limit: it is the local cloud's own.
 """
 
 from __future__ import annotations
+
+import copy
 
 from localstack.runtime import hooks
 
@@ -106,6 +111,27 @@ def _pending_redrive(counter) -> int:
     return max(getattr(counter, "expected", 0) - counter.total.get(), 0)
 
 
+class _ItemsKept:
+    """A Map Run's ItemReader that keeps on its Map Run the items it read."""
+
+    def __init__(self, reader, record):
+        self._reader, self._record = reader, record
+
+    def eval(self, env) -> None:
+        self._reader.eval(env=env)
+        self._record.items_read = copy.deepcopy(env.stack[-1])
+
+
+def _read_once(eval_input) -> None:
+    """The Map Run maps the items it read before, if it did; else it keeps those it reads."""
+    record = eval_input.map_run_record
+    if hasattr(record, "items_read"):
+        eval_input.item_reader = None  # the engine takes `input_items` then
+        eval_input.input_items = copy.deepcopy(record.items_read)
+    elif eval_input.item_reader:
+        eval_input.item_reader = _ItemsKept(eval_input.item_reader, record)
+
+
 class _RedrivenMapRunEvents:
     """The parent's history while its Map Run is redriven: MapRunRedriven for MapRunStarted."""
 
@@ -145,8 +171,10 @@ def redrive_map_runs_as_aws():
                 env, eval_input.state_name, record if record else eval_input.map_run_record
             )
             if record is None:
+                _read_once(eval_input)
                 return eval_body(self, env)
             _take_up(env, eval_input, record)
+            _read_once(eval_input)
             history = env.event_manager
             env.event_manager = _RedrivenMapRunEvents(history, record)
             try:
