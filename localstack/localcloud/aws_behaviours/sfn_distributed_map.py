@@ -52,6 +52,15 @@ TOLERANCES = (
     "ToleratedFailurePercentage",
     "ToleratedFailurePercentagePath",
 )
+# What failing a Map Run at once (`_fail_map_run`) reaches into of LocalStack's job pool.
+JOB_POOL_INTERNALS = (
+    "JobPool._mutex",
+    "JobPool._open_jobs",
+    "JobPool._closed_jobs",
+    "JobPool._notify_on_termination",
+    "JobClosed",
+    "Job.job_index",
+)
 _ITEM_COUNTS = (
     "aborted",
     "failed",
@@ -249,6 +258,10 @@ def run_distributed_maps_as_aws():
                 self._map_run_record = record
 
         worker_module.DistributedItemProcessorWorker._eval_job = eval_job_counting_items
+
+    @after_import(f"{_MAP}.iteration.job", requires=JOB_POOL_INTERNALS)
+    def reach_into_job_pools(job_module) -> None:
+        """Nothing to change: `_fail_map_run` closes a pool's jobs never started through these."""
 
     @after_import(
         f"{_MAP}.iteration.itemprocessor.distributed_item_processor_worker",

@@ -186,7 +186,7 @@ def redrive_map_runs_as_aws():
 
     @after_import(
         f"{_MAP}.iteration.itemprocessor.map_run_record",
-        requires=("MapRunRecord.describe",),
+        requires=("MapRunRecord.describe", "MapRunRecordPoolManager._pool"),  # _take_up's
     )
     def describe_redrives(record_module):
         describe = record_module.MapRunRecord.describe

@@ -247,7 +247,7 @@ def redrive_scopes_as_aws():
 
     @after_import(
         f"{_ITERATION}.inline_iteration_component",
-        requires=("InlineIterationComponent._eval_body", "JobPool"),
+        requires=("InlineIterationComponent._eval_body", "JobPool", "JobPool._open_jobs"),
     )
     def rerun_unsuccessful_iterations(component_module):
         component = component_module.InlineIterationComponent

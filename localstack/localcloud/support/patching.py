@@ -18,11 +18,12 @@ A start hook that patches several modules registers each patch itself:
     @after_import("localstack.services.x.module", requires=("Class.method", "function"))
     def patch(module): ...
 
-The module and each required attribute ("name" at module level, "Class.name" in a class body)
-are looked up in the module's source when the patch is registered (at start, without importing
-it), and on the module itself when the patch is applied. A target that is missing stops the
-local cloud with a message naming it (a patch that silently does nothing, or waits forever for a
-module that moved, is worse than no start).
+The module and each required attribute ("name" at module level, "Class.name" in a class body,
+an instance field the class declares, `name: Type`, included: a patch reaching into an object's
+private fields names them too) are looked up in the module's source when the patch is registered
+(at start, without importing it), and on the module itself when the patch is applied. A target
+that is missing stops the local cloud with a message naming it (a patch that silently does
+nothing, or waits forever for a module that moved, is worse than no start).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import importlib.util
+import inspect
 import json
 import logging
 import os
@@ -203,10 +205,19 @@ def missing_on_module(module: object, requires: Iterable[str] = ()) -> list[str]
         target = module
         for part in required.split("."):
             if not hasattr(target, part):
-                missing.append(required)
-                break
+                if not _declared_field(target, part):
+                    missing.append(required)
+                break  # an instance field: nothing further to look into
             target = getattr(target, part)
     return missing
+
+
+def _declared_field(target: object, name: str) -> bool:
+    """Whether the class `target` (or a base) declares the instance field `name` (`name: Type`
+    in its body), which its instances set and the class itself does not have."""
+    return isinstance(target, type) and any(
+        name in inspect.get_annotations(klass) for klass in target.__mro__
+    )
 
 
 def refuse_unless_present(module, requires: Iterable[str]) -> None:

@@ -8,10 +8,7 @@ DescribeMapRun's redriveCount going up with each redrive)."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-
-import cloud
+from support.localstack_python import run_in_localstack_python
 
 REDRIVES = """
 import importlib, json, types
@@ -67,16 +64,9 @@ print(json.dumps({
 """
 
 
-def in_the_local_clouds_python(script: str) -> dict:
-    python = cloud.home() / "venv" / "bin" / "python"
-    ran = subprocess.run([str(python), "-c", script], capture_output=True, text=True, timeout=120)
-    assert ran.returncode == 0, ran.stderr
-    return json.loads(ran.stdout.splitlines()[-1])
-
-
 def test_a_map_run_is_taken_up_1000_times_then_its_map_fails_with_states_runtime():
     # GIVEN a failed Map Run, redriven with its parent until refused
-    outcome = in_the_local_clouds_python(REDRIVES)
+    outcome = run_in_localstack_python(REDRIVES)
 
     # THEN it was taken up 1,000 times, each counted, and the next redrive failed the Map
     assert (outcome["taken_up"], outcome["redrive_count"]) == (1000, 1000)
