@@ -1,5 +1,6 @@
 """Code run in the local cloud's own Python, where LocalStack and the plugins are installed (the
-unit tests' Python has neither): a test checks a plugin against LocalStack's real objects."""
+tests' Python has neither; set-up made it): a test checks a plugin against LocalStack's real
+objects without a thousand requests to a running instance."""
 
 from __future__ import annotations
 

@@ -15,7 +15,6 @@ import pytest
 import cloud
 from localcloud import LOCALSTACK_VERSION
 from localcloud.support import patching
-from support.localstack_python import run_in_localstack_python
 
 PROJECT = Path(__file__).resolve().parents[3]
 
@@ -248,34 +247,3 @@ def test_the_pinned_version_passes(tmp_path, monkeypatch):
     (site / f"localstack_core-{LOCALSTACK_VERSION}.dist-info").mkdir(parents=True)
     monkeypatch.setenv("LOCAL_CLOUD_HOME", str(tmp_path))
     cloud.check_localstack_version()
-
-
-JOB_POOL_FIELDS = """
-import ast, importlib, inspect, json
-from localcloud.aws_behaviours import sfn_distributed_map as plugin
-from localcloud.support import patching
-
-job = (
-    "localstack.services.stepfunctions.asl.component.state.state_execution.state_map.iteration.job"
-)
-code = ast.parse(inspect.getsource(plugin._fail_map_run))
-reached = {
-    f"JobPool.{node.attr}"
-    for node in ast.walk(code)
-    if isinstance(node, ast.Attribute) and getattr(node.value, "id", None) == "job_pool"
-}
-declared = plugin.JOB_POOL_INTERNALS
-print(json.dumps({
-    "undeclared": sorted(reached - set(declared)),
-    "missing_in_source": patching.missing_in_source(job, declared),
-    "missing_on_module": patching.missing_on_module(importlib.import_module(job), declared),
-}))
-"""
-
-
-def test_the_job_pool_fields_a_failing_map_run_reaches_into_are_declared_and_in_localstack():
-    # GIVEN the fields of LocalStack's job pool that failing a Map Run at once uses
-    # (sfn_distributed_map.py), checked in the installed LocalStack
-    found = run_in_localstack_python(JOB_POOL_FIELDS)
-    # THEN each is declared, so a LocalStack without one stops the start, and each is there
-    assert found == {"undeclared": [], "missing_in_source": [], "missing_on_module": []}

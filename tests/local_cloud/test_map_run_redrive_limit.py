@@ -2,8 +2,8 @@
 States.Runtime, starting no Map Run (localcloud/aws_behaviours/sfn_map_run_redrive.py).
 
 A thousand redrives of a real parent take minutes: the plugin's counting runs here on LocalStack's
-own Map Run records and pool, in the local cloud's Python (LocalStack is not installed in the unit
-tests' one). The parent's redrive around it is tested on the local cloud (test_sfn_redrive.py:
+own Map Run records and pool, in the local cloud's Python (the tests' Python has no LocalStack).
+The parent's redrive around it is tested on a running instance (test_sfn_redrive.py:
 DescribeMapRun's redriveCount going up with each redrive)."""
 
 from __future__ import annotations
