@@ -2,7 +2,8 @@
 that failed in a Distributed Map (at top level, or in a branch of a Parallel or an iteration of
 an inline Map the redrive goes on in) restarts the Map with the same Map Run (same ARN), whose
 child workflows that did not succeed (failed, aborted, timed out) run again; those that succeeded
-are not rerun and their results are kept. The parent's history gets `MapRunRedriven` (its
+are not rerun and their results are kept (a Map that failed after its Map Run succeeded, in its
+ResultSelector say, takes it up with none to rerun). The parent's history gets `MapRunRedriven` (its
 `mapRunArn`, `redriveCount`) where a new run would have had `MapRunStarted`, and DescribeMapRun
 shows `redriveCount`, `redriveDate`, and item and execution counts taken up again from the
 succeeded ones (`pendingRedrive`: those not yet rerun; `failuresNotRedrivable`: none). A STANDARD
