@@ -30,6 +30,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import importlib.util
+import inspect
 import json
 import logging
 import os
@@ -198,15 +199,22 @@ def _source_file(module_name: str) -> str | None:
 
 
 def missing_on_module(module: object, requires: Iterable[str] = ()) -> list[str]:
+    """What of the required attributes the module lacks. A class's attribute may be declared by
+    its annotation alone (`_jobs: list` in the class body, set by each instance), as the source
+    check counts it."""
     missing = []
     for required in requires:
         target = module
         for part in required.split("."):
-            if not hasattr(target, part):
+            if not hasattr(target, part) and part not in _declared(target):
                 missing.append(required)
                 break
-            target = getattr(target, part)
+            target = getattr(target, part, None)
     return missing
+
+
+def _declared(target: object) -> dict:
+    return inspect.get_annotations(target) if isinstance(target, type) else {}
 
 
 def refuse_unless_present(module, requires: Iterable[str]) -> None:

@@ -48,6 +48,8 @@ def target_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
             class Worker:
                 retries = 1
+                _pool: list  # set by each instance
+
 
                 def run(self):
                     return "original"
@@ -76,12 +78,25 @@ def test_a_patch_runs_when_its_module_is_first_imported(target_package, refusals
     assert refusals == []
 
 
+def test_an_attribute_a_class_declares_for_its_instances_counts_as_present(
+    target_package, refusals
+):
+    # GIVEN a patch relying on an attribute the class body only annotates (each instance sets it)
+    applied = []
+    patching.after_import(target_package, requires=("Worker._pool",))(applied.append)
+    # WHEN the module is imported THEN the patch runs, nothing refused
+    __import__(target_package)
+    assert len(applied) == 1
+    assert refusals == []
+
+
 @pytest.mark.parametrize(
     ("requires", "missing"),
     [
         (("Worker.stop",), "Worker.stop"),
         (("Runner",), "Runner"),
         (("Runner.run",), "Runner.run"),
+        (("Worker._queue",), "Worker._queue"),
         (("helper", "LIMIT", "MAXIMUM"), "MAXIMUM"),
     ],
 )
