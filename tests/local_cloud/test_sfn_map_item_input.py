@@ -106,6 +106,16 @@ def expected_iteration(index: int, *, with_task: bool) -> dict:
     return iteration
 
 
+def output_over_two_items(arn: str) -> dict:
+    """The output of an execution of the state machine over MAP_INPUT, which must succeed."""
+    started = client("stepfunctions").start_execution(
+        stateMachineArn=arn, input=json.dumps(MAP_INPUT)
+    )
+    execution = wait_for_execution(started["executionArn"], timeout=60)
+    assert execution.status == "SUCCEEDED", execution.error
+    return execution.output
+
+
 @pytest.mark.parametrize("selector", ["ItemSelector", "Parameters"])
 def test_each_jsonpath_iteration_gets_its_selected_input_and_keeps_its_changes(
     lambda_function, state_machine, selector
@@ -116,26 +126,17 @@ def test_each_jsonpath_iteration_gets_its_selected_input_and_keeps_its_changes(
     ]["FunctionArn"]
     arn = state_machine(jsonpath_map(function_arn, selector))
     # WHEN it runs over two items
-    started = client("stepfunctions").start_execution(
-        stateMachineArn=arn, input=json.dumps(MAP_INPUT)
-    )
-    execution = wait_for_execution(started["executionArn"], timeout=60)
+    output = output_over_two_items(arn)
     # THEN each iteration saw its own selected input, and the Map state's input is unchanged
-    assert execution.status == "SUCCEEDED", execution.error
-    assert execution.output == {
+    assert output == {
         **MAP_INPUT,
-        "results": [expected_iteration(i, with_task=True) for i in range(2)],
+        "results": [expected_iteration(i, with_task=True) for i in (0, 1)],
     }
 
 
 def test_each_jsonata_iteration_gets_its_selected_input_and_keeps_its_changes(state_machine):
-    arn = state_machine(JSONATA_MAP)
-    started = client("stepfunctions").start_execution(
-        stateMachineArn=arn, input=json.dumps(MAP_INPUT)
-    )
-    execution = wait_for_execution(started["executionArn"], timeout=60)
-    assert execution.status == "SUCCEEDED", execution.error
-    assert execution.output == {
+    output = output_over_two_items(state_machine(JSONATA_MAP))
+    assert output == {
         **MAP_INPUT,
-        "results": [expected_iteration(i, with_task=False) for i in range(2)],
+        "results": [expected_iteration(i, with_task=False) for i in (0, 1)],
     }
