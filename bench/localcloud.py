@@ -77,6 +77,44 @@ def sequential_tasks_definition(function_arn: str, count: int) -> str:
     return json.dumps({"StartAt": "Task0", "States": states})
 
 
+def inline_map_definition(function_arn: str) -> str:
+    """The reports workflow's shape: an inline Map over a list in its input, a task per item."""
+    iteration = {
+        "StartAt": "Call",
+        "States": {"Call": {"Type": "Task", "Resource": function_arn, "End": True}},
+    }
+    each = {
+        "Type": "Map",
+        "ItemsPath": "$.items",
+        "ItemSelector": {"item.$": "$$.Map.Item.Value"},
+        "MaxConcurrency": 10,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, **iteration},
+        "ResultPath": None,
+        "End": True,
+    }
+    return json.dumps({"StartAt": "Each", "States": {"Each": each}})
+
+
+def sub_ranges(count: int) -> str:
+    return json.dumps(
+        {"items": [{"index": i, "start": "2024-01-01", "end": "2024-01-02"} for i in range(count)]}
+    )
+
+
+def run_to_end(sfn, machine: str, document: str, timeout: float = 30) -> float:
+    """Seconds from StartExecution until the execution has ended (SUCCEEDED, or an error)."""
+    started = time.perf_counter()
+    arn = sfn.start_execution(stateMachineArn=machine, input=document)["executionArn"]
+    deadline = time.monotonic() + timeout
+    while (status := sfn.describe_execution(executionArn=arn)["status"]) == "RUNNING":
+        if time.monotonic() > deadline:
+            raise TimeoutError(arn)
+        time.sleep(0.005)
+    if status != "SUCCEEDED":
+        raise RuntimeError(f"{arn} ended {status}")
+    return time.perf_counter() - started
+
+
 def main() -> None:
     rows: list[tuple[str, float, float | None, str]] = []
 
@@ -139,22 +177,34 @@ def main() -> None:
             roleArn=machine_role,
         )["stateMachineArn"]
 
-        def run_once() -> None:
-            arn = sfn.start_execution(stateMachineArn=machine, input="{}")["executionArn"]
-            deadline = time.monotonic() + 30
-            while sfn.describe_execution(executionArn=arn)["status"] == "RUNNING":
-                if time.monotonic() > deadline:
-                    raise TimeoutError(arn)
-                time.sleep(0.005)
-
-        run_once()
-        runs = [timed(run_once) for _ in range(10)]
+        run_to_end(sfn, machine, "{}")
+        runs = [run_to_end(sfn, machine, "{}") for _ in range(10)]
         rows.append(
             (
                 "execution of 5 sequential Lambda tasks (median of 10)",
                 statistics.median(runs) * 1000,
                 250.0,
                 "ms",
+            )
+        )
+
+        # A Map's cost per item should not grow with the number of items its input holds.
+        mapping = sfn.create_state_machine(
+            name=f"bench-inline-map-{uuid.uuid4().hex[:6]}",
+            definition=inline_map_definition(function_arn),
+            roleArn=machine_role,
+        )["stateMachineArn"]
+        per_item = {
+            count: run_to_end(sfn, mapping, sub_ranges(count), timeout=600) / count
+            for count in (100, 1000)
+        }
+        rows.append(("inline Map of 1,000 items, per item", per_item[1000] * 1000, None, "ms"))
+        rows.append(
+            (
+                "inline Map, time per item at 1,000 items / at 100",
+                per_item[1000] / per_item[100],
+                1.5,
+                "x",
             )
         )
         rows.append(
