@@ -490,9 +490,9 @@ def test_a_task_outliving_its_states_timeout_is_stopped(
 def test_a_container_runs_on_the_local_clouds_clock(
     cluster, task_definition, log_group, move_clock
 ):
-    # GIVEN the local cloud's clock two hours (at least) ahead of the host's, past an hour's
-    # credentials, and a task role
-    move_clock("PT2H")
+    # GIVEN the local cloud's clock 15 days (at least) ahead of the host's, past an hour's
+    # credentials and past the 14 days of past events CloudWatch Logs accepts, and a task role
+    move_clock("P15D")
     role = client("iam").create_role(
         RoleName=f"t-{uuid.uuid4().hex[:8]}",
         AssumeRolePolicyDocument=json.dumps(TASK_ROLE_TRUST),
@@ -504,7 +504,8 @@ def test_a_container_runs_on_the_local_clouds_clock(
     task = wait_for_status(cluster, task["taskArn"], "STOPPED")
 
     # THEN it read the clock's time, as on AWS the containers and the services share one clock,
-    # and the role's credentials, dated on that clock, were not expired for its SDK
+    # the role's credentials, dated on that clock, were not expired for its SDK, and its output,
+    # stamped on that clock, reached its log stream
     assert task["containers"][0]["exitCode"] == 0, log_lines(log_group, task)
     [printed] = log_lines(log_group, task)
     assert abs(float(printed) - clock_time()) < 60

@@ -1,7 +1,9 @@
 """A container's output sent to CloudWatch Logs as the `awslogs` driver sends it.
 
 The stream is `<awslogs-stream-prefix>/<container name>/<task id>` in `awslogs-group` (made
-first when `awslogs-create-group` is "true"); each line is an event stamped when it was read.
+first when `awslogs-create-group` is "true"); each line is an event stamped when it was read, on
+the local cloud's clock, which the container and CloudWatch Logs follow (a host-time stamp was
+refused as too old once the clock was 14 days ahead: the output was lost).
 A container with no `awslogs` configuration has its output read and dropped, as on AWS.
 """
 
@@ -9,7 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import threading
-import time
+
+from localcloud.clock.clock import CLOCK
 
 # PutLogEvents takes at most 10,000 events and 1 MiB a call; 1,000 lines stay well under both.
 EVENTS_PER_CALL = 1000
@@ -59,7 +62,7 @@ class ContainerLog:
             return
         message = line.rstrip(b"\r\n")[:MAX_EVENT_BYTES].decode(errors="replace")
         with self._lock:
-            self._pending.append({"timestamp": int(time.time() * 1000), "message": message})
+            self._pending.append({"timestamp": int(CLOCK.time() * 1000), "message": message})
 
     def ship(self) -> None:
         """Send what was read since the last call."""
