@@ -256,6 +256,45 @@ def test_step_functions_reports_dates_on_the_clock(state_machine, move_clock):
         assert abs((date - now).total_seconds()) < 60
 
 
+def test_a_map_run_and_its_children_are_dated_on_the_clock(state_machine, move_clock):
+    # GIVEN a clock a day ahead of the host's
+    move_clock("PT24H")
+    each = {
+        "Type": "Map",
+        "ItemsPath": "$.items",
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "P",
+            "States": {"P": {"Type": "Pass", "End": True}},
+        },
+        "End": True,
+    }
+    machine = state_machine({"StartAt": "Each", "States": {"Each": each}})
+    now = instant(clock()["now"])
+    # WHEN a Distributed Map runs two children
+    finished = wait_for_execution(
+        start(machine, {"items": [1, 2]}), timeout=SECONDS_AFTER_AN_ADVANCE
+    )
+    assert finished.status == "SUCCEEDED", finished.error
+    # THEN its Map Run's dates and its children's, as listed and as described, are the clock's
+    sfn = client("stepfunctions")
+    (listed,) = sfn.list_map_runs(executionArn=finished.arn)["mapRuns"]
+    described = sfn.describe_map_run(mapRunArn=listed["mapRunArn"])
+    children = sfn.list_executions(mapRunArn=listed["mapRunArn"])["executions"]
+    assert len(children) == 2
+    child_dates = [
+        child[field]
+        for listed_child in children
+        for child in (
+            listed_child,
+            sfn.describe_execution(executionArn=listed_child["executionArn"]),
+        )
+        for field in ("startDate", "stopDate")
+    ]
+    for date in (described["startDate"], described["stopDate"], *child_dates):
+        assert abs((date - now).total_seconds()) < 60
+
+
 # --- EventBridge rule schedules -------------------------------------------------------------
 
 

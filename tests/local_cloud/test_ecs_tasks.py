@@ -509,6 +509,9 @@ def test_a_container_runs_on_the_local_clouds_clock(
     assert task["containers"][0]["exitCode"] == 0, log_lines(log_group, task)
     [printed] = log_lines(log_group, task)
     assert abs(float(printed) - clock_time()) < 60
+    # AND DescribeTasks dates the task on that clock
+    for moment in ("createdAt", "startedAt", "stoppedAt"):
+        assert abs(task[moment].timestamp() - clock_time()) < 60, moment
 
 
 # --- the console ----------------------------------------------------------------------------

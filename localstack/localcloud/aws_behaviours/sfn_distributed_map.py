@@ -33,12 +33,13 @@ import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 from localstack.runtime import hooks
 
 from localcloud.aws_behaviours.sfn_lifted_fields import lift_for_maps
+from localcloud.clock.clock import CLOCK
 from localcloud.support.patching import after_import
 
 TOLERANCE_EXCEEDED = "The specified tolerated failure threshold was exceeded"
@@ -427,7 +428,7 @@ def _fail_map_run(record, job_pool) -> None:
     with record.children_lock:
         if record.failed_at is not None:
             return
-        record.failed_at = datetime.now(UTC)
+        record.failed_at = CLOCK.now(UTC)
         for frame in record.running_children:
             frame.set_stop(stop_date=record.failed_at, cause=None, error=None)
         # The pool ends once each job is closed: a job never started is, with no output.

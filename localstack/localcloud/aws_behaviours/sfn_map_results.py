@@ -39,6 +39,7 @@ from localcloud.aws_behaviours.sfn_map_run_redrive import (
     note_where_child_ended,
     redriven_child,
 )
+from localcloud.clock.clock import CLOCK
 from localcloud.support.patching import after_import
 
 _MAP = "localstack.services.stepfunctions.asl.component.state.state_execution.state_map"
@@ -211,11 +212,11 @@ def write_map_results_as_aws():
             if earlier is not None and earlier["Status"] == "SUCCEEDED":
                 job.job_output = json.loads(earlier["Output"])  # not rerun: its result is kept
                 return
-            started = datetime.now(UTC)
+            started = CLOCK.now(UTC)
             if earlier is not None:
                 go_on_where_child_ended(record, job.job_index, env)
             eval_job(self, env, job)
-            stopped = datetime.now(UTC)
+            stopped = CLOCK.now(UTC)
             child = child_record(
                 record, job.job_input, job.job_output, env.program_state(), started, stopped
             )

@@ -9,6 +9,7 @@ import json
 import urllib.parse
 from pathlib import Path as FilePath
 
+from localcloud.clock.clock import CLOCK
 from localcloud.console import cost, dot, graph, history
 
 STATIC = FilePath(__file__).with_name("static")
@@ -38,7 +39,7 @@ def _when(value) -> str:
 def _duration(start, stop) -> str:
     if not start:
         return ""
-    end = stop or datetime.datetime.now(datetime.UTC)
+    end = stop or CLOCK.now(datetime.UTC)  # a running execution's start is on the clock
     return format_ms((end - start).total_seconds() * 1000) + ("" if stop else " so far")
 
 

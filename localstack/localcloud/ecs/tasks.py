@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from localcloud.clock import processes
+from localcloud.clock.clock import CLOCK
 from localcloud.ecs import credentials, memory_limit
 from localcloud.ecs.container_logs import ContainerLog, LogSetupFailed
 from localcloud.ecs.images import ImageNotMapped, LocalImage, local_image
@@ -35,7 +36,8 @@ LOG_SHIPPING_INTERVAL_S = 0.2
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    """The local cloud's clock, which the tasks' containers run on: DescribeTasks' dates."""
+    return CLOCK.now(UTC)
 
 
 @dataclass
