@@ -113,7 +113,7 @@ watch: $(VENV)/.installed $(WHEELS)/.installed ## Keep the local stack in step w
 # Claims beyond subject and roles: ORG=..., EMAIL=... (email, verified), or CLAIMS="name=value ..."
 # for any other. USER= counts only from the command line; without it the token is for your login
 # name, and says so.
-token: setup ## A staff token for the local stack: make token ROLE=reviewer USER=rita [ORG=acme] [EMAIL=rita@acme.example]
+token: $(VENV)/.installed ## A staff token for the local stack: make token ROLE=reviewer USER=rita [ORG=acme] [EMAIL=rita@acme.example]
 	@test -n "$(ROLE)" || { echo "usage: make token ROLE=reviewer USER=<name> [ORG=<org>] [EMAIL=<address>]"; exit 2; }
 	@$(DEVKIT) issuer token --role "$(ROLE)" $(if $(filter command line,$(origin USER)),--user "$(USER)") \
 		$(if $(ORG),--claim "org=$(ORG)") $(if $(EMAIL),--email "$(EMAIL)") \

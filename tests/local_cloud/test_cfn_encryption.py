@@ -51,7 +51,7 @@ def test_a_bucket_log_group_and_stream_get_the_key_their_template_names(local_cl
     cloudformation.create_stack(StackName=name, TemplateBody=json.dumps(TEMPLATE))
     try:
         cloudformation.get_waiter("stack_create_complete").wait(
-            StackName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 120}
+            StackName=name, WaiterConfig={"Delay": 0.1, "MaxAttempts": 1200}
         )
         resources = cloudformation.describe_stack_resources(StackName=name)["StackResources"]
         physical = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in resources}

@@ -64,7 +64,7 @@ def _template(family: str, cpu: str, describes_tasks: bool) -> str:
 def _deploy(cloudformation, name: str, template: str, action: str) -> dict[str, str]:
     getattr(cloudformation, f"{action}_stack")(StackName=name, TemplateBody=template)
     cloudformation.get_waiter(f"stack_{action}_complete").wait(
-        StackName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 120}
+        StackName=name, WaiterConfig={"Delay": 0.1, "MaxAttempts": 1200}
     )
     [stack] = cloudformation.describe_stacks(StackName=name)["Stacks"]
     return {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
@@ -85,7 +85,7 @@ def stack(local_cloud) -> Iterator[str]:
     yield name
     cloudformation.delete_stack(StackName=name)
     cloudformation.get_waiter("stack_delete_complete").wait(
-        StackName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 120}
+        StackName=name, WaiterConfig={"Delay": 0.1, "MaxAttempts": 1200}
     )
 
 

@@ -49,7 +49,7 @@ def test_a_resource_may_name_the_role_sam_generates(local_cloud):
     )
     try:
         cloudformation.get_waiter("stack_create_complete").wait(
-            StackName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 120}
+            StackName=name, WaiterConfig={"Delay": 0.1, "MaxAttempts": 1200}
         )
 
         # THEN the stack holds the policy beside the role SAM made (CloudFormation attached it

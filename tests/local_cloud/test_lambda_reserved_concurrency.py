@@ -49,7 +49,7 @@ def _template(reserved: int | None) -> str:
 
 def _wait(cloudformation, name: str, waiter: str) -> None:
     cloudformation.get_waiter(waiter).wait(
-        StackName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 120}
+        StackName=name, WaiterConfig={"Delay": 0.1, "MaxAttempts": 1200}
     )
 
 

@@ -24,7 +24,7 @@ def test_email_identity_lives_and_dies_with_its_stack(local_cloud):
     # WHEN the stack is created
     cloudformation.create_stack(StackName=name, TemplateBody=json.dumps(template))
     cloudformation.get_waiter("stack_create_complete").wait(
-        StackName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
+        StackName=name, WaiterConfig={"Delay": 0.1, "MaxAttempts": 600}
     )
 
     # THEN the identity exists in SES, and it can send
@@ -38,6 +38,6 @@ def test_email_identity_lives_and_dies_with_its_stack(local_cloud):
     # AND when the stack is deleted, the identity goes with it
     cloudformation.delete_stack(StackName=name)
     cloudformation.get_waiter("stack_delete_complete").wait(
-        StackName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
+        StackName=name, WaiterConfig={"Delay": 0.1, "MaxAttempts": 600}
     )
     assert sender not in ses.list_identities()["Identities"]

@@ -46,7 +46,7 @@ def test_a_yaml_definition_in_s3_makes_a_working_state_machine(pass_only_machine
     cloudformation.create_stack(StackName=stack, TemplateBody=json.dumps(template))
     try:
         cloudformation.get_waiter("stack_create_complete").wait(
-            StackName=stack, WaiterConfig={"Delay": 1, "MaxAttempts": 90}
+            StackName=stack, WaiterConfig={"Delay": 0.1, "MaxAttempts": 900}
         )
         (output,) = cloudformation.describe_stacks(StackName=stack)["Stacks"][0]["Outputs"]
 

@@ -14,6 +14,7 @@ import os
 import re
 import time
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 
 from devkit.local_cloud import (
@@ -101,15 +102,19 @@ def put_state_machine(name: str, definition: str, role_policy: dict | None = Non
     return arn
 
 
-def run_test_case(
-    state_machine_arn: str, test_case: str, execution_input: dict, timeout: float = 60
-) -> Execution:
-    sfn = client("stepfunctions")
-    execution_arn = sfn.start_execution(
+def start_test_case(state_machine_arn: str, test_case: str, execution_input: dict) -> str:
+    """The ARN of a new execution of the mock case."""
+    return client("stepfunctions").start_execution(
         stateMachineArn=f"{state_machine_arn}#{test_case}",
         name=f"{test_case}-{uuid.uuid4().hex[:8]}",
         input=json.dumps(execution_input),
     )["executionArn"]
+
+
+def run_test_case(
+    state_machine_arn: str, test_case: str, execution_input: dict, timeout: float = 60
+) -> Execution:
+    execution_arn = start_test_case(state_machine_arn, test_case, execution_input)
     return wait_for_execution(execution_arn, timeout)
 
 
@@ -117,6 +122,32 @@ def run_succeeding_case(
     state_machine_arn: str, test_case: str, execution_input: dict, timeout: float = 60
 ) -> Execution:
     """run_test_case for a case whose execution must succeed (else its error and cause show)."""
-    execution = run_test_case(state_machine_arn, test_case, execution_input, timeout)
+    return succeeded(run_test_case(state_machine_arn, test_case, execution_input, timeout))
+
+
+def succeeded(execution: Execution) -> Execution:
     assert execution.status == "SUCCEEDED", (execution.error, execution.cause)
     return execution
+
+
+class StartedTogether:
+    """Executions of mock cases, every one started at once (when a test module begins) so that
+    their Retry intervals and timeouts, real seconds as in AWS, elapse side by side rather than
+    one test after another; each test then waits for its own, named by its case and input."""
+
+    def __init__(self, state_machine_arn: str, runs: Iterable[tuple[str, dict]]):
+        self._executions = {
+            _run_key(case, given): start_test_case(state_machine_arn, case, given)
+            for case, given in runs
+        }
+
+    def finished(self, test_case: str, execution_input: dict, timeout: float = 90) -> Execution:
+        return wait_for_execution(self._executions[_run_key(test_case, execution_input)], timeout)
+
+    def succeeded(self, test_case: str, execution_input: dict, timeout: float = 90) -> Execution:
+        """finished() for a case whose execution must succeed."""
+        return succeeded(self.finished(test_case, execution_input, timeout))
+
+
+def _run_key(test_case: str, execution_input: dict) -> str:
+    return f"{test_case} {json.dumps(execution_input, sort_keys=True)}"

@@ -12,15 +12,32 @@ import pytest
 from devkit.local_cloud import BASIC_EXECUTION, client, service_role
 from support.executions import task_attempts
 from support.sfn_mocks import (
+    StartedTogether,
     create_mocked_state_machine,
     definition_from_asl,
     install_mock_configs,
     put_state_machine,
-    run_succeeding_case,
 )
 
 pytestmark = pytest.mark.localcloud
 INPUT = {"x": 125, "y": 122}
+UNFINISHED_INPUT = {"x": "125"}
+INVALID_INPUT = {"x": "a"}
+# (case, the state explaining it, the reason recorded)
+UNFINISHED_PATHS = [
+    ("approvalInvalidInput", "InputIsInvalid", "INVALID_INPUT"),
+    ("approvalValidationFails", "ValidationFailed", "VALIDATION_FAILED"),
+    ("approvalSumTooBig", "SumIsTooBig", "NUMBER_TOO_BIG"),
+    ("approvalDoubledTooBig", "DoubledNumberIsTooBig", "DOUBLED_NUMBER_TOO_BIG"),
+    ("approvalCalculateFailsAfterRetries", "CalculationFailed", "CALCULATION_FAILED"),
+    ("approvalEmailFails", "ApprovalFailed", "APPROVAL_FAILED"),
+    ("approvalUnknownDecision", "UnknownDecision", "APPROVAL_FAILED"),
+]
+# (case, the error Calculate answers)
+NOT_RETRIED = [
+    ("approvalSumTooBig", "NumberIsTooBig"),
+    ("approvalDoubledTooBig", "DoubledNumberIsTooBig"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +46,25 @@ def state_machine(local_cloud) -> str:
     return create_mocked_state_machine("approvalMockTests", "approval.asl.json")
 
 
-def test_approved_path_finalizes_with_the_result(state_machine):
-    execution = run_succeeding_case(state_machine, "approvalApproved", INPUT)
+@pytest.fixture(scope="module")
+def runs(state_machine) -> StartedTogether:
+    """Every run of this module's tests on state_machine, started at once."""
+    return StartedTogether(
+        state_machine,
+        [
+            ("approvalApproved", INPUT),
+            ("approvalRejected", INPUT),
+            *((case, UNFINISHED_INPUT) for case, _, _ in UNFINISHED_PATHS),
+            ("approvalInvalidInput", INVALID_INPUT),
+            *((case, INPUT) for case, _ in NOT_RETRIED),
+            ("approvalCalculateRetriedThenApproved", INPUT),
+            ("approvalCalculateFailsAfterRetries", INPUT),
+        ],
+    )
+
+
+def test_approved_path_finalizes_with_the_result(runs):
+    execution = runs.succeeded("approvalApproved", INPUT)
     assert execution.states_entered() == [
         "IsInputValid",
         "CheckInput",
@@ -51,30 +85,19 @@ def test_approved_path_finalizes_with_the_result(state_machine):
     }
 
 
-def test_rejected_path_ends_in_rejected_with_the_details(state_machine):
-    execution = run_succeeding_case(state_machine, "approvalRejected", INPUT)
+def test_rejected_path_ends_in_rejected_with_the_details(runs):
+    execution = runs.succeeded("approvalRejected", INPUT)
     assert execution.states_entered()[-1] == "Rejected"
     assert execution.output["status"] == "REJECTED"
     assert "rejectedBy" not in execution.output  # the approver's email stays in the table
     assert (execution.output["sum"], execution.output["doubled"]) == (247, 494)
 
 
-@pytest.mark.parametrize(
-    ("case", "explained_by", "reason"),
-    [
-        ("approvalInvalidInput", "InputIsInvalid", "INVALID_INPUT"),
-        ("approvalValidationFails", "ValidationFailed", "VALIDATION_FAILED"),
-        ("approvalSumTooBig", "SumIsTooBig", "NUMBER_TOO_BIG"),
-        ("approvalDoubledTooBig", "DoubledNumberIsTooBig", "DOUBLED_NUMBER_TOO_BIG"),
-        ("approvalCalculateFailsAfterRetries", "CalculationFailed", "CALCULATION_FAILED"),
-        ("approvalEmailFails", "ApprovalFailed", "APPROVAL_FAILED"),
-        ("approvalUnknownDecision", "UnknownDecision", "APPROVAL_FAILED"),
-    ],
-)
+@pytest.mark.parametrize(("case", "explained_by", "reason"), UNFINISHED_PATHS)
 def test_every_unfinished_path_records_its_failure_and_ends_in_default_response_saying_why(
-    state_machine, case, explained_by, reason
+    runs, case, explained_by, reason
 ):
-    execution = run_succeeding_case(state_machine, case, {"x": "125"})
+    execution = runs.succeeded(case, UNFINISHED_INPUT)
     assert execution.states_entered()[-3:] == [explained_by, "RecordFailure", "DefaultResponse"]
     assert execution.output["status"] == "FAILED"
     assert execution.output["reason"] == reason
@@ -82,8 +105,8 @@ def test_every_unfinished_path_records_its_failure_and_ends_in_default_response_
     assert execution.output["message"]
 
 
-def test_invalid_input_lists_its_problems(state_machine):
-    execution = run_succeeding_case(state_machine, "approvalInvalidInput", {"x": "a"})
+def test_invalid_input_lists_its_problems(runs):
+    execution = runs.succeeded("approvalInvalidInput", INVALID_INPUT)
     assert execution.output["details"] == [
         "x: Input should be a valid integer",
         "y: Field required",
@@ -91,27 +114,21 @@ def test_invalid_input_lists_its_problems(state_machine):
     assert "Calculate" not in execution.states_entered()
 
 
-@pytest.mark.parametrize(
-    ("case", "error"),
-    [
-        ("approvalSumTooBig", "NumberIsTooBig"),
-        ("approvalDoubledTooBig", "DoubledNumberIsTooBig"),
-    ],
-)
-def test_outcomes_of_calculate_are_not_retried(state_machine, case, error):
-    execution = run_succeeding_case(state_machine, case, INPUT)
+@pytest.mark.parametrize(("case", "error"), NOT_RETRIED)
+def test_outcomes_of_calculate_are_not_retried(runs, case, error):
+    execution = runs.succeeded(case, INPUT)
     assert task_attempts(execution, "Calculate") == 1
     assert execution.output["details"]["Error"] == error
 
 
-def test_other_calculate_errors_are_retried_twice_then_succeed(state_machine):
-    execution = run_succeeding_case(state_machine, "approvalCalculateRetriedThenApproved", INPUT)
+def test_other_calculate_errors_are_retried_twice_then_succeed(runs):
+    execution = runs.succeeded("approvalCalculateRetriedThenApproved", INPUT)
     assert task_attempts(execution, "Calculate") == 3
     assert execution.output["status"] == "APPROVED"
 
 
-def test_calculate_gives_up_after_two_retries(state_machine):
-    execution = run_succeeding_case(state_machine, "approvalCalculateFailsAfterRetries", INPUT)
+def test_calculate_gives_up_after_two_retries(runs):
+    execution = runs.succeeded("approvalCalculateFailsAfterRetries", INPUT)
     assert task_attempts(execution, "Calculate") == 3
     assert execution.output["details"]["Error"] == "ThirdPartyUnavailable"
 
@@ -163,24 +180,25 @@ def timeouts_state_machine(never_answers) -> str:
     return put_state_machine("approvalMockTimeouts", definition, invokes_it)
 
 
-@pytest.mark.parametrize(
-    ("case", "state", "explained_by", "reason"),
-    [
-        # a third party that never answers times out Calculate
-        (
-            "approvalThirdPartyNeverAnswers",
-            "Calculate",
-            "ThirdPartyTimedOut",
-            "THIRD_PARTY_TIMED_OUT",
-        ),
-        # an approver who never answers times out Approval
-        ("approvalApproverNeverAnswers", "Approval", "ApprovalTimedOut", "APPROVAL_TIMED_OUT"),
-    ],
-)
+# (case, the state timing out, the state explaining it, the reason recorded)
+TIMEOUTS = [
+    # a third party that never answers times out Calculate
+    ("approvalThirdPartyNeverAnswers", "Calculate", "ThirdPartyTimedOut", "THIRD_PARTY_TIMED_OUT"),
+    # an approver who never answers times out Approval
+    ("approvalApproverNeverAnswers", "Approval", "ApprovalTimedOut", "APPROVAL_TIMED_OUT"),
+]
+
+
+@pytest.fixture(scope="module")
+def timeout_runs(timeouts_state_machine) -> StartedTogether:
+    return StartedTogether(timeouts_state_machine, [(case, INPUT) for case, *_ in TIMEOUTS])
+
+
+@pytest.mark.parametrize(("case", "state", "explained_by", "reason"), TIMEOUTS)
 def test_a_task_nobody_answers_times_out_without_retry(
-    timeouts_state_machine, case, state, explained_by, reason
+    timeout_runs, case, state, explained_by, reason
 ):
-    execution = run_succeeding_case(timeouts_state_machine, case, INPUT)
+    execution = timeout_runs.succeeded(case, INPUT)
     assert execution.states_entered()[-3:] == [explained_by, "RecordFailure", "DefaultResponse"]
     assert execution.output["reason"] == reason
     assert execution.output["details"]["Error"] == "States.Timeout"

@@ -16,6 +16,9 @@ from support.queues import queue_for
 HTTP_TIMEOUT = 30
 # A firing of the retry schedule, its workflow and its re-sends, on a busy machine.
 ROUND_SECONDS = 60
+# How often the tests look again at a record, a queue or the workflow's executions: cheap reads
+# of the local cloud, where a look a second lost half a second per wait.
+POLL_SECONDS = 0.25
 
 
 def emails_by_recipient() -> Counter:
@@ -88,11 +91,14 @@ def after_schedule_firings(
         if done():
             return
         wait_until(
-            lambda: not rounds_running(), 3 * ROUND_SECONDS, interval=1, what="the round to end"
+            lambda: not rounds_running(),
+            3 * ROUND_SECONDS,
+            interval=POLL_SECONDS,
+            what="the round to end",
         )
         move_clock("PT1M")
         try:
-            wait_until(done, ROUND_SECONDS, interval=1, what=what)
+            wait_until(done, ROUND_SECONDS, interval=POLL_SECONDS, what=what)
             return
         except TimeoutError:
             continue  # that firing found the previous round still running: the next one

@@ -12,6 +12,7 @@ import pytest
 import requests
 from e2e.comms.comms_e2e_kit import (
     HTTP_TIMEOUT,
+    POLL_SECONDS,
     Notifications,
     after_schedule_firings,
     emails_by_recipient,
@@ -163,7 +164,9 @@ def test_failed_emails_are_retried_by_the_schedule_once_the_provider_works(
     # WHEN the worker tries them: each waits in the dead-letter queue, is requeued after the
     # TTL, and after the last queue attempt they are FAILED
     for communication_id in ids:
-        wait_until_stored(stack_outputs, communication_id, QUEUE_PHASE_SECONDS, 1, status="FAILED")
+        wait_until_stored(
+            stack_outputs, communication_id, QUEUE_PHASE_SECONDS, POLL_SECONDS, status="FAILED"
+        )
         stored = record(stack_outputs, communication_id)
         assert (stored["attempts"], stored["sent"]) == ("3", "0")
         assert stored["lastError"] == "MessageRejected"
@@ -191,7 +194,7 @@ def test_failed_emails_are_retried_by_the_schedule_once_the_provider_works(
             >= ids
         ),
         timeout=60,
-        interval=1,
+        interval=POLL_SECONDS,
         what="the success notification",
     )
     assert not any(r in str(notifications.received) for r in recipients)
@@ -206,12 +209,12 @@ def test_an_sms_that_keeps_failing_is_notified_and_ends_manual(
     # GIVEN an SMS to a number SNS refuses (not E.164), and one it accepts
     bad, good = sms_pair.bad, sms_pair.good
     bad_number, good_number = sms_pair.bad_number, sms_pair.good_number
-    wait_until_stored(stack_outputs, good, 60, 1, sent="1")
+    wait_until_stored(stack_outputs, good, 60, POLL_SECONDS, sent="1")
     # WHEN the bad one fails through the queue, then through the workflow (two firings)
     wait_until(
         lambda: int(record(stack_outputs, bad)["attempts"]) >= 3,
         QUEUE_PHASE_SECONDS,
-        interval=1,
+        interval=POLL_SECONDS,
         what=f"{bad} through the queue",
     )
     after_schedule_firings(
@@ -222,7 +225,10 @@ def test_an_sms_that_keeps_failing_is_notified_and_ends_manual(
     )
     # THEN failure notifications named it with the provider's reason
     failures = wait_until(
-        lambda: notified(notifications, {bad}, False), timeout=60, interval=1, what="a failure"
+        lambda: notified(notifications, {bad}, False),
+        timeout=60,
+        interval=POLL_SECONDS,
+        what="a failure",
     )
     reasons = {
         item["reason"]

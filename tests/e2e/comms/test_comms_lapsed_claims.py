@@ -11,7 +11,7 @@ import time
 import uuid
 
 import pytest
-from e2e.comms.comms_e2e_kit import after_schedule_firings, record, sms_by_number
+from e2e.comms.comms_e2e_kit import POLL_SECONDS, after_schedule_firings, record, sms_by_number
 
 from devkit import stack as stack_tool
 from devkit.local_cloud import client, wait_until
@@ -103,7 +103,7 @@ def test_a_worker_that_failed_after_its_claim_is_redelivered_and_sends_once_the_
     wait_until(
         lambda: record(stack_outputs, communication_id)["status"] == "SENDING",
         timeout=QUEUE_PHASE_SECONDS,
-        interval=1,
+        interval=POLL_SECONDS,
         what=f"{communication_id} claimed by the worker",
     )
     # AND the number is put right
@@ -121,7 +121,7 @@ def test_a_worker_that_failed_after_its_claim_is_redelivered_and_sends_once_the_
     wait_until(
         lambda: record(stack_outputs, communication_id)["status"] == "SENT",
         timeout=QUEUE_PHASE_SECONDS,
-        interval=2,
+        interval=POLL_SECONDS,
         what=f"{communication_id} SENT after its lease lapsed",
     )
     assert sms_by_number()[number] == 1
@@ -141,7 +141,7 @@ def test_a_send_whose_worker_died_is_sent_as_the_next_attempt(stack_outputs):
     wait_until(
         lambda: record(stack_outputs, communication_id)["status"] == "SENT",
         timeout=QUEUE_PHASE_SECONDS,
-        interval=1,
+        interval=POLL_SECONDS,
         what=f"{communication_id} SENT through the queue",
     )
     sent_once(stack_outputs, communication_id, number, attempt="2")
@@ -179,7 +179,7 @@ def test_a_communication_whose_message_never_reached_the_queue_is_queued_and_sen
     wait_until(
         lambda: record(stack_outputs, communication_id)["status"] == "SENT",
         timeout=QUEUE_PHASE_SECONDS,
-        interval=1,
+        interval=POLL_SECONDS,
         what=f"{communication_id} SENT through the queue",
     )
     sent_once(stack_outputs, communication_id, number, attempt="1")

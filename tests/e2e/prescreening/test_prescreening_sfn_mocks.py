@@ -8,7 +8,7 @@ import json
 import pytest
 
 from devkit.local_cloud import Execution
-from support.sfn_mocks import create_mocked_state_machine, run_succeeding_case, run_test_case
+from support.sfn_mocks import StartedTogether, create_mocked_state_machine
 
 pytestmark = pytest.mark.localcloud
 # The claim check: an execution carries the application's id, never its record.
@@ -38,8 +38,28 @@ def state_machine(local_cloud) -> str:
     )
 
 
-def run(state_machine: str, case: str) -> Execution:
-    return run_succeeding_case(state_machine, case, INPUT, timeout=90)
+# Every case this module runs, one execution each, all started when the module begins.
+CASES = [
+    "prescreeningApprove",
+    "prescreeningDecline",
+    "prescreeningInvalid",
+    "prescreeningRefer",
+    "prescreeningBureauFailureWithRetries",
+    "prescreeningBureauRecovers",
+    "prescreeningReviewTimeout",
+    "prescreeningDecideFails",
+    "prescreeningPublishRecovers",
+    "prescreeningPublishFails",
+]
+
+
+@pytest.fixture(scope="module")
+def runs(state_machine) -> StartedTogether:
+    return StartedTogether(state_machine, [(case, INPUT) for case in CASES])
+
+
+def run(runs: StartedTogether, case: str) -> Execution:
+    return runs.succeeded(case, INPUT)
 
 
 def scheduled_for(execution: Execution, function: str) -> list[dict]:
@@ -66,8 +86,8 @@ def publish_attempts(execution: Execution) -> list[dict]:
     ]
 
 
-def test_approve(state_machine):
-    execution = run(state_machine, "prescreeningApprove")
+def test_approve(runs):
+    execution = run(runs, "prescreeningApprove")
     assert sorted(execution.states_entered()) == sorted(
         [*MAIN_PATH, "RecordDecision", "PublishDecision"]
     )
@@ -89,8 +109,8 @@ def test_approve(state_machine):
     }
 
 
-def test_decline(state_machine):
-    execution = run(state_machine, "prescreeningDecline")
+def test_decline(runs):
+    execution = run(runs, "prescreeningDecline")
     assert "WaitForReview" not in execution.states_entered()
     assert recorded_decision(execution) == {
         "outcome": "decline",
@@ -98,8 +118,8 @@ def test_decline(state_machine):
     }
 
 
-def test_an_invalid_application_is_declined_without_checks(state_machine):
-    execution = run(state_machine, "prescreeningInvalid")
+def test_an_invalid_application_is_declined_without_checks(runs):
+    execution = run(runs, "prescreeningInvalid")
     assert execution.states_entered() == [
         *VALIDATION,
         "DeclineInvalidApplication",
@@ -112,8 +132,8 @@ def test_an_invalid_application_is_declined_without_checks(state_machine):
     }
 
 
-def test_refer_waits_for_a_review_and_records_the_verdict(state_machine):
-    execution = run(state_machine, "prescreeningRefer")
+def test_refer_waits_for_a_review_and_records_the_verdict(runs):
+    execution = run(runs, "prescreeningRefer")
     assert "WaitForReview" in execution.states_entered()
     # The review request carried the referral's reasons and a task token
     [review] = scheduled_for(execution, "RequestReviewFunctionArn")
@@ -128,8 +148,8 @@ def test_refer_waits_for_a_review_and_records_the_verdict(state_machine):
     }
 
 
-def test_bureau_failure_is_retried_with_backoff_then_referred(state_machine):
-    execution = run(state_machine, "prescreeningBureauFailureWithRetries")
+def test_bureau_failure_is_retried_with_backoff_then_referred(runs):
+    execution = run(runs, "prescreeningBureauFailureWithRetries")
     # One attempt and three retries, then the branch goes on without a credit file
     assert len(scheduled_for(execution, "CreditCheckFunctionArn")) == 4
     assert "CreditBureauDown" in execution.states_entered()
@@ -143,16 +163,16 @@ def test_bureau_failure_is_retried_with_backoff_then_referred(state_machine):
     assert execution.output["decision"] == "approve"
 
 
-def test_bureau_recovering_within_the_retries_is_used(state_machine):
-    execution = run(state_machine, "prescreeningBureauRecovers")
+def test_bureau_recovering_within_the_retries_is_used(runs):
+    execution = run(runs, "prescreeningBureauRecovers")
     assert len(scheduled_for(execution, "CreditCheckFunctionArn")) == 3
     assert "CreditBureauDown" not in execution.states_entered()
     [decide] = scheduled_for(execution, "DecideFunctionArn")
     assert decide["Payload"]["checks"]["credit"]["score"] == 720
 
 
-def test_review_timeout_declines_with_its_reason(state_machine):
-    execution = run(state_machine, "prescreeningReviewTimeout")
+def test_review_timeout_declines_with_its_reason(runs):
+    execution = run(runs, "prescreeningReviewTimeout")
     entered = execution.states_entered()
     assert entered.index("WaitForReview") < entered.index("ReviewTimedOut")
     assert recorded_decision(execution) == {
@@ -161,18 +181,18 @@ def test_review_timeout_declines_with_its_reason(state_machine):
     }
 
 
-def test_every_check_is_given_the_id_only(state_machine):
-    execution = run(state_machine, "prescreeningApprove")
+def test_every_check_is_given_the_id_only(runs):
+    execution = run(runs, "prescreeningApprove")
     for function in ("IdentityCheck", "CreditCheck", "AffordabilityCheck"):
         [scheduled] = scheduled_for(execution, f"{function}FunctionArn")
         assert scheduled["Payload"] == {"applicationId": "mock-0001"}, function
 
 
 def test_a_failing_step_marks_the_application_failed_naming_the_step_not_the_cause(
-    state_machine,
+    runs,
 ):
     # GIVEN Decide crashes (its cause holds a stack trace)
-    execution = run_test_case(state_machine, "prescreeningDecideFails", INPUT, timeout=90)
+    execution = runs.finished("prescreeningDecideFails", INPUT)
     # THEN the application is marked failed with the step and the error's name, then the
     # execution fails (so the failed-executions alarm sees it)
     assert execution.status == "FAILED"
@@ -190,8 +210,8 @@ def test_a_failing_step_marks_the_application_failed_naming_the_step_not_the_cau
     assert "stackTrace" not in json.dumps(marked)
 
 
-def test_publishing_the_decision_is_retried(state_machine):
-    execution = run(state_machine, "prescreeningPublishRecovers")
+def test_publishing_the_decision_is_retried(runs):
+    execution = run(runs, "prescreeningPublishRecovers")
     published = publish_attempts(execution)
     assert len(published) == 3
     [message] = {
@@ -206,9 +226,9 @@ def test_publishing_the_decision_is_retried(state_machine):
 
 
 def test_a_decision_that_cannot_be_published_fails_the_run_and_keeps_the_decision(
-    state_machine,
+    runs,
 ):
-    execution = run_test_case(state_machine, "prescreeningPublishFails", INPUT, timeout=90)
+    execution = runs.finished("prescreeningPublishFails", INPUT)
     assert execution.status == "FAILED"
     published = publish_attempts(execution)
     assert len(published) == 4  # the attempt and three retries

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from support.sfn_mocks import create_mocked_state_machine, run_succeeding_case, run_test_case
+from support.sfn_mocks import StartedTogether, create_mocked_state_machine
 
 pytestmark = pytest.mark.localcloud
 INPUT = {
@@ -17,6 +17,12 @@ INPUT = {
     "to": "2025-01-15",
     "subRangeDays": 7,
 }
+# (case, the error the failing step answers)
+FAILURES = [
+    ("reportsSubReportKeepsFailing", "ActivityUnreadable"),
+    ("reportsMergeFails", "Lambda.ServiceException"),
+    ("reportsNotifyFails", "MessageRejected"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +33,12 @@ def state_machine(local_cloud) -> str:
     )
 
 
+@pytest.fixture(scope="module")
+def runs(state_machine) -> StartedTogether:
+    cases = ["reportsCompleted", "reportsSubReportRetriedOnce", *(case for case, _ in FAILURES)]
+    return StartedTogether(state_machine, [(case, INPUT) for case in cases])
+
+
 def sub_report_attempts(execution) -> int:
     return sum(
         "start" in json.loads(e["taskScheduledEventDetails"]["parameters"])["Payload"]
@@ -34,8 +46,8 @@ def sub_report_attempts(execution) -> int:
     )
 
 
-def test_a_report_runs_split_map_merge_notify(state_machine):
-    execution = run_succeeding_case(state_machine, "reportsCompleted", INPUT)
+def test_a_report_runs_split_map_merge_notify(runs):
+    execution = runs.succeeded("reportsCompleted", INPUT)
     entered = execution.states_entered()
     assert entered[0] == "SplitDateRange"
     assert entered.count("GenerateSubReport") == 3
@@ -43,23 +55,16 @@ def test_a_report_runs_split_map_merge_notify(state_machine):
     assert execution.output == {"reportId": INPUT["reportId"], "status": "SUCCEEDED"}
 
 
-def test_a_sub_report_failing_once_is_retried_alone(state_machine):
-    execution = run_succeeding_case(state_machine, "reportsSubReportRetriedOnce", INPUT)
+def test_a_sub_report_failing_once_is_retried_alone(runs):
+    execution = runs.succeeded("reportsSubReportRetriedOnce", INPUT)
     assert execution.states_entered().count("GenerateSubReport") == 3
     assert sub_report_attempts(execution) == 4  # three sub-reports, one of them twice
     assert "ReportFailed" not in execution.states_entered()
 
 
-@pytest.mark.parametrize(
-    ("case", "error"),
-    [
-        ("reportsSubReportKeepsFailing", "ActivityUnreadable"),
-        ("reportsMergeFails", "Lambda.ServiceException"),
-        ("reportsNotifyFails", "MessageRejected"),
-    ],
-)
-def test_a_failure_anywhere_ends_in_report_failed(state_machine, case, error):
-    execution = run_test_case(state_machine, case, INPUT, timeout=90)
+@pytest.mark.parametrize(("case", "error"), FAILURES)
+def test_a_failure_anywhere_ends_in_report_failed(runs, case, error):
+    execution = runs.finished(case, INPUT)
     assert execution.status == "FAILED"
     assert execution.error == "ReportFailed"
     assert execution.states_entered()[-2:] == ["ReportFailed", "Failed"]
