@@ -305,38 +305,6 @@ def test_a_referral_is_decided_through_the_reviews_api(outputs, api, reviewer):
     assert again.status_code == 409
 
 
-@pytest.fixture(scope="module", autouse=True)
-def unreachable_bureau_application(api) -> str:
-    """An applicant the sandbox bureau is down for, submitted as the module starts: the credit
-    check's retries wait 1, 2 and 4 s (its Retry, real seconds), which pass beside the tests
-    before its own. (Its review is taken before the next test moves the clock past it.)"""
-    return submit(api, sample_application("bureau_down", new_id("bureau")))
-
-
-def test_an_unreachable_bureau_refers_the_application(
-    outputs, api, reviewer, unreachable_bureau_application
-):
-    # GIVEN an applicant the sandbox bureau is down for
-    application_id = unreachable_bureau_application
-    # WHEN the credit check has exhausted its retries
-    review = pending_review(api, application_id, reviewer, timeout=120)
-    # THEN the application is referred (not lost), and the history shows the retries
-    assert review["reasons"] == ["credit bureau unavailable"]
-    arn = execution_arn(outputs, application_id)
-    history = client("stepfunctions").get_execution_history(executionArn=arn, maxResults=500)
-    failures = [
-        e
-        for e in history["events"]
-        if e["type"] == "TaskFailed"
-        and e["taskFailedEventDetails"]["error"] == "CreditBureauUnavailable"
-    ]
-    assert len(failures) == 4
-    # AND a person can still decide it
-    answer = answer_review(api, application_id, reviewer, {"outcome": "approve"})
-    assert answer.status_code == 200
-    assert wait_for_screening(outputs, application_id).output["decision"] == "approve"
-
-
 def test_a_referral_nobody_reviews_is_declined_when_its_review_time_runs_out(
     outputs, api, reviewer, move_clock
 ):
@@ -355,6 +323,28 @@ def test_a_referral_nobody_reviews_is_declined_when_its_review_time_runs_out(
     assert (found["status"], found["decision"]) == ("decided", "decline")
     # AND a late answer finds nothing left to decide
     assert answer_review(api, application_id, reviewer, {"outcome": "approve"}).status_code == 409
+
+
+def test_an_unreachable_bureau_refers_the_application(outputs, api, reviewer):
+    # GIVEN an applicant the sandbox bureau is down for
+    application_id = submit(api, sample_application("bureau_down", new_id("bureau")))
+    # WHEN the credit check has exhausted its retries
+    review = pending_review(api, application_id, reviewer, timeout=120)
+    # THEN the application is referred (not lost), and the history shows the retries
+    assert review["reasons"] == ["credit bureau unavailable"]
+    arn = execution_arn(outputs, application_id)
+    history = client("stepfunctions").get_execution_history(executionArn=arn, maxResults=500)
+    failures = [
+        e
+        for e in history["events"]
+        if e["type"] == "TaskFailed"
+        and e["taskFailedEventDetails"]["error"] == "CreditBureauUnavailable"
+    ]
+    assert len(failures) == 4
+    # AND a person can still decide it
+    answer = answer_review(api, application_id, reviewer, {"outcome": "approve"})
+    assert answer.status_code == 200
+    assert wait_for_screening(outputs, application_id).output["decision"] == "approve"
 
 
 def screenings_of(outputs: dict, requested_amount: float, since: datetime) -> list[str]:
