@@ -4,23 +4,19 @@ from __future__ import annotations
 
 import importlib
 import sys
-import types
 
 import boto3
 import pytest
 from botocore import loaders
+
+from support.localstack_hooks import stand_in_localstack_hooks
 
 
 @pytest.fixture
 def started(monkeypatch: pytest.MonkeyPatch) -> None:
     """The plugin's start hook run, as LocalStack would (a stand-in records it: LocalStack is
     not installed here); botocore's loader is restored after."""
-    hooks = types.ModuleType("localstack.runtime.hooks")
-    hooks.on_infra_start = lambda: lambda hook: hook
-    runtime = types.ModuleType("localstack.runtime")
-    runtime.hooks = hooks
-    for module in (types.ModuleType("localstack"), runtime, hooks):
-        monkeypatch.setitem(sys.modules, module.__name__, module)
+    stand_in_localstack_hooks(monkeypatch)
     monkeypatch.delitem(sys.modules, "localcloud.speed.botocore_endpoints", raising=False)
     monkeypatch.setattr(loaders.Loader, "load_data_with_path", loaders.Loader.load_data_with_path)
     importlib.import_module("localcloud.speed.botocore_endpoints").parse_botocore_endpoints_once()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib
 import sys
-import types
 
 import boto3
 import pytest
@@ -13,17 +12,14 @@ from botocore import waiter
 from botocore.exceptions import WaiterError
 from botocore.stub import Stubber
 
+from support.localstack_hooks import stand_in_localstack_hooks
+
 
 @pytest.fixture
 def started(monkeypatch: pytest.MonkeyPatch) -> None:
     """The plugin's start hook run, as LocalStack would (a stand-in records it: LocalStack is
     not installed here); botocore's Waiter.wait is restored after."""
-    hooks = types.ModuleType("localstack.runtime.hooks")
-    hooks.on_infra_start = lambda: lambda hook: hook
-    runtime = types.ModuleType("localstack.runtime")
-    runtime.hooks = hooks
-    for module in (types.ModuleType("localstack"), runtime, hooks):
-        monkeypatch.setitem(sys.modules, module.__name__, module)
+    stand_in_localstack_hooks(monkeypatch)
     monkeypatch.delitem(sys.modules, "localcloud.speed.lambda_waiters", raising=False)
     monkeypatch.setattr(waiter.Waiter, "wait", waiter.Waiter.wait)
     importlib.import_module("localcloud.speed.lambda_waiters").poll_lambda_waiters_sooner()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import importlib.util
 import sys
 import textwrap
-import types
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pytest
 import cloud
 from localcloud import LOCALSTACK_VERSION
 from localcloud.support import patching
+from support.localstack_hooks import stand_in_localstack_hooks
 
 PROJECT = Path(__file__).resolve().parents[3]
 
@@ -178,14 +178,7 @@ def test_a_source_edited_since_the_last_start_is_read_again(target_package, refu
 def start_hooks(monkeypatch: pytest.MonkeyPatch) -> list:
     """LocalStack's start hooks, recorded by a stand-in (LocalStack is not installed here)."""
     registered: list = []
-    hooks = types.ModuleType("localstack.runtime.hooks")
-    hooks.on_infra_start = lambda: lambda hook: registered.append(hook) or hook
-    runtime = types.ModuleType("localstack.runtime")
-    runtime.hooks = hooks
-    localstack = types.ModuleType("localstack")
-    localstack.runtime = runtime
-    for module in (localstack, runtime, hooks):
-        monkeypatch.setitem(sys.modules, module.__name__, module)
+    stand_in_localstack_hooks(monkeypatch, decorate=lambda hook: registered.append(hook) or hook)
     return registered
 
 

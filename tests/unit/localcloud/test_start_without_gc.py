@@ -6,21 +6,17 @@ from __future__ import annotations
 import gc
 import importlib
 import sys
-import types
 
 import pytest
+
+from support.localstack_hooks import stand_in_localstack_hooks
 
 
 @pytest.fixture
 def plugin(monkeypatch: pytest.MonkeyPatch):
     """The plugin's hooks, as LocalStack's hook decorators leave them (a stand-in: LocalStack is
     not installed here); the collector's state restored after."""
-    hooks = types.ModuleType("localstack.runtime.hooks")
-    hooks.on_runtime_create = hooks.on_infra_ready = lambda: lambda hook: hook
-    runtime = types.ModuleType("localstack.runtime")
-    runtime.hooks = hooks
-    for module in (types.ModuleType("localstack"), runtime, hooks):
-        monkeypatch.setitem(sys.modules, module.__name__, module)
+    stand_in_localstack_hooks(monkeypatch, ("on_runtime_create", "on_infra_ready"))
     monkeypatch.delitem(sys.modules, "localcloud.speed.start_without_gc", raising=False)
     yield importlib.import_module("localcloud.speed.start_without_gc")
     gc.unfreeze()
