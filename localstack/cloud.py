@@ -450,13 +450,34 @@ def check_localstack_version() -> None:
         )
 
 
+def plugins_stamp() -> str:
+    """The plugins' sources as they are now (each file's path, size and time): LocalStack reads
+    them once, at its start."""
+    digest = hashlib.sha256()
+    for source in sorted([*PLUGINS.rglob("*.py"), PLUGINS / "pyproject.toml"]):
+        status = source.stat()
+        digest.update(
+            f"{source.relative_to(PLUGINS)} {status.st_size} {status.st_mtime_ns}\n".encode()
+        )
+    return digest.hexdigest()
+
+
+def _stamp_file() -> Path:
+    return instance() / "plugins.stamp"
+
+
 def up() -> None:
     setup()
     check_localstack_version()
     if _running_pid() and _health():
-        say(f"already running on 127.0.0.1:{port()} (pid {_running_pid()})")
-        say(f"console: http://127.0.0.1:{port()}/_console/")
-        return
+        started_with = _stamp_file().read_text() if _stamp_file().exists() else None
+        if started_with == plugins_stamp():
+            say(f"already running on 127.0.0.1:{port()} (pid {_running_pid()})")
+            say(f"console: http://127.0.0.1:{port()}/_console/")
+            return
+        # Else tests would run against the plugins as they were (an edit not yet in effect).
+        say("the local cloud's plugins changed since it started: restarting it")
+        down()
     stale = _running_pid()
     if stale:
         say(f"pid {stale} does not answer health checks: stopping it")
@@ -474,6 +495,7 @@ def up() -> None:
         (state / relative).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(_prepared_root() / relative, state / relative)
     log_path = instance() / "localstack.log"
+    stamp = plugins_stamp()  # before the start: an edit made during it restarts it next time
     say(f"starting LocalStack on 127.0.0.1:{port()} (log: {log_path})")
     started = time.monotonic()
     with open(log_path, "wb") as log:
@@ -487,6 +509,7 @@ def up() -> None:
             start_new_session=True,  # its own process group: 'down' stops it and its Lambdas
         )
     _pid_file().write_text(str(process.pid))
+    _stamp_file().write_text(stamp)
     deadline = started + START_DEADLINE_S
     while time.monotonic() < deadline:
         if process.poll() is not None:

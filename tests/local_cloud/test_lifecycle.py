@@ -80,6 +80,28 @@ def test_up_recovers_from_a_stale_state_folder(port):
     assert not (state / "junk.json").exists()
 
 
+def test_up_restarts_a_cloud_whose_plugins_changed_since_it_started(port):
+    # GIVEN a running local cloud whose plugins were edited since it started (its record of
+    # them no longer matches the sources)
+    assert cloud("up", port).returncode == 0
+    before = local_cloud_pid(port)
+    (instance_folder(port) / "plugins.stamp").write_text("the plugins as they were")
+
+    # WHEN it is asked to be up, as `make test` asks
+    result = cloud("up", port)
+
+    # THEN it restarted, so that what runs is the plugins as they are now
+    assert result.returncode == 0, result.stderr
+    assert "plugins changed since it started: restarting it" in result.stdout
+    restarted = local_cloud_pid(port)
+    assert restarted != before
+    assert healthy(port)
+    # AND asked again, it is left running
+    again = cloud("up", port)
+    assert "already running" in again.stdout
+    assert local_cloud_pid(port) == restarted
+
+
 def test_a_first_request_reads_the_index_of_aws_apis_set_up_made(port, monkeypatch):
     # GIVEN a local cloud just started (every start wipes LocalStack's own folders)
     assert cloud("up", port).returncode == 0
