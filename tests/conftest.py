@@ -156,10 +156,21 @@ def clock_lock(request, tmp_path_factory, monkeypatch) -> Iterator[IO | None]:
 
 
 @pytest.fixture
-def move_clock(local_cloud, clock_lock) -> Callable[[str], dict]:
-    """move(duration): the local cloud's clock moved forward by an ISO 8601 duration ("PT1M")
-    while no other test of the run is running; its new reading."""
-    return lambda duration: moved_alone(clock_lock, lambda: advance_clock(duration))
+def move_clock(local_cloud, clock_lock) -> Callable[..., dict]:
+    """move(duration, first=None): the local cloud's clock moved forward by an ISO 8601 duration
+    ("PT1M") while no other test of the run is running; its new reading. `first`, a wait for
+    what must hold when the clock jumps, runs once the other tests have let go: checked before
+    waiting for them, it could be over by the time of the jump."""
+
+    def move(duration: str, first: Callable[[], object] | None = None) -> dict:
+        def jump() -> dict:
+            if first:
+                first()
+            return advance_clock(duration)
+
+        return moved_alone(clock_lock, jump)
+
+    return move
 
 
 @pytest.fixture(scope="session")

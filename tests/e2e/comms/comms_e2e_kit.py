@@ -85,18 +85,22 @@ def after_schedule_firings(
 ) -> None:
     """Fire the retry schedule (rate(1 minute) in the local stage) by moving the local cloud's
     clock a minute ahead, round after round, until done() holds; one round often does. A move
-    waits for the round before it to end: a minute's jump would time out its re-sends in flight
+    waits for the round before it to end, once the other tests have let go (the schedule also
+    fires as time passes meanwhile): a minute's jump would time out its re-sends in flight
     (their tasks' 60 s run on the clock), where a minute's wait would have let them finish."""
-    for _ in range(firings):
-        if done():
-            return
+
+    def no_round_running() -> None:
         wait_until(
             lambda: not rounds_running(),
             3 * ROUND_SECONDS,
             interval=POLL_SECONDS,
             what="the round to end",
         )
-        move_clock("PT1M")
+
+    for _ in range(firings):
+        if done():
+            return
+        move_clock("PT1M", first=no_round_running)
         try:
             wait_until(done, ROUND_SECONDS, interval=POLL_SECONDS, what=what)
             return
